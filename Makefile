@@ -1,15 +1,33 @@
 # Two commands do all the set-up: `make book` and `make test`.
-# Both create ./.venv on first use and install the project under constraints.txt.
+# Both create ./.venv on first use, install the project under constraints.txt and fetch the
+# browser assets of the site (npm ci, package-lock.json) into .vendor/.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+JB := $(VENV)/bin/jupyter-book
 STAMP := $(VENV)/.installed
+NPM_DIR := .vendor/npm
+NPM_STAMP := $(NPM_DIR)/.installed
+# Where `make test` builds its (smoke-profile) copy of the site; `make book` uses _build/html.
+CI_BOOK := _build/ci
+PAPERMILL_DIR := _build/papermill
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all venv book test unit notebooks browser-deps clean
+# Installs a Debian package when it is missing: as root directly, otherwise a clear error.
+define need_deb
+	@command -v $(1) >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); \
+	  else \
+	    echo "error: '$(1)' is missing; install the Debian package(s) with: sudo apt-get install -y $(2)" >&2; \
+	    exit 1; \
+	  fi; }
+endef
+
+.PHONY: all venv vendor book test unit nbval ci-book browser browser-deps notebooks clean
 
 all: test
 
@@ -21,8 +39,47 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
-test: $(STAMP)
-	$(PY) -m pytest tests
+$(NPM_STAMP): package.json package-lock.json
+	$(call need_deb,npm,nodejs npm)
+	mkdir -p $(NPM_DIR)
+	cp package.json package-lock.json $(NPM_DIR)/
+	npm ci --prefix $(NPM_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(NPM_STAMP)
+
+vendor: $(NPM_STAMP)
+
+browser-deps:
+	$(call need_deb,chromium,chromium)
+
+# The rendered book: every chapter executed under the `book` profile (or $MMHAR_PROFILE).
+book: $(STAMP) $(NPM_STAMP)
+	MMHAR_PROFILE=$${MMHAR_PROFILE:-book} $(JB) build . -W --all
+	@echo "book: open _build/html/index.html"
+
+# CI: unit + papermill tests, nbval, the book built from papermill's executed notebooks
+# (so each chapter is executed twice, not three times), then the browser test of that site.
+test: $(STAMP) $(NPM_STAMP) browser-deps
+	$(MAKE) unit nbval ci-book browser
+
+unit:
+	$(PY) -m pytest -m "not browser" tests
+
+nbval:
+	MMHAR_PROFILE=smoke $(PY) -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+
+ci-book:
+	MMHAR_PROFILE=smoke MMHAR_BOOK_EXECUTED=$(PAPERMILL_DIR) \
+	  $(JB) build . -W --all --path-output $(CI_BOOK)
+
+browser:
+	MMHAR_SITE=$(CI_BOOK)/_build/html $(PY) -m pytest -m browser tests/test_browser.py
+
+# Refresh the outputs stored in the notebooks (nbval compares the cells marked
+# `# NBVAL_CHECK_OUTPUT` against them): executes every chapter in place under `smoke`.
+notebooks: $(STAMP)
+	MMHAR_PROFILE=smoke $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.record_timing=False notebooks/*.ipynb
 
 clean:
 	rm -rf _build .cache .vendor

@@ -1,0 +1,204 @@
+"""Speed and memory of the contrastive losses (issue 3): ``python -m benchmarks.losses``.
+
+For each batch size B (D = 128, float32, CPU) it measures forward + backward of
+``info_nce``, ``debiased_info_nce``, ``hard_negative_info_nce`` (all ``negatives="cross"``)
+and of a naive hard-negative loss written like the reference code (materialise the masked
+``(B, B - 1)`` negative matrix, exponentiate, re-weight), then prints a markdown table and
+writes it to ``benchmarks/results/losses.md``.
+
+Time: median wall-clock of ``--repeats`` runs after one warm-up, in this process.
+Peak memory: every (method, B) runs once in a fresh subprocess that first warms the code up
+on a tiny batch, resets the kernel's peak-RSS counter (``/proc/self/clear_refs``), runs
+forward + backward once and reports how far the peak (``VmHWM``) rose above the RSS before. PyTorch's CPU allocator returns large blocks to the
+OS, so that growth is the memory the loss needs at its peak on top of its inputs (plus
+allocator slack; values of a few MiB are within that noise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from mmhar_lite.losses import debiased_info_nce, hard_negative_info_nce, info_nce
+
+DIM = 128
+TEMPERATURE = 0.1
+TAU_PLUS = 0.037  # UTD-MHAD class prior (Table 1)
+BETA = 1.0
+RESULTS = Path(__file__).resolve().parent / "results" / "losses.md"
+
+
+def naive_hard_negative(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Hard-negative loss as the reference code writes it (``(B, D)`` inputs, cross-modal)."""
+    batch = a.shape[0]
+    za, zb = F.normalize(a, dim=1), F.normalize(b, dim=1)
+    off_diagonal = ~torch.eye(batch, dtype=torch.bool)
+
+    def one_direction(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        sim = torch.exp(x @ y.T / TEMPERATURE)
+        pos = sim.diagonal()
+        neg = sim.masked_select(off_diagonal).view(batch, batch - 1)
+        n = batch - 1
+        imp = (BETA * neg.log()).exp()
+        reweight_neg = (imp * neg).sum(dim=-1) / imp.mean(dim=-1)
+        ng = (-TAU_PLUS * n * pos + reweight_neg) / (1 - TAU_PLUS)
+        ng = torch.clamp(ng, min=n * math.exp(-1 / TEMPERATURE))
+        return (-torch.log(pos / (pos + ng))).mean()
+
+    return 0.5 * (one_direction(za, zb) + one_direction(zb, za))
+
+
+METHODS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "info_nce": lambda a, b: info_nce(a, b, temperature=TEMPERATURE),
+    "debiased": lambda a, b: debiased_info_nce(a, b, temperature=TEMPERATURE, tau_plus=TAU_PLUS),
+    "hard_negative": lambda a, b: hard_negative_info_nce(
+        a, b, temperature=TEMPERATURE, tau_plus=TAU_PLUS, beta=BETA
+    ),
+    "naive": naive_hard_negative,
+}
+
+
+def _inputs(batch: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    a = torch.randn(batch, DIM, generator=generator).requires_grad_()
+    b = torch.randn(batch, DIM, generator=generator).requires_grad_()
+    return a, b
+
+
+def _step(method: str, a: torch.Tensor, b: torch.Tensor) -> None:
+    a.grad = b.grad = None
+    METHODS[method](a, b).backward()
+
+
+def time_method(method: str, batch: int, repeats: int) -> float:
+    """Median seconds of forward + backward over ``repeats`` runs after one warm-up."""
+    a, b = _inputs(batch)
+    _step(method, a, b)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        _step(method, a, b)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"/proc/self/status has no {field} line")
+
+
+def _peak_child(method: str, batch: int) -> None:
+    """Subprocess entry: print the growth of peak RSS (bytes) during one forward + backward."""
+    _step(method, *_inputs(8))
+    a, b = _inputs(batch)
+    # Writing 5 to clear_refs resets the peak RSS (VmHWM) to the current RSS (Linux >= 4.0), so
+    # transient peaks of the import and set-up do not hide the loss's own peak.
+    Path("/proc/self/clear_refs").write_text("5")
+    before = _status_kib("VmRSS")
+    _step(method, a, b)
+    print(json.dumps({"peak_bytes": (_status_kib("VmHWM") - before) * 1024}))
+
+
+def peak_memory(method: str, batch: int) -> int:
+    """Peak extra memory (bytes) of one forward + backward, measured in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.losses", "--peak-child", method, str(batch)],
+        check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])["peak_bytes"]
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{model}, {os.cpu_count()} logical cores visible, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), Python {platform.python_version()}"
+    )
+
+
+def run(batches: list[int], repeats: int) -> str:
+    """Measure every method at every batch size and return the markdown report."""
+    rows = []
+    for batch in batches:
+        times = {m: time_method(m, batch, repeats) for m in METHODS}
+        peaks = {m: peak_memory(m, batch) for m in METHODS}
+        rows.append((batch, times, peaks))
+        print(f"B={batch}: " + ", ".join(f"{m} {times[m] * 1e3:.1f} ms" for m in METHODS), flush=True)
+    mib = 1024.0**2
+    lines = [
+        "# Contrastive loss benchmark",
+        "",
+        f"Forward + backward, D = {DIM}, float32, CPU, `negatives=\"cross\"`, temperature {TEMPERATURE}, "
+        f"tau_plus {TAU_PLUS}, beta {BETA}. Time: median of {repeats} runs after a warm-up. "
+        "Peak memory: rise of the peak resident set size (VmHWM, reset via /proc/self/clear_refs) above "
+        "the RSS before one forward + backward, each case in a fresh process after a tiny warm-up "
+        "(allocator noise of a few MiB at small B). "
+        "`naive` follows the reference code literally (masked (B, B-1) negative matrix, exp, re-weight).",
+        "",
+        f"Machine: {machine()}. The machine was shared with other jobs while this ran, so absolute "
+        "times are noisy; the ratios are measured in the same run.",
+        "",
+        "| B | InfoNCE ms | debiased ms | hard-neg ms | naive ms | InfoNCE MiB | debiased MiB | hard-neg MiB "
+        "| naive MiB | HNL/InfoNCE time | HNL/InfoNCE memory | naive/HNL time |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for batch, t, p in rows:
+        mem_ratio = p["hard_negative"] / p["info_nce"] if p["info_nce"] > 0 else float("nan")
+        lines.append(
+            f"| {batch} | " + " | ".join(f"{t[m] * 1e3:.2f}" for m in METHODS) + " | "
+            + " | ".join(f"{p[m] / mib:.1f}" for m in METHODS)
+            + f" | {t['hard_negative'] / t['info_nce']:.2f} | {mem_ratio:.2f} | {t['naive'] / t['hard_negative']:.2f} |"
+        )
+    lines += [
+        "",
+        "Goals (issue 3): HNL/InfoNCE time <= 1.25 and memory <= 1.5 at every B; naive/HNL time >= 1.5 at B >= 1024.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, nargs="+", default=[64, 256, 1024, 4096])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="tiny run (B = 16, 2 repeats) for smoke tests, no results file")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="markdown file to write")
+    parser.add_argument("--peak-child", nargs=2, metavar=("METHOD", "B"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.peak_child:
+        _peak_child(args.peak_child[0], int(args.peak_child[1]))
+        return
+    if args.quick:
+        print(run([16], 2))
+        return
+    report = run(args.batches, args.repeats)
+    print(report)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report)
+    print(f"written to {args.output}")
+
+
+if __name__ == "__main__":
+    main()

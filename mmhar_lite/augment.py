@@ -1,0 +1,299 @@
+"""Batched, seeded augmentations for IMU windows and skeleton sequences (REFERENCE section 4).
+
+Every transform is called as `transform(x, generator)` on a whole batch and returns a tensor
+of the same shape, dtype and device:
+
+- IMU: x is (B, C, T); time is the last axis, channels the middle one.
+- Skeleton: x is (B, D, T, J); D = 3 (x, y, z) or 2 (image x, y).
+
+Each sample draws its own parameters, and each transform is applied to a sample with
+probability `p`. Random numbers come from the given `torch.Generator` (on the CPU), so
+the same generator state gives the same augmented batch on any device.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import torch
+
+__all__ = [
+    "ImuJitter",
+    "ImuScaling",
+    "ImuPermutation",
+    "ImuChannelShuffle",
+    "ImuRotation",
+    "SkeletonJitter",
+    "SkeletonCrop",
+    "SkeletonScale",
+    "SkeletonRotation",
+    "SkeletonShear",
+    "Compose",
+    "imu_augmentation",
+    "skeleton_augmentation",
+    "random_rotation_matrices",
+]
+
+Generator = torch.Generator | None
+
+
+def _rand(shape: Sequence[int], generator: Generator, like: torch.Tensor) -> torch.Tensor:
+    """U(0, 1) draws on the CPU generator, moved to `like`'s device and dtype."""
+    return torch.rand(tuple(shape), generator=generator).to(device=like.device, dtype=like.dtype)
+
+
+def _randn(shape: Sequence[int], generator: Generator, like: torch.Tensor) -> torch.Tensor:
+    """N(0, 1) draws on the CPU generator, moved to `like`'s device and dtype."""
+    return torch.randn(tuple(shape), generator=generator).to(device=like.device, dtype=like.dtype)
+
+
+def _argsort_rand(shape: Sequence[int], generator: Generator, device: torch.device) -> torch.Tensor:
+    """Independent uniform random permutations along the last axis of `shape`."""
+    return torch.rand(tuple(shape), generator=generator).argsort(dim=-1).to(device)
+
+
+class _Random:
+    """Base: apply `transform` to each sample of the batch with probability `p`."""
+
+    def __init__(self, p: float) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p must be in [0, 1], got {p}")
+        self.p = p
+
+    def transform(self, x: torch.Tensor, generator: Generator) -> torch.Tensor:
+        raise NotImplementedError
+
+    def __call__(self, x: torch.Tensor, generator: Generator = None) -> torch.Tensor:
+        # The apply-mask is drawn first so that a transform's own draws never shift it.
+        apply = torch.rand(x.shape[0], generator=generator).to(x.device) < self.p
+        out = self.transform(x, generator)
+        return torch.where(apply.view(-1, *([1] * (x.dim() - 1))), out, x)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({args})"
+
+
+class ImuJitter(_Random):
+    """Additive Gaussian noise N(0, sigma^2) on every value of (B, C, T)."""
+
+    def __init__(self, sigma: float = 0.05, p: float = 0.8) -> None:
+        super().__init__(p)
+        self.sigma = sigma
+
+    def transform(self, x: torch.Tensor, generator: Generator) -> torch.Tensor:
+        return x + self.sigma * _randn(x.shape, generator, x)
+
+
+class ImuScaling(_Random):
+    """Multiply each channel of each sample by its own factor ~ N(1, sigma^2)."""
+
+    def __init__(self, sigma: float = 0.1, p: float = 0.8) -> None:
+        super().__init__(p)
+        self.sigma = sigma
+
+    def transform(self, x: torch.Tensor, generator: Generator) -> torch.Tensor:
+        factors = 1.0 + self.sigma * _randn((x.shape[0], x.shape[1], 1), generator, x)
+        return x * factors
+
+
+class ImuPermutation(_Random):
+    """Cut the TIME axis into 2..max_segments random segments and shuffle their order.
+
+    Every channel of a sample moves together, so each channel keeps its multiset of values.
+    """
+
+    def __init__(self, max_segments: int = 5, p: float = 0.8) -> None:
+        super().__init__(p)
+        if max_segments < 2:
+            raise ValueError(f"max_segments must be >= 2, got {max_segments}")
+        self.max_segments = max_segments
+
+    def _order(self, length: int, generator: Generator) -> torch.Tensor:
+        """A (length,) index array: the time steps with their segments reordered."""
+        n_segments = int(torch.randint(2, self.max_segments + 1, (1,), generator=generator))
+        n_segments = min(n_segments, length)
+        cuts = torch.randperm(length - 1, generator=generator)[: n_segments - 1].sort().values + 1
+        segments = torch.tensor_split(torch.arange(length), cuts)
+        order = torch.randperm(len(segments), generator=generator)
+        return torch.cat([segments[i] for i in order])
+
+    def transform(self, x: torch.Tensor, generator: Generator) -> torch.Tensor:
+        batch, channels, length = x.shape
+        index = torch.stack([self._order(length, generator) for _ in range(batch)]).to(x.device)
+        return x.gather(2, index[:, None, :].expand(batch, channels, length))
+
+
+class ImuChannelShuffle(_Random):
+    """Randomly permute the CHANNEL axis of each sample (time order untouched)."""
+
+    def __init__(self, p: float = 0.8) -> None:
+        super().__init__(p)
+
+    def transform(self, x: torch.Tensor, generator: Generator) -> torch.Tensor:
+        batch, channels, length = x.shape
+        index = _argsort_rand((batch, channels), generator, x.device)
+        return x.gather(1, index[:, :, None].expand(batch, channels, length))
+
+
+def random_rotation_matrices(n: int, generator: Generator = None, dtype=torch.float32) -> torch.Tensor:
+    """(n, 3, 3) rotation matrices drawn uniformly from SO(3) (normalised Gaussian quaternions)."""
+    q = torch.randn(n, 4, generator=generator, dtype=torch.float64)
+    w, x, y, z = (q / q.norm(dim=1, keepdim=True)).unbind(1)
+    rows = [
+        1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
+        2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
+        2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y),
+    ]
+    return torch.stack(rows, dim=1).view(n, 3, 3).to(dtype)
+
+
+class ImuRotation(_Random):
+    """Rotate each xyz triplet of channels (0-2, 3-5, ...) by its own uniform random 3-D
+    rotation, per sample; C must be a multiple of 3. Norms of every triplet are preserved."""
+
+    def __init__(self, p: float = 0.8) -> None:
+        super().__init__(p)
+
+    def transform(self, x: torch.Tensor, generator: Generator) -> torch.Tensor:
+        batch, channels, length = x.shape
+        if channels % 3:
+            raise ValueError(f"ImuRotation needs channels in xyz triplets (C % 3 == 0), got C={channels}")
+        groups = channels // 3
+        rotations = random_rotation_matrices(batch * groups, generator).to(x.device, x.dtype)
+        triplets = x.view(batch, groups, 3, length)
+        rotated = torch.einsum("bgij,bgjt->bgit", rotations.view(batch, groups, 3, 3), triplets)
+        return rotated.reshape(batch, channels, length)
+
+
+class SkeletonJitter(_Random):
+    """Additive Gaussian noise N(0, sigma^2) on every coordinate of (B, D, T, J)."""
+
+    def __init__(self, sigma: float = 0.1, p: float = 0.8) -> None:
+        super().__init__(p)
+        self.sigma = sigma
+
+    def transform(self, x: torch.Tensor, generator: Generator) -> torch.Tensor:
+        return x + self.sigma * _randn(x.shape, generator, x)
+
+
+class SkeletonCrop(_Random):
+    """Keep a random contiguous window of min_frac..max_frac of the frames, then stretch it
+    back to T frames by linear interpolation along TIME."""
+
+    def __init__(self, min_frac: float = 0.8, max_frac: float = 0.9, p: float = 0.8) -> None:
+        super().__init__(p)
+        if not 0.0 < min_frac <= max_frac <= 1.0:
+            raise ValueError(f"need 0 < min_frac <= max_frac <= 1, got {min_frac}, {max_frac}")
+        self.min_frac, self.max_frac = min_frac, max_frac
+
+    def transform(self, x: torch.Tensor, generator: Generator) -> torch.Tensor:
+        batch, dims, length, joints = x.shape
+        span = (self.min_frac + (self.max_frac - self.min_frac) * _rand((batch, 1), generator, x)) * (length - 1)
+        start = _rand((batch, 1), generator, x) * (length - 1 - span)
+        position = start + span * torch.linspace(0, 1, length, device=x.device, dtype=x.dtype)  # (B, T)
+        lower = position.floor().long().clamp(0, length - 1)
+        upper = (lower + 1).clamp(max=length - 1)
+        weight = (position - lower.to(x.dtype))[:, None, :, None]
+
+        def frames(index: torch.Tensor) -> torch.Tensor:
+            return x.gather(2, index[:, None, :, None].expand(batch, dims, length, joints))
+
+        return frames(lower) * (1 - weight) + frames(upper) * weight
+
+
+class SkeletonScale(_Random):
+    """Scale each coordinate axis of each sample by its own factor ~ U(low, high)."""
+
+    def __init__(self, low: float = 0.7, high: float = 1.2, p: float = 0.8) -> None:
+        super().__init__(p)
+        self.low, self.high = low, high
+
+    def transform(self, x: torch.Tensor, generator: Generator) -> torch.Tensor:
+        factors = self.low + (self.high - self.low) * _rand((x.shape[0], x.shape[1], 1, 1), generator, x)
+        return x * factors
+
+
+def _axis_rotation(angle: torch.Tensor, axis: int) -> torch.Tensor:
+    """(B, 3, 3) rotations by `angle` (B,) radians about coordinate axis 0, 1 or 2."""
+    c, s = angle.cos(), angle.sin()
+    i, j = [a for a in range(3) if a != axis]
+    rotation = torch.zeros(angle.shape[0], 3, 3, dtype=angle.dtype, device=angle.device)
+    rotation[:, axis, axis] = 1
+    rotation[:, i, i], rotation[:, i, j] = c, -s
+    rotation[:, j, i], rotation[:, j, j] = s, c
+    return rotation
+
+
+def _apply_linear(x: torch.Tensor, matrices: torch.Tensor) -> torch.Tensor:
+    """Apply per-sample (B, D, D) matrices to the coordinate axis of (B, D, T, J)."""
+    return torch.einsum("bij,bjtk->bitk", matrices, x)
+
+
+class SkeletonRotation(_Random):
+    """Rotate each sample by angles ~ U(-max_degrees, max_degrees): about each of x, y, z in
+    3-D (composed z . y . x), or about the image normal in 2-D."""
+
+    def __init__(self, max_degrees: float = 10.0, p: float = 0.8) -> None:
+        super().__init__(p)
+        self.max_degrees = max_degrees
+
+    def transform(self, x: torch.Tensor, generator: Generator) -> torch.Tensor:
+        batch, dims = x.shape[:2]
+        if dims not in (2, 3):
+            raise ValueError(f"SkeletonRotation needs D in (2, 3), got D={dims}")
+        angles = math.radians(self.max_degrees) * (2 * _rand((3, batch), generator, x) - 1)
+        if dims == 2:
+            return _apply_linear(x, _axis_rotation(angles[0], 2)[:, :2, :2])
+        rotation = _axis_rotation(angles[2], 2) @ _axis_rotation(angles[1], 1) @ _axis_rotation(angles[0], 0)
+        return _apply_linear(x, rotation)
+
+
+class SkeletonShear(_Random):
+    """Apply a shear matrix (ones on the diagonal, N(0, sigma^2) off it) per sample."""
+
+    def __init__(self, sigma: float = 0.2, p: float = 0.8) -> None:
+        super().__init__(p)
+        self.sigma = sigma
+
+    def transform(self, x: torch.Tensor, generator: Generator) -> torch.Tensor:
+        batch, dims = x.shape[:2]
+        eye = torch.eye(dims, device=x.device, dtype=x.dtype)
+        shear = eye + self.sigma * _randn((batch, dims, dims), generator, x) * (1 - eye)
+        return _apply_linear(x, shear)
+
+
+class Compose:
+    """Apply transforms in order, all drawing from the same generator."""
+
+    def __init__(self, transforms: Sequence[Callable[[torch.Tensor, Generator], torch.Tensor]]) -> None:
+        self.transforms = list(transforms)
+
+    def __call__(self, x: torch.Tensor, generator: Generator = None) -> torch.Tensor:
+        for transform in self.transforms:
+            x = transform(x, generator)
+        return x
+
+    def __repr__(self) -> str:
+        return f"Compose({self.transforms!r})"
+
+
+def _check_dataset(dataset: str) -> None:
+    if dataset not in ("synthetic", "utd-mhad", "mmact"):
+        raise ValueError(f"unknown dataset {dataset!r}; expected 'synthetic', 'utd-mhad' or 'mmact'")
+
+
+def imu_augmentation(dataset: str) -> Compose:
+    """The IMU pipeline used in pre-training: UTD-MHAD / synthetic: jitter, scaling, time
+    permutation, channel shuffle; MMAct: scaling, rotation."""
+    _check_dataset(dataset)
+    if dataset == "mmact":
+        return Compose([ImuScaling(), ImuRotation()])
+    return Compose([ImuJitter(), ImuScaling(), ImuPermutation(), ImuChannelShuffle()])
+
+
+def skeleton_augmentation(dataset: str) -> Compose:
+    """The skeleton pipeline used in pre-training (all datasets): jitter, crop-and-resize,
+    per-axis scale, rotation, shear."""
+    _check_dataset(dataset)
+    return Compose([SkeletonJitter(), SkeletonCrop(), SkeletonScale(), SkeletonRotation(), SkeletonShear()])

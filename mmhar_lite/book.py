@@ -1,0 +1,238 @@
+"""Helpers shared by the book's notebooks and its Sphinx build.
+
+Notebook side:
+
+- :func:`resolve_profile` turns the papermill ``profile`` parameter (or the ``MMHAR_PROFILE``
+  environment variable) into a :class:`Profile`, the table of run sizes used by every chapter.
+- :func:`show` displays a plotly figure so that it survives the static book: myst-nb drops
+  plotly's own JSON output, so the figure is emitted as ``text/html`` (a ``<div>`` plus the
+  ``Plotly.newPlot`` call, no plotly.js and no CDN) next to the plotly JSON that JupyterLab renders.
+
+Sphinx side (listed in ``_config.yml`` as an extension, see :func:`setup`):
+
+- pages whose HTML contains a plotly figure get the site's own copy of ``plotly.min.js``;
+- after the build the browser assets (plotly.js from the installed ``plotly`` package, MathJax 3,
+  RequireJS and the ipywidgets embed manager from ``npm ci``) are copied into the site's
+  ``_static/vendor/``, so that the site works with the network off;
+- with ``MMHAR_BOOK_EXECUTED=DIR`` in the environment the build renders the notebooks already
+  executed by papermill under ``DIR`` (same relative paths) instead of executing them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:  # imported lazily: plotly and Sphinx are only needed by the functions using them
+    import plotly.graph_objects as go
+    from sphinx.application import Sphinx
+
+PROFILE_ENV = "MMHAR_PROFILE"
+DEFAULT_PROFILE = "book"
+EXECUTED_ENV = "MMHAR_BOOK_EXECUTED"
+
+#: Where the site serves its vendored assets, relative to the site root.
+VENDOR_URL = "_static/vendor"
+#: plotly.js inside the site (copied from the installed plotly package at build time).
+PLOTLY_JS = f"{VENDOR_URL}/plotly/plotly.min.js"
+#: The marker that plotly's ``to_html`` puts on every figure ``<div>``.
+PLOTLY_DIV_CLASS = "plotly-graph-div"
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How big every run of a chapter is.
+
+    Attributes:
+        name: ``"smoke"``, ``"book"`` or ``"full"``.
+        pretrain_epochs: contrastive pre-training epochs.
+        finetune_epochs: fine-tuning epochs of the classifier heads.
+        n_seeds: independent repetitions behind every mean and interval.
+        n_subjects: subjects of the synthetic dataset (even, so that the odd/even
+            cross-subject split has both halves).
+        n_trials: trials per subject and class of the synthetic dataset.
+        encoder_size: ``"lite"`` (small encoders) or ``"paper"`` (the paper's widths).
+        betas: the hard-negative concentrations swept by the beta chapters.
+        label_fractions: the labelled fractions of the limited-label chapter.
+    """
+
+    name: str
+    pretrain_epochs: int
+    finetune_epochs: int
+    n_seeds: int
+    n_subjects: int
+    n_trials: int
+    encoder_size: str
+    betas: tuple[float, ...]
+    label_fractions: tuple[float, ...]
+
+
+#: The three profiles. ``smoke``: CI, seconds per notebook; ``book``: the rendered book, the
+#: whole ``make book`` under 10 minutes on 2 cores; ``full``: the paper's epochs (hours).
+PROFILES: Mapping[str, Profile] = MappingProxyType(
+    {
+        p.name: p
+        for p in (
+            Profile("smoke", pretrain_epochs=1, finetune_epochs=1, n_seeds=1, n_subjects=4,
+                    n_trials=1, encoder_size="lite", betas=(0.0, 1.0), label_fractions=(0.1,)),
+            Profile("book", pretrain_epochs=20, finetune_epochs=20, n_seeds=3, n_subjects=8,
+                    n_trials=4, encoder_size="lite", betas=(0.0, 0.5, 1.0, 2.0),
+                    label_fractions=(0.02, 0.05, 0.1, 0.25, 0.5)),
+            Profile("full", pretrain_epochs=150, finetune_epochs=100, n_seeds=5, n_subjects=8,
+                    n_trials=4, encoder_size="paper", betas=(0.0, 0.25, 0.5, 1.0, 1.5, 2.0),
+                    label_fractions=(0.02, 0.05, 0.1, 0.25, 0.5)),
+        )
+    }
+)
+
+
+def resolve_profile(profile: str | None = None) -> Profile:
+    """Return the :class:`Profile` named ``profile``.
+
+    Args:
+        profile: ``"smoke"``, ``"book"`` or ``"full"``; ``None`` reads the ``MMHAR_PROFILE``
+            environment variable and falls back to ``"book"`` when it is unset or empty.
+
+    Raises:
+        ValueError: the name is not one of the profiles (the message lists the valid names).
+    """
+    source = "argument `profile`"
+    if profile is None:
+        profile = os.environ.get(PROFILE_ENV) or DEFAULT_PROFILE
+        source = f"environment variable {PROFILE_ENV}"
+    try:
+        return PROFILES[profile]
+    except KeyError:
+        raise ValueError(
+            f"unknown profile {profile!r} (from {source}); valid profiles: {', '.join(PROFILES)}"
+        ) from None
+
+
+def figure_html(fig: go.Figure, *, div_id: str | None = None) -> str:
+    """The figure as an HTML fragment: its ``<div>`` and the script drawing it, no plotly.js.
+
+    The div id defaults to a hash of the figure's JSON, so that re-running a cell gives the same
+    HTML (nbval compares it); pass ``div_id`` to show the very same figure twice on one page.
+    """
+    if div_id is None:
+        div_id = "fig-" + hashlib.sha1(fig.to_json().encode()).hexdigest()[:16]
+    height = fig.layout.height or 450  # a 100% height collapses inside an auto-height page
+    return fig.to_html(include_plotlyjs=False, full_html=False, div_id=div_id,
+                       default_height=f"{height}px", default_width="100%")
+
+
+def figure_bundle(fig: go.Figure, *, div_id: str | None = None) -> dict[str, Any]:
+    """The MIME bundle of :func:`show`: ``text/html`` for the static book, plotly JSON for Jupyter."""
+    return {"text/html": figure_html(fig, div_id=div_id), PLOTLY_MIME: json.loads(fig.to_json())}
+
+
+def show(fig: go.Figure, *, div_id: str | None = None) -> None:
+    """Display a plotly figure in a notebook so that it also appears in the static book.
+
+    JupyterLab renders the plotly JSON (interactive, with its own plotly.js); the book renders
+    the ``text/html`` part, whose plotly.js the Sphinx extension below serves from the site.
+    """
+    from IPython.display import display
+
+    display(figure_bundle(fig, div_id=div_id), raw=True)
+
+
+# --------------------------------------------------------------------------- Sphinx extension
+
+
+def _vendored_assets(app: Sphinx) -> dict[str, Path]:
+    """Map each folder/file under the site's ``_static/vendor/`` to where it comes from."""
+    import plotly
+
+    node_modules = Path(app.confdir) / app.config.mmhar_node_modules
+    assets = {
+        "plotly/plotly.min.js": Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+        "mathjax": node_modules / "mathjax" / "es5",
+        "requirejs/require.js": node_modules / "requirejs" / "require.js",
+        "html-manager": node_modules / "@jupyter-widgets" / "html-manager" / "dist",
+    }
+    missing = [str(src) for src in assets.values() if not src.exists()]
+    if missing:
+        from sphinx.errors import ExtensionError
+
+        raise ExtensionError(
+            f"vendored browser assets missing: {', '.join(missing)}; "
+            f"install them with `make vendor` (npm ci --prefix .vendor/npm)"
+        )
+    return assets
+
+
+def _check_assets(app: Sphinx) -> None:
+    # Fail at the start of the build rather than after every notebook has executed.
+    if app.builder.format == "html":
+        _vendored_assets(app)
+
+
+def _copy_assets(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / VENDOR_URL
+    for name, src in _vendored_assets(app).items():
+        dest = target / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            # source maps are only for debugging the minified code; they double the size
+            shutil.copytree(src, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
+        else:
+            shutil.copy2(src, dest)
+
+
+def _add_plotly_js(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                   doctree: Any) -> None:
+    """Add plotly.js to pages that show a figure, before RequireJS (priority 500): loaded
+    after it, plotly.js would register as an anonymous AMD module and never define ``Plotly``."""
+    if PLOTLY_DIV_CLASS in context.get("body", ""):
+        app.add_js_file(PLOTLY_JS.removeprefix("_static/"), priority=200)
+
+
+def _code_sources(nb: Any) -> list[str]:
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def _use_executed_copy(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Replace a notebook's text by its papermill-executed copy (without the injected cell)."""
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    import nbformat
+    from sphinx.errors import ExtensionError
+
+    executed_path = Path(os.environ[EXECUTED_ENV]) / f"{docname}.ipynb"
+    if not executed_path.is_file():
+        raise ExtensionError(
+            f"{EXECUTED_ENV} is set but {executed_path} does not exist: run "
+            f"tests/test_notebooks.py first (it writes the executed notebooks there)"
+        )
+    executed = nbformat.read(executed_path, as_version=4)
+    executed.cells = [c for c in executed.cells
+                      if "injected-parameters" not in c.metadata.get("tags", [])]
+    if _code_sources(executed) != _code_sources(nbformat.reads(source[0], as_version=4)):
+        raise ExtensionError(f"{executed_path} is stale: its code differs from {docname}.ipynb")
+    source[0] = nbformat.writes(executed)
+
+
+def _configure(app: Sphinx, config: Any) -> None:
+    if os.environ.get(EXECUTED_ENV):
+        config.nb_execution_mode = "off"
+        app.connect("source-read", _use_executed_copy)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Sphinx entry point (``sphinx: extra_extensions: [mmhar_lite.book]`` in ``_config.yml``)."""
+    app.add_config_value("mmhar_node_modules", ".vendor/npm/node_modules", "html")
+    app.connect("config-inited", _configure)
+    app.connect("builder-inited", _check_assets)
+    app.connect("html-page-context", _add_plotly_js)
+    app.connect("build-finished", _copy_assets)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

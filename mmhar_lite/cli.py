@@ -1,0 +1,299 @@
+"""The `mmhar` command line: a thin caller of the package's public API.
+
+Each subcommand is one `_add_<name>_parser(subparsers)` that registers its options and sets
+`run=_run_<name>`, plus that `_run_<name>(args) -> int`. To add a subcommand, write the pair
+and append the adder to `_SUBCOMMANDS`.
+
+Exit codes: 0 success, 1 a dataset/input problem (one line on stderr, no traceback),
+2 a usage error (argparse).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from mmhar_lite import __version__, experiments
+from mmhar_lite.data import DATASETS, DatasetError, format_summary, load_dataset, summarize_dataset
+
+__all__ = ["build_parser", "main"]
+
+
+def _add_data_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "data",
+        help="check a dataset (synthetic or a real download) and summarise it",
+        description=(
+            "Load a dataset and print a summary: samples, classes, subjects, expected-but-missing "
+            "trials, skipped files with the reason, and the train/test sizes of a protocol."
+        ),
+    )
+    parser.add_argument("--dataset", required=True, choices=DATASETS, help="which dataset to load")
+    parser.add_argument("--root", help="folder of the download (utd-mhad: has Inertial/ and Skeleton/)")
+    parser.add_argument(
+        "--protocol",
+        choices=("cross-subject", "cross-session"),
+        default="cross-subject",
+        help="split to report sizes for (cross-session: mmact only; default: %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic generator (default: 0)")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--strict", action="store_true", help="fail on the first bad file instead of skipping it")
+    parser.set_defaults(run=_run_data)
+
+
+def _run_data(args: argparse.Namespace) -> int:
+    if args.dataset != "synthetic" and args.root is None:
+        raise DatasetError(f"--dataset {args.dataset} needs --root PATH (the folder of the download)")
+    if args.protocol == "cross-session" and args.dataset != "mmact":
+        raise DatasetError(f"--protocol cross-session exists for mmact only, not {args.dataset}")
+    raw = load_dataset(args.dataset, args.root, strict=args.strict, seed=args.seed)
+    summary = summarize_dataset(raw, args.protocol)
+    print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
+    return 0
+
+
+# ----------------------------------------------------------------------------- training commands
+# pretrain / finetune / reproduce / sweep-beta / limited-labels: thin callers of
+# mmhar_lite.experiments. Names and values are validated there (ConfigError), before any
+# training, and reported as one line with exit code 1.
+
+
+def _experiment_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def guarded(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except experiments.ConfigError as error:
+            print(f"mmhar {args.command}: error: {error}", file=sys.stderr)
+            return 1
+
+    return guarded
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", default="synthetic",
+                        help="synthetic | utd-mhad | mmact-xsub | mmact-xsession (default: %(default)s)")
+    parser.add_argument("--root", help="folder of the download (real datasets)")
+    parser.add_argument("--preset", help="hyper-parameter preset (Table 1) if not the dataset's own")
+
+
+def _add_run_options(parser: argparse.ArgumentParser, *, pretraining: bool = True) -> None:
+    if pretraining:
+        parser.add_argument("--size", default="paper", help="encoder size: paper | lite (default: %(default)s)")
+        group = parser.add_argument_group("pre-training overrides (default: the preset, Table 1)")
+        group.add_argument("--epochs", type=int, help="pre-training epochs (paper: 150)")
+        group.add_argument("--batch-size", type=int)
+        group.add_argument("--lr", type=float)
+        group.add_argument("--temperature", type=float)
+        group.add_argument("--tau-plus", type=float)
+        group.add_argument("--beta", type=float)
+    group = parser.add_argument_group("fine-tuning overrides")
+    group.add_argument("--finetune-epochs", type=int, help="fine-tuning epochs (paper: 100)")
+    group.add_argument("--finetune-batch-size", type=int)
+    group.add_argument("--finetune-lr", type=float)
+    parser.add_argument("--epochs-scale", type=float, default=1.0,
+                        help="multiply the preset's epochs, e.g. 0.1 for a quick look (default: 1)")
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default: %(default)s)")
+    parser.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _overrides(args: argparse.Namespace) -> dict:
+    names = ("epochs", "batch_size", "lr", "temperature", "tau_plus", "beta")
+    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+
+
+def _finetune_overrides(args: argparse.Namespace) -> dict:
+    names = {"finetune_epochs": "epochs", "finetune_batch_size": "batch_size", "finetune_lr": "lr"}
+    return {field: getattr(args, n) for n, field in names.items() if getattr(args, n) is not None}
+
+
+def _out(args: argparse.Namespace, default: str) -> str:
+    return args.out or f"runs/{default}"
+
+
+def _add_pretrain_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("pretrain", help="pre-train encoders with one method",
+                                   description="Pre-train encoders; writes OUT/checkpoint.pt and OUT/history.json.")
+    _add_data_options(parser)
+    parser.add_argument("--method", required=True, help="supervised | simclr | simclr-hnl | cmc | cmc-debiased | "
+                        "cmc-hnl | cmc-hnl-oracle | cmc-cmkm | random-init")
+    parser.add_argument("--modality", help="imu | skeleton | multimodal (default: the method's first)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", help="output folder (default: runs/pretrain-DATASET-METHOD-seedS)")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
+    _add_run_options(parser)
+    parser.set_defaults(run=_run_pretrain)
+
+
+@_experiment_errors
+def _run_pretrain(args: argparse.Namespace) -> int:
+    out = _out(args, f"pretrain-{args.dataset}-{args.method}-seed{args.seed}")
+    result = experiments.run_pretrain(
+        args.dataset, args.method, args.modality, root=args.root, preset=args.preset, size=args.size,
+        seed=args.seed, epochs_scale=args.epochs_scale, overrides=_overrides(args), out=out,
+        resume=args.resume, device=args.device, amp=args.amp, quiet=args.quiet,
+    )
+    final = result.history[-1]["loss"] if result.history else float("nan")
+    print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}, "
+          f"{result.seconds:.1f} s -> {out}/checkpoint.pt")
+    return 0
+
+
+def _add_finetune_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("finetune", help="linear evaluation of a pre-trained checkpoint",
+                                   description="Freeze the encoders of CHECKPOINT, train a head on cached features, "
+                                               "report test accuracy / macro-F1; writes OUT/finetune-MODALITY.json.")
+    parser.add_argument("--checkpoint", required=True, help="checkpoint.pt written by `mmhar pretrain`")
+    _add_data_options(parser)
+    parser.add_argument("--finetune-modality", default="multimodal", help="multimodal | imu | skeleton (default: %(default)s)")
+    parser.add_argument("--label-fraction", type=float, default=1.0, help="class-stratified labelled fraction (default: 1)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", help="output folder (default: the checkpoint's folder)")
+    _add_run_options(parser, pretraining=False)
+    parser.set_defaults(run=_run_finetune)
+
+
+@_experiment_errors
+def _run_finetune(args: argparse.Namespace) -> int:
+    record = experiments.run_finetune(
+        args.checkpoint, args.dataset, root=args.root, preset=args.preset, finetune_modality=args.finetune_modality,
+        label_fraction=args.label_fraction, seed=args.seed, epochs_scale=args.epochs_scale,
+        overrides=_finetune_overrides(args), out=args.out or Path(args.checkpoint).parent,
+        device=args.device, quiet=args.quiet,
+    )
+    print(f"{record['method']} -> {args.finetune_modality}: accuracy {100 * record['accuracy']:.2f} %, "
+          f"macro-F1 {100 * record['macro_f1']:.2f} %")
+    return 0
+
+
+def _add_experiment_options(parser: argparse.ArgumentParser, default_seeds: int = 3) -> None:
+    _add_data_options(parser)
+    parser.add_argument("--seeds", type=int, default=default_seeds, help="number of seeds (default: %(default)s)")
+    parser.add_argument("--out", help="output folder (default: runs/COMMAND-DATASET)")
+    _add_run_options(parser)
+
+
+def _report(records: list[dict], out: str) -> None:
+    print((Path(out) / "results.md").read_text() if records else "no records")
+    print(f"wrote {out}/results.json, results.csv, results.md")
+
+
+def _add_reproduce_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("reproduce", help="Tables 2 and 3: every method, several seeds",
+                                   description="Run the rows of Tables 2-3 and write OUT/results.json, results.csv "
+                                               "and results.md (mean ± std beside the paper's numbers).")
+    parser.add_argument("--methods", nargs="+", help="methods to run (default: all of Tables 2-3 and random-init)")
+    _add_experiment_options(parser)
+    parser.set_defaults(run=_run_reproduce)
+
+
+@_experiment_errors
+def _run_reproduce(args: argparse.Namespace) -> int:
+    out = _out(args, f"reproduce-{args.dataset}")
+    records = experiments.reproduce(
+        args.dataset, root=args.root, methods=args.methods or experiments.DEFAULT_METHODS, seeds=args.seeds,
+        epochs_scale=args.epochs_scale, size=args.size, preset=args.preset, out=out, device=args.device,
+        amp=args.amp, quiet=args.quiet, overrides=_overrides(args), finetune_overrides=_finetune_overrides(args),
+    )
+    _report(records, out)
+    return 0
+
+
+def _write_plot(figure, path: Path) -> None:
+    # plotly.js from its CDN keeps the file small; the data are in results.json anyway.
+    figure.write_html(path, include_plotlyjs="cdn")
+    print(f"wrote {path}")
+
+
+def _add_sweep_beta_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("sweep-beta", help="Figure 3: accuracy against beta",
+                                   description="Pre-train a hard-negative method at each beta and evaluate it; writes "
+                                               "OUT/results.* and OUT/beta_sweep.html.")
+    parser.add_argument("--betas", nargs="+", type=float, help="beta grid (default: 0.25 0.5 1 1.5 2)")
+    parser.add_argument("--method", default="cmc-hnl", help="cmc-hnl | cmc-hnl-oracle | simclr-hnl (default: %(default)s)")
+    parser.add_argument("--finetune-modality", default="multimodal", help="multimodal | imu | skeleton")
+    _add_experiment_options(parser)
+    parser.set_defaults(run=_run_sweep_beta)
+
+
+@_experiment_errors
+def _run_sweep_beta(args: argparse.Namespace) -> int:
+    from mmhar_lite import viz  # plotly is an optional (book) dependency: import on use
+
+    out = _out(args, f"sweep-beta-{args.dataset}")
+    records = experiments.sweep_beta(
+        args.dataset, root=args.root, betas=args.betas or experiments.BETAS, method=args.method,
+        finetune_modality=args.finetune_modality, seeds=args.seeds, epochs_scale=args.epochs_scale, size=args.size,
+        preset=args.preset, out=out, device=args.device, amp=args.amp, quiet=args.quiet,
+        overrides={k: v for k, v in _overrides(args).items() if k != "beta"},
+    )
+    _report(records, out)
+    _write_plot(viz.beta_sweep_figure(records), Path(out) / "beta_sweep.html")
+    return 0
+
+
+def _add_limited_labels_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("limited-labels", help="Figure 4: fine-tuning with 2-50 %% of the labels",
+                                   description="Fine-tune on class-stratified label fractions; writes OUT/results.* "
+                                               "and OUT/limited_labels.html (mean and 95 %% CI over seeds).")
+    parser.add_argument("--fractions", nargs="+", type=float, help="label fractions (default: 0.02 0.05 0.1 0.25 0.5)")
+    parser.add_argument("--methods", nargs="+", help="default: supervised cmc cmc-hnl")
+    parser.add_argument("--finetune-modality", default="multimodal", help="multimodal | imu | skeleton")
+    _add_experiment_options(parser)
+    parser.set_defaults(run=_run_limited_labels)
+
+
+@_experiment_errors
+def _run_limited_labels(args: argparse.Namespace) -> int:
+    from mmhar_lite import viz  # plotly is an optional (book) dependency: import on use
+
+    out = _out(args, f"limited-labels-{args.dataset}")
+    records = experiments.limited_labels(
+        args.dataset, root=args.root, fractions=args.fractions or experiments.LABEL_FRACTIONS,
+        methods=args.methods or ("supervised", "cmc", "cmc-hnl"), finetune_modality=args.finetune_modality,
+        seeds=args.seeds, epochs_scale=args.epochs_scale, size=args.size, preset=args.preset, out=out,
+        device=args.device, amp=args.amp, quiet=args.quiet, overrides=_overrides(args),
+    )
+    _report(records, out)
+    _write_plot(viz.limited_labels_figure(records), Path(out) / "limited_labels.html")
+    return 0
+
+
+_SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_data_parser,
+    _add_pretrain_parser,
+    _add_finetune_parser,
+    _add_reproduce_parser,
+    _add_sweep_beta_parser,
+    _add_limited_labels_parser,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `mmhar` parser with one subparser per subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="mmhar",
+        description="mmhar-lite: multimodal (skeleton + IMU) contrastive learning with hard negatives.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in _SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `mmhar` with `argv` (default: sys.argv[1:]); returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except DatasetError as error:
+        print(f"mmhar {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Data layer: synthetic generator, UTD-MHAD and MMAct loaders, preprocessing, splits.
+
+Public API (see each module for details): `Sample`, `RawDataset`, `DatasetError`,
+`generate_synthetic`, `write_utd_mhad_layout`, `load_utd_mhad`, `load_mmact`,
+`write_mmact_layout`, `load_dataset`, `summarize_dataset`, `format_summary`, `prepare`,
+`ArrayData`, the split functions, `stratified_subset` and `PairedDataset`.
+"""
+from mmhar_lite.data.base import (
+    COCO17_JOINTS,
+    KINECT_V1_JOINTS,
+    SKELETON_EDGES,
+    DatasetError,
+    RawDataset,
+    Sample,
+)
+from mmhar_lite.data.catalog import DATASETS, format_summary, load_dataset, summarize_dataset
+from mmhar_lite.data.datasets import (
+    ArrayData,
+    PairedDataset,
+    Split,
+    apply_imu_standardizer,
+    default_split,
+    fit_imu_standardizer,
+    mmact_cross_session_split,
+    mmact_cross_subject_split,
+    prepare,
+    protocol_split,
+    stratified_subset,
+    utd_cross_subject_split,
+)
+from mmhar_lite.data.mmact import MMACT_ACTIONS, load_mmact, write_mmact_layout
+from mmhar_lite.data.synthetic import CLASS_NAMES as SYNTHETIC_CLASS_NAMES
+from mmhar_lite.data.synthetic import generate_synthetic, write_utd_mhad_layout
+from mmhar_lite.data.utd_mhad import UTD_MHAD_ACTIONS, load_utd_mhad
+
+__all__ = [
+    "COCO17_JOINTS", "KINECT_V1_JOINTS", "SKELETON_EDGES", "DatasetError", "RawDataset", "Sample",
+    "DATASETS", "format_summary", "load_dataset", "summarize_dataset",
+    "ArrayData", "PairedDataset", "Split", "apply_imu_standardizer", "default_split",
+    "fit_imu_standardizer", "mmact_cross_session_split", "mmact_cross_subject_split", "prepare",
+    "protocol_split", "stratified_subset", "utd_cross_subject_split",
+    "MMACT_ACTIONS", "load_mmact", "write_mmact_layout",
+    "SYNTHETIC_CLASS_NAMES", "generate_synthetic", "write_utd_mhad_layout",
+    "UTD_MHAD_ACTIONS", "load_utd_mhad",
+]

@@ -1,0 +1,135 @@
+"""Core data types shared by every loader: one paired recording and a whole dataset.
+
+Shapes follow the datasets' own on-disk conventions (the loaders do not reorder axes);
+`mmhar_lite.data.datasets.prepare` turns them into fixed-length training arrays.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "DatasetError", "file_error", "Sample", "RawDataset", "check_finite",
+    "KINECT_V1_JOINTS", "COCO17_JOINTS", "SKELETON_EDGES",
+]
+
+
+class DatasetError(ValueError):
+    """A dataset on disk is missing, malformed or inconsistent.
+
+    The message always names the file (or folder), the field and what was expected, so a
+    user can fix the download without reading code. Errors about one file also carry it as
+    `file` and the problem alone as `reason` (both None otherwise), for skip reports.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.reason = reason
+
+
+def file_error(path: object, reason: str) -> DatasetError:
+    """A DatasetError about file `path`: message "<path>: <reason>"."""
+    return DatasetError(f"{path}: {reason}", file=str(path), reason=reason)
+
+
+@dataclass
+class Sample:
+    """One paired recording: a skeleton sequence and an inertial sequence of the same trial.
+
+    The two modalities have their own lengths (`T_s` frames, `T_i` samples) and are not
+    frame-aligned; resample each on its own.
+
+    Attributes:
+        skeleton: (J, D, T_s) float32. UTD-MHAD / synthetic: J=20 Kinect v1 joints, D=3,
+            metres in camera space. MMAct: J=17 COCO keypoints, D=2, pixels.
+        imu: (T_i, C) float32. UTD-MHAD / synthetic: C=6 (accelerometer xyz in g, then
+            gyroscope xyz in deg/s). MMAct: C=12 (see `mmhar_lite.data.mmact`).
+        label: 0-based class index.
+        subject: 1-based subject id, as in the dataset.
+        trial: 1-based trial (repetition) index.
+        session: 1-based session id (MMAct; 1 elsewhere).
+        scene: 1-based scene id (MMAct; 1 elsewhere).
+        source: the file(s) it came from, or "synthetic".
+    """
+
+    skeleton: np.ndarray
+    imu: np.ndarray
+    label: int
+    subject: int
+    trial: int
+    session: int = 1
+    scene: int = 1
+    source: str = ""
+
+
+@dataclass
+class RawDataset:
+    """A list of paired samples plus what is known about the dataset they come from.
+
+    Attributes:
+        name: "synthetic" | "utd-mhad" | "mmact".
+        samples: the usable paired recordings.
+        class_names: one name per 0-based label.
+        skeleton_layout: "kinect_v1" (20 joints, 3-D) or "coco17" (17 keypoints, 2-D).
+        imu_channels: one name per IMU channel, in column order.
+        missing: ids of trials the dataset should contain but that are absent from disk
+            (e.g. "a8_s1_t4"), excluding trials known not to exist in the public release.
+        skipped: files present on disk that could not be used, as {"file", "reason"}.
+        known_absent: ids of trials that the public release itself lacks (documented, not an
+            error), when they are also absent here.
+    """
+
+    name: str
+    samples: list[Sample]
+    class_names: list[str]
+    skeleton_layout: str
+    imu_channels: list[str]
+    missing: list[str] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    known_absent: list[str] = field(default_factory=list)
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes (the length of `class_names`, whether or not all occur)."""
+        return len(self.class_names)
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+
+def check_finite(array: np.ndarray, path: str, field_name: str) -> None:
+    """Raise DatasetError naming `path` and `field_name` if `array` holds NaN or inf."""
+    bad = ~np.isfinite(array)
+    if bad.any():
+        raise file_error(
+            path, f"field {field_name!r} has {int(bad.sum())} non-finite value(s) (NaN/inf); expected only finite numbers"
+        )
+
+
+# Kinect v1 joint order of UTD-MHAD (0-based), and the bones that connect them.
+KINECT_V1_JOINTS = [
+    "head", "shoulder_center", "spine", "hip_center",
+    "left_shoulder", "left_elbow", "left_wrist", "left_hand",
+    "right_shoulder", "right_elbow", "right_wrist", "right_hand",
+    "left_hip", "left_knee", "left_ankle", "left_foot",
+    "right_hip", "right_knee", "right_ankle", "right_foot",
+]
+# COCO-17 keypoint order (MMAct's 2-D skeletons).
+COCO17_JOINTS = [
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear",
+    "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
+    "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+]
+# (parent, child) joint pairs to draw a skeleton with, per layout.
+SKELETON_EDGES = {
+    "kinect_v1": [
+        (3, 2), (2, 1), (1, 0), (1, 4), (4, 5), (5, 6), (6, 7), (1, 8), (8, 9), (9, 10), (10, 11),
+        (3, 12), (12, 13), (13, 14), (14, 15), (3, 16), (16, 17), (17, 18), (18, 19),
+    ],
+    "coco17": [
+        (0, 1), (0, 2), (1, 3), (2, 4), (5, 6), (5, 7), (7, 9), (6, 8), (8, 10),
+        (5, 11), (6, 12), (11, 12), (11, 13), (13, 15), (12, 14), (14, 16),
+    ],
+}

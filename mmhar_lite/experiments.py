@@ -1,0 +1,833 @@
+"""Experiments of the paper: Table 1 presets, Tables 2-3 (`reproduce`), Figure 3 (`sweep_beta`),
+Figure 4 (`limited_labels`), and the results files they write.
+
+Each experiment returns a list of records (dicts, one per run and evaluation) with at least
+``method``, ``pretrain_modality``, ``finetune_modality``, ``dataset``, ``seed``, ``accuracy``
+and ``macro_f1`` (fractions in [0, 1]), and, given ``out``, writes ``results.json``,
+``results.csv``, ``results.md`` and one ``runs/<run>/history.json`` per pre-training run.
+The CLI (``mmhar reproduce`` etc.) calls these functions, so a notebook and a shell give the
+same numbers.
+
+Datasets (``dataset`` argument): ``synthetic`` (embedded, UTD-MHAD-shaped), ``utd-mhad``
+(cross-subject), ``mmact-xsub`` (cross-subject), ``mmact-xsession`` (cross-session).
+
+Choices not fixed by the paper (documented here, used everywhere):
+
+* The IMU is standardised per channel with statistics of the training split only (the
+  public code feeds raw values; the synthetic gyroscope in deg/s would dominate otherwise).
+* ``supervised`` is not in Table 1: it uses the CMC batch size and lr 1e-3, 150 epochs,
+  no augmentation. Fine-tuning: 100 epochs, batch 64, lr 1e-3 (Adam), no augmentation.
+* ``cmc-debiased`` uses the CMC-HNL row of Table 1 with beta = 0; ``cmc-cmkm`` and
+  ``random-init`` the CMC row; ``cmc-hnl-oracle`` the CMC-HNL row.
+* Both schedulers step on the epoch's mean TRAINING loss: the standard splits have no
+  validation subjects, and the paper reports the last epoch, not a selected one.
+* ``tau_plus`` of the synthetic preset is the class prior 1 / n_classes of the data.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+from scipy import stats
+
+from mmhar_lite import training
+from mmhar_lite.data import (
+    ArrayData,
+    Split,
+    apply_imu_standardizer,
+    default_split,
+    fit_imu_standardizer,
+    load_dataset,
+    prepare,
+    stratified_subset,
+)
+from mmhar_lite.training import FinetuneConfig, PretrainConfig, PretrainResult
+
+__all__ = [
+    "ConfigError",
+    "DATASETS",
+    "PRESETS",
+    "TABLE2_ROWS",
+    "TABLE3_ROWS",
+    "PAPER_RESULTS",
+    "DEFAULT_METHODS",
+    "BETAS",
+    "LABEL_FRACTIONS",
+    "ExperimentData",
+    "load_experiment_data",
+    "pretrain_config",
+    "finetune_config",
+    "reproduce",
+    "sweep_beta",
+    "limited_labels",
+    "summarize",
+    "mean_ci",
+    "write_results",
+    "results_markdown",
+    "run_pretrain",
+    "run_finetune",
+]
+
+
+class ConfigError(ValueError):
+    """A bad experiment request (method, dataset, hyper-parameter, preset): raised before any
+    training starts; the CLI prints its message as one line."""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """How an experiment dataset is loaded, split and augmented, and what its preset expects."""
+
+    loader: str  # name for mmhar_lite.data.load_dataset
+    protocol: str
+    augmentation: str
+    imu_channels: int
+    n_joints: int
+    skeleton_dims: int
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "synthetic": DatasetSpec("synthetic", "cross-subject", "synthetic", 6, 20, 3),
+    "utd-mhad": DatasetSpec("utd-mhad", "cross-subject", "utd-mhad", 6, 20, 3),
+    "mmact-xsub": DatasetSpec("mmact", "cross-subject", "mmact", 12, 17, 2),
+    "mmact-xsession": DatasetSpec("mmact", "cross-session", "mmact", 12, 17, 2),
+}
+
+# Table 1 of the paper: (method, modality) -> (batch size, lr, temperature, beta).
+_UTD_TABLE1 = {
+    ("simclr", "imu"): (128, 1e-3, 0.5, 0.0),
+    ("simclr-hnl", "imu"): (128, 1e-3, 0.5, 0.5),
+    ("simclr", "skeleton"): (64, 5e-3, 0.5, 0.0),
+    ("simclr-hnl", "skeleton"): (64, 5e-3, 0.5, 0.25),
+    ("cmc", "multimodal"): (64, 1e-3, 0.1, 0.0),
+    ("cmc-hnl", "multimodal"): (64, 1e-3, 0.1, 1.0),
+}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Hyper-parameters of one dataset + protocol. ``tau_plus=None``: 1 / n_classes of the data."""
+
+    dataset: str
+    table1: dict
+    tau_plus: float | None
+    pretrain_epochs: int = 150
+    finetune_epochs: int = 100
+    finetune_batch_size: int = 64
+    finetune_lr: float = 1e-3
+    supervised_lr: float = 1e-3
+
+
+PRESETS: dict[str, Preset] = {
+    "synthetic": Preset("synthetic", _UTD_TABLE1, None),
+    "utd-mhad": Preset("utd-mhad", _UTD_TABLE1, 0.037),
+    "mmact-xsub": Preset(
+        "mmact-xsub",
+        {
+            ("simclr", "imu"): (64, 1e-3, 0.4, 0.0),
+            ("simclr-hnl", "imu"): (64, 1e-3, 0.4, 0.6),
+            ("simclr", "skeleton"): (128, 5e-3, 0.4, 0.0),
+            ("simclr-hnl", "skeleton"): (128, 5e-3, 0.4, 0.5),
+            ("cmc", "multimodal"): (128, 1e-3, 0.5, 0.0),
+            ("cmc-hnl", "multimodal"): (128, 1e-3, 0.5, 1.5),
+        },
+        0.027,
+    ),
+    "mmact-xsession": Preset(
+        "mmact-xsession",
+        {
+            ("simclr", "imu"): (64, 1e-3, 0.4, 0.0),
+            ("simclr-hnl", "imu"): (64, 1e-3, 0.4, 0.5),
+            ("simclr", "skeleton"): (128, 5e-3, 0.5, 0.0),
+            ("simclr-hnl", "skeleton"): (128, 5e-3, 0.5, 0.5),
+            ("cmc", "multimodal"): (128, 1e-3, 0.5, 0.0),
+            ("cmc-hnl", "multimodal"): (128, 1e-3, 0.5, 0.5),
+        },
+        0.027,
+    ),
+}
+
+# Methods without their own Table 1 row borrow one (see the module docstring).
+_TABLE1_SOURCE = {"cmc-debiased": "cmc-hnl", "cmc-hnl-oracle": "cmc-hnl", "cmc-cmkm": "cmc", "random-init": "cmc"}
+
+# (method, pre-training modality, fine-tuning modality), in the paper's row order.
+TABLE2_ROWS: list[tuple[str, str, str]] = [
+    ("supervised", "imu", "imu"),
+    ("simclr", "imu", "imu"),
+    ("simclr-hnl", "imu", "imu"),
+    ("supervised", "skeleton", "skeleton"),
+    ("simclr", "skeleton", "skeleton"),
+    ("simclr-hnl", "skeleton", "skeleton"),
+    ("supervised", "multimodal", "multimodal"),
+    ("cmc", "multimodal", "multimodal"),
+    ("cmc-cmkm", "multimodal", "multimodal"),
+    ("cmc-debiased", "multimodal", "multimodal"),
+    ("cmc-hnl", "multimodal", "multimodal"),
+    ("cmc-hnl-oracle", "multimodal", "multimodal"),
+    ("random-init", "multimodal", "multimodal"),
+]
+TABLE3_ROWS: list[tuple[str, str, str]] = [
+    ("supervised", "imu", "imu"),
+    ("simclr", "imu", "imu"),
+    ("simclr-hnl", "imu", "imu"),
+    ("cmc", "multimodal", "imu"),
+    ("cmc-cmkm", "multimodal", "imu"),
+    ("cmc-debiased", "multimodal", "imu"),
+    ("cmc-hnl", "multimodal", "imu"),
+    ("cmc-hnl-oracle", "multimodal", "imu"),
+    ("random-init", "multimodal", "imu"),
+]
+# Everything in Tables 2-3 plus the random-init floor; the oracle is opt-in (it uses labels).
+DEFAULT_METHODS = ("supervised", "simclr", "simclr-hnl", "cmc", "cmc-debiased", "cmc-hnl", "cmc-cmkm", "random-init")
+BETAS = (0.25, 0.5, 1.0, 1.5, 2.0)
+LABEL_FRACTIONS = (0.02, 0.05, 0.1, 0.25, 0.5)
+
+
+def _paper(utd, xsub_f1, xsub_acc, xsession_f1, xsession_acc) -> dict:
+    out = {
+        "utd-mhad": {"accuracy": utd},
+        "mmact-xsub": {"macro_f1": xsub_f1, "accuracy": xsub_acc},
+        "mmact-xsession": {"macro_f1": xsession_f1, "accuracy": xsession_acc},
+    }
+    return {d: {k: v for k, v in m.items() if v is not None} for d, m in out.items()}
+
+
+# Published numbers (%), Tables 2 and 3 of Choi, Beedu & Essa; None where the paper has "-".
+PAPER_RESULTS: dict[tuple[str, str, str], dict] = {
+    ("supervised", "imu", "imu"): _paper(74.65, 62.16, 64.24, 80.18, 79.17),
+    ("simclr", "imu", "imu"): _paper(66.74, 52.73, 55.29, 70.59, 73.34),
+    ("simclr-hnl", "imu", "imu"): _paper(71.55, 54.59, 57.71, 71.75, 74.03),
+    ("supervised", "skeleton", "skeleton"): _paper(93.10, 79.76, 80.65, 84.36, 84.18),
+    ("simclr", "skeleton", "skeleton"): _paper(95.50, 74.08, 75.19, 79.04, 81.22),
+    ("simclr-hnl", "skeleton", "skeleton"): _paper(95.97, 75.15, 76.32, 80.06, 81.90),
+    ("supervised", "multimodal", "multimodal"): _paper(94.96, 81.37, 83.23, 89.04, 92.04),
+    ("cmc", "multimodal", "multimodal"): _paper(95.35, 80.78, 83.29, 88.91, 91.84),
+    ("cmc-cmkm", "multimodal", "multimodal"): _paper(94.96, 80.72, 82.88, None, None),
+    ("cmc-debiased", "multimodal", "multimodal"): _paper(95.12, 80.80, 83.03, 87.93, 91.17),
+    ("cmc-hnl", "multimodal", "multimodal"): _paper(96.20, 81.64, 83.61, 89.16, 92.06),
+    ("cmc", "multimodal", "imu"): _paper(69.77, 50.46, 52.62, 71.53, 67.79),
+    ("cmc-cmkm", "multimodal", "imu"): _paper(74.42, 50.54, 53.67, 69.14, 67.77),
+    ("cmc-debiased", "multimodal", "imu"): _paper(70.70, 49.79, 52.08, 68.68, 71.95),
+    ("cmc-hnl", "multimodal", "imu"): _paper(75.73, 54.18, 55.74, 71.85, 74.23),
+}
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+def _check_dataset(dataset: str, root) -> DatasetSpec:
+    _require(dataset in DATASETS, f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
+    _require(dataset == "synthetic" or root is not None, f"dataset {dataset} needs --root PATH (the folder of the download)")
+    return DATASETS[dataset]
+
+
+def _check_methods(methods: Iterable[str]) -> list[str]:
+    methods = list(methods)
+    _require(len(methods) > 0, "no methods given")
+    for method in methods:
+        _require(method in training.METHODS, f"unknown method {method!r}; expected one of {', '.join(training.METHODS)}")
+    return list(dict.fromkeys(methods))
+
+
+def _seed_list(seeds: int | Sequence[int]) -> list[int]:
+    if isinstance(seeds, int):
+        _require(seeds >= 1, f"seeds must be >= 1, got {seeds}")
+        return list(range(seeds))
+    seeds = [int(s) for s in seeds]
+    _require(len(seeds) > 0, "seeds must not be empty")
+    return seeds
+
+
+def _check_scale(epochs_scale: float) -> None:
+    _require(math.isfinite(epochs_scale) and epochs_scale > 0, f"epochs_scale must be > 0, got {epochs_scale}")
+
+
+def _config(cls, **values):
+    """Build a config dataclass, turning its validation errors and unknown keys into ConfigError."""
+    names = {f.name for f in fields(cls)}
+    for name in sorted(set(values) - names):
+        raise ConfigError(f"unknown {cls.__name__} field {name!r}; expected one of {', '.join(sorted(names))}")
+    try:
+        return cls(**values)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
+# ----------------------------------------------------------------------------- presets
+
+
+def _scaled(epochs: int, scale: float) -> int:
+    return max(1, int(round(epochs * scale)))
+
+
+def pretrain_config(
+    preset: str,
+    method: str,
+    modality: str | None = None,
+    *,
+    n_classes: int | None = None,
+    size: str = "paper",
+    seed: int = 0,
+    epochs_scale: float = 1.0,
+    **overrides,
+) -> PretrainConfig:
+    """The Table 1 configuration of ``method`` on ``preset``; any field can be overridden.
+
+    ``n_classes`` is needed by presets whose tau_plus is the class prior (synthetic).
+    ``epochs_scale`` multiplies the 150 pre-training epochs (at least 1 remains).
+    """
+    _require(preset in PRESETS, f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
+    _check_methods([method])
+    _check_scale(epochs_scale)
+    spec = PRESETS[preset]
+    modality = modality or training.METHOD_MODALITIES[method][0]
+    _require(modality in training.METHOD_MODALITIES[method],
+             f"method {method} takes modality {' | '.join(training.METHOD_MODALITIES[method])}; got {modality!r}")
+    source = _TABLE1_SOURCE.get(method, method)
+    if method == "supervised":
+        batch_size, _, temperature, beta = spec.table1[("cmc", "multimodal")]
+        lr = spec.supervised_lr
+    else:
+        batch_size, lr, temperature, beta = spec.table1[(source, modality)]
+    if method == "cmc-debiased":
+        beta = 0.0
+    tau_plus = spec.tau_plus
+    if tau_plus is None:
+        _require(n_classes is not None and n_classes > 1, f"preset {preset} needs n_classes for tau_plus = 1 / n_classes")
+        tau_plus = round(1.0 / n_classes, 4)
+    values = dict(
+        method=method, modality=modality, epochs=_scaled(spec.pretrain_epochs, epochs_scale),
+        batch_size=batch_size, lr=lr, temperature=temperature, tau_plus=tau_plus, beta=beta,
+        size=size, seed=seed, augmentation=DATASETS[preset].augmentation,
+    )
+    values.update(overrides)
+    return _config(PretrainConfig, **values)
+
+
+def finetune_config(preset: str, modality: str = "multimodal", *, seed: int = 0, epochs_scale: float = 1.0, **overrides) -> FinetuneConfig:
+    """Fine-tuning configuration of ``preset`` (100 epochs, batch 64, lr 1e-3), overridable."""
+    _require(preset in PRESETS, f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
+    _check_scale(epochs_scale)
+    spec = PRESETS[preset]
+    values = dict(modality=modality, epochs=_scaled(spec.finetune_epochs, epochs_scale),
+                  batch_size=spec.finetune_batch_size, lr=spec.finetune_lr, seed=seed)
+    values.update(overrides)
+    return _config(FinetuneConfig, **values)
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass
+class ExperimentData:
+    """A prepared dataset with its protocol split; the IMU is standardised on the train rows."""
+
+    dataset: str
+    preset: str
+    data: ArrayData
+    split: Split
+
+    @property
+    def n_classes(self) -> int:
+        return self.data.n_classes
+
+
+def load_experiment_data(
+    dataset: str = "synthetic",
+    root: str | Path | None = None,
+    *,
+    preset: str | None = None,
+    length: int = 50,
+    data_seed: int = 0,
+) -> ExperimentData:
+    """Load, prepare (resample to ``length``), split and standardise an experiment dataset.
+
+    Raises ConfigError if the dataset is unknown, ``root`` is missing for a real dataset, or
+    the data's IMU channel / joint / coordinate counts do not match ``preset`` (default: the
+    dataset's own); DatasetError for problems in the files themselves.
+    """
+    spec = _check_dataset(dataset, root)
+    preset = preset or dataset
+    _require(preset in PRESETS, f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
+    data = prepare(load_dataset(spec.loader, root, seed=data_seed), length=length)
+    expected = DATASETS[preset]
+    found = (data.imu.shape[1], data.skeleton.shape[3], data.skeleton.shape[1])
+    wanted = (expected.imu_channels, expected.n_joints, expected.skeleton_dims)
+    _require(
+        found == wanted,
+        f"preset {preset} expects {wanted[0]} IMU channels, {wanted[1]} joints, {wanted[2]}-D skeletons; "
+        f"dataset {dataset} has {found[0]} channels, {found[1]} joints, {found[2]}-D",
+    )
+    split = default_split(data, spec.protocol)
+    mean, std = fit_imu_standardizer(data.imu[split.train])
+    data.imu = apply_imu_standardizer(data.imu, mean, std)
+    return ExperimentData(dataset=dataset, preset=preset, data=data, split=split)
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def _run_name(config: PretrainConfig, extra: str = "") -> str:
+    return f"{config.method}-{config.modality}{extra}-seed{config.seed}"
+
+
+def _record(exp: ExperimentData, config: PretrainConfig, finetune_modality: str, metrics: dict,
+            pretrained: PretrainResult, finetune_seconds: float, finetune_epochs: int, **extra) -> dict:
+    return {
+        "method": config.method,
+        "pretrain_modality": "none" if config.method == "random-init" else config.modality,
+        "finetune_modality": finetune_modality,
+        "dataset": exp.dataset,
+        "seed": config.seed,
+        "accuracy": metrics["accuracy"],
+        "macro_f1": metrics["macro_f1"],
+        **extra,
+        "size": config.size,
+        "pretrain_epochs": 0 if config.method == "random-init" else config.epochs,
+        "finetune_epochs": finetune_epochs,
+        "batch_size": config.batch_size,
+        "lr": config.lr,
+        "temperature": config.temperature,
+        "tau_plus": config.tau_plus,
+        "beta": config.beta,
+        "n_train": int(exp.split.train.size),
+        "n_test": int(exp.split.test.size),
+        "pretrain_seconds": round(pretrained.seconds, 2),
+        "finetune_seconds": round(finetune_seconds, 2),
+    }
+
+
+def _evaluate(exp: ExperimentData, pretrained: PretrainResult, finetune: FinetuneConfig,
+              train_rows: np.ndarray, quiet: bool) -> tuple[dict, float, list[dict]]:
+    """Metrics on the test split: supervised runs use their own classifier; every other
+    method trains a head on frozen, cached features."""
+    started = time.perf_counter()
+    if pretrained.config.method == "supervised":
+        modality = pretrained.config.modality
+        modalities = ("skeleton", "imu") if modality == "multimodal" else (modality,)
+        frozen = torch.nn.ModuleDict({m: pretrained.encoders[m] for m in modalities})
+        features = training.extract_features(frozen, exp.data, exp.split.test)
+        predictions = training.predict(pretrained.heads["classifier"], features, modality)
+        metrics = training.evaluate(exp.data.labels[exp.split.test], predictions, exp.n_classes)
+        return metrics, time.perf_counter() - started, []
+    result = training.finetune(pretrained.encoders, exp.data, train_rows, finetune, test_indices=exp.split.test, quiet=quiet)
+    return result.metrics, result.seconds, result.history
+
+
+def _save_run(out: Path | None, name: str, pretrained: PretrainResult, finetune_histories: dict, metrics: dict) -> None:
+    if out is None:
+        return
+    training.write_history(out / "runs" / name / "history.json",
+                           {"config": asdict(pretrained.config), "pretrain": pretrained.history, **finetune_histories})
+    (out / "runs" / name / "metrics.json").write_text(json.dumps(metrics, indent=1))
+
+
+def _finetune_modalities(method: str, pretrain_modality: str, rows: Sequence[tuple[str, str, str]]) -> list[str]:
+    return list(dict.fromkeys(f for m, p, f in rows if m == method and p == pretrain_modality))
+
+
+def _jobs(methods: Sequence[str]) -> list[tuple[str, str, list[str]]]:
+    """(method, pre-training modality, fine-tuning modalities) for every requested Table 2/3
+    row; SimCLR runs come first so CMC-CMKM can reuse them as its teachers."""
+    rows = TABLE2_ROWS + [r for r in TABLE3_ROWS if r not in TABLE2_ROWS]
+    order = sorted(methods, key=lambda m: (not m.startswith("simclr"), training.METHODS.index(m)))
+    jobs = []
+    for method in order:
+        for modality in dict.fromkeys(p for m, p, _ in rows if m == method):
+            jobs.append((method, modality, _finetune_modalities(method, modality, rows)))
+    return jobs
+
+
+def _teachers(exp, seed, size, epochs_scale, cache, device, amp, quiet) -> torch.nn.ModuleDict:
+    """Frozen unimodal SimCLR encoders of ``seed`` for CMC-CMKM: reused from this experiment
+    when it trained them, otherwise trained here with their Table 1 preset."""
+    encoders = {}
+    for modality in ("skeleton", "imu"):
+        key = ("simclr", modality, seed)
+        if key not in cache:
+            config = pretrain_config(exp.preset, "simclr", modality, n_classes=exp.n_classes, size=size,
+                                     seed=seed, epochs_scale=epochs_scale)
+            cache[key] = training.pretrain(exp.data, exp.split.train, config, device=device, amp=amp, quiet=quiet)
+        encoders[modality] = cache[key].encoders[modality]
+    return torch.nn.ModuleDict(encoders)
+
+
+def reproduce(
+    dataset: str = "synthetic",
+    *,
+    root: str | Path | None = None,
+    methods: Sequence[str] = DEFAULT_METHODS,
+    seeds: int | Sequence[int] = 3,
+    epochs_scale: float = 1.0,
+    size: str = "paper",
+    preset: str | None = None,
+    out: str | Path | None = None,
+    device: str = "auto",
+    amp: bool = False,
+    quiet: bool = False,
+    overrides: dict | None = None,
+    finetune_overrides: dict | None = None,
+    experiment: ExperimentData | None = None,
+) -> list[dict]:
+    """Run the requested rows of Tables 2 and 3 for every seed (one record per evaluation).
+
+    Each multimodal pre-training is evaluated twice: multimodal fine-tuning (Table 2) and
+    IMU-only fine-tuning (Table 3). ``overrides`` / ``finetune_overrides`` replace fields of
+    every PretrainConfig / FinetuneConfig. ``experiment`` reuses already loaded data.
+    Everything is validated before the first run; with ``out`` the results files are
+    rewritten after each run, so an interrupted run keeps what it finished.
+    """
+    methods = _check_methods(methods)
+    seeds = _seed_list(seeds)
+    _check_scale(epochs_scale)
+    training.resolve_device(device)
+    exp = experiment or load_experiment_data(dataset, root, preset=preset)
+    plan = []
+    for seed in seeds:
+        for method, modality, finetune_modalities in _jobs(methods):
+            config = pretrain_config(exp.preset, method, modality, n_classes=exp.n_classes, size=size, seed=seed,
+                                     epochs_scale=epochs_scale, **(overrides or {}))
+            tunes = [finetune_config(exp.preset, f, seed=seed, epochs_scale=epochs_scale, **(finetune_overrides or {}))
+                     for f in finetune_modalities]
+            plan.append((config, tunes))
+    out = Path(out) if out is not None else None
+    records: list[dict] = []
+    cache: dict = {}
+    for config, tunes in plan:
+        teachers = None
+        if config.method == "cmc-cmkm":
+            teachers = _teachers(exp, config.seed, size, epochs_scale, cache, device, amp, quiet)
+        pretrained = training.pretrain(exp.data, exp.split.train, config, teachers=teachers, device=device, amp=amp, quiet=quiet)
+        if config.method == "simclr":
+            cache[("simclr", config.modality, config.seed)] = pretrained
+        histories, all_metrics = {}, {}
+        for tune in tunes:
+            metrics, seconds, history = _evaluate(exp, pretrained, tune, exp.split.train, quiet)
+            records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds,
+                                   0 if config.method == "supervised" else tune.epochs))
+            histories[f"finetune_{tune.modality}"] = history
+            all_metrics[tune.modality] = metrics
+        _save_run(out, _run_name(config), pretrained, histories, all_metrics)
+        if out is not None:
+            write_results(records, out, dataset=exp.dataset, kind="reproduce")
+    return records
+
+
+def sweep_beta(
+    dataset: str = "synthetic",
+    *,
+    root: str | Path | None = None,
+    betas: Sequence[float] = BETAS,
+    method: str = "cmc-hnl",
+    finetune_modality: str = "multimodal",
+    seeds: int | Sequence[int] = 3,
+    epochs_scale: float = 1.0,
+    size: str = "paper",
+    preset: str | None = None,
+    out: str | Path | None = None,
+    device: str = "auto",
+    amp: bool = False,
+    quiet: bool = False,
+    overrides: dict | None = None,
+    experiment: ExperimentData | None = None,
+) -> list[dict]:
+    """Figure 3: linear-evaluation metrics of ``method`` pre-trained at each beta (all other
+    hyper-parameters from Table 1). Records carry ``beta``."""
+    _check_methods([method])
+    _require(method in ("cmc-hnl", "cmc-hnl-oracle", "simclr-hnl"), f"sweep-beta needs a hard-negative method, got {method!r}")
+    betas = [float(b) for b in betas]
+    _require(len(betas) > 0 and all(math.isfinite(b) and b >= 0 for b in betas), f"betas must be numbers >= 0, got {betas}")
+    seeds = _seed_list(seeds)
+    _check_scale(epochs_scale)
+    training.resolve_device(device)
+    exp = experiment or load_experiment_data(dataset, root, preset=preset)
+    modality = "multimodal" if method.startswith("cmc") else finetune_modality
+    plan = [
+        (pretrain_config(exp.preset, method, modality, n_classes=exp.n_classes, size=size, seed=seed,
+                         epochs_scale=epochs_scale, **{**(overrides or {}), "beta": beta}),
+         finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale))
+        for beta in betas for seed in seeds
+    ]
+    out = Path(out) if out is not None else None
+    records = []
+    for config, tune in plan:
+        pretrained = training.pretrain(exp.data, exp.split.train, config, device=device, amp=amp, quiet=quiet)
+        metrics, seconds, history = _evaluate(exp, pretrained, tune, exp.split.train, quiet)
+        records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds, tune.epochs))
+        _save_run(out, _run_name(config, f"-beta{config.beta:g}"), pretrained, {"finetune": history}, metrics)
+        if out is not None:
+            write_results(records, out, dataset=exp.dataset, kind="sweep-beta")
+    return records
+
+
+def limited_labels(
+    dataset: str = "synthetic",
+    *,
+    root: str | Path | None = None,
+    fractions: Sequence[float] = LABEL_FRACTIONS,
+    methods: Sequence[str] = ("supervised", "cmc", "cmc-hnl"),
+    finetune_modality: str = "multimodal",
+    seeds: int | Sequence[int] = 3,
+    epochs_scale: float = 1.0,
+    size: str = "paper",
+    preset: str | None = None,
+    out: str | Path | None = None,
+    device: str = "auto",
+    amp: bool = False,
+    quiet: bool = False,
+    overrides: dict | None = None,
+    experiment: ExperimentData | None = None,
+) -> list[dict]:
+    """Figure 4: fine-tune on class-stratified ``fractions`` of the training labels.
+
+    Self-supervised methods pre-train once per seed on ALL training samples (no labels) and
+    fine-tune a head on each labelled subset; ``supervised`` trains end to end on the subset
+    only. The subset of seed ``s`` is ``stratified_subset(train labels, fraction, seed=s)``.
+    Records carry ``label_fraction``.
+    """
+    methods = _check_methods(methods)
+    _require("cmc-cmkm" not in methods, "limited-labels does not run cmc-cmkm (it needs SimCLR teachers per seed)")
+    fractions = [float(f) for f in fractions]
+    _require(len(fractions) > 0 and all(0 < f <= 1 for f in fractions), f"fractions must lie in (0, 1], got {fractions}")
+    seeds = _seed_list(seeds)
+    _check_scale(epochs_scale)
+    training.resolve_device(device)
+    exp = experiment or load_experiment_data(dataset, root, preset=preset)
+    plan = []
+    for seed in seeds:
+        for method in methods:
+            modality = finetune_modality if method == "supervised" else training.METHOD_MODALITIES[method][0]
+            config = pretrain_config(exp.preset, method, modality, n_classes=exp.n_classes, size=size, seed=seed,
+                                     epochs_scale=epochs_scale, **(overrides or {}))
+            plan.append((config, finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale)))
+    out = Path(out) if out is not None else None
+    train_labels = exp.data.labels[exp.split.train]
+    records = []
+    for config, tune in plan:
+        pretrained = None
+        for fraction in fractions:
+            rows = exp.split.train[stratified_subset(train_labels, fraction, seed=config.seed)]
+            if pretrained is None or config.method == "supervised":
+                pretrained = training.pretrain(exp.data, rows if config.method == "supervised" else exp.split.train,
+                                               config, device=device, amp=amp, quiet=quiet)
+            metrics, seconds, history = _evaluate(exp, pretrained, tune, rows, quiet)
+            records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds, tune.epochs,
+                                   label_fraction=fraction, n_labelled=int(rows.size)))
+            _save_run(out, _run_name(config, f"-labels{fraction:g}"), pretrained, {"finetune": history}, metrics)
+        if out is not None:
+            write_results(records, out, dataset=exp.dataset, kind="limited-labels")
+    return records
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Mean, sample standard deviation and Student-t confidence half-width (0, 0 for n = 1)."""
+    x = np.asarray(values, dtype=np.float64)
+    _require(x.size > 0, "mean_ci needs at least one value")
+    if x.size == 1:
+        return float(x[0]), 0.0, 0.0
+    std = float(x.std(ddof=1))
+    return float(x.mean()), std, float(stats.t.ppf(0.5 + level / 2, x.size - 1) * std / math.sqrt(x.size))
+
+
+def summarize(records: Sequence[dict], keys: Sequence[str] = ("method", "pretrain_modality", "finetune_modality")) -> list[dict]:
+    """Group records by ``keys`` (in order of first appearance): n, mean, std and 95 % CI
+    half-width of accuracy and macro-F1 (fractions)."""
+    groups: dict[tuple, list[dict]] = {}
+    for record in records:
+        groups.setdefault(tuple(record[k] for k in keys), []).append(record)
+    summary = []
+    for key, group in groups.items():
+        row = dict(zip(keys, key), n=len(group))
+        for metric in ("accuracy", "macro_f1"):
+            mean, std, ci = mean_ci([r[metric] for r in group])
+            row.update({f"{metric}_mean": mean, f"{metric}_std": std, f"{metric}_ci95": ci})
+        summary.append(row)
+    return summary
+
+
+def _pct(mean: float, spread: float, n: int) -> str:
+    return f"{100 * mean:.2f} ± {100 * spread:.2f}" if n > 1 else f"{100 * mean:.2f}"
+
+
+def _paper_cells(dataset: str, row: tuple[str, str, str]) -> list[str]:
+    published = PAPER_RESULTS.get(row, {}).get(dataset, {})
+    metrics = ("accuracy",) if dataset == "utd-mhad" else ("macro_f1", "accuracy")
+    return [f"{published[m]:.2f}" if m in published else "" for m in metrics]
+
+
+def _table(title: str, rows: Sequence[tuple[str, str, str]], summary: dict, dataset: str) -> list[str]:
+    has_paper = dataset in ("utd-mhad", "mmact-xsub", "mmact-xsession")
+    paper_header = {"utd-mhad": ["paper acc."], "mmact-xsub": ["paper F1", "paper acc."],
+                    "mmact-xsession": ["paper F1", "paper acc."]}.get(dataset, [])
+    header = ["method", "pre-training", "fine-tuning", "n", "accuracy (%)", "macro-F1 (%)"] + paper_header
+    lines = [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        s = summary.get(row)
+        if s is None:
+            continue
+        cells = [row[0], "none" if row[0] == "random-init" else row[1], row[2], str(s["n"]),
+                 _pct(s["accuracy_mean"], s["accuracy_std"], s["n"]), _pct(s["macro_f1_mean"], s["macro_f1_std"], s["n"])]
+        if has_paper:
+            cells += _paper_cells(dataset, row)
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def _sweep_table(records: Sequence[dict], x_key: str, x_title: str) -> list[str]:
+    summary = summarize(records, ("method", "finetune_modality", x_key))
+    header = ["method", "fine-tuning", x_title, "n", "accuracy (%) mean ± std", "95 % CI ±", "macro-F1 (%) mean ± std"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for s in sorted(summary, key=lambda s: (s["method"], s["finetune_modality"], s[x_key])):
+        lines.append("| " + " | ".join([
+            s["method"], s["finetune_modality"], f"{s[x_key]:g}", str(s["n"]),
+            _pct(s["accuracy_mean"], s["accuracy_std"], s["n"]), f"{100 * s['accuracy_ci95']:.2f}",
+            _pct(s["macro_f1_mean"], s["macro_f1_std"], s["n"]),
+        ]) + " |")
+    return lines + [""]
+
+
+def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reproduce") -> str:
+    """The ``results.md`` text: mean ± std over seeds beside the paper's numbers (reproduce)
+    or per beta / label fraction with 95 % CIs (sweeps)."""
+    first = records[0] if records else {}
+    lines = [f"# {kind}: {dataset}", ""]
+    seeds = sorted({r["seed"] for r in records})
+    lines += [f"Seeds: {', '.join(map(str, seeds))}; encoder size: {first.get('size', '?')}; "
+              f"pre-training epochs: {first.get('pretrain_epochs', '?')}, fine-tuning epochs: "
+              f"{max((r['finetune_epochs'] for r in records), default='?')}. Values are mean ± sample std over seeds (%).", ""]
+    if kind == "reproduce":
+        if dataset in PAPER_RESULTS[("cmc", "multimodal", "multimodal")]:
+            lines += ["Paper columns: the published numbers of Choi, Beedu & Essa for this dataset "
+                      "(Tables 2 and 3; empty where the paper has none).", ""]
+        else:
+            lines += [f"The {dataset} dataset has no published numbers, so there is no paper column: "
+                      "compare the ordering of methods, not the values.", ""]
+        summary = {(s["method"], s["pretrain_modality"] if s["method"] != "random-init" else "multimodal",
+                    s["finetune_modality"]): s for s in summarize(records)}
+        lines += _table("Table 2: multimodal pre-training and fine-tuning", TABLE2_ROWS, summary, dataset)
+        lines += _table("Table 3: pre-training as above, IMU-only fine-tuning", TABLE3_ROWS, summary, dataset)
+    elif kind == "sweep-beta":
+        lines += ["## Figure 3: effect of beta", ""] + _sweep_table(records, "beta", "beta")
+    else:
+        lines += ["## Figure 4: limited labels", ""] + _sweep_table(records, "label_fraction", "labelled fraction")
+    return "\n".join(lines)
+
+
+def write_results(records: Sequence[dict], out: str | Path, *, dataset: str, kind: str = "reproduce") -> None:
+    """Write ``results.json`` (the records), ``results.csv`` and ``results.md`` under ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(list(records), indent=1))
+    columns = list(dict.fromkeys(k for r in records for k in r))
+    with open(out / "results.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(records)
+    (out / "results.md").write_text(results_markdown(records, dataset, kind))
+
+
+# ----------------------------------------------------------------------------- single runs
+
+
+def run_pretrain(
+    dataset: str = "synthetic",
+    method: str = "cmc-hnl",
+    modality: str | None = None,
+    *,
+    root: str | Path | None = None,
+    preset: str | None = None,
+    size: str = "paper",
+    seed: int = 0,
+    epochs_scale: float = 1.0,
+    overrides: dict | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    device: str = "auto",
+    amp: bool = False,
+    quiet: bool = False,
+) -> PretrainResult:
+    """One pre-training run with its Table 1 preset (what ``mmhar pretrain`` does).
+
+    With ``out``: ``out/checkpoint.pt`` (resumable with ``resume``) and ``out/history.json``.
+    ``cmc-cmkm`` first trains its two SimCLR teachers with their own presets.
+    """
+    _check_methods([method])
+    _check_scale(epochs_scale)
+    training.resolve_device(device)
+    _check_dataset(dataset, root)
+    exp = load_experiment_data(dataset, root, preset=preset)
+    config = pretrain_config(exp.preset, method, modality, n_classes=exp.n_classes, size=size, seed=seed,
+                             epochs_scale=epochs_scale, **(overrides or {}))
+    out = Path(out) if out is not None else None
+    teachers = _teachers(exp, seed, size, epochs_scale, {}, device, amp, quiet) if method == "cmc-cmkm" else None
+    try:
+        result = training.pretrain(exp.data, exp.split.train, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
+                                   checkpoint=out / "checkpoint.pt" if out else None, resume=resume)
+    except ValueError as error:  # a checkpoint that cannot be resumed
+        raise ConfigError(str(error)) from None
+    if out is not None:
+        training.write_history(out / "history.json", {"config": asdict(config), "pretrain": result.history})
+    return result
+
+
+def run_finetune(
+    checkpoint: str | Path,
+    dataset: str = "synthetic",
+    *,
+    root: str | Path | None = None,
+    preset: str | None = None,
+    finetune_modality: str = "multimodal",
+    label_fraction: float = 1.0,
+    seed: int = 0,
+    epochs_scale: float = 1.0,
+    overrides: dict | None = None,
+    out: str | Path | None = None,
+    device: str = "auto",
+    quiet: bool = False,
+) -> dict:
+    """Linear evaluation of a saved pre-training run (what ``mmhar finetune`` does).
+
+    Returns a record (accuracy, macro-F1, confusion matrix, history); with ``out`` it is
+    written to ``out/finetune-<modality>.json``.
+    """
+    _require(0 < label_fraction <= 1, f"label_fraction must lie in (0, 1], got {label_fraction}")
+    _check_dataset(dataset, root)
+    tune_device = training.resolve_device(device)
+    try:
+        pretrained = training.load_checkpoint(checkpoint, device=tune_device)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    exp = load_experiment_data(dataset, root, preset=preset)
+    tune = finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale, **(overrides or {}))
+    built = {k: v for k, v in pretrained.shapes.items() if k != "n_classes"}
+    found = {k: v for k, v in training.input_shapes(exp.data).items() if k != "n_classes"}
+    _require(built == found, f"checkpoint {checkpoint} was trained on inputs {built}; dataset {dataset} has {found}")
+    rows = exp.split.train
+    if label_fraction < 1:
+        rows = rows[stratified_subset(exp.data.labels[rows], label_fraction, seed=seed)]
+    result = training.finetune(pretrained.encoders, exp.data, rows, tune, test_indices=exp.split.test, quiet=quiet)
+    record = {
+        "checkpoint": str(checkpoint), "method": pretrained.config.method,
+        "pretrain_modality": pretrained.config.modality, "finetune_modality": finetune_modality,
+        "dataset": dataset, "seed": seed, "label_fraction": label_fraction, **result.metrics,
+        "config": asdict(tune), "history": result.history,
+    }
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / f"finetune-{finetune_modality}.json").write_text(json.dumps(record, indent=1))
+    return record

@@ -1,0 +1,774 @@
+"""Pre-training, fine-tuning, feature caching, checkpoints and metrics.
+
+Every method of the paper's Tables 2-3 goes through :func:`pretrain`, which returns trained
+encoders (and, for ``supervised``, the classifier trained with them); :func:`finetune` then
+freezes the encoders, computes their features ONCE and trains a head on the cached features.
+
+Speed (the paper protocol must fit a 2-core CPU): the whole training set lives in memory as
+tensors on the training device, batches are index slices of it, augmentations run batched on
+those tensors (:mod:`mmhar_lite.augment`), and the loss is read back once per epoch.
+
+Shapes: B batch, C IMU channels, T time steps, J joints, D coordinate dimensions, F features.
+
+Methods (the CLI spells them the same way):
+
+=================  ==========================================================================
+``supervised``     encoder(s) + classification head trained end to end with cross-entropy
+``simclr``         one modality, two augmented views, ``info_nce(negatives="all")``
+``simclr-hnl``     the same with ``hard_negative_info_nce(negatives="all")``
+``cmc``            skeleton vs IMU, ``info_nce(negatives="cross")``
+``cmc-debiased``   ``debiased_info_nce(negatives="cross")`` (Chuang et al.)
+``cmc-hnl``        ``hard_negative_info_nce(negatives="cross")``: the paper's method
+``cmc-hnl-oracle`` the same, with labels removing same-class negatives (teaching aid)
+``cmc-cmkm``       cross-modal knowledge mining (Brinzea et al.), see :func:`cmkm_loss`
+``random-init``    no pre-training: randomly initialised frozen encoders (a floor)
+=================  ==========================================================================
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from mmhar_lite import losses
+from mmhar_lite.augment import imu_augmentation, skeleton_augmentation
+from mmhar_lite.data import ArrayData
+from mmhar_lite.models import (
+    LinearClassifier,
+    MultimodalClassifier,
+    ProjectionHead,
+    build_encoders,
+)
+
+__all__ = [
+    "METHODS",
+    "METHOD_MODALITIES",
+    "PretrainConfig",
+    "FinetuneConfig",
+    "PretrainResult",
+    "FinetuneResult",
+    "resolve_device",
+    "input_shapes",
+    "pretrain",
+    "cmkm_loss",
+    "extract_features",
+    "train_head",
+    "predict",
+    "finetune",
+    "save_checkpoint",
+    "load_checkpoint",
+    "accuracy",
+    "macro_f1",
+    "confusion_matrix",
+    "evaluate",
+    "write_history",
+]
+
+# Pre-training modalities each method accepts (the first is its default).
+METHOD_MODALITIES: dict[str, tuple[str, ...]] = {
+    "supervised": ("multimodal", "imu", "skeleton"),
+    "simclr": ("imu", "skeleton"),
+    "simclr-hnl": ("imu", "skeleton"),
+    "cmc": ("multimodal",),
+    "cmc-debiased": ("multimodal",),
+    "cmc-hnl": ("multimodal",),
+    "cmc-hnl-oracle": ("multimodal",),
+    "cmc-cmkm": ("multimodal",),
+    "random-init": ("multimodal",),
+}
+METHODS = tuple(METHOD_MODALITIES)
+FINETUNE_MODALITIES = ("multimodal", "imu", "skeleton")
+AUGMENTATIONS = ("synthetic", "utd-mhad", "mmact")
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+@dataclass
+class PretrainConfig:
+    """Hyper-parameters of one pre-training run (defaults: UTD-MHAD CMC-HNL, Table 1).
+
+    ``tau_plus`` and ``beta`` are used by the debiased / hard-negative methods only.
+    ``augmentation`` names the augmentation pipelines (:func:`mmhar_lite.augment.imu_augmentation`).
+    The learning rate is halved when the epoch's mean training loss has not improved for
+    ``patience`` epochs (ReduceLROnPlateau, as in the paper).
+    """
+
+    method: str = "cmc-hnl"
+    modality: str = "multimodal"
+    epochs: int = 150
+    batch_size: int = 64
+    lr: float = 1e-3
+    temperature: float = 0.1
+    tau_plus: float = 0.037
+    beta: float = 1.0
+    size: str = "paper"
+    seed: int = 0
+    augmentation: str = "utd-mhad"
+    patience: int = 20
+    factor: float = 0.5
+
+    def __post_init__(self) -> None:
+        _check(self.method in METHOD_MODALITIES, f"method must be one of {', '.join(METHODS)}; got {self.method!r}")
+        allowed = METHOD_MODALITIES[self.method]
+        _check(self.modality in allowed, f"method {self.method} takes modality {' | '.join(allowed)}; got {self.modality!r}")
+        _check_common(self)
+        _check(math.isfinite(self.temperature) and self.temperature > 0, f"temperature must be > 0, got {self.temperature}")
+        _check(0.0 <= self.tau_plus < 1.0, f"tau_plus must be in [0, 1), got {self.tau_plus}")
+        _check(math.isfinite(self.beta) and self.beta >= 0.0, f"beta must be >= 0, got {self.beta}")
+        _check(self.size in ("paper", "lite"), f"size must be 'paper' or 'lite', got {self.size!r}")
+        _check(self.augmentation in AUGMENTATIONS, f"augmentation must be one of {AUGMENTATIONS}, got {self.augmentation!r}")
+
+
+@dataclass
+class FinetuneConfig:
+    """Linear evaluation on frozen encoders: epochs, batch size and lr of the head (Adam)."""
+
+    modality: str = "multimodal"
+    epochs: int = 100
+    batch_size: int = 64
+    lr: float = 1e-3
+    seed: int = 0
+    patience: int = 20
+    factor: float = 0.5
+
+    def __post_init__(self) -> None:
+        _check(self.modality in FINETUNE_MODALITIES, f"finetune modality must be one of {FINETUNE_MODALITIES}, got {self.modality!r}")
+        _check_common(self)
+
+
+def _check_common(config: PretrainConfig | FinetuneConfig) -> None:
+    _check(isinstance(config.epochs, int) and config.epochs >= 0, f"epochs must be an integer >= 0, got {config.epochs}")
+    _check(isinstance(config.batch_size, int) and config.batch_size >= 2, f"batch_size must be an integer >= 2, got {config.batch_size}")
+    _check(math.isfinite(config.lr) and config.lr > 0, f"lr must be > 0, got {config.lr}")
+    _check(config.patience >= 0, f"patience must be >= 0, got {config.patience}")
+    _check(0.0 < config.factor < 1.0, f"factor must be in (0, 1), got {config.factor}")
+
+
+@dataclass
+class PretrainResult:
+    """Encoders (``"skeleton"``, ``"imu"``) and heads of a pre-training run.
+
+    ``heads`` holds the projection heads of contrastive methods or the ``"classifier"`` of
+    ``supervised``. ``history`` has one record per epoch: ``epoch``, ``loss`` (mean over the
+    epoch's batches), ``lr``, ``time_s``. ``shapes`` are the input dimensions the encoders
+    were built for.
+    """
+
+    config: PretrainConfig
+    encoders: nn.ModuleDict
+    heads: nn.ModuleDict
+    shapes: dict
+    history: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class FinetuneResult:
+    """A trained head and its history; ``metrics`` (see :func:`evaluate`) when a test set was given."""
+
+    config: FinetuneConfig
+    head: nn.Module
+    history: list[dict]
+    metrics: dict | None = None
+    seconds: float = 0.0
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when available else CPU; ``"cuda"`` without a GPU raises ValueError."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but torch.cuda.is_available() is False")
+    return torch.device(device)
+
+
+def _show_progress(quiet: bool) -> bool:
+    """Progress bars only for a person at a terminal: never with ``quiet``, under CI or when
+    stderr is not a tty (log files, notebooks run by papermill)."""
+    return not quiet and not os.environ.get("CI") and sys.stderr.isatty()
+
+
+def input_shapes(data: ArrayData) -> dict:
+    """Input dimensions encoders are built for: skeleton_dims, n_joints, imu_channels, length, n_classes."""
+    _, dims, length, joints = data.skeleton.shape
+    return {
+        "skeleton_dims": int(dims),
+        "n_joints": int(joints),
+        "imu_channels": int(data.imu.shape[1]),
+        "length": int(length),
+        "n_classes": int(data.n_classes),
+    }
+
+
+def _tensors(data: ArrayData, indices: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """skeleton (N, D, T, J), imu (N, C, T) float32 and labels (N,) int64 on ``device``."""
+    idx = np.asarray(indices, dtype=np.int64)
+    _check(idx.size > 0, "no samples selected (empty index array)")
+    return (
+        torch.as_tensor(data.skeleton[idx], dtype=torch.float32, device=device),
+        torch.as_tensor(data.imu[idx], dtype=torch.float32, device=device),
+        torch.as_tensor(data.labels[idx], dtype=torch.int64, device=device),
+    )
+
+
+def _batches(n: int, batch_size: int, generator: torch.Generator, device: torch.device) -> list[torch.Tensor]:
+    """A shuffled epoch as index batches; a last batch of one sample is dropped (BatchNorm and
+    contrastive losses need at least two)."""
+    order = torch.randperm(n, generator=generator).to(device)
+    size = min(batch_size, n)
+    return [b for b in order.split(size) if b.numel() >= 2]
+
+
+def _head(modality: str, feature_sizes: dict[str, int], n_classes: int) -> nn.Module:
+    if modality == "multimodal":
+        return MultimodalClassifier(feature_sizes["skeleton"], feature_sizes["imu"], n_classes)
+    return LinearClassifier(feature_sizes[modality], n_classes)
+
+
+def _modalities(modality: str) -> tuple[str, ...]:
+    return ("skeleton", "imu") if modality == "multimodal" else (modality,)
+
+
+def _apply_head(head: nn.Module, features: dict[str, torch.Tensor], modality: str) -> torch.Tensor:
+    if modality == "multimodal":
+        return head(features["skeleton"], features["imu"])
+    return head(features[modality])
+
+
+def _autocast(device: torch.device, amp: bool):
+    # bf16 needs no loss scaling; losses are computed in float32 (see `_contrastive_loss`).
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp and device.type == "cuda")
+
+
+def _run_epochs(
+    *,
+    epochs: int,
+    start_epoch: int,
+    n: int,
+    batch_size: int,
+    step_loss: Callable[[torch.Tensor], torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau,
+    generator: torch.Generator,
+    device: torch.device,
+    history: list[dict],
+    description: str,
+    quiet: bool,
+    after_epoch: Callable[[int], None] | None = None,
+) -> None:
+    """The shared optimisation loop: Adam steps over shuffled index batches, one scheduler
+    step per epoch on the epoch's mean loss, one history record per epoch."""
+    bar = tqdm(range(start_epoch, epochs), desc=description, disable=not _show_progress(quiet), leave=False)
+    for epoch in bar:
+        started = time.perf_counter()
+        total = torch.zeros((), device=device)
+        batches = _batches(n, batch_size, generator, device)
+        for idx in batches:
+            loss = step_loss(idx)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.detach()
+        mean_loss = float(total) / max(len(batches), 1)  # the epoch's only device sync
+        if not math.isfinite(mean_loss):
+            raise FloatingPointError(f"{description}: loss became {mean_loss} at epoch {epoch + 1}")
+        lr = optimizer.param_groups[0]["lr"]
+        scheduler.step(mean_loss)
+        history.append({"epoch": epoch + 1, "loss": mean_loss, "lr": lr, "time_s": time.perf_counter() - started})
+        bar.set_postfix(loss=f"{mean_loss:.4f}", lr=f"{lr:.1e}")
+        if after_epoch is not None:
+            after_epoch(epoch + 1)
+
+
+# ----------------------------------------------------------------------------- CMKM
+
+
+def cmkm_loss(
+    z_skeleton: torch.Tensor,
+    z_imu: torch.Tensor,
+    neighbour_skeleton: torch.Tensor,
+    neighbour_imu: torch.Tensor,
+    *,
+    temperature: float,
+) -> torch.Tensor:
+    r"""Cross-modal knowledge mining loss (CMC-CMKM, Brinzea et al. 2022, the paper's ref. [5]).
+
+    Our formulation, with ``s(u, v) = cos(u, v) / temperature`` (the temperature is applied to
+    EVERY term, intra-modal ones included; one public version omits it there). For a skeleton
+    anchor ``z^s_k``, with ``n^s_k`` / ``n^i_k`` its top-1 most similar other sample of the batch
+    under the frozen unimodal (SimCLR) skeleton / IMU encoders:
+
+    * positives ``P_k``: ``z^i_k`` (its own IMU), ``z^i_{n^i_k}`` (cross-modal positive mined in
+      the IMU teacher's space) and ``z^s_{n^s_k}`` (intra-modal positive mined in the skeleton
+      teacher's space);
+    * negatives: every other IMU embedding ``z^i_j`` (cross-modal) and every other skeleton
+      embedding ``z^s_j, j != k`` (intra-modal negatives);
+    * ``l_k = -log( sum_{p in P_k} e^{s(z^s_k, p)} / sum_{c in P_k u N_k} e^{s(z^s_k, c)} )``.
+
+    IMU anchors mirror this (roles of the modalities swapped); the loss is the mean over the
+    ``2B`` anchors. Computed with log-sum-exp, so it is stable at any temperature.
+
+    Args:
+        z_skeleton, z_imu: ``(B, E)`` projections (normalised inside).
+        neighbour_skeleton, neighbour_imu: ``(B,)`` indices of each sample's mined neighbour
+            (never itself) under the skeleton / IMU teacher.
+    """
+    _check(z_skeleton.shape == z_imu.shape and z_skeleton.ndim == 2, "cmkm_loss: z_skeleton and z_imu must both be (B, E)")
+    batch = z_skeleton.shape[0]
+    zs = F.normalize(z_skeleton.float(), dim=1)
+    zi = F.normalize(z_imu.float(), dim=1)
+    rows = torch.arange(batch, device=zs.device)
+    eye = torch.eye(batch, dtype=torch.bool, device=zs.device)
+
+    def direction(anchor, other, own_neighbour, other_neighbour):
+        # columns: [cross-modal candidates (B) | intra-modal candidates (B)]
+        logits = torch.cat([anchor @ other.T, anchor @ anchor.T], dim=1) / temperature
+        valid = torch.cat([torch.ones_like(eye), ~eye], dim=1)
+        positive = torch.zeros_like(valid)
+        positive[rows, rows] = True
+        positive[rows, other_neighbour] = True
+        positive[rows, batch + own_neighbour] = True
+        masked = logits.masked_fill(~valid, float("-inf"))
+        return torch.logsumexp(masked, dim=1) - torch.logsumexp(logits.masked_fill(~positive, float("-inf")), dim=1)
+
+    return torch.cat(
+        [direction(zs, zi, neighbour_skeleton, neighbour_imu), direction(zi, zs, neighbour_imu, neighbour_skeleton)]
+    ).mean()
+
+
+def _mined_neighbours(features: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """Per batch row, the batch position of its most similar other row under ``features``
+    (L2-normalised teacher features of the whole training set, ``(N, F)``)."""
+    f = features[idx]
+    similarity = f @ f.T
+    similarity.fill_diagonal_(float("-inf"))
+    return similarity.argmax(dim=1)
+
+
+# ----------------------------------------------------------------------------- pretrain
+
+
+def _contrastive_loss(config: PretrainConfig, a: torch.Tensor, b: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    negatives = "all" if config.method.startswith("simclr") else "cross"
+    a, b = a.float(), b.float()
+    if config.method in ("simclr", "cmc"):
+        return losses.info_nce(a, b, temperature=config.temperature, negatives=negatives)
+    if config.method == "cmc-debiased":
+        return losses.debiased_info_nce(a, b, temperature=config.temperature, tau_plus=config.tau_plus, negatives=negatives)
+    return losses.hard_negative_info_nce(
+        a,
+        b,
+        temperature=config.temperature,
+        tau_plus=config.tau_plus,
+        beta=config.beta,
+        negatives=negatives,
+        labels=labels if config.method == "cmc-hnl-oracle" else None,
+    )
+
+
+def _build(config: PretrainConfig, shapes: dict, device: torch.device) -> tuple[nn.ModuleDict, nn.ModuleDict]:
+    """Encoders and heads, initialised from the global RNG (seeded by the caller)."""
+    encoders = build_encoders(
+        imu_channels=shapes["imu_channels"],
+        skeleton_dims=shapes["skeleton_dims"],
+        n_joints=shapes["n_joints"],
+        length=shapes["length"],
+        size=config.size,
+    )
+    sizes = {m: encoders[m].out_features for m in encoders}
+    if config.method == "supervised":
+        heads = nn.ModuleDict({"classifier": _head(config.modality, sizes, shapes["n_classes"])})
+    elif config.method == "random-init":
+        heads = nn.ModuleDict()
+    else:
+        heads = nn.ModuleDict({m: ProjectionHead(sizes[m]) for m in _modalities(config.modality)})
+    return encoders.to(device), heads.to(device)
+
+
+def pretrain(
+    data: ArrayData,
+    train_indices: np.ndarray,
+    config: PretrainConfig,
+    *,
+    teachers: nn.ModuleDict | None = None,
+    device: str | torch.device = "auto",
+    amp: bool = False,
+    quiet: bool = False,
+    checkpoint: str | Path | None = None,
+    checkpoint_every: int = 10,
+    resume: bool = False,
+) -> PretrainResult:
+    """Pre-train encoders with ``config.method`` on ``data`` rows ``train_indices``.
+
+    Args:
+        data: the whole dataset as arrays (skeleton ``(N, D, T, J)``, imu ``(N, C, T)``).
+        train_indices: rows used for training (labels are read only by ``supervised`` and
+            ``cmc-hnl-oracle``).
+        config: hyper-parameters; ``config.seed`` fixes initialisation, batch order,
+            augmentations and dropout, so a CPU run repeats exactly.
+        teachers: for ``cmc-cmkm`` only, frozen unimodal encoders ``{"skeleton", "imu"}``
+            (e.g. SimCLR's) whose features mine the positives.
+        device: ``"auto"`` | ``"cpu"`` | ``"cuda"``; ``amp`` enables bf16 autocast on CUDA.
+        quiet: no progress bar.
+        checkpoint: path written every ``checkpoint_every`` epochs and at the end; with
+            ``resume`` an existing file there is loaded and training continues from it.
+
+    Returns:
+        A :class:`PretrainResult` with encoders in eval mode.
+    """
+    device = resolve_device(device)
+    shapes = input_shapes(data)
+    if config.method == "cmc-cmkm":
+        _check(teachers is not None and {"skeleton", "imu"} <= set(teachers.keys()),
+               "cmc-cmkm needs teachers={'skeleton': ..., 'imu': ...} (frozen unimodal SimCLR encoders)")
+    # fork_rng: seeding the global RNG (initialisation, dropout) must not leak to the caller.
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(config.seed)
+        encoders, heads = _build(config, shapes, device)
+        generator = torch.Generator().manual_seed(config.seed)
+        result = PretrainResult(config=config, encoders=encoders, heads=heads, shapes=shapes)
+        if config.method == "random-init" or config.epochs == 0:
+            encoders.eval()
+            return result
+        skeleton, imu, labels = _tensors(data, train_indices, device)
+        active = _modalities(config.modality)
+        trained = nn.ModuleList([encoders[m] for m in active] + list(heads.values()))
+        optimizer = torch.optim.Adam(trained.parameters(), lr=config.lr)
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=config.factor, patience=config.patience)
+        start = 0
+        if resume and checkpoint is not None and Path(checkpoint).exists():
+            start = _restore(Path(checkpoint), result, optimizer, scheduler, generator, device)
+        step_loss = _step_function(config, encoders, heads, skeleton, imu, labels, teachers, generator, device, amp)
+
+        def save(epoch: int) -> None:
+            if checkpoint is not None and (epoch % checkpoint_every == 0 or epoch == config.epochs):
+                save_checkpoint(result, checkpoint, optimizer=optimizer, scheduler=scheduler, generator=generator, epoch=epoch)
+
+        started = time.perf_counter()
+        encoders.train()
+        heads.train()
+        _run_epochs(
+            epochs=config.epochs, start_epoch=start, n=labels.shape[0], batch_size=config.batch_size,
+            step_loss=step_loss, optimizer=optimizer, scheduler=scheduler, generator=generator,
+            device=device, history=result.history, description=f"{config.method} {config.modality}",
+            quiet=quiet, after_epoch=save,
+        )
+        result.seconds += time.perf_counter() - started
+    encoders.eval()
+    heads.eval()
+    return result
+
+
+def _step_function(config, encoders, heads, skeleton, imu, labels, teachers, generator, device, amp):
+    """The loss of one batch (index tensor -> scalar) for ``config.method``."""
+    augment = {"skeleton": skeleton_augmentation(config.augmentation), "imu": imu_augmentation(config.augmentation)}
+    inputs = {"skeleton": skeleton, "imu": imu}
+
+    def embed(modality: str, x: torch.Tensor) -> torch.Tensor:
+        return heads[modality](encoders[modality](x))
+
+    if config.method == "supervised":
+        active = _modalities(config.modality)
+
+        def supervised(idx):
+            with _autocast(device, amp):
+                features = {m: encoders[m](inputs[m][idx]) for m in active}
+                logits = _apply_head(heads["classifier"], features, config.modality)
+            return F.cross_entropy(logits.float(), labels[idx])
+
+        return supervised
+
+    if config.method.startswith("simclr"):
+        m = config.modality
+
+        def simclr(idx):
+            x = inputs[m][idx]
+            views = torch.cat([augment[m](x, generator), augment[m](x, generator)])
+            with _autocast(device, amp):
+                z = embed(m, views)  # both views in one pass: one BatchNorm batch, half the calls
+            return _contrastive_loss(config, z[: len(idx)], z[len(idx):], labels[idx])
+
+        return simclr
+
+    neighbours = None
+    if config.method == "cmc-cmkm":
+        # Teachers are frozen, so their features of the (un-augmented) training set are
+        # computed once; each batch then mines its neighbours from a (B, B) similarity.
+        frozen = nn.ModuleDict({m: teachers[m] for m in ("skeleton", "imu")}).to(device)
+        neighbours = {m: F.normalize(f, dim=1) for m, f in extract_features(frozen, inputs).items()}
+
+    def cmc(idx):
+        views = {m: augment[m](inputs[m][idx], generator) for m in ("skeleton", "imu")}
+        with _autocast(device, amp):
+            z = {m: embed(m, views[m]) for m in ("skeleton", "imu")}
+        if neighbours is not None:
+            return cmkm_loss(
+                z["skeleton"], z["imu"],
+                _mined_neighbours(neighbours["skeleton"], idx), _mined_neighbours(neighbours["imu"], idx),
+                temperature=config.temperature,
+            )
+        return _contrastive_loss(config, z["skeleton"], z["imu"], labels[idx])
+
+    return cmc
+
+
+# ----------------------------------------------------------------------------- features, heads
+
+
+@torch.no_grad()
+def extract_features(
+    encoders: nn.ModuleDict,
+    inputs: ArrayData | dict[str, torch.Tensor],
+    indices: np.ndarray | None = None,
+    *,
+    batch_size: int = 256,
+) -> dict[str, torch.Tensor]:
+    """Features of frozen encoders, ``{"skeleton": (N, F_s), "imu": (N, F_i)}`` (float32).
+
+    The encoders are put in eval mode (BatchNorm uses its running statistics and is not
+    updated, dropout is off) and stay there. ``inputs`` is an ArrayData (rows ``indices``,
+    default all) or a dict of input tensors ``{"skeleton": (N, D, T, J), "imu": (N, C, T)}``;
+    only the modalities present in ``encoders`` are computed, on the encoders' device.
+    """
+    device = next(encoders.parameters()).device
+    if isinstance(inputs, ArrayData):
+        idx = np.arange(len(inputs)) if indices is None else indices
+        skeleton, imu, _ = _tensors(inputs, idx, device)
+        inputs = {"skeleton": skeleton, "imu": imu}
+    encoders.eval()
+    out = {}
+    for m in encoders.keys():
+        x = inputs[m]
+        out[m] = torch.cat([encoders[m](x[i : i + batch_size].to(device)).float() for i in range(0, x.shape[0], batch_size)])
+    return out
+
+
+def train_head(
+    features: dict[str, torch.Tensor],
+    labels: torch.Tensor,
+    n_classes: int,
+    config: FinetuneConfig,
+    *,
+    quiet: bool = False,
+) -> tuple[nn.Module, list[dict]]:
+    """Train a fresh fine-tuning head on cached features (no augmentation).
+
+    Args:
+        features: ``{"skeleton": (N, F_s), "imu": (N, F_i)}`` (only the modalities the head
+            needs are read), all on one device.
+        labels: ``(N,)`` int64 on the same device.
+        config: ``modality`` picks the head: multimodal (per-modality Linear-BN-ReLU,
+            concatenated, Linear) or a unimodal linear classifier.
+
+    Returns:
+        The head (eval mode) and its per-epoch history (``epoch``, ``loss``, ``lr``, ``time_s``).
+    """
+    device = labels.device
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(config.seed)
+        sizes = {m: features[m].shape[1] for m in _modalities(config.modality)}
+        head = _head(config.modality, sizes, n_classes).to(device)
+        generator = torch.Generator().manual_seed(config.seed)
+        optimizer = torch.optim.Adam(head.parameters(), lr=config.lr)
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=config.factor, patience=config.patience)
+        history: list[dict] = []
+
+        def step_loss(idx):
+            return F.cross_entropy(_apply_head(head, {m: features[m][idx] for m in sizes}, config.modality), labels[idx])
+
+        head.train()
+        _run_epochs(
+            epochs=config.epochs, start_epoch=0, n=labels.shape[0], batch_size=config.batch_size,
+            step_loss=step_loss, optimizer=optimizer, scheduler=scheduler, generator=generator,
+            device=device, history=history, description=f"fine-tune {config.modality}", quiet=quiet,
+        )
+    head.eval()
+    return head, history
+
+
+@torch.no_grad()
+def predict(head: nn.Module, features: dict[str, torch.Tensor], modality: str) -> np.ndarray:
+    """Predicted labels ``(N,)`` of an eval-mode head on cached features."""
+    head.eval()
+    return _apply_head(head, features, modality).argmax(dim=1).cpu().numpy()
+
+
+def finetune(
+    encoders: nn.ModuleDict,
+    data: ArrayData,
+    train_indices: np.ndarray,
+    config: FinetuneConfig,
+    *,
+    test_indices: np.ndarray | None = None,
+    quiet: bool = False,
+) -> FinetuneResult:
+    """Linear evaluation: frozen encoders (eval mode), features cached once, head trained.
+
+    The encoders' weights and BatchNorm buffers are not modified. With ``test_indices`` the
+    result carries :func:`evaluate` metrics on those rows.
+    """
+    started = time.perf_counter()
+    modalities = _modalities(config.modality)
+    frozen = nn.ModuleDict({m: encoders[m] for m in modalities})
+    train_features = extract_features(frozen, data, train_indices)
+    labels = torch.as_tensor(data.labels[np.asarray(train_indices)], device=train_features[modalities[0]].device)
+    head, history = train_head(train_features, labels, data.n_classes, config, quiet=quiet)
+    metrics = None
+    if test_indices is not None:
+        test_features = extract_features(frozen, data, test_indices)
+        metrics = evaluate(data.labels[np.asarray(test_indices)], predict(head, test_features, config.modality), data.n_classes)
+    return FinetuneResult(config=config, head=head, history=history, metrics=metrics, seconds=time.perf_counter() - started)
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def save_checkpoint(
+    result: PretrainResult,
+    path: str | Path,
+    *,
+    optimizer: torch.optim.Optimizer | None = None,
+    scheduler=None,
+    generator: torch.Generator | None = None,
+    epoch: int | None = None,
+) -> None:
+    """Save a run as plain tensors and Python scalars (loadable with ``weights_only=True``).
+
+    With optimiser, scheduler and generator states (as :func:`pretrain` writes them) the run
+    can be resumed exactly on the CPU.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {
+        "format": 1,
+        "config": asdict(result.config),
+        "shapes": dict(result.shapes),
+        "epoch": len(result.history) if epoch is None else epoch,
+        "history": list(result.history),
+        "seconds": result.seconds,
+        "encoders": result.encoders.state_dict(),
+        "heads": result.heads.state_dict(),
+    }
+    if optimizer is not None:
+        state["optimizer"] = optimizer.state_dict()
+        state["scheduler"] = scheduler.state_dict()
+        state["rng"] = {"torch": torch.get_rng_state(), "generator": generator.get_state()}
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # never leave a half-written checkpoint behind
+
+
+def _read_checkpoint(path: Path, device: torch.device) -> dict:
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+    except FileNotFoundError:
+        raise ValueError(f"checkpoint {path} does not exist")
+    except Exception as error:  # torch raises several types for corrupt / foreign files
+        raise ValueError(f"checkpoint {path} could not be read as an mmhar-lite checkpoint: {error}")
+    if not isinstance(state, dict) or state.get("format") != 1:
+        raise ValueError(f"checkpoint {path}: not an mmhar-lite checkpoint (missing 'format': 1)")
+    return state
+
+
+def load_checkpoint(path: str | Path, *, device: str | torch.device = "auto") -> PretrainResult:
+    """Rebuild a :class:`PretrainResult` (encoders in eval mode) from :func:`save_checkpoint`."""
+    device = resolve_device(device)
+    state = _read_checkpoint(Path(path), device)
+    config = PretrainConfig(**state["config"])
+    encoders, heads = _build(config, state["shapes"], device)
+    encoders.load_state_dict(state["encoders"])
+    heads.load_state_dict(state["heads"])
+    encoders.eval()
+    heads.eval()
+    return PretrainResult(
+        config=config, encoders=encoders, heads=heads, shapes=state["shapes"],
+        history=list(state["history"]), seconds=float(state["seconds"]),
+    )
+
+
+def _restore(path: Path, result: PretrainResult, optimizer, scheduler, generator, device) -> int:
+    """Load a checkpoint into a freshly built run; returns the epoch to continue from."""
+    state = _read_checkpoint(path, device)
+    saved = PretrainConfig(**state["config"])
+    _check(
+        {k: v for k, v in asdict(saved).items() if k != "epochs"} == {k: v for k, v in asdict(result.config).items() if k != "epochs"},
+        f"checkpoint {path} was written with a different configuration; only epochs may change on resume",
+    )
+    _check("optimizer" in state, f"checkpoint {path} has no optimiser state to resume from")
+    result.encoders.load_state_dict(state["encoders"])
+    result.heads.load_state_dict(state["heads"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    torch.set_rng_state(state["rng"]["torch"].cpu())
+    generator.set_state(state["rng"]["generator"].cpu())
+    result.history[:] = state["history"]
+    result.seconds = float(state["seconds"])
+    return int(state["epoch"])
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> np.ndarray:
+    """``(K, K)`` int64 counts; rows are true classes, columns predicted classes."""
+    t, p = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
+    _check(t.shape == p.shape and t.ndim == 1, f"y_true and y_pred must be 1-D of equal length, got {t.shape} and {p.shape}")
+    _check(t.size == 0 or (min(t.min(), p.min()) >= 0 and max(t.max(), p.max()) < n_classes),
+           f"labels must lie in [0, {n_classes})")
+    return np.bincount(t * n_classes + p, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
+    """Fraction of correct predictions, in [0, 1]."""
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    _check(t.shape == p.shape and t.size > 0, "accuracy needs two non-empty label arrays of equal shape")
+    return float((t == p).mean())
+
+
+def macro_f1(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> float:
+    """Unweighted mean of per-class F1 over the classes that occur in ``y_true`` or ``y_pred``
+    (the convention of scikit-learn's ``f1_score(average="macro")``); a class with no true
+    positive scores 0."""
+    cm = confusion_matrix(y_true, y_pred, n_classes)
+    tp = np.diag(cm).astype(np.float64)
+    support, predicted = cm.sum(axis=1), cm.sum(axis=0)
+    present = (support + predicted) > 0
+    f1 = np.divide(2 * tp, support + predicted, out=np.zeros_like(tp), where=present)
+    return float(f1[present].mean()) if present.any() else 0.0
+
+
+def evaluate(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> dict:
+    """``{"accuracy", "macro_f1", "confusion_matrix" (list of lists)}`` of predictions."""
+    return {
+        "accuracy": accuracy(y_true, y_pred),
+        "macro_f1": macro_f1(y_true, y_pred, n_classes),
+        "confusion_matrix": confusion_matrix(y_true, y_pred, n_classes).tolist(),
+    }
+
+
+def write_history(path: str | Path, histories: dict[str, list[dict]]) -> None:
+    """Write ``{"pretrain": [...], "finetune": [...]}``-style per-epoch histories as JSON."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(histories, indent=1))

@@ -1,0 +1,1030 @@
+"""Plotly figures for the book: signals, augmentations, hard-negative weights, latent spaces, results.
+
+Every public function is pure: it takes numpy arrays (or plain records) and returns a
+``plotly.graph_objects.Figure``. Interactivity uses only plotly frames plus layout sliders and
+play buttons, so each figure keeps working in a static HTML page with no kernel (no
+``FigureWidget``; see REFERENCE section 6). Bad input raises ``ValueError`` naming the argument.
+
+Shape letters: J joints, D coordinate dims (3 for Kinect, 2 for COCO pixels), T time steps,
+C IMU channels, N points, F feature size, M negatives of one anchor, K classes.
+Result figures take the summary rows of ``experiments.summarize`` (viz sits below experiments
+and does not import it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from mmhar_lite.data import COCO17_JOINTS, KINECT_V1_JOINTS, SKELETON_EDGES
+
+__all__ = [
+    "PALETTE",
+    "SYMBOLS",
+    "KINECT_V1",
+    "COCO17",
+    "SkeletonLayout",
+    "AnchorWeights",
+    "class_style",
+    "skeleton_layout_for",
+    "skeleton_animation",
+    "imu_traces",
+    "augmentation_gallery",
+    "anchor_negative_weights",
+    "negative_weights_figure",
+    "reduce_2d",
+    "align_2d",
+    "latent_space_figure",
+    "loss_curves",
+    "results_bar",
+    "beta_sweep_figure",
+    "limited_labels_figure",
+    "confusion_matrix_figure",
+]
+
+# Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
+PALETTE: tuple[str, ...] = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+)
+# With more classes than colours (UTD-MHAD has 27) the marker symbol carries the rest, so
+# classes stay distinct without relying on hue alone.
+SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "cross", "x")
+_GREY = "#8c8c8c"
+
+
+def class_style(k: int) -> tuple[str, str]:
+    """Colour and marker symbol of class ``k`` (same in every figure of the book)."""
+    return PALETTE[k % len(PALETTE)], SYMBOLS[(k // len(PALETTE)) % len(SYMBOLS)]
+
+
+# --------------------------------------------------------------------------------------------
+# input validation
+
+
+def _array(name: str, x, *, ndim: int | tuple[int, ...], finite: bool = True) -> np.ndarray:
+    """``x`` as a float64 array of the given rank, else ValueError naming ``name``."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: expected a numeric array, got {type(x).__name__}") from exc
+    ranks = (ndim,) if isinstance(ndim, int) else ndim
+    if arr.ndim not in ranks:
+        raise ValueError(f"{name}: expected {' or '.join(map(str, ranks))} dimensions, got shape {arr.shape}")
+    if finite and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: contains NaN or infinite values")
+    return arr
+
+
+def _by_beta(name: str, mapping: Mapping[float, object], *, ndim: int) -> dict[float, np.ndarray]:
+    """A non-empty {beta: array} dict sorted by beta, each array validated."""
+    if not isinstance(mapping, Mapping) or len(mapping) == 0:
+        raise ValueError(f"{name}: expected a non-empty dict {{beta: array}}, got {mapping!r:.80}")
+    out = {}
+    for beta in sorted(mapping):
+        if not np.isfinite(float(beta)) or float(beta) < 0:
+            raise ValueError(f"{name}: beta must be a finite number >= 0, got {beta!r}")
+        out[float(beta)] = _array(f"{name}[{beta!r}]", mapping[beta], ndim=ndim)
+    return out
+
+
+def _beta_label(beta: float) -> str:
+    return f"{beta:g}"
+
+
+def _slider(labels: Sequence[str], frame_names: Sequence[str], *, prefix: str, duration: int = 0) -> dict:
+    """A layout slider whose step k shows frame ``frame_names[k]``."""
+    steps = [
+        dict(
+            method="animate",
+            label=label,
+            args=[[frame], dict(mode="immediate", frame=dict(duration=duration, redraw=True),
+                                transition=dict(duration=0))],
+        )
+        for label, frame in zip(labels, frame_names)
+    ]
+    return dict(active=0, steps=steps, currentvalue=dict(prefix=prefix), pad=dict(t=40))
+
+
+def _play_buttons(frame_ms: int) -> dict:
+    return dict(
+        type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",
+        pad=dict(t=60, r=10), showactive=False,
+        buttons=[
+            dict(label="Play", method="animate",
+                 args=[None, dict(frame=dict(duration=frame_ms, redraw=True), fromcurrent=True,
+                                  transition=dict(duration=0), mode="immediate")]),
+            dict(label="Pause", method="animate",
+                 args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
+                                    transition=dict(duration=0))]),
+        ],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# skeletons
+
+
+@dataclass(frozen=True)
+class SkeletonLayout:
+    """Joint names and bones of a skeleton format; ``left``/``right`` colour the limbs."""
+
+    name: str
+    joint_names: tuple[str, ...]
+    edges: tuple[tuple[int, int], ...]
+    left: frozenset[int]
+    right: frozenset[int]
+
+
+def _layout_from_data(name: str, joint_names: Sequence[str]) -> SkeletonLayout:
+    """A layout from the data layer's joint names and edges; sides read off the joint names."""
+    return SkeletonLayout(
+        name=name,
+        joint_names=tuple(joint_names),
+        edges=tuple(tuple(edge) for edge in SKELETON_EDGES[name]),
+        left=frozenset(j for j, n in enumerate(joint_names) if n.startswith("left_")),
+        right=frozenset(j for j, n in enumerate(joint_names) if n.startswith("right_")),
+    )
+
+
+KINECT_V1 = _layout_from_data("kinect_v1", KINECT_V1_JOINTS)
+COCO17 = _layout_from_data("coco17", COCO17_JOINTS)
+_LAYOUTS = {layout.name: layout for layout in (KINECT_V1, COCO17)}
+
+
+def skeleton_layout_for(layout: str | int | SkeletonLayout) -> SkeletonLayout:
+    """Resolve a layout given by name ("kinect_v1", "coco17"), joint count (20, 17) or object."""
+    if isinstance(layout, SkeletonLayout):
+        return layout
+    if isinstance(layout, str):
+        if layout not in _LAYOUTS:
+            raise ValueError(f"layout: expected one of {sorted(_LAYOUTS)}, got {layout!r}")
+        return _LAYOUTS[layout]
+    by_joints = {len(lay.joint_names): lay for lay in _LAYOUTS.values()}
+    if int(layout) not in by_joints:
+        raise ValueError(
+            f"layout: no known skeleton layout has {layout} joints (known: "
+            f"{ {k: v.name for k, v in by_joints.items()} }); pass a SkeletonLayout"
+        )
+    return by_joints[int(layout)]
+
+
+def _check_skeleton(name: str, skeleton, layout: SkeletonLayout) -> np.ndarray:
+    sk = _array(name, skeleton, ndim=3)
+    if sk.shape[0] != len(layout.joint_names) or sk.shape[1] not in (2, 3):
+        raise ValueError(
+            f"{name}: expected shape (J={len(layout.joint_names)}, D=2|3, T) for layout "
+            f"{layout.name!r}, got {sk.shape}"
+        )
+    return sk
+
+
+def _bone_groups(layout: SkeletonLayout) -> list[tuple[str, str, list[tuple[int, int]]]]:
+    """Bones split into (name, colour, edges) groups: trunk, left limbs, right limbs."""
+    groups = {"trunk": [], "left": [], "right": []}
+    for i, j in layout.edges:
+        side = "left" if {i, j} <= layout.left else "right" if {i, j} <= layout.right else "trunk"
+        groups[side].append((i, j))
+    colours = {"trunk": "#000000", "left": PALETTE[0], "right": PALETTE[5]}
+    return [(side, colours[side], edges) for side, edges in groups.items() if edges]
+
+
+def _bone_xyz(frame: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[list[float | None]]:
+    """Per axis, the bone end points of one (J, D) frame separated by None (one line trace)."""
+    coords: list[list[float | None]] = [[] for _ in range(frame.shape[1])]
+    for i, j in edges:
+        for d in range(frame.shape[1]):
+            coords[d].extend([float(frame[i, d]), float(frame[j, d]), None])
+    return coords
+
+
+def _skeleton_traces(frame: np.ndarray, layout: SkeletonLayout, *, colour: str | None = None,
+                     name: str = "", opacity: float = 1.0, showlegend: bool = True) -> list:
+    """Traces (bones per group, then joints) drawing one (J, D) frame in 2-D or 3-D."""
+    three_d = frame.shape[1] == 3
+    line_cls = go.Scatter3d if three_d else go.Scatter
+    traces = []
+    for side, side_colour, edges in _bone_groups(layout):
+        xyz = _bone_xyz(frame, edges)
+        kw = dict(z=xyz[2]) if three_d else {}
+        traces.append(line_cls(
+            x=xyz[0], y=xyz[1], **kw, mode="lines", name=f"{name}{side}".strip(), opacity=opacity,
+            line=dict(color=colour or side_colour, width=6 if three_d else 3),
+            hoverinfo="skip", showlegend=showlegend,
+        ))
+    kw = dict(z=frame[:, 2]) if three_d else {}
+    traces.append(line_cls(
+        x=frame[:, 0], y=frame[:, 1], **kw, mode="markers", name=f"{name} joints".strip(),
+        opacity=opacity, marker=dict(size=4 if three_d else 6, color=colour or "#000000"),
+        text=list(layout.joint_names), hovertemplate="%{text}<extra></extra>", showlegend=showlegend,
+    ))
+    return traces
+
+
+def _cube_ranges(points: np.ndarray, margin: float = 0.05) -> list[list[float]]:
+    """Axis ranges of equal span around ``points`` (P, D), so one unit is equally long on each axis."""
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    half = 0.5 * float(np.max(hi - lo)) * (1 + margin) or 1.0
+    centre = 0.5 * (lo + hi)
+    return [[float(c - half), float(c + half)] for c in centre]
+
+
+def skeleton_animation(
+    skeleton,
+    layout: str | int | SkeletonLayout | None = None,
+    *,
+    title: str = "Skeleton",
+    rate_hz: float | None = None,
+    units: str | None = None,
+    frame_ms: int = 40,
+) -> go.Figure:
+    """Animated skeleton with a play button and a frame slider.
+
+    Args:
+        skeleton: ``(J, D, T)`` joint positions, the ``Sample.skeleton`` layout (for a row of
+            ``ArrayData.skeleton``, ``(D, T, J)``, pass ``x.transpose(2, 0, 1)``). ``D = 3``:
+            Kinect camera space in metres (x, y up, z depth away from the sensor), drawn in 3-D
+            seen from the sensor; ``D = 2``: image pixels (y down), drawn in 2-D.
+        layout: skeleton layout name, joint count or :class:`SkeletonLayout`; default inferred
+            from ``J`` (20 Kinect v1, 17 COCO).
+        title: figure title.
+        rate_hz: frame rate; when given the slider shows seconds instead of frame indices.
+        units: axis unit; default "m" for 3-D, "px" for 2-D.
+        frame_ms: milliseconds per frame when playing.
+
+    Returns:
+        Figure with one frame per time step; left limbs blue, right limbs vermillion.
+    """
+    sk_raw = _array("skeleton", skeleton, ndim=3)
+    lay = skeleton_layout_for(sk_raw.shape[0] if layout is None else layout)
+    sk = _check_skeleton("skeleton", sk_raw, lay)
+    if rate_hz is not None and not rate_hz > 0:
+        raise ValueError(f"rate_hz: expected a positive frame rate, got {rate_hz!r}")
+    n_joints, dims, n_frames = sk.shape
+    unit = units or ("m" if dims == 3 else "px")
+    frames_jd = np.transpose(sk, (2, 0, 1))  # (T, J, D)
+    names = [str(t) for t in range(n_frames)]
+    labels = [f"{t / rate_hz:.2f}" for t in range(n_frames)] if rate_hz else names
+    fig = go.Figure(
+        data=_skeleton_traces(frames_jd[0], lay),
+        frames=[go.Frame(data=_skeleton_traces(f, lay), name=n) for f, n in zip(frames_jd, names)],
+    )
+    ranges = _cube_ranges(frames_jd.reshape(-1, dims))
+    if dims == 3:
+        fig.update_layout(scene=dict(
+            xaxis=dict(title=f"x ({unit})", range=ranges[0], autorange=False),
+            yaxis=dict(title=f"y, up ({unit})", range=ranges[1], autorange=False),
+            zaxis=dict(title=f"z, depth ({unit})", range=ranges[2], autorange=False),
+            aspectmode="cube",
+            # Kinect: y is up and the sensor looks along +z, so view from slightly in front of
+            # the sensor (negative z) to see the subject as the camera did.
+            camera=dict(up=dict(x=0, y=1, z=0), eye=dict(x=0.6, y=0.5, z=-1.7)),
+        ))
+    else:
+        fig.update_layout(
+            xaxis=dict(title=f"x ({unit})", range=ranges[0], autorange=False),
+            # image rows grow downwards; equal aspect so limbs keep their lengths
+            yaxis=dict(title=f"y ({unit})", range=ranges[1][::-1], autorange=False,
+                       scaleanchor="x", scaleratio=1),
+        )
+    fig.update_layout(
+        title=title,
+        updatemenus=[_play_buttons(frame_ms)],
+        sliders=[_slider(labels, names, prefix="t (s) = " if rate_hz else "frame = ")],
+        legend=dict(itemclick=False, itemdoubleclick=False),
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# IMU
+
+
+# Units by sensor keyword; UTD-MHAD: acc in g, gyro in deg/s (REFERENCE section 2). MMAct's
+# CSVs carry no units, so pass ``units`` for data whose units differ.
+_IMU_UNITS = {"acc": "g", "gyro": "deg/s", "ori": "deg"}
+
+
+def _imu_array(name: str, imu, layout: str) -> np.ndarray:
+    """``imu`` as (T, C) float64 from a ``layout`` "TC" or "CT" array."""
+    if layout not in ("TC", "CT"):
+        raise ValueError(f"layout: expected 'TC' (time, channels) or 'CT', got {layout!r}")
+    arr = _array(name, imu, ndim=2)
+    return arr if layout == "TC" else arr.T
+
+
+def _imu_groups(channel_names: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """Channels grouped by sensor: the name without its trailing axis ("acc_x" -> "acc")."""
+    groups: dict[str, list[int]] = {}
+    for c, ch in enumerate(channel_names):
+        stem, sep, axis = ch.rpartition("_")
+        key = stem if sep and axis.lower() in ("x", "y", "z") else ch
+        groups.setdefault(key, []).append(c)
+    return list(groups.items())
+
+
+def _default_channels(n: int) -> list[str]:
+    if n % 3:
+        return [f"ch{c}" for c in range(n)]
+    return [f"sensor{g}_{a}" for g in range(n // 3) for a in "xyz"]
+
+
+def _unit_for(group: str, units: Mapping[str, str] | None) -> str:
+    if units and group in units:
+        return units[group]
+    for key, unit in _IMU_UNITS.items():
+        if key in group.lower():
+            return unit
+    return "a.u."
+
+
+def _imu_channel_names(name: str, channel_names: Sequence[str] | None, n: int) -> list[str]:
+    names = list(channel_names) if channel_names is not None else _default_channels(n)
+    if len(names) != n:
+        raise ValueError(f"{name}: {len(names)} channel names for {n} channels")
+    return names
+
+
+def imu_traces(
+    imu,
+    channel_names: Sequence[str] | None = None,
+    *,
+    rate_hz: float = 50.0,
+    layout: str = "TC",
+    units: Mapping[str, str] | None = None,
+    title: str = "IMU",
+) -> go.Figure:
+    """IMU channels against time, one subplot per sensor (acc, gyro, ...).
+
+    Args:
+        imu: ``(T, C)`` when ``layout="TC"`` (``Sample.imu``) or ``(C, T)`` when ``layout="CT"``
+            (a row of ``ArrayData.imu``).
+        channel_names: ``C`` names such as ``"acc_x"``; channels sharing a stem before the last
+            ``_x/_y/_z`` share a subplot. Default: ``sensor<k>_<axis>`` triplets.
+        rate_hz: sampling rate of the time axis (UTD-MHAD: 50 Hz).
+        units: unit per sensor stem, e.g. ``{"acc_phone": "m/s²"}``; default by keyword
+            (acc: g, gyro: deg/s, ori: deg, else a.u.).
+        title: figure title.
+    """
+    x = _imu_array("imu", imu, layout)
+    if not rate_hz > 0:
+        raise ValueError(f"rate_hz: expected a positive sampling rate, got {rate_hz!r}")
+    names = _imu_channel_names("channel_names", channel_names, x.shape[1])
+    groups = _imu_groups(names)
+    t = np.arange(x.shape[0]) / rate_hz
+    fig = make_subplots(rows=len(groups), cols=1, shared_xaxes=True, vertical_spacing=0.06,
+                        subplot_titles=[g for g, _ in groups])
+    for row, (group, chans) in enumerate(groups, start=1):
+        for k, c in enumerate(chans):
+            fig.add_trace(go.Scatter(
+                x=t, y=x[:, c], mode="lines", name=names[c], legendgroup=group,
+                line=dict(color=PALETTE[k % len(PALETTE)], width=1.5),
+                hovertemplate=f"{names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
+            ), row=row, col=1)
+        fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=1)
+    fig.update_xaxes(title_text="time (s)", row=len(groups), col=1)
+    fig.update_layout(title=title, height=220 * len(groups) + 100, hovermode="x unified")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# augmentation gallery
+
+
+def augmentation_gallery(
+    original,
+    augmented: Mapping[str, object],
+    *,
+    kind: str,
+    channel_names: Sequence[str] | None = None,
+    layout: str = "TC",
+    skeleton_layout: str | int | SkeletonLayout | None = None,
+    frame: int | None = None,
+    rate_hz: float = 50.0,
+    units: Mapping[str, str] | None = None,
+    title: str = "Augmentations",
+) -> go.Figure:
+    """Small multiples: each augmentation of one recording drawn over the original (grey).
+
+    Args:
+        original: ``kind="imu"``: ``(T, C)`` or ``(C, T)`` per ``layout``; ``kind="skeleton"``:
+            ``(J, D, T)`` as in :func:`skeleton_animation`.
+        augmented: augmentation name -> array shaped like ``original`` (``T`` may differ).
+        kind: "imu" (one row per augmentation, one column per sensor) or "skeleton" (one panel
+            per augmentation, the front view x-y of frame ``frame``).
+        channel_names, layout, rate_hz, units: IMU only, as in :func:`imu_traces`.
+        skeleton_layout: skeleton only, as ``layout`` in :func:`skeleton_animation`.
+        frame: skeleton only; time step shown, default the middle one.
+    """
+    if kind not in ("imu", "skeleton"):
+        raise ValueError(f"kind: expected 'imu' or 'skeleton', got {kind!r}")
+    if not isinstance(augmented, Mapping) or not augmented:
+        raise ValueError("augmented: expected a non-empty dict {name: array}")
+    if kind == "imu":
+        return _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, title)
+    return _skeleton_gallery(original, augmented, skeleton_layout, frame, title)
+
+
+def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, title) -> go.Figure:
+    base = _imu_array("original", original, layout)
+    names = _imu_channel_names("channel_names", channel_names, base.shape[1])
+    views = {k: _imu_array(f"augmented[{k!r}]", v, layout) for k, v in augmented.items()}
+    for k, v in views.items():
+        if v.shape[1] != base.shape[1]:
+            raise ValueError(f"augmented[{k!r}]: {v.shape[1]} channels, original has {base.shape[1]}")
+    groups = _imu_groups(names)
+    fig = make_subplots(
+        rows=len(views), cols=len(groups), shared_xaxes=True, vertical_spacing=0.04,
+        horizontal_spacing=0.06, column_titles=[g for g, _ in groups], row_titles=list(views),
+    )
+    t0 = np.arange(base.shape[0]) / rate_hz
+    for row, (aug_name, view) in enumerate(views.items(), start=1):
+        t = np.arange(view.shape[0]) / rate_hz
+        for col, (group, chans) in enumerate(groups, start=1):
+            for k, c in enumerate(chans):
+                first = row == 1
+                fig.add_trace(go.Scatter(
+                    x=t0, y=base[:, c], mode="lines", name=f"{names[c]} original",
+                    legendgroup=f"{names[c]} original", showlegend=first,
+                    line=dict(color=_GREY, width=1, dash="dot"), hoverinfo="skip",
+                ), row=row, col=col)
+                fig.add_trace(go.Scatter(
+                    x=t, y=view[:, c], mode="lines", name=names[c], legendgroup=names[c],
+                    showlegend=first, line=dict(color=PALETTE[k % len(PALETTE)], width=1.5),
+                    hovertemplate=f"{aug_name}: {names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
+                ), row=row, col=col)
+            fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=col)
+    for col in range(1, len(groups) + 1):
+        fig.update_xaxes(title_text="time (s)", row=len(views), col=col)
+    fig.update_layout(title=title, height=170 * len(views) + 120)
+    return fig
+
+
+def _skeleton_gallery(original, augmented, skeleton_layout, frame, title) -> go.Figure:
+    raw = _array("original", original, ndim=3)
+    lay = skeleton_layout_for(raw.shape[0] if skeleton_layout is None else skeleton_layout)
+    base = _check_skeleton("original", raw, lay)
+    views = {k: _check_skeleton(f"augmented[{k!r}]", v, lay) for k, v in augmented.items()}
+    for k, v in views.items():
+        if v.shape[1] != base.shape[1]:
+            raise ValueError(f"augmented[{k!r}]: D={v.shape[1]}, original has D={base.shape[1]}")
+    n_frames = min([base.shape[2]] + [v.shape[2] for v in views.values()])
+    t = n_frames // 2 if frame is None else frame
+    if not 0 <= t < n_frames:
+        raise ValueError(f"frame: expected 0 <= frame < {n_frames} (shortest sequence), got {frame}")
+    pixels = base.shape[1] == 2
+    cols = min(len(views), 4)
+    rows = math.ceil(len(views) / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(views),
+                        horizontal_spacing=0.04, vertical_spacing=0.08)
+    points = [base[:, :2, t]] + [v[:, :2, t] for v in views.values()]
+    ranges = _cube_ranges(np.concatenate(points))
+    for k, (aug_name, view) in enumerate(views.items()):
+        row, col = divmod(k, cols)
+        for trace in _skeleton_traces(base[:, :2, t], lay, colour=_GREY, name="original",
+                                      opacity=0.6, showlegend=k == 0):
+            fig.add_trace(trace, row=row + 1, col=col + 1)
+        for trace in _skeleton_traces(view[:, :2, t], lay, name=aug_name, showlegend=False):
+            fig.add_trace(trace, row=row + 1, col=col + 1)
+        axis = "" if k == 0 else str(k + 1)
+        # one scale per panel and the same for all, so the augmentations compare by eye
+        fig.update_xaxes(range=ranges[0], showticklabels=False, row=row + 1, col=col + 1)
+        fig.update_yaxes(range=ranges[1][::-1] if pixels else ranges[1], scaleanchor=f"x{axis}",
+                         scaleratio=1, showticklabels=False, row=row + 1, col=col + 1)
+    fig.update_layout(title=f"{title} (front view, frame {t})", height=300 * rows + 100)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# hard-negative weights
+
+
+@dataclass(frozen=True)
+class AnchorWeights:
+    """The hard-negative weights q_beta of one anchor's negatives, for several beta values.
+
+    Attributes:
+        anchor: row of ``a`` used as the anchor.
+        indices: ``(M,)`` rows of ``b`` that are its negatives (every row but the anchor's).
+        similarities: ``(M,)`` cosine similarity between the anchor and each negative.
+        weights_by_beta: beta -> ``(M,)`` normalised weights (sum 1) from
+            :func:`mmhar_lite.losses.hard_negative_weights`.
+        n_points: number of rows of ``b`` (``B``).
+    """
+
+    anchor: int
+    indices: np.ndarray
+    similarities: np.ndarray
+    weights_by_beta: dict[float, np.ndarray]
+    n_points: int
+
+    def per_point(self) -> dict[float, np.ndarray]:
+        """beta -> ``(B,)`` weights over all rows of ``b``; 0 at the anchor's own positive."""
+        out = {}
+        for beta, w in self.weights_by_beta.items():
+            full = np.zeros(self.n_points)
+            full[self.indices] = w
+            out[beta] = full
+        return out
+
+
+def anchor_negative_weights(a, b, *, anchor: int, temperature: float,
+                            betas: Sequence[float]) -> AnchorWeights:
+    """Weights q_beta that the hard-negative loss gives each negative of anchor ``a[anchor]``.
+
+    Uses the CMC negative set (``negatives="cross"``): the anchor ``a_i`` is contrasted with
+    the ``B - 1`` rows ``b_j, j != i``.
+
+    Args:
+        a: ``(B, D)`` anchor embeddings (e.g. IMU projections); L2-normalised inside.
+        b: ``(B, D)`` embeddings of the other modality; row ``i`` is the anchor's positive.
+        anchor: index ``i`` of the anchor row.
+        temperature: the loss temperature ``t``; the weights are ``exp(beta * cos / t)``.
+        betas: concentration values to evaluate.
+    """
+    import torch  # deferred: only this helper needs torch, not the figure functions
+
+    from mmhar_lite.losses import hard_negative_weights
+
+    a_np, b_np = _array("a", a, ndim=2), _array("b", b, ndim=2)
+    if a_np.shape != b_np.shape or a_np.shape[0] < 2:
+        raise ValueError(f"a, b: expected the same shape (B >= 2, D), got {a_np.shape} and {b_np.shape}")
+    n = a_np.shape[0]
+    if not 0 <= anchor < n:
+        raise ValueError(f"anchor: expected 0 <= anchor < {n}, got {anchor}")
+    if len(betas) == 0:
+        raise ValueError("betas: expected at least one beta value")
+    a_t, b_t = torch.from_numpy(a_np), torch.from_numpy(b_np)
+    weights = {}
+    for beta in sorted(float(x) for x in betas):
+        with torch.no_grad():
+            q = hard_negative_weights(a_t, b_t, temperature=temperature, beta=beta, negatives="cross")
+        # row i holds the a_i -> b weights (rows B.. are the b -> a direction, when present)
+        weights[beta] = q[anchor].double().numpy().copy()
+    indices = np.delete(np.arange(n), anchor)
+    a_n = a_np[anchor] / np.linalg.norm(a_np[anchor])
+    b_n = b_np[indices] / np.linalg.norm(b_np[indices], axis=1, keepdims=True)
+    return AnchorWeights(anchor=anchor, indices=indices, similarities=b_n @ a_n,
+                         weights_by_beta=weights, n_points=n)
+
+
+def negative_weights_figure(
+    weights_by_beta: Mapping[float, object],
+    similarities,
+    *,
+    negative_labels=None,
+    anchor_label: int | None = None,
+    class_names: Sequence[str] | None = None,
+    indices=None,
+    log_y: bool = False,
+    title: str = "Hard-negative weights q_beta of one anchor's negatives",
+) -> go.Figure:
+    """Weight q_beta of each negative against its cosine similarity to the anchor, with a beta slider.
+
+    Args:
+        weights_by_beta: beta -> ``(M,)`` normalised weights of the anchor's ``M`` negatives.
+        similarities: ``(M,)`` cosine similarity of each negative to the anchor.
+        negative_labels: optional ``(M,)`` class of each negative; with ``anchor_label``,
+            same-class negatives (false negatives) are drawn in a separate, highlighted trace.
+        anchor_label: the anchor's class.
+        class_names: optional names for hover text.
+        indices: optional ``(M,)`` sample index of each negative for hover text (default 0..M-1).
+        log_y: logarithmic weight axis.
+
+    Returns:
+        One frame per beta (sorted); slider steps labelled with the beta values and a dashed
+        line at the uniform weight ``1/M`` (beta = 0).
+    """
+    weights = _by_beta("weights_by_beta", weights_by_beta, ndim=1)
+    sim = _array("similarities", similarities, ndim=1)
+    m = sim.shape[0]
+    for beta, w in weights.items():
+        if w.shape != (m,):
+            raise ValueError(f"weights_by_beta[{beta!r}]: expected shape ({m},) like similarities, got {w.shape}")
+        if np.any(w < 0):
+            raise ValueError(f"weights_by_beta[{beta!r}]: weights must be >= 0")
+    idx = np.arange(m) if indices is None else _array("indices", indices, ndim=1).astype(int)
+    if idx.shape != (m,):
+        raise ValueError(f"indices: expected shape ({m},), got {idx.shape}")
+    if (negative_labels is None) != (anchor_label is None):
+        raise ValueError("negative_labels, anchor_label: give both or neither")
+    if negative_labels is not None:
+        labels = _array("negative_labels", negative_labels, ndim=1).astype(int)
+        if labels.shape != (m,):
+            raise ValueError(f"negative_labels: expected shape ({m},), got {labels.shape}")
+        groups = [("true negatives", labels != anchor_label, PALETTE[0], "circle"),
+                  ("same class as anchor", labels == anchor_label, PALETTE[5], "diamond")]
+    else:
+        labels = None
+        groups = [("negatives", np.ones(m, bool), PALETTE[0], "circle")]
+
+    def hover(mask: np.ndarray) -> list[str]:
+        out = []
+        for k in np.flatnonzero(mask):
+            text = f"sample {idx[k]}"
+            if labels is not None:
+                name = class_names[labels[k]] if class_names is not None else f"class {labels[k]}"
+                text += f"<br>{name}"
+            out.append(text)
+        return out
+
+    def traces(w: np.ndarray) -> list:
+        return [go.Scatter(
+            x=sim[mask], y=w[mask], mode="markers", name=name, text=hover(mask),
+            marker=dict(color=colour, symbol=symbol, size=8, line=dict(width=0.5, color="white")),
+            hovertemplate="%{text}<br>cos = %{x:.3f}<br>q = %{y:.3g}<extra></extra>",
+        ) for name, mask, colour, symbol in groups]
+
+    betas = list(weights)
+    names = [f"beta={_beta_label(b)}" for b in betas]
+    fig = go.Figure(data=traces(weights[betas[0]]),
+                    frames=[go.Frame(data=traces(weights[b]), name=n) for b, n in zip(betas, names)])
+    y_all = np.concatenate(list(weights.values()))
+    if log_y:
+        positive = y_all[y_all > 0]
+        lo = math.log10(positive.min()) - 0.2 if positive.size else -6
+        yaxis = dict(type="log", range=[lo, math.log10(max(y_all.max(), 1.0 / m)) + 0.2])
+    else:
+        yaxis = dict(range=[0, 1.08 * max(y_all.max(), 1.0 / m)])
+    fig.add_hline(y=1.0 / m, line=dict(dash="dash", color=_GREY),
+                  annotation_text="uniform 1/M (beta = 0)", annotation_position="top left")
+    fig.update_layout(
+        title=title,
+        xaxis=dict(title="cosine similarity to the anchor", range=[-1.05, 1.05]),
+        yaxis=dict(title="importance weight q_beta (sums to 1)", **yaxis),
+        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ")],
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# latent space
+
+
+def reduce_2d(features, method: str = "umap", *, seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
+    """Project ``features`` ``(N, F)`` to ``(N, 2)`` with UMAP or PCA.
+
+    PCA signs are fixed (largest-magnitude loading positive) so equal inputs give equal
+    plots. UMAP is imported here, not at module import, because importing it takes seconds.
+    ``n_neighbors`` (UMAP only) is capped at ``N - 1``.
+    """
+    x = _array("features", features, ndim=2)
+    if x.shape[0] < 3:
+        raise ValueError(f"features: need at least 3 points, got shape {x.shape}")
+    if method == "pca":
+        centred = x - x.mean(axis=0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        comps = vt[:2]
+        comps *= np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])[:, None]
+        out = centred @ comps.T
+        return np.pad(out, ((0, 0), (0, 2 - out.shape[1])))  # F == 1 leaves one component
+    if method == "umap":
+        import umap  # noqa: PLC0415  (lazy: import costs ~16 s cold, see REFERENCE section 6)
+
+        reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, x.shape[0] - 1),
+                            random_state=seed)
+        return np.asarray(reducer.fit_transform(x), dtype=np.float64)
+    raise ValueError(f"method: expected 'umap' or 'pca', got {method!r}")
+
+
+def align_2d(coords: Sequence[object]) -> list[np.ndarray]:
+    """Align 2-D embeddings of the same N points to the first one (orthogonal Procrustes).
+
+    Each ``(N, 2)`` array is centred, rotated or reflected by the orthogonal matrix that best
+    maps it onto the centred first array, scaled to the first one's RMS radius and moved to its
+    centroid, so frames of a slider neither flip nor spin between betas. Distances within
+    each embedding keep their ratios.
+    """
+    if len(coords) == 0:
+        raise ValueError("coords: expected at least one (N, 2) array")
+    arrays = [_array(f"coords[{k}]", c, ndim=2) for k, c in enumerate(coords)]
+    ref = arrays[0]
+    if ref.shape[1] != 2:
+        raise ValueError(f"coords[0]: expected shape (N, 2), got {ref.shape}")
+    ref_mean = ref.mean(axis=0)
+    ref_c = ref - ref_mean
+    ref_rms = np.sqrt((ref_c ** 2).sum(axis=1).mean())
+    out = []
+    for k, y in enumerate(arrays):
+        if y.shape != ref.shape:
+            raise ValueError(f"coords[{k}]: expected shape {ref.shape} like coords[0], got {y.shape}")
+        y_c = y - y.mean(axis=0)
+        u, _, vt = np.linalg.svd(y_c.T @ ref_c)
+        rms = np.sqrt((y_c ** 2).sum(axis=1).mean())
+        scale = ref_rms / rms if rms > 0 else 1.0
+        out.append(scale * y_c @ (u @ vt) + ref_mean)
+    return out
+
+
+def latent_space_figure(
+    coords_by_beta: Mapping[float, object],
+    labels,
+    class_names: Sequence[str],
+    weights_by_beta: Mapping[float, object] | None = None,
+    anchor: int | None = None,
+    *,
+    base_size: float = 7.0,
+    size_range: tuple[float, float] = (2.0, 40.0),
+    title: str = "Embeddings of models pre-trained at each beta",
+) -> go.Figure:
+    """2-D embeddings of the models pre-trained at each beta, switched by a beta slider.
+
+    Args:
+        coords_by_beta: beta -> ``(N, 2)`` coordinates of the same N samples (align them with
+            :func:`align_2d` so the slider does not flip the picture).
+        labels: ``(N,)`` class index per sample, in ``[0, len(class_names))``.
+        class_names: ``K`` class names (legend and hover).
+        weights_by_beta: optional beta -> ``(N,)`` hard-negative weight of each point for the
+            ``anchor`` (e.g. :meth:`AnchorWeights.per_point`); needs the same betas as
+            ``coords_by_beta``. Marker AREA is proportional to the weight: diameter
+            ``base_size * sqrt(w * N')`` with ``N'`` the number of non-zero weights (so a
+            uniform weight has diameter ``base_size``), clipped to ``size_range``.
+        anchor: index of the anchor sample, drawn as a star (required with weights).
+
+    Returns:
+        One trace per class (colours and symbols fixed across frames) plus one anchor trace;
+        one frame per beta; the slider shows "beta = x".
+    """
+    coords = _by_beta("coords_by_beta", coords_by_beta, ndim=2)
+    betas = list(coords)
+    n = next(iter(coords.values())).shape[0]
+    for beta, c in coords.items():
+        if c.shape != (n, 2):
+            raise ValueError(f"coords_by_beta[{beta!r}]: expected shape ({n}, 2), got {c.shape}")
+    lab = _array("labels", labels, ndim=1)
+    if lab.shape != (n,):
+        raise ValueError(f"labels: expected shape ({n},) to match the coordinates, got {lab.shape}")
+    if not np.array_equal(lab, np.round(lab)):
+        raise ValueError("labels: expected integer class indices")
+    lab = lab.astype(int)
+    k = len(class_names)
+    if lab.size and (lab.min() < 0 or lab.max() >= k):
+        raise ValueError(f"labels: expected values in [0, {k}) for {k} class_names, got [{lab.min()}, {lab.max()}]")
+    weights = None
+    if weights_by_beta is not None:
+        weights = _by_beta("weights_by_beta", weights_by_beta, ndim=1)
+        if list(weights) != betas:
+            raise ValueError(f"weights_by_beta: expected betas {betas} like coords_by_beta, got {list(weights)}")
+        for beta, w in weights.items():
+            if w.shape != (n,) or np.any(w < 0):
+                raise ValueError(f"weights_by_beta[{beta!r}]: expected ({n},) non-negative weights, got shape {w.shape}")
+        if anchor is None:
+            raise ValueError("anchor: required when weights_by_beta is given")
+    if anchor is not None and not 0 <= anchor < n:
+        raise ValueError(f"anchor: expected 0 <= anchor < {n}, got {anchor}")
+
+    present = sorted(set(lab.tolist()))
+    hover = np.array([f"{class_names[c]}<br>sample {i}" for i, c in enumerate(lab)], dtype=object)
+
+    def sizes(beta: float) -> np.ndarray:
+        if weights is None:
+            return np.full(n, base_size)
+        w = weights[beta]
+        uniform = 1.0 / max(np.count_nonzero(w), 1)
+        return np.clip(base_size * np.sqrt(w / uniform), *size_range)
+
+    def traces(beta: float) -> list:
+        xy, size = coords[beta], sizes(beta)
+        out = []
+        for c in present:
+            mask = lab == c
+            colour, symbol = class_style(c)
+            custom = weights[beta][mask] if weights is not None else None
+            out.append(go.Scatter(
+                x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=class_names[c],
+                legendgroup=class_names[c], text=hover[mask], customdata=custom,
+                marker=dict(color=colour, symbol=symbol, size=size[mask], opacity=0.8,
+                            line=dict(width=0.5, color="white")),
+                hovertemplate="%{text}" + ("<br>q = %{customdata:.3g}" if weights is not None else "")
+                + "<extra></extra>",
+            ))
+        if anchor is not None:
+            out.append(go.Scatter(
+                x=xy[[anchor], 0], y=xy[[anchor], 1], mode="markers", name="anchor",
+                text=[f"anchor: {class_names[lab[anchor]]}<br>sample {anchor}"],
+                marker=dict(symbol="star", size=22, color="#000000", line=dict(width=2, color="white")),
+                hovertemplate="%{text}<extra></extra>",
+            ))
+        return out
+
+    names = [f"beta={_beta_label(b)}" for b in betas]
+    fig = go.Figure(data=traces(betas[0]),
+                    frames=[go.Frame(data=traces(b), name=nm) for b, nm in zip(betas, names)])
+    everything = np.concatenate(list(coords.values()))
+    ranges = _cube_ranges(everything, margin=0.1)
+    sub = "" if anchor is None else f" (marker area: hard-negative weight for anchor {anchor})"
+    fig.update_layout(
+        title=title + sub,
+        xaxis=dict(title="embedding dim 1 (a.u.)", range=ranges[0], autorange=False),
+        yaxis=dict(title="embedding dim 2 (a.u.)", range=ranges[1], autorange=False,
+                   scaleanchor="x", scaleratio=1),
+        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ")],
+        legend=dict(title="class", itemsizing="constant"),
+        height=650,
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# training curves and results
+
+
+def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre-training") -> go.Figure:
+    """Training loss (and learning rate, when recorded) per epoch, one line per run.
+
+    Args:
+        histories: run name -> per-epoch records with at least ``epoch`` and ``loss``;
+            ``val_loss`` (dotted line) and ``lr`` (second panel, log scale) are drawn when
+            present; other keys are ignored.
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise ValueError("histories: expected a non-empty dict {run name: list of epoch records}")
+    for name, hist in histories.items():
+        if not hist:
+            raise ValueError(f"histories[{name!r}]: empty history")
+        for i, rec in enumerate(hist):
+            for key in ("epoch", "loss"):
+                if key not in rec:
+                    raise ValueError(f"histories[{name!r}][{i}]: missing key {key!r} (has {sorted(rec)})")
+    has_lr = any("lr" in rec for hist in histories.values() for rec in hist)
+    fig = make_subplots(rows=2 if has_lr else 1, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        row_heights=[0.7, 0.3] if has_lr else None)
+    for k, (name, hist) in enumerate(histories.items()):
+        colour = PALETTE[k % len(PALETTE)]
+        epochs = [rec["epoch"] for rec in hist]
+        fig.add_trace(go.Scatter(x=epochs, y=[rec["loss"] for rec in hist], mode="lines",
+                                 name=name, legendgroup=name, line=dict(color=colour)), row=1, col=1)
+        val = [(rec["epoch"], rec["val_loss"]) for rec in hist if rec.get("val_loss") is not None]
+        if val:
+            fig.add_trace(go.Scatter(x=[e for e, _ in val], y=[v for _, v in val], mode="lines",
+                                     name=f"{name} (validation)", legendgroup=name,
+                                     line=dict(color=colour, dash="dot")), row=1, col=1)
+        lr = [(rec["epoch"], rec["lr"]) for rec in hist if "lr" in rec]
+        if lr:
+            fig.add_trace(go.Scatter(x=[e for e, _ in lr], y=[v for _, v in lr], mode="lines",
+                                     name=f"{name} lr", legendgroup=name, showlegend=False,
+                                     line=dict(color=colour)), row=2, col=1)
+    fig.update_yaxes(title_text="loss (nats)", row=1, col=1)
+    if has_lr:
+        fig.update_yaxes(title_text="learning rate", type="log", row=2, col=1)
+    fig.update_xaxes(title_text="epoch", row=2 if has_lr else 1, col=1)
+    fig.update_layout(title=title)
+    return fig
+
+
+def _summary_rows(rows: Sequence[Mapping], metric: str, spread: str, extra: Sequence[str] = ()) -> None:
+    """Check summary rows carry ``method``, the metric's mean and spread, ``n`` and ``extra``."""
+    if not rows:
+        raise ValueError("summary: expected at least one row (from experiments.summarize)")
+    needed = ("method", f"{metric}_mean", f"{metric}_{spread}", "n", *extra)
+    for i, row in enumerate(rows):
+        missing = [key for key in needed if key not in row]
+        if missing:
+            raise ValueError(f"summary[{i}]: missing keys {missing} (has {sorted(row)}); "
+                             "pass experiments.summarize(records, keys) with these keys")
+        for key in needed[1:3]:
+            if not np.isfinite(float(row[key])):
+                raise ValueError(f"summary[{i}]: {key} is not finite ({row[key]!r})")
+
+
+def _row_label(row: Mapping) -> str:
+    """Row name: method, plus its modalities (pre-training -> fine-tuning) when present."""
+    pre, fine = row.get("pretrain_modality"), row.get("finetune_modality")
+    if pre is None and fine is None:
+        return str(row["method"])
+    if pre is None or fine is None or pre == fine:
+        return f"{row['method']} ({pre or fine})"
+    return f"{row['method']} ({pre} → {fine})"
+
+
+_METRIC_TITLES = {"accuracy": "accuracy (%)", "macro_f1": "macro-F1 (%)"}
+
+
+def results_bar(
+    summary: Sequence[Mapping],
+    *,
+    metric: str = "accuracy",
+    paper: Mapping[tuple[str, str, str], float | None] | None = None,
+    paper_name: str = "paper (UTD-MHAD; different data)",
+    title: str = "Linear evaluation",
+) -> go.Figure:
+    """Mean +- std over seeds per method (Table 2/3 analogue), beside published numbers.
+
+    Args:
+        summary: rows of ``experiments.summarize(records)``: ``method``, ``pretrain_modality``,
+            ``finetune_modality``, ``n`` and ``<metric>_mean`` / ``<metric>_std`` as fractions
+            in [0, 1] (plotted as %); extra keys are ignored. One bar per row, in row order.
+        metric: "accuracy" or "macro_f1".
+        paper: optional published numbers in %, keyed by
+            ``(method, pretrain_modality, finetune_modality)``, e.g.
+            ``{k: v["utd-mhad"]["accuracy"] for k, v in experiments.PAPER_RESULTS.items()}``;
+            drawn as a second bar per row (None or absent: no bar).
+        paper_name: legend name of the published bars.
+    """
+    _summary_rows(summary, metric, "std")
+    labels = [_row_label(row) for row in summary]
+    fig = go.Figure(go.Bar(
+        x=labels, y=[100 * row[f"{metric}_mean"] for row in summary],
+        name="this run (mean ± std over seeds)", marker_color=PALETTE[0],
+        error_y=dict(type="data", array=[100 * row[f"{metric}_std"] for row in summary]),
+        customdata=[row["n"] for row in summary],
+        hovertemplate="%{x}<br>%{y:.2f} % (n = %{customdata})<extra></extra>",
+    ))
+    if paper:
+        keys = [(row["method"], row.get("pretrain_modality"), row.get("finetune_modality")) for row in summary]
+        fig.add_trace(go.Bar(
+            x=labels, y=[paper.get(key) for key in keys], name=paper_name, marker_color=PALETTE[1],
+            hovertemplate="%{x}<br>%{y:.2f} %<extra>" + paper_name + "</extra>",
+        ))
+    fig.update_layout(title=title, barmode="group", yaxis_title=_METRIC_TITLES.get(metric, metric),
+                      xaxis_title="method", xaxis_tickangle=-30)
+    return fig
+
+
+def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: float) -> go.Figure:
+    """Per method: mean line with markers and a shaded 95 % confidence band over seeds."""
+    _summary_rows(summary, metric, "ci95", extra=(x_key,))
+    groups: dict[str, list[Mapping]] = {}
+    for row in summary:
+        groups.setdefault(_row_label(row), []).append(row)
+    fig = go.Figure()
+    for k, (name, rows) in enumerate(groups.items()):
+        colour = PALETTE[k % len(PALETTE)]
+        rows = sorted(rows, key=lambda r: float(r[x_key]))
+        x = np.array([float(r[x_key]) for r in rows]) * x_scale
+        mean = np.array([100 * r[f"{metric}_mean"] for r in rows])
+        half = np.array([100 * r[f"{metric}_ci95"] for r in rows])
+        fig.add_trace(go.Scatter(
+            x=np.concatenate([x, x[::-1]]), y=np.concatenate([mean + half, (mean - half)[::-1]]),
+            fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0), hoverinfo="skip",
+            legendgroup=name, showlegend=False, name=f"{name} 95% CI",
+        ))
+        fig.add_trace(go.Scatter(
+            x=x, y=mean, mode="lines+markers", name=name, legendgroup=name,
+            line=dict(color=colour), marker=dict(symbol=SYMBOLS[k % len(SYMBOLS)], size=8),
+            customdata=np.stack([half, [r["n"] for r in rows]], axis=1),
+            hovertemplate=f"{name}<br>%{{x:g}}: %{{y:.2f}} ± %{{customdata[0]:.2f}} % "
+                          "(n = %{customdata[1]})<extra></extra>",
+        ))
+    return fig
+
+
+def beta_sweep_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
+                      title: str = "Effect of beta (Figure 3 analogue)") -> go.Figure:
+    """Metric against beta per method: mean and 95 % CI band over seeds.
+
+    Args:
+        summary: ``experiments.summarize(records, ("method", "finetune_modality", "beta"))``
+            rows (``<metric>_mean`` and ``<metric>_ci95`` fractions, ``n``, ``beta``).
+    """
+    fig = _ci_lines(summary, "beta", metric, 1.0)
+    fig.update_layout(title=title, xaxis_title="beta (concentration of q_beta)",
+                      yaxis_title=_METRIC_TITLES.get(metric, metric))
+    return fig
+
+
+def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
+                          title: str = "Fine-tuning with limited labels (Figure 4 analogue)") -> go.Figure:
+    """Metric against the labelled fraction per method: mean and 95 % CI band over seeds.
+
+    Args:
+        summary: ``experiments.summarize(records, ("method", "finetune_modality",
+            "label_fraction"))`` rows; ``label_fraction`` in (0, 1], plotted in % on a log axis.
+    """
+    fig = _ci_lines(summary, "label_fraction", metric, 100.0)
+    fig.update_layout(title=title, xaxis=dict(title="labelled training data (%)", type="log"),
+                      yaxis_title=_METRIC_TITLES.get(metric, metric))
+    return fig
+
+
+def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool = True,
+                            title: str = "Confusion matrix") -> go.Figure:
+    """Heat map of a ``(K, K)`` confusion matrix (rows: true class, columns: predicted).
+
+    With ``normalize`` each row is divided by its count (recall per class, %); rows with no
+    samples stay 0. Uses the colour-blind-safe sequential scale cividis.
+    """
+    m = _array("cm", cm, ndim=2)
+    k = len(class_names)
+    if m.shape != (k, k):
+        raise ValueError(f"cm: expected shape ({k}, {k}) for {k} class_names, got {m.shape}")
+    if np.any(m < 0):
+        raise ValueError("cm: counts must be >= 0")
+    counts = m.sum(axis=1, keepdims=True)
+    z = np.divide(100 * m, counts, out=np.zeros_like(m), where=counts > 0) if normalize else m
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(class_names), y=list(class_names), colorscale="cividis",
+        zmin=0, zmax=100 if normalize else None,
+        colorbar=dict(title="% of true class" if normalize else "count"),
+        customdata=m, hovertemplate="true %{y}<br>predicted %{x}<br>%{z:.1f}"
+        + (" % (%{customdata:.0f} samples)" if normalize else "") + "<extra></extra>",
+        texttemplate="%{z:.0f}" if k <= 12 else None,
+    ))
+    fig.update_layout(title=title, xaxis=dict(title="predicted class", tickangle=-45),
+                      yaxis=dict(title="true class", autorange="reversed", scaleanchor="x"),
+                      height=max(400, 22 * k + 200), width=max(500, 22 * k + 300))
+    return fig

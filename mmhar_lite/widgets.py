@@ -1,0 +1,171 @@
+"""ipywidgets apps for a live kernel: the beta / temperature / anchor explorers of the book.
+
+These need a running kernel (moving a slider re-computes the weights in Python); the static
+book uses the frame-and-slider figures of :mod:`mmhar_lite.viz` instead. Each app redraws a
+plain ``plotly.graph_objects.Figure`` into an ``ipywidgets.Output`` (no ``FigureWidget``,
+which needs a CDN script), and keeps the last figure drawn in ``app.figure``.
+
+Shape letters: N points (``B`` rows of the embedding batches), D embedding size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import ipywidgets as W
+import numpy as np
+import plotly.graph_objects as go
+from IPython.display import display
+
+from mmhar_lite import viz
+
+__all__ = ["FigureApp", "latent_space_app", "weights_app"]
+
+
+class FigureApp:
+    """Controls above a plotly figure that is redrawn whenever a control's value changes.
+
+    Attributes:
+        controls: name -> widget (``"beta"``, ``"temperature"``, ``"anchor"``).
+        output: the ``Output`` widget showing the figure.
+        figure: the figure drawn last.
+        widget: the whole app (a ``VBox``); displaying the app displays it.
+    """
+
+    def __init__(self, controls: Mapping[str, W.ValueWidget], draw) -> None:
+        self.controls = dict(controls)
+        self.output = W.Output()
+        self.widget = W.VBox([W.HBox(list(self.controls.values())), self.output])
+        self._draw = draw
+        self.figure: go.Figure | None = None
+        for control in self.controls.values():
+            control.observe(lambda _change: self.redraw(), names="value")
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the figure for the controls' current values."""
+        self.figure = self._draw(**{name: c.value for name, c in self.controls.items()})
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(self.figure)
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+def _temperature_slider(temperature: float) -> W.FloatLogSlider:
+    if not 0.01 <= temperature <= 1.0:
+        raise ValueError(f"temperature: expected a value in [0.01, 1], got {temperature!r}")
+    return W.FloatLogSlider(value=temperature, base=10, min=-2, max=0, step=0.05,
+                            description="temperature", readout_format=".3f")
+
+
+def _anchor_slider(anchor: int, n: int) -> W.IntSlider:
+    if not 0 <= anchor < n:
+        raise ValueError(f"anchor: expected 0 <= anchor < {n}, got {anchor}")
+    return W.IntSlider(value=anchor, min=0, max=n - 1, description="anchor")
+
+
+def _single_frame(fig: go.Figure) -> go.Figure:
+    """Drop the frames and slider: in the app the ipywidgets controls choose beta."""
+    fig.frames = ()
+    fig.layout.sliders = ()
+    return fig
+
+
+def latent_space_app(
+    coords_by_beta: Mapping[float, object],
+    embeddings_by_beta: Mapping[float, tuple[object, object]],
+    labels,
+    class_names: Sequence[str],
+    *,
+    temperature: float = 0.1,
+    anchor: int = 0,
+) -> FigureApp:
+    """Latent space of the models pre-trained at each beta, sized by the anchor's weights.
+
+    Args:
+        coords_by_beta: beta -> ``(N, 2)`` 2-D coordinates of the ``b`` embeddings of that
+            model (see :func:`mmhar_lite.viz.reduce_2d` and :func:`~mmhar_lite.viz.align_2d`).
+        embeddings_by_beta: beta -> ``(a, b)``, each ``(N, D)``: the anchor modality and the
+            plotted modality of the same model; ``a[anchor]``'s negatives are the rows of ``b``.
+        labels: ``(N,)`` class per sample; class_names: ``K`` names.
+        temperature: initial temperature of the weights (slider, log scale 0.01-1).
+        anchor: initial anchor index.
+
+    Returns:
+        A :class:`FigureApp` with controls ``beta`` (the model, and the beta of q_beta),
+        ``temperature`` and ``anchor``.
+    """
+    betas = sorted(float(b) for b in coords_by_beta)
+    if sorted(float(b) for b in embeddings_by_beta) != betas:
+        raise ValueError(f"embeddings_by_beta: expected betas {betas} like coords_by_beta, "
+                         f"got {sorted(embeddings_by_beta)}")
+    coords = {float(b): c for b, c in coords_by_beta.items()}
+    embeddings = {float(b): e for b, e in embeddings_by_beta.items()}
+    n = len(labels)
+
+    def draw(beta: float, temperature: float, anchor: int) -> go.Figure:
+        a, b = embeddings[beta]
+        weights = viz.anchor_negative_weights(a, b, anchor=anchor, temperature=temperature, betas=[beta])
+        fig = viz.latent_space_figure({beta: coords[beta]}, labels, class_names,
+                                      weights.per_point(), anchor,
+                                      title=f"Model pre-trained at beta = {beta:g}, t = {temperature:.3f}")
+        return _single_frame(fig)
+
+    controls = {
+        "beta": W.SelectionSlider(options=[(f"{b:g}", b) for b in betas], value=betas[0],
+                                  description="beta"),
+        "temperature": _temperature_slider(temperature),
+        "anchor": _anchor_slider(anchor, n),
+    }
+    return FigureApp(controls, draw)
+
+
+def weights_app(
+    a,
+    b,
+    *,
+    labels=None,
+    class_names: Sequence[str] | None = None,
+    beta: float = 1.0,
+    temperature: float = 0.1,
+    anchor: int = 0,
+    max_beta: float = 10.0,
+) -> FigureApp:
+    """The weights q_beta of one anchor's negatives against cosine similarity, live.
+
+    Args:
+        a: ``(N, D)`` anchor embeddings; b: ``(N, D)`` the other modality (row ``i`` is the
+            positive of ``a[i]``, the other rows its negatives).
+        labels: optional ``(N,)`` classes, to mark same-class (false) negatives.
+        class_names: optional names for hover text.
+        beta, temperature, anchor: initial control values; ``beta`` in ``[0, max_beta]``.
+
+    Returns:
+        A :class:`FigureApp` with controls ``beta``, ``temperature`` and ``anchor``.
+    """
+    if not 0 <= beta <= max_beta:
+        raise ValueError(f"beta: expected a value in [0, {max_beta}], got {beta!r}")
+    n = len(a)
+    lab = None if labels is None else np.asarray(labels)
+    if lab is not None and lab.shape != (n,):
+        raise ValueError(f"labels: expected shape ({n},) like a, got {lab.shape}")
+
+    def draw(beta: float, temperature: float, anchor: int) -> go.Figure:
+        weights = viz.anchor_negative_weights(a, b, anchor=anchor, temperature=temperature, betas=[beta])
+        fig = viz.negative_weights_figure(
+            weights.weights_by_beta, weights.similarities,
+            negative_labels=None if lab is None else lab[weights.indices],
+            anchor_label=None if lab is None else int(lab[anchor]),
+            class_names=class_names, indices=weights.indices,
+            title=f"q_beta of anchor {anchor}'s negatives (beta = {beta:g}, t = {temperature:.3f})",
+        )
+        return _single_frame(fig)
+
+    controls = {
+        "beta": W.FloatSlider(value=beta, min=0.0, max=max_beta, step=0.25, description="beta"),
+        "temperature": _temperature_slider(temperature),
+        "anchor": _anchor_slider(anchor, n),
+    }
+    return FigureApp(controls, draw)

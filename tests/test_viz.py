@@ -1,0 +1,453 @@
+"""Tests for mmhar_lite.viz: figure structure, frames and sliders, numbers drawn, input errors."""
+
+import subprocess
+import sys
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from scipy import stats
+
+from mmhar_lite import viz
+
+UTD_CHANNELS = ["acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z"]
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def kinect_sequence(rng, t=12):
+    sk = rng.normal(scale=0.3, size=(20, 3, t))
+    sk[:, 2] += 2.5  # depth of a subject in front of the sensor
+    return sk
+
+
+def slider_labels(fig):
+    return [step.label for step in fig.layout.sliders[0].steps]
+
+
+# --------------------------------------------------------------------------------------------
+# skeleton
+
+
+def test_skeleton_animation_3d_frames_slider_and_bones(rng):
+    sk = kinect_sequence(rng, t=12)
+    fig = viz.skeleton_animation(sk, rate_hz=30.0)
+    assert isinstance(fig, go.Figure)
+    assert len(fig.data) == 4  # trunk, left, right bones + joints
+    assert len(fig.frames) == 12
+    assert slider_labels(fig)[:3] == ["0.00", "0.03", "0.07"]
+    assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["Play", "Pause"]
+    # joints of frame 5 are the input's frame 5
+    joints = fig.frames[5].data[3]
+    np.testing.assert_allclose(np.column_stack([joints.x, joints.y, joints.z]), sk[:, :, 5])
+    assert list(joints.text) == list(viz.KINECT_V1.joint_names)
+    # every Kinect bone appears once per frame: 3 entries (two ends and a None break) each
+    n_points = sum(len(tr.x) for tr in fig.frames[0].data[:3])
+    assert n_points == 3 * len(viz.KINECT_V1.edges)
+    left = fig.frames[0].data[1]
+    # the first left bone is left_shoulder (4) -> left_elbow (5)
+    assert (left.x[0], left.x[1]) == (sk[4, 0, 0], sk[5, 0, 0])
+    assert not np.allclose(fig.frames[0].data[3].x, fig.frames[1].data[3].x)
+
+
+def test_skeleton_animation_3d_equal_aspect_and_camera(rng):
+    fig = viz.skeleton_animation(kinect_sequence(rng))
+    scene = fig.layout.scene
+    spans = [ax.range[1] - ax.range[0] for ax in (scene.xaxis, scene.yaxis, scene.zaxis)]
+    np.testing.assert_allclose(spans, spans[0])
+    assert scene.aspectmode == "cube"
+    assert (scene.camera.up.x, scene.camera.up.y, scene.camera.up.z) == (0, 1, 0)
+    assert scene.camera.eye.z < 0  # looking from the sensor's side
+    assert "(m)" in scene.xaxis.title.text
+
+
+def test_skeleton_animation_2d_pixels(rng):
+    sk = rng.uniform(100, 400, size=(17, 2, 8))
+    fig = viz.skeleton_animation(sk)
+    assert len(fig.frames) == 8 and slider_labels(fig)[-1] == "7"
+    assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]  # image y grows downwards
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert "(px)" in fig.layout.xaxis.title.text
+
+
+def test_skeleton_animation_errors(rng):
+    with pytest.raises(ValueError, match="skeleton"):
+        viz.skeleton_animation(rng.normal(size=(20, 3)))
+    with pytest.raises(ValueError, match="layout"):
+        viz.skeleton_animation(rng.normal(size=(11, 3, 5)))
+    with pytest.raises(ValueError, match=r"skeleton.*\(J=17"):
+        viz.skeleton_animation(rng.normal(size=(20, 3, 5)), layout="coco17")
+    bad = kinect_sequence(rng)
+    bad[3, 1, 2] = np.nan
+    with pytest.raises(ValueError, match="skeleton: contains NaN"):
+        viz.skeleton_animation(bad)
+    with pytest.raises(ValueError, match="rate_hz"):
+        viz.skeleton_animation(kinect_sequence(rng), rate_hz=0)
+
+
+# --------------------------------------------------------------------------------------------
+# IMU
+
+
+def test_imu_traces_groups_units_and_time(rng):
+    imu = rng.normal(size=(100, 6))
+    fig = viz.imu_traces(imu, UTD_CHANNELS, rate_hz=50.0)
+    assert len(fig.data) == 6
+    assert fig.layout.yaxis.title.text == "g" and fig.layout.yaxis2.title.text == "deg/s"
+    assert fig.layout.xaxis2.title.text == "time (s)"
+    assert fig.data[0].x[-1] == pytest.approx(99 / 50.0)
+    np.testing.assert_allclose(fig.data[4].y, imu[:, 4])
+    # channels-first input gives the same figure
+    same = viz.imu_traces(imu.T, UTD_CHANNELS, layout="CT")
+    np.testing.assert_allclose(same.data[4].y, imu[:, 4])
+
+
+def test_imu_traces_twelve_channels_four_groups(rng):
+    names = [f"{s}_{a}" for s in ("acc_phone", "acc_watch", "gyro", "orientation") for a in "xyz"]
+    fig = viz.imu_traces(rng.normal(size=(40, 12)), names, units={"acc_phone": "m/s²"})
+    assert len(fig.data) == 12
+    titles = [fig.layout[f"yaxis{k if k > 1 else ''}"].title.text for k in range(1, 5)]
+    assert titles == ["m/s²", "g", "deg/s", "deg"]
+    assert [a.text for a in fig.layout.annotations] == ["acc_phone", "acc_watch", "gyro", "orientation"]
+
+
+def test_imu_traces_errors(rng):
+    with pytest.raises(ValueError, match="channel_names: 5 channel names for 6"):
+        viz.imu_traces(rng.normal(size=(10, 6)), UTD_CHANNELS[:5])
+    with pytest.raises(ValueError, match="layout"):
+        viz.imu_traces(rng.normal(size=(10, 6)), layout="TCX")
+    bad = rng.normal(size=(10, 6))
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match="imu: contains NaN or infinite"):
+        viz.imu_traces(bad)
+    with pytest.raises(ValueError, match="imu: expected 2 dimensions"):
+        viz.imu_traces(rng.normal(size=(2, 10, 6)))
+
+
+# --------------------------------------------------------------------------------------------
+# augmentation gallery
+
+
+def test_augmentation_gallery_imu(rng):
+    imu = rng.normal(size=(50, 6))
+    aug = {"jitter": imu + 0.05, "scaling": 1.2 * imu, "permutation": imu[::-1]}
+    fig = viz.augmentation_gallery(imu, aug, kind="imu", channel_names=UTD_CHANNELS)
+    assert len(fig.data) == 3 * 6 * 2  # per augmentation and channel: original + augmented
+    assert [a.text for a in fig.layout.annotations][:2] == ["acc", "gyro"]
+    scaled = [tr for tr in fig.data if tr.name == "acc_y" and tr.xaxis == "x3"]
+    np.testing.assert_allclose(scaled[0].y, 1.2 * imu[:, 1])
+
+
+def test_augmentation_gallery_skeleton(rng):
+    sk = kinect_sequence(rng, t=10)
+    aug = {"jitter": sk + 0.1, "scale": 0.8 * sk}
+    fig = viz.augmentation_gallery(sk, aug, kind="skeleton", frame=4)
+    assert len(fig.data) == 2 * (4 + 4)  # original + augmented, each 3 bone groups + joints
+    joints = [tr for tr in fig.data if tr.name == "scale joints"][0]
+    np.testing.assert_allclose(joints.x, 0.8 * sk[:, 0, 4])
+    assert "frame 4" in fig.layout.title.text
+
+
+def test_augmentation_gallery_errors(rng):
+    imu = rng.normal(size=(50, 6))
+    with pytest.raises(ValueError, match=r"augmented\['bad'\]: 5 channels"):
+        viz.augmentation_gallery(imu, {"bad": imu[:, :5]}, kind="imu")
+    with pytest.raises(ValueError, match="kind"):
+        viz.augmentation_gallery(imu, {"x": imu}, kind="audio")
+    with pytest.raises(ValueError, match="augmented"):
+        viz.augmentation_gallery(imu, {}, kind="imu")
+    sk = kinect_sequence(rng, t=6)
+    with pytest.raises(ValueError, match="frame"):
+        viz.augmentation_gallery(sk, {"x": sk}, kind="skeleton", frame=6)
+
+
+# --------------------------------------------------------------------------------------------
+# hard-negative weights
+
+
+def test_anchor_negative_weights_match_the_formula(rng):
+    a, b = rng.normal(size=(10, 5)), rng.normal(size=(10, 5))
+    t, anchor = 0.2, 3
+    w = viz.anchor_negative_weights(a, b, anchor=anchor, temperature=t, betas=[2.0, 0.0])
+    assert list(w.weights_by_beta) == [0.0, 2.0]
+    np.testing.assert_array_equal(w.indices, [0, 1, 2, 4, 5, 6, 7, 8, 9])
+    an = a[anchor] / np.linalg.norm(a[anchor])
+    bn = b / np.linalg.norm(b, axis=1, keepdims=True)
+    cos = bn[w.indices] @ an
+    np.testing.assert_allclose(w.similarities, cos)
+    expected = np.exp(2.0 * cos / t) / np.exp(2.0 * cos / t).sum()
+    np.testing.assert_allclose(w.weights_by_beta[2.0], expected, rtol=1e-10)
+    np.testing.assert_allclose(w.weights_by_beta[0.0], 1 / 9)
+    full = w.per_point()[2.0]
+    assert full.shape == (10,) and full[anchor] == 0 and full.sum() == pytest.approx(1.0)
+
+
+def test_anchor_negative_weights_errors(rng):
+    a = rng.normal(size=(6, 4))
+    with pytest.raises(ValueError, match="anchor"):
+        viz.anchor_negative_weights(a, a, anchor=6, temperature=0.1, betas=[1.0])
+    with pytest.raises(ValueError, match="a, b"):
+        viz.anchor_negative_weights(a, a[:5], anchor=0, temperature=0.1, betas=[1.0])
+    with pytest.raises(ValueError, match="betas"):
+        viz.anchor_negative_weights(a, a, anchor=0, temperature=0.1, betas=[])
+
+
+def test_negative_weights_figure_beta_slider(rng):
+    sim = rng.uniform(-1, 1, size=15)
+    weights = {b: np.exp(b * sim / 0.1) / np.exp(b * sim / 0.1).sum() for b in (1.0, 0.0, 0.5)}
+    labels = np.arange(15) % 3
+    fig = viz.negative_weights_figure(weights, sim, negative_labels=labels, anchor_label=1,
+                                      class_names=["walk", "sit", "wave"])
+    assert len(fig.frames) == 3
+    assert slider_labels(fig) == ["0", "0.5", "1"]
+    assert fig.layout.sliders[0].currentvalue.prefix == "beta = "
+    true_neg, same_class = fig.frames[2].data
+    np.testing.assert_allclose(same_class.x, sim[labels == 1])
+    np.testing.assert_allclose(same_class.y, weights[1.0][labels == 1])
+    assert all("sit" in text for text in same_class.text)
+    assert not np.allclose(fig.frames[0].data[0].y, fig.frames[2].data[0].y)
+    assert fig.layout.shapes[0].y0 == pytest.approx(1 / 15)  # uniform reference line
+    assert fig.layout.yaxis.range[1] >= max(w.max() for w in weights.values())
+
+
+def test_negative_weights_figure_errors(rng):
+    sim = rng.uniform(-1, 1, size=5)
+    with pytest.raises(ValueError, match=r"weights_by_beta\[1\.0\]: expected shape \(5,\)"):
+        viz.negative_weights_figure({1.0: np.full(4, 0.25)}, sim)
+    with pytest.raises(ValueError, match="weights_by_beta"):
+        viz.negative_weights_figure({}, sim)
+    with pytest.raises(ValueError, match="beta must be"):
+        viz.negative_weights_figure({-1.0: np.full(5, 0.2)}, sim)
+    with pytest.raises(ValueError, match="similarities: contains NaN"):
+        viz.negative_weights_figure({1.0: np.full(5, 0.2)}, np.full(5, np.nan))
+    with pytest.raises(ValueError, match="give both"):
+        viz.negative_weights_figure({1.0: np.full(5, 0.2)}, sim, negative_labels=np.zeros(5))
+
+
+# --------------------------------------------------------------------------------------------
+# latent space
+
+
+def test_reduce_2d_pca_is_top_principal_plane(rng):
+    x = rng.normal(size=(40, 6)) * np.array([5.0, 3.0, 1.0, 0.5, 0.2, 0.1])
+    z = viz.reduce_2d(x, "pca")
+    assert z.shape == (40, 2)
+    eig = np.sort(np.linalg.eigvalsh(np.cov(x.T)))[::-1]
+    np.testing.assert_allclose(z.var(axis=0, ddof=1), eig[:2], rtol=1e-10)
+    # signs follow the loadings, not the SVD's arbitrary choice: mirrored data, mirrored plot
+    np.testing.assert_allclose(viz.reduce_2d(-x, "pca"), -z, atol=1e-12)
+    np.testing.assert_allclose(viz.reduce_2d(x[::-1], "pca"), z[::-1], atol=1e-12)
+
+
+def test_reduce_2d_errors(rng):
+    with pytest.raises(ValueError, match="method"):
+        viz.reduce_2d(rng.normal(size=(10, 3)), "tsne")
+    with pytest.raises(ValueError, match="features"):
+        viz.reduce_2d(rng.normal(size=(2, 3)), "pca")
+
+
+def test_viz_import_does_not_import_umap():
+    code = "import sys, mmhar_lite.viz; print('umap' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_align_2d_recovers_rotation_reflection_scale_shift(rng):
+    ref = rng.normal(size=(30, 2))
+    theta = 1.1
+    rot = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    flip = np.diag([1.0, -1.0])
+    moved = 3.0 * ref @ rot @ flip + np.array([10.0, -4.0])
+    aligned = viz.align_2d([ref, moved, ref])
+    np.testing.assert_allclose(aligned[0], ref, atol=1e-12)
+    np.testing.assert_allclose(aligned[1], ref, atol=1e-10)
+    np.testing.assert_allclose(aligned[2], ref, atol=1e-12)
+
+
+def test_align_2d_errors(rng):
+    with pytest.raises(ValueError, match=r"coords\[1\]: expected shape \(5, 2\)"):
+        viz.align_2d([rng.normal(size=(5, 2)), rng.normal(size=(4, 2))])
+    with pytest.raises(ValueError, match="coords"):
+        viz.align_2d([])
+
+
+def latent_inputs(rng, n=24):
+    coords = {b: rng.normal(size=(n, 2)) for b in (0.0, 1.0, 2.0)}
+    labels = np.arange(n) % 4
+    w = rng.uniform(0.2, 1.0, size=n)
+    weights = {b: (w ** (1 + b)) / (w ** (1 + b)).sum() for b in coords}
+    return coords, labels, weights
+
+
+def test_latent_space_figure_frames_and_slider(rng):
+    coords, labels, weights = latent_inputs(rng)
+    names = ["walk", "sit", "wave", "clap"]
+    fig = viz.latent_space_figure(coords, labels, names, weights, anchor=5)
+    assert len(fig.data) == 4 + 1  # one trace per class + the anchor
+    assert len(fig.frames) == 3
+    assert slider_labels(fig) == ["0", "1", "2"]
+    assert fig.layout.sliders[0].currentvalue.prefix == "beta = "
+    assert [tr.name for tr in fig.data] == names + ["anchor"]
+    for frame, beta in zip(fig.frames, (0.0, 1.0, 2.0)):
+        np.testing.assert_allclose(frame.data[2].x, coords[beta][labels == 2, 0])
+        np.testing.assert_allclose(frame.data[4].y, coords[beta][[5], 1])
+        # colours and symbols stay with the class in every frame
+        assert [tr.marker.color for tr in frame.data[:4]] == [viz.class_style(c)[0] for c in range(4)]
+    assert not np.allclose(fig.frames[0].data[0].x, fig.frames[1].data[0].x)
+    assert fig.data[1].text[0] == "sit<br>sample 1"
+
+
+def test_latent_space_figure_marker_area_proportional_to_weight(rng):
+    coords, labels, weights = latent_inputs(rng)
+    fig = viz.latent_space_figure(coords, labels, list("abcd"), weights, anchor=0,
+                                  size_range=(0.1, 1e3))  # wide range: nothing clipped
+    for frame, beta in zip(fig.frames, coords):
+        size = np.concatenate([np.asarray(tr.marker.size) for tr in frame.data[:4]])
+        w = np.concatenate([weights[beta][labels == c] for c in range(4)])
+        np.testing.assert_allclose(size ** 2 / w, (size ** 2 / w)[0])
+    # uniform weights draw every point at base_size
+    uniform = {b: np.full(24, 1 / 24) for b in coords}
+    flat = viz.latent_space_figure(coords, labels, list("abcd"), uniform, anchor=0, base_size=9.0)
+    np.testing.assert_allclose(np.asarray(flat.data[0].marker.size), 9.0)
+
+
+def test_latent_space_figure_without_weights(rng):
+    coords, labels, _ = latent_inputs(rng)
+    fig = viz.latent_space_figure(coords, labels, list("abcde"))
+    assert len(fig.data) == 4 and len(fig.frames) == 3  # class "e" has no point: no trace
+
+
+def test_latent_space_figure_errors(rng):
+    coords, labels, weights = latent_inputs(rng)
+    names = list("abcd")
+    with pytest.raises(ValueError, match=r"labels: expected shape \(24,\)"):
+        viz.latent_space_figure(coords, labels[:-1], names)
+    with pytest.raises(ValueError, match="labels: expected integer"):
+        viz.latent_space_figure(coords, labels + 0.5, names)
+    with pytest.raises(ValueError, match="labels: expected values in"):
+        viz.latent_space_figure(coords, labels, names[:3])
+    with pytest.raises(ValueError, match="anchor: required"):
+        viz.latent_space_figure(coords, labels, names, weights)
+    with pytest.raises(ValueError, match="weights_by_beta: expected betas"):
+        viz.latent_space_figure(coords, labels, names, {0.0: weights[0.0]}, anchor=1)
+    bad = dict(coords)
+    bad[1.0] = coords[1.0][:20]
+    with pytest.raises(ValueError, match=r"coords_by_beta\[1\.0\]"):
+        viz.latent_space_figure(bad, labels, names)
+    nan = dict(coords)
+    nan[2.0] = np.where(np.arange(48).reshape(24, 2) == 7, np.nan, coords[2.0])
+    with pytest.raises(ValueError, match="NaN"):
+        viz.latent_space_figure(nan, labels, names)
+
+
+# --------------------------------------------------------------------------------------------
+# training curves and results
+
+
+def test_loss_curves():
+    hist = {
+        "cmc": [{"epoch": e, "loss": 5 - 0.1 * e, "lr": 1e-3, "time": 0.5, "extra": 1} for e in range(5)],
+        "cmc-hnl": [{"epoch": e, "loss": 5 - 0.2 * e, "val_loss": 5.0, "lr": 1e-3} for e in range(5)],
+    }
+    fig = viz.loss_curves(hist)
+    assert [tr.name for tr in fig.data] == ["cmc", "cmc lr", "cmc-hnl", "cmc-hnl (validation)", "cmc-hnl lr"]
+    np.testing.assert_allclose(fig.data[2].y, [5 - 0.2 * e for e in range(5)])
+    assert fig.layout.yaxis2.type == "log"
+    with pytest.raises(ValueError, match=r"histories\['x'\]\[1\]: missing key 'loss'"):
+        viz.loss_curves({"x": [{"epoch": 0, "loss": 1.0}, {"epoch": 1}]})
+
+
+def records(rng):
+    """Per-seed result records shaped like experiments' (fractions), with sweep keys."""
+    out = []
+    for method in ("cmc", "cmc-hnl"):
+        for seed in range(3):
+            for beta in (0.5, 1.0):
+                for fraction in (0.1, 0.5):
+                    out.append(dict(method=method, pretrain_modality="multimodal",
+                                    finetune_modality="multimodal", dataset="synthetic", seed=seed,
+                                    accuracy=float(rng.uniform(0.6, 0.9)), macro_f1=0.7, beta=beta,
+                                    label_fraction=fraction, temperature=0.1))
+    return out
+
+
+def summary_row(method, pre, fine, accs, **keys):
+    accs = np.asarray(accs)
+    half = stats.t.ppf(0.975, accs.size - 1) * accs.std(ddof=1) / np.sqrt(accs.size)
+    return dict(method=method, pretrain_modality=pre, finetune_modality=fine, n=accs.size, **keys,
+                accuracy_mean=accs.mean(), accuracy_std=accs.std(ddof=1), accuracy_ci95=half)
+
+
+def test_results_bar_rows_and_paper_numbers():
+    summary = [summary_row("cmc", "multimodal", "multimodal", [0.80, 0.90], note="ignored"),
+               summary_row("cmc-hnl", "multimodal", "imu", [0.70, 0.72, 0.74])]
+    paper = {("cmc", "multimodal", "multimodal"): 95.35, ("cmc-hnl", "multimodal", "imu"): None}
+    fig = viz.results_bar(summary, paper=paper)
+    ours, published = fig.data
+    assert list(ours.x) == ["cmc (multimodal)", "cmc-hnl (multimodal → imu)"]
+    np.testing.assert_allclose(ours.y, [85.0, 72.0])
+    np.testing.assert_allclose(ours.error_y.array, [100 * np.std([0.8, 0.9], ddof=1), 2.0])
+    assert list(published.y) == [95.35, None]
+    assert fig.layout.yaxis.title.text == "accuracy (%)"
+    with pytest.raises(ValueError, match=r"summary\[0\]: missing keys \['macro_f1_mean', 'macro_f1_std'\]"):
+        viz.results_bar(summary, metric="macro_f1")
+    with pytest.raises(ValueError, match="summary"):
+        viz.results_bar([])
+
+
+def test_results_bar_from_experiments_summarize(rng):
+    from mmhar_lite import experiments
+
+    recs = records(rng)
+    fig = viz.results_bar(experiments.summarize(recs))
+    cmc = np.array([r["accuracy"] for r in recs if r["method"] == "cmc"]) * 100
+    assert list(fig.data[0].x) == ["cmc (multimodal)", "cmc-hnl (multimodal)"]
+    assert fig.data[0].y[0] == pytest.approx(cmc.mean())
+    assert fig.data[0].error_y.array[0] == pytest.approx(cmc.std(ddof=1))
+
+
+def test_beta_sweep_ci_band_from_experiments_summarize(rng):
+    from mmhar_lite import experiments
+
+    recs = records(rng)
+    fig = viz.beta_sweep_figure(experiments.summarize(recs, ("method", "finetune_modality", "beta")))
+    band, line = fig.data[2], fig.data[3]  # the second method
+    assert line.name == "cmc-hnl (multimodal)"
+    assert list(line.x) == [0.5, 1.0]
+    accs = np.array([r["accuracy"] for r in recs if r["method"] == "cmc-hnl" and r["beta"] == 1.0]) * 100
+    half = stats.t.ppf(0.975, accs.size - 1) * accs.std(ddof=1) / np.sqrt(accs.size)
+    assert line.y[1] == pytest.approx(accs.mean())
+    assert np.asarray(line.customdata)[1, 0] == pytest.approx(half)
+    # the band's upper edge runs left to right, its lower edge back
+    np.testing.assert_allclose(band.y[:2], line.y + np.asarray(line.customdata)[:, 0])
+    np.testing.assert_allclose(band.y[2:], (line.y - np.asarray(line.customdata)[:, 0])[::-1])
+
+
+def test_limited_labels_figure():
+    summary = [summary_row("cmc-hnl", None, "multimodal", [0.5, 0.6], label_fraction=f) for f in (0.5, 0.02)]
+    fig = viz.limited_labels_figure(summary)
+    assert len(fig.data) == 2
+    assert list(fig.data[1].x) == [2.0, 50.0]  # sorted, in percent
+    assert fig.layout.xaxis.type == "log"
+    with pytest.raises(ValueError, match="label_fraction"):
+        viz.limited_labels_figure([summary_row("cmc", None, "imu", [0.5, 0.6])])
+
+
+def test_confusion_matrix_figure():
+    cm = np.array([[8, 2, 0], [0, 5, 5], [0, 0, 0]])
+    fig = viz.confusion_matrix_figure(cm, ["a", "b", "c"])
+    z = np.asarray(fig.data[0].z)
+    np.testing.assert_allclose(z[0], [80, 20, 0])
+    np.testing.assert_allclose(z[2], 0)  # no samples: stays 0, no division by zero
+    counts = viz.confusion_matrix_figure(cm, ["a", "b", "c"], normalize=False)
+    np.testing.assert_allclose(np.asarray(counts.data[0].z), cm)
+    with pytest.raises(ValueError, match=r"cm: expected shape \(2, 2\)"):
+        viz.confusion_matrix_figure(cm, ["a", "b"])
+
+
+def test_class_style_distinct_for_27_classes():
+    styles = {viz.class_style(k) for k in range(27)}
+    assert len(styles) == 27

@@ -1,0 +1,95 @@
+"""Tests for mmhar_lite.widgets: apps build without a browser and redraw when a control moves."""
+
+import ipywidgets as W
+import numpy as np
+import pytest
+
+from mmhar_lite import viz, widgets
+
+N = 12
+
+
+@pytest.fixture
+def model_outputs():
+    rng = np.random.default_rng(1)
+    embeddings = {b: (rng.normal(size=(N, 4)), rng.normal(size=(N, 4))) for b in (0.0, 1.0)}
+    coords = {b: rng.normal(size=(N, 2)) for b in embeddings}
+    labels = np.arange(N) % 3
+    return coords, embeddings, labels
+
+
+def marker_sizes(fig, labels):
+    """Marker size of every sample, in sample order (the figure has one trace per class)."""
+    sizes = np.empty(len(labels))
+    for c, trace in enumerate(fig.data[: labels.max() + 1]):
+        sizes[labels == c] = trace.marker.size
+    return sizes
+
+
+def test_latent_space_app_redraws_on_every_control(model_outputs):
+    coords, embeddings, labels = model_outputs
+    app = widgets.latent_space_app(coords, embeddings, labels, ["walk", "sit", "wave"], anchor=2)
+    assert isinstance(app.widget, W.VBox)
+    assert set(app.controls) == {"beta", "temperature", "anchor"}
+    first = app.figure
+    assert first.frames == () and first.layout.sliders == ()
+    np.testing.assert_allclose(first.data[0].x, coords[0.0][labels == 0, 0])
+    # beta = 0: uniform weights, every negative at the base size; the anchor's own point (its
+    # positive, weight 0) at the smallest size
+    sizes = marker_sizes(first, labels)
+    np.testing.assert_allclose(np.delete(sizes, 2), 7.0)
+    assert sizes[2] == 2.0
+
+    app.controls["beta"].value = 1.0
+    moved = app.figure
+    assert moved is not first
+    np.testing.assert_allclose(moved.data[0].x, coords[1.0][labels == 0, 0])
+    assert "beta = 1" in moved.layout.title.text
+    expected = viz.anchor_negative_weights(*embeddings[1.0], anchor=2, temperature=0.1, betas=[1.0])
+    np.testing.assert_allclose(moved.data[0].customdata, expected.per_point()[1.0][labels == 0])
+
+    app.controls["temperature"].value = 0.5
+    # a higher temperature flattens q_beta, so the marker sizes spread less
+    hot, cold = np.delete(marker_sizes(moved, labels), 2), np.delete(marker_sizes(app.figure, labels), 2)
+    assert np.ptp(cold) < np.ptp(hot)
+
+    app.controls["anchor"].value = 7
+    anchor = app.figure.data[-1]
+    assert anchor.name == "anchor"
+    np.testing.assert_allclose([anchor.x[0], anchor.y[0]], coords[1.0][7])
+
+
+def test_latent_space_app_errors(model_outputs):
+    coords, embeddings, labels = model_outputs
+    with pytest.raises(ValueError, match="embeddings_by_beta: expected betas"):
+        widgets.latent_space_app(coords, {0.0: embeddings[0.0]}, labels, list("abc"))
+    with pytest.raises(ValueError, match="anchor"):
+        widgets.latent_space_app(coords, embeddings, labels, list("abc"), anchor=N)
+    with pytest.raises(ValueError, match="temperature"):
+        widgets.latent_space_app(coords, embeddings, labels, list("abc"), temperature=5.0)
+
+
+def test_weights_app_redraws(model_outputs):
+    _, embeddings, labels = model_outputs
+    a, b = embeddings[0.0]
+    app = widgets.weights_app(a, b, labels=labels, class_names=["walk", "sit", "wave"], beta=0.0, anchor=0)
+    fig = app.figure
+    assert [tr.name for tr in fig.data] == ["true negatives", "same class as anchor"]
+    np.testing.assert_allclose(np.concatenate([tr.y for tr in fig.data]), 1 / (N - 1))
+    app.controls["beta"].value = 4.0
+    y = np.concatenate([tr.y for tr in app.figure.data])
+    assert np.ptp(y) > 0
+    assert y.sum() == pytest.approx(1.0)
+    assert "beta = 4" in app.figure.layout.title.text
+    app.controls["anchor"].value = 3
+    # the anchor's own row is its positive, never one of its negatives
+    assert all("sample 3<" not in text for tr in app.figure.data for text in tr.text)
+
+
+def test_weights_app_errors(model_outputs):
+    _, embeddings, labels = model_outputs
+    a, b = embeddings[0.0]
+    with pytest.raises(ValueError, match="labels"):
+        widgets.weights_app(a, b, labels=labels[:-1])
+    with pytest.raises(ValueError, match="beta"):
+        widgets.weights_app(a, b, beta=20.0)
