@@ -6,7 +6,8 @@ and of a naive hard-negative loss written like the reference code (materialise t
 ``(B, B - 1)`` negative matrix, exponentiate, re-weight), then prints a markdown table and
 writes it to ``benchmarks/results/losses.md``.
 
-Time: median wall-clock of ``--repeats`` runs after one warm-up, in this process.
+Time: median wall-clock of ``--repeats`` runs after one warm-up, in this process, the methods
+taking turns within each repeat.
 Peak memory: every (method, B) runs once in a fresh subprocess that first warms the code up
 on a tiny batch, resets the kernel's peak-RSS counter (``/proc/self/clear_refs``), runs
 forward + backward once and reports how far the peak (``VmHWM``) rose above the RSS before. PyTorch's CPU allocator returns large blocks to the
@@ -82,16 +83,22 @@ def _step(method: str, a: torch.Tensor, b: torch.Tensor) -> None:
     METHODS[method](a, b).backward()
 
 
-def time_method(method: str, batch: int, repeats: int) -> float:
-    """Median seconds of forward + backward over ``repeats`` runs after one warm-up."""
+def time_methods(batch: int, repeats: int) -> dict[str, float]:
+    """Median seconds of forward + backward per method, after one warm-up each.
+
+    Methods take turns within each repeat, so load from other jobs on a shared machine
+    falls on all of them alike and the ratios stay meaningful.
+    """
     a, b = _inputs(batch)
-    _step(method, a, b)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+    times: dict[str, list[float]] = {m: [] for m in METHODS}
+    for method in METHODS:
         _step(method, a, b)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    for _ in range(repeats):
+        for method in METHODS:
+            start = time.perf_counter()
+            _step(method, a, b)
+            times[method].append(time.perf_counter() - start)
+    return {m: statistics.median(t) for m, t in times.items()}
 
 
 def _status_kib(field: str) -> int:
@@ -142,7 +149,7 @@ def run(batches: list[int], repeats: int) -> str:
     """Measure every method at every batch size and return the markdown report."""
     rows = []
     for batch in batches:
-        times = {m: time_method(m, batch, repeats) for m in METHODS}
+        times = time_methods(batch, repeats)
         peaks = {m: peak_memory(m, batch) for m in METHODS}
         rows.append((batch, times, peaks))
         print(f"B={batch}: " + ", ".join(f"{m} {times[m] * 1e3:.1f} ms" for m in METHODS), flush=True)
@@ -151,14 +158,15 @@ def run(batches: list[int], repeats: int) -> str:
         "# Contrastive loss benchmark",
         "",
         f"Forward + backward, D = {DIM}, float32, CPU, `negatives=\"cross\"`, temperature {TEMPERATURE}, "
-        f"tau_plus {TAU_PLUS}, beta {BETA}. Time: median of {repeats} runs after a warm-up. "
+        f"tau_plus {TAU_PLUS}, beta {BETA}. Time: median of {repeats} runs after a warm-up, methods taking turns within each run. "
         "Peak memory: rise of the peak resident set size (VmHWM, reset via /proc/self/clear_refs) above "
         "the RSS before one forward + backward, each case in a fresh process after a tiny warm-up "
         "(allocator noise of a few MiB at small B). "
         "`naive` follows the reference code literally (masked (B, B-1) negative matrix, exp, re-weight).",
         "",
-        f"Machine: {machine()}. The machine was shared with other jobs while this ran, so absolute "
-        "times are noisy; the ratios are measured in the same run.",
+        f"Machine: {machine()}. The machine was shared with other jobs while this ran (load "
+        f"average {os.getloadavg()[0]:.1f} at the end), so absolute times are noisy; the ratios are "
+        "measured in the same run.",
         "",
         "| B | InfoNCE ms | debiased ms | hard-neg ms | naive ms | InfoNCE MiB | debiased MiB | hard-neg MiB "
         "| naive MiB | HNL/InfoNCE time | HNL/InfoNCE memory | naive/HNL time |",
@@ -184,9 +192,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[64, 256, 1024, 4096])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="tiny run (B = 16, 2 repeats) for smoke tests, no results file")
+    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="markdown file to write")
     parser.add_argument("--peak-child", nargs=2, metavar=("METHOD", "B"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.peak_child:
         _peak_child(args.peak_child[0], int(args.peak_child[1]))
         return

@@ -229,9 +229,11 @@ def _run_sweep_beta(args: argparse.Namespace) -> int:
         finetune_modality=args.finetune_modality, seeds=args.seeds, epochs_scale=args.epochs_scale, size=args.size,
         preset=args.preset, out=out, device=args.device, amp=args.amp, quiet=args.quiet,
         overrides={k: v for k, v in _overrides(args).items() if k != "beta"},
+        finetune_overrides=_finetune_overrides(args),
     )
     _report(records, out)
-    _write_plot(viz.beta_sweep_figure(records), Path(out) / "beta_sweep.html")
+    summary = experiments.summarize(records, ("method", "finetune_modality", "beta"))
+    _write_plot(viz.beta_sweep_figure(summary), Path(out) / "beta_sweep.html")
     return 0
 
 
@@ -256,9 +258,11 @@ def _run_limited_labels(args: argparse.Namespace) -> int:
         methods=args.methods or ("supervised", "cmc", "cmc-hnl"), finetune_modality=args.finetune_modality,
         seeds=args.seeds, epochs_scale=args.epochs_scale, size=args.size, preset=args.preset, out=out,
         device=args.device, amp=args.amp, quiet=args.quiet, overrides=_overrides(args),
+        finetune_overrides=_finetune_overrides(args),
     )
     _report(records, out)
-    _write_plot(viz.limited_labels_figure(records), Path(out) / "limited_labels.html")
+    summary = experiments.summarize(records, ("method", "finetune_modality", "label_fraction"))
+    _write_plot(viz.limited_labels_figure(summary), Path(out) / "limited_labels.html")
     return 0
 
 

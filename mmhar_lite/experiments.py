@@ -254,6 +254,13 @@ def _check_scale(epochs_scale: float) -> None:
     _require(math.isfinite(epochs_scale) and epochs_scale > 0, f"epochs_scale must be > 0, got {epochs_scale}")
 
 
+def _check_device(device: str):
+    try:
+        return training.resolve_device(device)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
 def _config(cls, **values):
     """Build a config dataclass, turning its validation errors and unknown keys into ConfigError."""
     names = {f.name for f in fields(cls)}
@@ -492,7 +499,7 @@ def reproduce(
     methods = _check_methods(methods)
     seeds = _seed_list(seeds)
     _check_scale(epochs_scale)
-    training.resolve_device(device)
+    _check_device(device)
     exp = experiment or load_experiment_data(dataset, root, preset=preset)
     plan = []
     for seed in seeds:
@@ -541,6 +548,7 @@ def sweep_beta(
     amp: bool = False,
     quiet: bool = False,
     overrides: dict | None = None,
+    finetune_overrides: dict | None = None,
     experiment: ExperimentData | None = None,
 ) -> list[dict]:
     """Figure 3: linear-evaluation metrics of ``method`` pre-trained at each beta (all other
@@ -551,13 +559,13 @@ def sweep_beta(
     _require(len(betas) > 0 and all(math.isfinite(b) and b >= 0 for b in betas), f"betas must be numbers >= 0, got {betas}")
     seeds = _seed_list(seeds)
     _check_scale(epochs_scale)
-    training.resolve_device(device)
+    _check_device(device)
     exp = experiment or load_experiment_data(dataset, root, preset=preset)
     modality = "multimodal" if method.startswith("cmc") else finetune_modality
     plan = [
         (pretrain_config(exp.preset, method, modality, n_classes=exp.n_classes, size=size, seed=seed,
                          epochs_scale=epochs_scale, **{**(overrides or {}), "beta": beta}),
-         finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale))
+         finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale, **(finetune_overrides or {})))
         for beta in betas for seed in seeds
     ]
     out = Path(out) if out is not None else None
@@ -588,6 +596,7 @@ def limited_labels(
     amp: bool = False,
     quiet: bool = False,
     overrides: dict | None = None,
+    finetune_overrides: dict | None = None,
     experiment: ExperimentData | None = None,
 ) -> list[dict]:
     """Figure 4: fine-tune on class-stratified ``fractions`` of the training labels.
@@ -603,7 +612,7 @@ def limited_labels(
     _require(len(fractions) > 0 and all(0 < f <= 1 for f in fractions), f"fractions must lie in (0, 1], got {fractions}")
     seeds = _seed_list(seeds)
     _check_scale(epochs_scale)
-    training.resolve_device(device)
+    _check_device(device)
     exp = experiment or load_experiment_data(dataset, root, preset=preset)
     plan = []
     for seed in seeds:
@@ -611,7 +620,8 @@ def limited_labels(
             modality = finetune_modality if method == "supervised" else training.METHOD_MODALITIES[method][0]
             config = pretrain_config(exp.preset, method, modality, n_classes=exp.n_classes, size=size, seed=seed,
                                      epochs_scale=epochs_scale, **(overrides or {}))
-            plan.append((config, finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale)))
+            tune = finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale, **(finetune_overrides or {}))
+            plan.append((config, tune))
     out = Path(out) if out is not None else None
     train_labels = exp.data.labels[exp.split.train]
     records = []
@@ -768,7 +778,7 @@ def run_pretrain(
     """
     _check_methods([method])
     _check_scale(epochs_scale)
-    training.resolve_device(device)
+    _check_device(device)
     _check_dataset(dataset, root)
     exp = load_experiment_data(dataset, root, preset=preset)
     config = pretrain_config(exp.preset, method, modality, n_classes=exp.n_classes, size=size, seed=seed,
@@ -807,7 +817,7 @@ def run_finetune(
     """
     _require(0 < label_fraction <= 1, f"label_fraction must lie in (0, 1], got {label_fraction}")
     _check_dataset(dataset, root)
-    tune_device = training.resolve_device(device)
+    tune_device = _check_device(device)
     try:
         pretrained = training.load_checkpoint(checkpoint, device=tune_device)
     except ValueError as error:

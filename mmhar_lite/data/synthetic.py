@@ -529,8 +529,9 @@ _IMU_JOINTS = frozenset({2, 1, 8, 9, 10, 12, 13, 14, 16, 17, 18})
 
 def _body_in_camera(
     plans: list[TrialPlan], subjects: list[Subject], which: np.ndarray, times: np.ndarray, joints: frozenset[int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Camera-space joints (N, 20, 3) and bone rotations (N, 20, 3, 3), feet on the floor."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Camera-space joints (N, 20, 3) with the feet on the floor, body-frame bone rotations
+    (N, 20, 3, 3) and the body-to-camera rotations (N, 3, 3)."""
     offsets = _gather([subjects[p.subject] for p in plans], "offsets", which)
     positions, bones = _forward_kinematics(_trial_angles(plans, subjects, which, times), offsets, joints)
     # Keep the lower ankle at its rest height and the ankles' mid-point at its rest depth,
@@ -541,22 +542,23 @@ def _body_in_camera(
     shift[:, 2] = rest_ankle[:, 2] - 0.5 * (positions[:, 14, 2] + positions[:, 18, 2])
     yaw = _rot(1, _gather(plans, "yaw", which))
     origin = _gather(plans, "position", which)
-    camera = ((yaw[:, None] @ (positions + shift[:, None, :])[..., None])[..., 0]) + origin[:, None, :]
-    return camera, yaw[:, None] @ bones
+    camera = (positions + shift[:, None, :]) @ np.transpose(yaw, (0, 2, 1)) + origin[:, None, :]
+    return camera, bones, yaw
 
 
 def _sensor_pose(
     motion: Motion, subjects: list[Subject], plans: list[TrialPlan], which: np.ndarray,
-    positions: np.ndarray, bones: np.ndarray,
+    positions: np.ndarray, bones: np.ndarray, yaw: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sensor position (N, 3) and orientation (N, 3, 3) in camera space."""
     own = [subjects[p.subject] for p in plans]
     mounts = _NOMINAL_MOUNT @ _gather(own, "mount", which)
     if motion.sensor == "wrist":
-        return positions[:, 10], bones[:, 10] @ mounts
+        return positions[:, 10], yaw @ bones[:, 10] @ mounts
     # Half-way down the right thigh, 7 cm out on its lateral side.
     local = 0.5 * _gather(own, "offsets", which)[:, 17] + np.array([0.07, 0.0, 0.0])
-    return positions[:, 16] + (bones[:, 17] @ local[..., None])[..., 0], bones[:, 17] @ mounts
+    thigh = yaw @ bones[:, 17]
+    return positions[:, 16] + (thigh @ local[..., None])[..., 0], thigh @ mounts
 
 
 def _vee(skew: np.ndarray) -> np.ndarray:
@@ -588,10 +590,10 @@ def simulate(plans: list[TrialPlan], subjects: list[Subject]) -> list[Recording]
         return np.concatenate([t - h, t, t + h])
 
     times, which, skel_starts = _grid(plans, skeleton_times)
-    skeleton, _ = _body_in_camera(plans, subjects, which, times, frozenset(range(20)))
+    skeleton = _body_in_camera(plans, subjects, which, times, frozenset(range(20)))[0]
     times, which, imu_starts = _grid(plans, imu_times)
-    positions, bones = _body_in_camera(plans, subjects, which, times, _IMU_JOINTS)
-    sensor_pos, sensor_rot = _sensor_pose(motion, subjects, plans, which, positions, bones)
+    positions, bones, yaw = _body_in_camera(plans, subjects, which, times, _IMU_JOINTS)
+    sensor_pos, sensor_rot = _sensor_pose(motion, subjects, plans, which, positions, bones, yaw)
 
     recordings = []
     for k, plan in enumerate(plans):

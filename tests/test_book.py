@@ -1,0 +1,109 @@
+"""mmhar_lite.book: profiles and the offline plotly output."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from types import SimpleNamespace
+
+import plotly.graph_objects as go
+import pytest
+
+from mmhar_lite import book
+
+
+def test_three_profiles_grow_from_smoke_to_full() -> None:
+    smoke, bk, full = (book.PROFILES[n] for n in ("smoke", "book", "full"))
+    assert list(book.PROFILES) == ["smoke", "book", "full"]
+    for small, big in ((smoke, bk), (bk, full)):
+        assert small.pretrain_epochs <= big.pretrain_epochs
+        assert small.finetune_epochs <= big.finetune_epochs
+        assert small.n_seeds <= big.n_seeds
+    assert (full.pretrain_epochs, full.finetune_epochs, full.encoder_size) == (150, 100, "paper")
+    for p in book.PROFILES.values():
+        assert p.n_subjects % 2 == 0 and p.n_subjects >= 2  # odd/even cross-subject split
+        assert p.encoder_size in ("lite", "paper")
+        assert 0.0 in p.betas and all(0 < f < 1 for f in p.label_fractions)
+
+
+def test_profiles_are_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        book.PROFILES["smoke"].n_seeds = 9  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        book.PROFILES["new"] = book.PROFILES["smoke"]  # type: ignore[index]
+
+
+def test_explicit_name_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MMHAR_PROFILE", "full")
+    assert book.resolve_profile("smoke").name == "smoke"
+
+
+@pytest.mark.parametrize(("env", "expected"), [(None, "book"), ("", "book"), ("smoke", "smoke"),
+                                               ("full", "full")])
+def test_none_reads_environment(monkeypatch: pytest.MonkeyPatch, env: str | None,
+                                expected: str) -> None:
+    if env is None:
+        monkeypatch.delenv("MMHAR_PROFILE", raising=False)
+    else:
+        monkeypatch.setenv("MMHAR_PROFILE", env)
+    assert book.resolve_profile(None) is book.PROFILES[expected]
+
+
+def test_unknown_profile_lists_valid_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match=r"'quick'.*argument.*smoke, book, full"):
+        book.resolve_profile("quick")
+    monkeypatch.setenv("MMHAR_PROFILE", "Smoke")
+    with pytest.raises(ValueError, match=r"'Smoke'.*MMHAR_PROFILE.*smoke, book, full"):
+        book.resolve_profile()
+
+
+def _figure(y: list[float]) -> go.Figure:
+    return go.Figure(go.Scatter(x=[0, 1, 2], y=y), layout={"height": 320})
+
+
+def test_bundle_is_offline_html_plus_plotly_json() -> None:
+    bundle = book.figure_bundle(_figure([1, 2, 3]))
+    html = bundle["text/html"]
+    assert set(bundle) == {"text/html", book.PLOTLY_MIME}
+    assert 'class="plotly-graph-div"' in html and "Plotly.newPlot" in html
+    assert "height:320px" in html
+    # no plotly.js inline (4.8 MB per figure) and nothing fetched from elsewhere
+    assert len(html) < 20_000
+    assert not re.search(r"https?://|cdn\.", html.replace("http://www.w3.org", ""))
+    assert bundle[book.PLOTLY_MIME]["data"][0]["y"] == [1, 2, 3]
+
+
+def test_div_id_is_deterministic_and_content_dependent() -> None:
+    first = book.figure_html(_figure([1, 2, 3]))
+    assert first == book.figure_html(_figure([1, 2, 3]))
+    assert first != book.figure_html(_figure([1, 2, 4]))
+    assert 'id="chosen"' in book.figure_html(_figure([1, 2, 3]), div_id="chosen")
+
+
+def test_show_displays_the_bundle_raw(monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw: shown.append((obj, raw)))
+    fig = _figure([3, 2, 1])
+    book.show(fig)
+    assert shown == [(book.figure_bundle(fig), True)]
+
+
+class _App:
+    """The part of sphinx.application.Sphinx that the page hook uses."""
+
+    def __init__(self) -> None:
+        self.js: list[tuple[str, dict]] = []
+        self.builder = SimpleNamespace(format="html")
+
+    def add_js_file(self, filename: str, **kwargs: object) -> None:
+        self.js.append((filename, kwargs))
+
+
+def test_plotly_js_is_added_only_to_pages_with_a_figure() -> None:
+    app = _App()
+    book._add_plotly_js(app, "a", "page.html", {"body": "<p>no figure</p>"}, None)
+    assert app.js == []
+    body = book.figure_html(_figure([1, 2, 3]))
+    book._add_plotly_js(app, "b", "page.html", {"body": body}, None)
+    # relative to _static/, and before RequireJS (priority 500) so that Plotly is a global
+    assert app.js == [("vendor/plotly/plotly.min.js", {"priority": 200})]

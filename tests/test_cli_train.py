@@ -1,0 +1,125 @@
+"""`mmhar pretrain | finetune | reproduce | sweep-beta | limited-labels` through cli.main on a
+tiny synthetic set: every method runs, files appear, and every bad request fails in one line
+before any training."""
+import json
+import re
+
+import pytest
+import torch
+
+from mmhar_lite import cli, experiments, training
+from mmhar_lite.data import generate_synthetic
+from mmhar_lite.models import build_encoders
+
+QUICK = ["--size", "lite", "--epochs", "1", "--batch-size", "16", "--finetune-epochs", "1", "--quiet"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny batches: intra-op threads only add synchronisation; restored afterwards."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def tiny_synthetic(monkeypatch):
+    """Every command sees the synthetic dataset with 2 subjects x 1 trial (54 pairs)."""
+    raw = generate_synthetic(n_subjects=2, n_trials=1, seed=0)
+    monkeypatch.setattr(experiments, "load_dataset", lambda name, root=None, seed=0: raw)
+
+
+def test_reproduce_runs_every_method(tmp_path, capsys):
+    out = tmp_path / "repro"
+    code = cli.main(["reproduce", "--methods", *training.METHODS, "--seeds", "1", "--out", str(out), *QUICK])
+    assert code == 0
+    records = json.loads((out / "results.json").read_text())
+    rows = {(r["method"], r["pretrain_modality"], r["finetune_modality"]) for r in records}
+    expected = {(m, "none" if m == "random-init" else p, f)
+                for m, p, f in experiments.TABLE2_ROWS + experiments.TABLE3_ROWS}
+    assert rows == expected
+    for record in records:
+        assert {"method", "pretrain_modality", "finetune_modality", "dataset", "seed", "accuracy", "macro_f1"} <= set(record)
+    assert (out / "results.csv").exists()
+    assert "Table 3" in capsys.readouterr().out
+
+
+def test_pretrain_then_finetune(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert cli.main(["pretrain", "--method", "cmc-hnl", "--out", str(run), *QUICK]) == 0
+    assert (run / "checkpoint.pt").exists()
+    history = json.loads((run / "history.json").read_text())
+    assert history["config"]["method"] == "cmc-hnl" and len(history["pretrain"]) == 1
+    assert cli.main(["finetune", "--checkpoint", str(run / "checkpoint.pt"), "--finetune-modality", "imu",
+                     "--finetune-epochs", "2", "--quiet"]) == 0
+    record = json.loads((run / "finetune-imu.json").read_text())
+    assert record["method"] == "cmc-hnl" and len(record["history"]) == 2 and 0 <= record["accuracy"] <= 1
+    assert "accuracy" in capsys.readouterr().out
+    # resuming a finished run changes nothing
+    assert cli.main(["pretrain", "--method", "cmc-hnl", "--out", str(run), "--resume", *QUICK]) == 0
+    assert len(json.loads((run / "history.json").read_text())["pretrain"]) == 1
+
+
+def test_sweep_beta_and_limited_labels_write_plots(tmp_path):
+    sweep = tmp_path / "sweep"
+    assert cli.main(["sweep-beta", "--betas", "0.5", "2", "--seeds", "1", "--out", str(sweep), *QUICK]) == 0
+    assert [r["beta"] for r in json.loads((sweep / "results.json").read_text())] == [0.5, 2.0]
+    assert "plotly" in (sweep / "beta_sweep.html").read_text()
+    labels = tmp_path / "labels"
+    assert cli.main(["limited-labels", "--fractions", "0.5", "--methods", "cmc", "--seeds", "1",
+                     "--out", str(labels), *QUICK]) == 0
+    assert json.loads((labels / "results.json").read_text())[0]["label_fraction"] == 0.5
+    assert (labels / "limited_labels.html").exists()
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["reproduce", "--methods", "cmc", "moco"], "unknown method 'moco'"),
+        (["reproduce", "--dataset", "kinetics"], "unknown dataset 'kinetics'"),
+        (["reproduce", "--dataset", "utd-mhad"], "dataset utd-mhad needs --root PATH"),
+        (["reproduce", "--dataset", "mmact-xsub"], "dataset mmact-xsub needs --root PATH"),
+        (["reproduce", "--preset", "mmact-xsession"], "preset mmact-xsession expects 12 IMU channels, 17 joints"),
+        (["reproduce", "--lr", "-0.1"], "lr must be > 0"),
+        (["reproduce", "--tau-plus", "1.5"], r"tau_plus must be in \[0, 1\)"),
+        (["reproduce", "--batch-size", "1"], "batch_size must be an integer >= 2"),
+        (["reproduce", "--temperature", "0"], "temperature must be > 0"),
+        (["reproduce", "--size", "huge"], "size must be 'paper' or 'lite'"),
+        (["reproduce", "--seeds", "0"], "seeds must be >= 1"),
+        (["reproduce", "--epochs-scale", "-1"], "epochs_scale must be > 0"),
+        (["reproduce", "--finetune-epochs", "-3"], "epochs must be an integer >= 0"),
+        (["pretrain", "--method", "simclr", "--modality", "multimodal"], "takes modality imu | skeleton"),
+        (["sweep-beta", "--method", "cmc"], "needs a hard-negative method"),
+        (["sweep-beta", "--betas", "-1"], "betas must be numbers >= 0"),
+        (["limited-labels", "--fractions", "0", "0.5"], r"fractions must lie in \(0, 1\]"),
+        (["finetune", "--checkpoint", "missing.pt"], "checkpoint missing.pt does not exist"),
+    ],
+)
+def test_errors_fail_fast_in_one_line(argv, message, tmp_path, capsys, monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(training, "pretrain", fail)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"mmhar {argv[0]}: error: ")
+    assert re.search(message, err), err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_cuda_request_without_gpu_fails_in_one_line(capsys, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert cli.main(["reproduce", "--device", "cuda"]) == 1
+    assert "torch.cuda.is_available() is False" in capsys.readouterr().err
+
+
+def test_finetune_rejects_a_checkpoint_for_other_inputs(tmp_path, capsys):
+    data = experiments.load_experiment_data("synthetic").data
+    shapes = dict(training.input_shapes(data), imu_channels=12)
+    encoders = build_encoders(imu_channels=12, skeleton_dims=3, n_joints=20, size="lite")
+    config = training.PretrainConfig(method="random-init", size="lite")
+    training.save_checkpoint(training.PretrainResult(config, encoders, torch.nn.ModuleDict(), shapes), tmp_path / "other.pt")
+    assert cli.main(["finetune", "--checkpoint", str(tmp_path / "other.pt")]) == 1
+    assert "was trained on inputs" in capsys.readouterr().err

@@ -1,0 +1,234 @@
+"""Training engine: every method trains, losses fall, runs repeat exactly, fine-tuning leaves
+frozen encoders untouched, checkpoints round-trip and resume exactly, metrics are right."""
+import copy
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from mmhar_lite import training
+from mmhar_lite.data import default_split, generate_synthetic, prepare
+from mmhar_lite.training import FinetuneConfig, PretrainConfig
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """These batches are tiny: intra-op threads only add synchronisation (and on a shared
+    machine, oversubscription); restored afterwards so other test modules are unaffected."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def small():
+    """27 classes x 2 subjects x 1 trial: subject 1 trains (27 pairs), subject 2 tests."""
+    data = prepare(generate_synthetic(n_subjects=2, n_trials=1, seed=0))
+    return data, default_split(data)
+
+
+def config(method="cmc-hnl", modality="multimodal", **kw):
+    values = dict(method=method, modality=modality, epochs=2, batch_size=16, size="lite", augmentation="synthetic",
+                  temperature=0.1, tau_plus=0.037, beta=1.0)
+    values.update(kw)
+    return PretrainConfig(**values)
+
+
+def state(module):
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def same_state(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.parametrize(
+    "method,modality",
+    [("supervised", "imu"), ("simclr", "skeleton"), ("simclr-hnl", "imu"), ("cmc", "multimodal"),
+     ("cmc-debiased", "multimodal"), ("cmc-hnl-oracle", "multimodal")],
+)
+def test_each_method_trains_its_encoders_only(small, method, modality):
+    data, split = small
+    before = training.pretrain(data, split.train, config(method, modality, epochs=0))
+    after = training.pretrain(data, split.train, config(method, modality))
+    assert [h["epoch"] for h in after.history] == [1, 2]
+    assert all(math.isfinite(h["loss"]) and h["lr"] > 0 and h["time_s"] > 0 for h in after.history)
+    for m in ("skeleton", "imu"):
+        moved = not same_state(state(before.encoders[m]), state(after.encoders[m]))
+        assert moved == (modality in (m, "multimodal")), m
+
+
+@pytest.mark.parametrize("method", ["cmc-hnl", "supervised"])
+def test_loss_decreases(small, method):
+    data, split = small
+    result = training.pretrain(data, split.train, config(method, epochs=8, batch_size=32))
+    losses = [h["loss"] for h in result.history]
+    assert np.mean(losses[-2:]) < np.mean(losses[:2])
+
+
+def test_same_seed_repeats_exactly_and_other_seed_differs(small):
+    data, split = small
+    a = training.pretrain(data, split.train, config(seed=3))
+    b = training.pretrain(data, split.train, config(seed=3))
+    c = training.pretrain(data, split.train, config(seed=4))
+    assert [h["loss"] for h in a.history] == [h["loss"] for h in b.history]
+    assert same_state(state(a.encoders), state(b.encoders))
+    assert not same_state(state(a.encoders), state(c.encoders))
+    tune = FinetuneConfig(epochs=3, batch_size=16)
+    ra = training.finetune(a.encoders, data, split.train, tune, test_indices=split.test)
+    rb = training.finetune(b.encoders, data, split.train, tune, test_indices=split.test)
+    assert ra.metrics == rb.metrics and ra.history[-1]["loss"] == rb.history[-1]["loss"]
+
+
+def test_pretrain_does_not_touch_the_callers_rng(small):
+    data, split = small
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    training.pretrain(data, split.train, config(epochs=1))
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_cmkm_needs_teachers_and_trains_with_them(small):
+    data, split = small
+    with pytest.raises(ValueError, match="cmc-cmkm needs teachers"):
+        training.pretrain(data, split.train, config("cmc-cmkm"))
+    teachers = training.pretrain(data, split.train, config("random-init")).encoders
+    result = training.pretrain(data, split.train, config("cmc-cmkm"), teachers=teachers)
+    assert len(result.history) == 2 and all(math.isfinite(h["loss"]) for h in result.history)
+
+
+def test_cmkm_loss_matches_a_per_anchor_loop():
+    torch.manual_seed(0)
+    batch, t = 5, 0.2
+    zs, zi = torch.randn(batch, 8, dtype=torch.float64), torch.randn(batch, 8, dtype=torch.float64)
+    ns, ni = torch.tensor([1, 0, 3, 2, 0]), torch.tensor([2, 3, 0, 4, 1])
+    got = training.cmkm_loss(zs, zi, ns, ni, temperature=t)
+
+    def cos(u, v):
+        return float(torch.dot(u, v) / (u.norm() * v.norm()))
+
+    terms = []
+    for anchor, other, own_n, other_n in ((zs, zi, ns, ni), (zi, zs, ni, ns)):
+        for k in range(batch):
+            positives = {("x", k), ("x", int(other_n[k])), ("s", int(own_n[k]))}
+            candidates = [("x", j) for j in range(batch)] + [("s", j) for j in range(batch) if j != k]
+
+            def e(c):
+                return math.exp(cos(anchor[k], (other if c[0] == "x" else anchor)[c[1]]) / t)
+
+            terms.append(-math.log(sum(e(c) for c in positives) / sum(e(c) for c in candidates)))
+    # cmkm_loss computes in float32 (like every loss in training), hence the tolerance.
+    assert float(got) == pytest.approx(sum(terms) / len(terms), rel=1e-5)
+
+
+def test_finetune_leaves_frozen_encoders_untouched(small):
+    data, split = small
+    pretrained = training.pretrain(data, split.train, config(epochs=1))
+    pretrained.encoders.train()  # even if a caller left them in training mode
+    before = state(pretrained.encoders)
+    result = training.finetune(pretrained.encoders, data, split.train, FinetuneConfig(epochs=3, batch_size=8),
+                               test_indices=split.test)
+    after = state(pretrained.encoders)
+    assert same_state(before, after)  # weights AND BatchNorm running stats / counters
+    assert any("running_mean" in k for k in before)
+    assert not any(encoder.training for encoder in pretrained.encoders.values())
+    assert set(result.metrics) == {"accuracy", "macro_f1", "confusion_matrix"}
+    assert np.asarray(result.metrics["confusion_matrix"]).sum() == split.test.size
+
+
+@pytest.mark.parametrize("modality", ["multimodal", "imu", "skeleton"])
+def test_heads_for_each_finetune_modality(small, modality):
+    data, split = small
+    pretrained = training.pretrain(data, split.train, config("random-init"))
+    result = training.finetune(pretrained.encoders, data, split.train, FinetuneConfig(modality=modality, epochs=2),
+                               test_indices=split.test)
+    assert 0.0 <= result.metrics["accuracy"] <= 1.0 and len(result.history) == 2
+
+
+def test_extract_features_shapes_and_batches(small):
+    data, split = small
+    encoders = training.pretrain(data, split.train, config("random-init")).encoders
+    whole = training.extract_features(encoders, data, split.test)
+    chunked = training.extract_features(encoders, data, split.test, batch_size=4)
+    assert whole["skeleton"].shape == (split.test.size, encoders["skeleton"].out_features)
+    assert whole["imu"].shape == (split.test.size, encoders["imu"].out_features)
+    torch.testing.assert_close(whole["imu"], chunked["imu"])
+
+
+def test_checkpoint_round_trip(small, tmp_path):
+    data, split = small
+    result = training.pretrain(data, split.train, config(epochs=1))
+    training.save_checkpoint(result, tmp_path / "run.pt")
+    loaded = training.load_checkpoint(tmp_path / "run.pt", device="cpu")
+    assert loaded.config == result.config and loaded.history == result.history
+    assert same_state(state(loaded.encoders), state(result.encoders))
+    assert same_state(state(loaded.heads), state(result.heads))
+    # the file holds only tensors and plain Python values
+    assert isinstance(torch.load(tmp_path / "run.pt", weights_only=True), dict)
+
+
+def test_resume_continues_exactly(small, tmp_path):
+    data, split = small
+    straight = training.pretrain(data, split.train, config(epochs=4))
+    path = tmp_path / "ckpt.pt"
+    training.pretrain(data, split.train, config(epochs=2), checkpoint=path)
+    resumed = training.pretrain(data, split.train, config(epochs=4), checkpoint=path, resume=True)
+    assert [h["loss"] for h in resumed.history] == [h["loss"] for h in straight.history]
+    assert same_state(state(resumed.encoders), state(straight.encoders))
+    with pytest.raises(ValueError, match="different configuration"):
+        training.pretrain(data, split.train, config(epochs=4, lr=0.01), checkpoint=path, resume=True)
+
+
+def test_bad_checkpoints_are_reported(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        training.load_checkpoint(tmp_path / "missing.pt", device="cpu")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="could not be read"):
+        training.load_checkpoint(tmp_path / "junk.pt", device="cpu")
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "foreign.pt")
+    with pytest.raises(ValueError, match="not an mmhar-lite checkpoint"):
+        training.load_checkpoint(tmp_path / "foreign.pt", device="cpu")
+
+
+def test_metrics_by_hand():
+    y_true = [0, 0, 1, 1, 2, 2]
+    y_pred = [0, 1, 1, 1, 0, 2]
+    cm = training.confusion_matrix(y_true, y_pred, 4)
+    assert cm.tolist() == [[1, 1, 0, 0], [0, 2, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]]
+    assert training.accuracy(y_true, y_pred) == pytest.approx(4 / 6)
+    # per-class F1: 2*1/(2+2)=0.5, 2*2/(2+3)=0.8, 2*1/(2+1)=2/3; class 3 absent -> not averaged
+    assert training.macro_f1(y_true, y_pred, 4) == pytest.approx((0.5 + 0.8 + 2 / 3) / 3)
+    assert training.evaluate(y_true, y_pred, 4)["confusion_matrix"] == cm.tolist()
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\)"):
+        training.confusion_matrix([0, 2], [0, 1], 2)
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(method="byol"), "method must be one of"),
+        (dict(method="simclr", modality="multimodal"), "takes modality imu | skeleton"),
+        (dict(lr=0.0), "lr must be > 0"),
+        (dict(batch_size=1), "batch_size must be an integer >= 2"),
+        (dict(temperature=-1.0), "temperature must be > 0"),
+        (dict(tau_plus=1.0), r"tau_plus must be in \[0, 1\)"),
+        (dict(beta=-0.5), "beta must be >= 0"),
+        (dict(size="huge"), "size must be 'paper' or 'lite'"),
+    ],
+)
+def test_config_validation(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        PretrainConfig(**kwargs)
+
+
+def test_device_resolution():
+    assert training.resolve_device("cpu") == torch.device("cpu")
+    assert training.resolve_device("auto").type in ("cpu", "cuda")
+    with pytest.raises(ValueError, match="device must be"):
+        training.resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="torch.cuda.is_available"):
+            training.resolve_device("cuda")
