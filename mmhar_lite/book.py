@@ -198,20 +198,6 @@ def _add_plotly_js(app: Sphinx, pagename: str, templatename: str, context: dict[
         app.add_js_file(PLOTLY_JS.removeprefix("_static/"), priority=200)
 
 
-def _dedupe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
-                    doctree: Any) -> None:
-    """Drop repeated ``<script>`` entries: sphinx-thebe registers its inline configuration once
-    per read pass, and the repeated ``const`` declarations throw in the browser."""
-    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
-    unique = []
-    for js in context.get("script_files", []):
-        key = (str(js), tuple(sorted((k, str(v)) for k, v in getattr(js, "attributes", {}).items())))
-        if key not in seen:
-            seen.add(key)
-            unique.append(js)
-    context["script_files"] = unique
-
-
 def _code_sources(nb: Any) -> list[str]:
     return [c.source for c in nb.cells if c.cell_type == "code"]
 
@@ -249,6 +235,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _configure)
     app.connect("builder-inited", _check_assets)
     app.connect("html-page-context", _add_plotly_js)
-    app.connect("html-page-context", _dedupe_scripts, priority=900)  # after every add_js_file
     app.connect("build-finished", _copy_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

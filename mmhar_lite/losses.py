@@ -24,10 +24,12 @@ temperatures down to 0.01, large ``beta`` and under bf16/fp16 autocast.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.autograd.function import once_differentiable
 
 __all__ = [
     "info_nce",
@@ -45,7 +47,8 @@ NEGATIVE_SETS = ("cross", "all")
 # values (1 MiB) stays in cache across the dozen element-wise passes applied to it, which is
 # what makes the hard-negative loss cheaper than an un-fused (B, B) implementation.
 _BLOCK_ELEMENTS = 1 << 18
-_LN2 = math.log(2.0)
+# F.normalize divides by max(|x|, eps) with this eps
+_NORM_EPS = 1e-12
 
 
 # --------------------------------------------------------------------------------------------
@@ -95,9 +98,9 @@ def _check_embeddings(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     if a.shape[0] < 2:
         raise ValueError(f"a and b need a batch size B >= 2 to have any negative, got B={a.shape[0]}")
     # Half-precision logits overflow once (1 + beta) / temperature passes ~11: always reduce in
-    # float32 (or keep float64, which the exactness tests use).
-    a = a if a.dtype == torch.float64 else a.float()
-    b = b if b.dtype == torch.float64 else b.float()
+    # float32, or in float64 if either input is float64 (the exactness tests use it).
+    dtype = torch.float64 if torch.float64 in (a.dtype, b.dtype) else torch.float32
+    a, b = a.to(dtype), b.to(dtype)
     for name, x in (("a", a), ("b", b)):
         if not bool(torch.isfinite(x).all()):
             raise ValueError(f"{name} contains NaN or inf values")
@@ -119,148 +122,268 @@ def _check_labels(labels: Tensor | None, batch: int) -> Tensor | None:
 # shared pieces: which pairs are positives / negatives
 
 
-def _views(a: Tensor, b: Tensor, negatives: str, labels: Tensor | None, temperature: float):
-    """Arrange a batch as anchors against candidates.
+def _arrange(z: Tensor, negatives: str) -> tuple[Tensor, Tensor, bool]:
+    """Arrange unit rows ``z = cat(za, zb)`` ``(2B, D)`` as anchors against candidates.
 
-    Returns ``(anchors, candidates, groups, pos, two_sided)``:
-
-    * ``anchors`` ``(R, D)``: normalised anchor rows already divided by the temperature, so
-      ``anchors @ candidates.T`` are the logits ``s``.
-    * ``candidates`` ``(R, D)``: normalised candidate rows.
-    * ``groups`` ``(R,)``: a candidate is a negative of an anchor iff their groups differ. The
-      group is the sample index (so only the positive pair and the anchor itself are excluded)
-      or, with ``labels``, the label (so every same-label candidate is excluded too). The same
-      vector serves rows and columns.
-    * ``pos`` ``(2B,)``: positive logit of every anchor, in the order of the per-anchor losses.
-    * ``two_sided``: for ``"cross"`` the columns of the logit matrix are the anchors of the
-      ``b -> a`` direction, so both row and column reductions are needed.
+    Returns ``(anchors, candidates, two_sided)``; the logit matrix is
+    ``anchors @ candidates.T / t``, ``(N, N)``. ``"cross"``: ``za`` against ``zb`` (``N = B``),
+    and ``two_sided`` because its columns are the anchors of the ``b -> a`` direction, so both
+    row and column reductions are needed. ``"all"``: ``z`` against itself (``N = 2B``), rows
+    only. Either way the ``2B`` anchors (rows, then columns for ``"cross"``) are in the order of
+    ``z``, and anchors ``k`` and ``k + B`` have the positive logit ``cos(za[k], zb[k]) / t``.
     """
-    batch = a.shape[0]
-    za = F.normalize(a, dim=1)
-    zb = F.normalize(b, dim=1)
-    pos = (za * zb).sum(dim=1) / temperature
-    ids = torch.arange(batch, device=a.device) if labels is None else labels.to(a.device)
     if negatives == "cross":
-        return za / temperature, zb, ids, torch.cat([pos, pos]), True
-    z = torch.cat([za, zb])
-    return z / temperature, z, torch.cat([ids, ids]), torch.cat([pos, pos]), False
+        batch = z.shape[0] // 2
+        return z[:batch], z[batch:], True
+    return z, z, False
+
+
+def _exclusions(batch: int, negatives: str, labels: Tensor | None) -> tuple[Tensor | None, tuple[int, ...]]:
+    """Which entries of the ``(N, N)`` logit matrix are not negatives: ``(groups, offsets)``.
+
+    With ``labels``, ``groups`` ``(N,)`` holds them (for rows and columns alike) and a
+    candidate is a negative iff its group differs from the anchor's. Without, ``groups`` is
+    ``None`` and only row ``i``'s columns ``i + offset`` are excluded: its positive for
+    ``"cross"``; itself and its positive ``i +- B`` for ``"all"``.
+    """
+    if negatives == "cross":
+        return labels, (0,)
+    return (None if labels is None else torch.cat([labels, labels])), (0, batch, -batch)
 
 
 def _negative_counts(groups: Tensor) -> Tensor:
-    """``M`` per anchor ``(R,)``: the number of candidates outside the anchor's group."""
+    """``M`` per anchor ``(N,)``: the number of candidates outside the anchor's group."""
     _, inverse, counts = torch.unique(groups, return_inverse=True, return_counts=True)
     return groups.numel() - counts[inverse]
 
 
-def _masked_logits(anchors: Tensor, candidates: Tensor, groups: Tensor, rows: slice) -> Tensor:
-    """Logits of anchor rows ``rows`` against all candidates, ``-inf`` where not a negative."""
-    logits = anchors[rows] @ candidates.T
-    return logits.masked_fill_(groups[rows, None] == groups[None, :], -math.inf)
+def _masked_logits(
+    scaled_anchors: Tensor, candidates: Tensor, rows: slice, groups: Tensor | None, offsets: tuple[int, ...]
+) -> Tensor:
+    """Logits ``(rows, N)`` of anchor rows ``rows`` against all candidates, ``-inf`` where not a negative."""
+    logits = scaled_anchors[rows] @ candidates.T
+    if groups is not None:
+        return logits.masked_fill_(groups[rows, None] == groups[None, :], -math.inf)
+    for offset in offsets:  # out-of-range diagonals are empty
+        logits.diagonal(rows.start + offset).fill_(-math.inf)
+    return logits
 
 
 # --------------------------------------------------------------------------------------------
-# fused log-mass of the (re-weighted) negatives
+# the hard-negative estimator: log-mass of the re-weighted negatives and its exact gradient
+#
+# Per anchor, with negative logits s_k and w_k = exp(beta s_k),
+#   log R = log M + lse((1 + beta) s) - lse(beta s)          (log R = lse(s) when beta = 0)
+#   d log R / d s_k = (1 + beta) softmax((1 + beta) s)_k - beta softmax(beta s)_k.
+# Both need exp((1 + beta)(s - shift)) and exp(beta (s - shift)) with a per-anchor shift. The
+# functions below compute them once per entry of the logit matrix and, when the whole matrix
+# is one block, reuse them for the gradient.
 
 
-class _NegativeLogMass(torch.autograd.Function):
-    r"""Per-anchor :math:`\log R = \log\big(M \sum_k w_k e^{s_k} / \sum_k w_k\big)`, :math:`w_k = e^{\beta s_k}`.
+class _Sums(NamedTuple):
+    """Shifted exponential sums along one direction (rows ``(r, 1)`` or columns ``(1, N)``).
 
-    Inputs: ``anchors`` ``(R, D)`` (already divided by the temperature), ``candidates``
-    ``(R, D)``, ``groups`` ``(R,)`` and ``log_m`` ``(R,)`` (log of each anchor's ``M``, the same
-    for rows and columns because rows and columns share ``groups``). Output ``(R,)``, or
-    ``(2R,)`` rows then columns when ``two_sided``. For ``beta = 0``, :math:`\log R` is the
-    plain :math:`\log\sum_k e^{s_k}` and the weight sums are skipped.
-
-    Computed block by block over anchor rows: the forward pass keeps only per-row and
-    per-column shifts and sums, the backward pass recomputes each block's logits (unless the
-    whole matrix is one block, which is then kept), so no ``(R, R)`` temporaries are held.
-    The gradient is the exact one (the weights are not detached):
-    :math:`\partial \log R/\partial s_k = (1+\beta)\,\mathrm{softmax}((1+\beta)s)_k - \beta\,\mathrm{softmax}(\beta s)_k`.
+    ``x = sum_k exp((1 + beta)(s_k - shift))``, ``y = sum_k exp(beta (s_k - shift))`` (``None``
+    when ``beta = 0``). Both lie in ``[1, M]``: the largest term is ``exp(0)``.
     """
 
-    @staticmethod
-    def forward(ctx, anchors: Tensor, candidates: Tensor, groups: Tensor, log_m: Tensor, beta: float, two_sided: bool):
-        n = candidates.shape[0]
-        step = max(1, _BLOCK_ELEMENTS // n)
-        row_stats = []
-        # Column statistics are accumulated online (as in flash attention). The running maximum
-        # starts at the smallest finite value, so no -inf - -inf appears for columns whose
-        # entries in the blocks seen so far are all masked.
-        col_shift = torch.full((n,), torch.finfo(anchors.dtype).min, dtype=anchors.dtype, device=anchors.device)
-        col_x = torch.zeros_like(col_shift)
-        col_y = torch.zeros_like(col_shift)
-        for start in range(0, anchors.shape[0], step):
-            logits = _masked_logits(anchors, candidates, groups, slice(start, start + step))
-            shift = logits.amax(dim=1)
-            row_stats.append((shift, *_exp_sums(logits - shift[:, None], beta, dim=1)))
-            if two_sided:
-                new_shift = torch.maximum(col_shift, logits.amax(dim=0))
-                delta = col_shift - new_shift
-                x, y = _exp_sums(logits - new_shift, beta, dim=0)
-                col_x = col_x * torch.exp((1.0 + beta) * delta) + x
-                col_y = col_y * torch.exp(beta * delta) + y
-                col_shift = new_shift
-        sides = [tuple(torch.cat(t) for t in zip(*row_stats))]
-        if two_sided:
-            sides.append((col_shift, col_x, col_y))
-        single_block = step >= anchors.shape[0]
-        ctx.save_for_backward(anchors, candidates, groups, logits if single_block else None, *[t for side in sides for t in side])
-        ctx.beta = beta
-        return torch.cat([_log_mass(*side, log_m, beta) for side in sides])
-
-    @staticmethod
-    def backward(ctx, grad_out: Tensor):
-        anchors, candidates, groups, kept_logits, *saved = ctx.saved_tensors
-        beta = ctx.beta
-        r = anchors.shape[0]
-        grad_rows, grad_cols = grad_out[:r], grad_out[r:]
-        grad_anchors = torch.empty_like(anchors)
-        grad_candidates = torch.zeros_like(candidates)
-        step = max(1, _BLOCK_ELEMENTS // candidates.shape[0])
-        for start in range(0, r, step):
-            rows = slice(start, start + step)
-            logits = kept_logits if kept_logits is not None else _masked_logits(anchors, candidates, groups, rows)
-            shift, x, y = saved[:3]
-            grad_logits = _log_mass_grad(logits, shift[rows, None], x[rows, None], y[rows, None], beta)
-            grad_logits.mul_(grad_rows[rows, None])
-            if len(saved) > 3:
-                shift, x, y = saved[3:]
-                grad_logits.addcmul_(_log_mass_grad(logits, shift, x, y, beta), grad_cols)
-            grad_anchors[rows] = grad_logits @ candidates
-            grad_candidates.addmm_(grad_logits.T, anchors[rows])
-        return grad_anchors, grad_candidates, None, None, None, None
+    shift: Tensor
+    x: Tensor
+    y: Tensor | None
 
 
-def _exp_sums(shifted: Tensor, beta: float, dim: int) -> tuple[Tensor, Tensor]:
-    """Sums of ``exp((1 + beta) z)`` and of ``exp(beta z)`` along ``dim`` (the latter only for beta > 0)."""
-    x = torch.exp(shifted * (1.0 + beta)).sum(dim=dim)
-    y = torch.exp(shifted.mul_(beta)).sum(dim=dim) if beta > 0.0 else x  # y unused when beta = 0
-    return x, y
-
-
-def _log_mass(shift: Tensor, x: Tensor, y: Tensor, log_m: Tensor, beta: float) -> Tensor:
-    """``log R = log M + lse((1+beta) s) - lse(beta s)`` from the shifted sums."""
-    if beta == 0.0:  # R is the plain sum of exp(s_k)
-        return shift + torch.log(x)
-    return log_m + shift + torch.log(x) - torch.log(y)
-
-
-def _log_mass_grad(logits: Tensor, shift: Tensor, x: Tensor, y: Tensor, beta: float) -> Tensor:
-    """``d log R / d s = (1+beta) softmax((1+beta) s) - beta softmax(beta s)`` from the saved sums."""
+def _exp_terms(logits: Tensor, shift: Tensor, beta: float, dim: int) -> tuple[Tensor, Tensor | None, _Sums]:
+    """``exp((1+beta) z)``, ``exp(beta z)`` of ``z = logits - shift`` and their sums along ``dim``."""
     shifted = logits - shift
-    grad = torch.exp(shifted * (1.0 + beta)).mul_((1.0 + beta) / x)
-    if beta > 0.0:
-        grad.sub_(torch.exp(shifted.mul_(beta)).mul_(beta / y))
+    e1 = (shifted * (1.0 + beta)).exp_()
+    e2 = shifted.mul_(beta).exp_() if beta > 0.0 else None
+    x = e1.sum(dim=dim, keepdim=True)
+    return e1, e2, _Sums(shift, x, e2.sum(dim=dim, keepdim=True) if e2 is not None else None)
+
+
+def _merge_columns(running: _Sums | None, logits: Tensor, beta: float) -> tuple[Tensor, Tensor | None, _Sums]:
+    """Column terms of a block of rows, with sums merged online into earlier blocks' (as in flash attention)."""
+    block_max = logits.amax(dim=0, keepdim=True)
+    if running is None:
+        # A column whose entries in this block are all masked has max -inf; the smallest finite
+        # shift keeps -inf - shift = -inf (exp 0) instead of NaN.
+        return _exp_terms(logits, block_max.clamp_min_(torch.finfo(logits.dtype).min), beta, 0)
+    shift = torch.maximum(running.shift, block_max)
+    e1, e2, block = _exp_terms(logits, shift, beta, 0)
+    delta = running.shift - shift
+    x = block.x.addcmul_(running.x, torch.exp((1.0 + beta) * delta))
+    y = block.y.addcmul_(running.y, torch.exp(beta * delta)) if e2 is not None else None
+    return e1, e2, _Sums(shift, x, y)
+
+
+def _accumulate(grad: Tensor | None, terms: tuple[Tensor, Tensor | None], coefficients: list[Tensor | None]) -> Tensor:
+    """``grad + c1 e1 + c2 e2`` for ``terms = (e1, e2)`` (in place; in ``e1`` when ``grad`` is ``None``)."""
+    for term, coefficient in zip(terms, coefficients):
+        if term is not None:
+            grad = term.mul_(coefficient) if grad is None else grad.addcmul_(term, coefficient)
     return grad
 
 
-def _log1mexp(x: Tensor) -> Tensor:
-    """``log(1 - exp(x))`` for ``x < 0``, accurate at both ends (Maechler, 2012)."""
-    # Each branch only sees inputs on its own side, so the discarded one stays finite.
-    near_zero = x > -_LN2
-    return torch.where(
-        near_zero, torch.log(-torch.expm1(x.clamp(min=-_LN2))), torch.log1p(-torch.exp(x.clamp(max=-_LN2)))
-    )
+class _Counts(NamedTuple):
+    """Per-anchor constants of the loss: ``M``, ``log M``, ``log|c|`` and ``c > 0`` for ``c = tau_plus (M + 1) - 1``.
+
+    Python numbers when every anchor has the same ``M`` (no labels), else ``(2, B)``-broadcastable tensors.
+    """
+
+    m: float | Tensor
+    log_m: float | Tensor
+    log_abs_c: float | Tensor
+    c_positive: bool | Tensor
+
+
+def _counts(m: int | Tensor, tau_plus: float) -> _Counts:
+    c = tau_plus * (m + 1) - 1
+    if isinstance(m, Tensor):
+        return _Counts(m, torch.log(m), torch.log(c.abs()), c > 0)
+    return _Counts(float(m), math.log(m), math.log(abs(c)) if c != 0 else -math.inf, c > 0)
+
+
+def _log1m_signed(ratio: Tensor, positive: bool | Tensor) -> Tensor:
+    """``log(1 - sign exp(ratio))``: ``log(-expm1(ratio))`` where ``positive``, else ``softplus(ratio)``.
+
+    NaN where ``positive`` and ``ratio >= 0`` (an anchor on the clamp's floor, see :func:`_anchor_losses`).
+    """
+    if isinstance(positive, bool):
+        return torch.log(-torch.expm1(ratio)) if positive else F.softplus(ratio)
+    return torch.where(positive, torch.log(-torch.expm1(ratio)), F.softplus(ratio))
+
+
+def _anchor_losses(log_r: Tensor, pos: Tensor, counts: _Counts, temperature: float, tau_plus: float):
+    """Per-anchor loss and its derivatives w.r.t. ``log R`` and the positive logit ``s+`` (all ``(2, B)``).
+
+    ``loss = log(pos + Ng) - s+`` with ``Ng = max((R - tau_plus M pos) / (1 - tau_plus), M exp(-1/t))``.
+    Off the floor, ``pos + Ng = (R - c pos) / (1 - tau_plus)``: one subtraction instead of two
+    keeps it accurate however close ``R`` comes to ``tau_plus M pos``. With ``q = c pos / R``
+    that is ``log R + log(1 - q) - log(1 - tau_plus) - s+``, whose derivatives are
+    ``+-1 / (1 - q)``. On the floor the loss is ``softplus(log M - 1/t - s+)``. As ``log`` is
+    increasing, the clamp is the larger of the two (``fmax`` also drops the NaN of
+    ``R - c pos <= 0``, which only happens on the floor).
+    """
+    gap = log_r - pos
+    log_one_minus_q = _log1m_signed(counts.log_abs_c - gap, counts.c_positive)
+    free = gap + log_one_minus_q - math.log1p(-tau_plus)
+    floored = F.softplus(counts.log_m - 1.0 / temperature - pos)
+    off_floor = free >= floored
+    grad_log_r = torch.where(off_floor, torch.exp(-log_one_minus_q), 0.0)
+    grad_pos = torch.where(off_floor, -grad_log_r, torch.expm1(-floored))  # -sigmoid(log M - 1/t - s+) on the floor
+    return torch.fmax(free, floored), grad_log_r, grad_pos
+
+
+def _hard_negative_loss_and_grad(
+    a: Tensor, b: Tensor, labels: Tensor | None, temperature: float, tau_plus: float, beta: float,
+    negatives: str, need_grad: bool,
+) -> tuple[Tensor, Tensor | None]:
+    """Mean hard-negative loss ``()`` of ``a, b`` ``(B, D)`` and, if asked, its gradient w.r.t. ``cat(a, b)`` ``(2B, D)``.
+
+    The logit matrix is processed in blocks of rows of about ``_BLOCK_ELEMENTS`` entries.
+    Pass 1 computes the per-row sums and, online, the per-column ones; pass 2 forms the
+    gradient with respect to the logits block by block and multiplies it into the embeddings.
+    When the whole matrix is one block, pass 2 reuses pass 1's exponentials; otherwise it
+    recomputes them, so no ``(N, N)`` temporaries are held. Normalisation (as
+    ``F.normalize``) is differentiated here too.
+    """
+    batch = a.shape[0]
+    x = torch.cat([a, b])
+    norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
+    clamped_norm = norm.clamp_min(_NORM_EPS)
+    z = x / clamped_norm
+    anchors, candidates, two_sided = _arrange(z, negatives)
+    groups, offsets = _exclusions(batch, negatives, labels)
+    n = anchors.shape[0]
+    scaled = anchors * (1.0 / temperature)
+    step = max(1, _BLOCK_ELEMENTS // n)
+    row_sums, columns, kept = [], None, None
+    for start in range(0, n, step):
+        logits = _masked_logits(scaled, candidates, slice(start, start + step), groups, offsets)
+        row = _exp_terms(logits, logits.amax(dim=1, keepdim=True), beta, 1)
+        row_sums.append(row[2])
+        col = _merge_columns(columns, logits, beta) if two_sided else None
+        columns = col[2] if two_sided else None
+        if step >= n:
+            kept = (row, col)
+    # statistics of the 2B anchors, (2, B) in the order of z
+    sums = _Sums(*(
+        torch.cat([t.view(-1) for t in parts]).view(2, batch) if parts[0] is not None else None
+        for parts in zip(*row_sums, *([columns] if two_sided else []))
+    ))
+    if groups is None:
+        counts = _counts(n - len(offsets) + (not two_sided), tau_plus)  # for "all", i + B and i - B are one column
+    else:
+        m = _negative_counts(groups).to(z.dtype)
+        if bool((m == 0).any()):
+            raise ValueError("labels leave an anchor with no negative (every sample of the batch has its label)")
+        counts = _counts(m if two_sided else m.view(2, batch), tau_plus)
+    # log R = log(M x / y) + shift; x / y lies in [1/M, M], so the ratio cannot under- or overflow
+    log_r = (torch.log(sums.x * counts.m / sums.y) if beta > 0.0 else torch.log(sums.x)).add_(sums.shift)
+    pos = (z[:batch] * z[batch:]).sum(dim=1) * (1.0 / temperature)
+    loss, grad_log_r, grad_pos = _anchor_losses(log_r, pos, counts, temperature, tau_plus)
+    if not need_grad:
+        return loss.mean(), None
+    # d mean / d logits, divided by t so that it multiplies the unit rows directly
+    scale = 1.0 / (2 * batch * temperature)
+    coefficients = [grad_log_r * (scale * (1.0 + beta)) / sums.x]
+    coefficients.append(grad_log_r * (-scale * beta) / sums.y if beta > 0.0 else None)
+
+    def rows_of(t: Tensor | None) -> Tensor | None:  # (2, B) anchor layout -> (N, 1) rows
+        return None if t is None else t.view(-1)[:n].view(n, 1)
+
+    row_coefficients = [rows_of(c) for c in coefficients]
+    col_coefficients = [None if c is None else c[1].view(1, n) for c in coefficients] if two_sided else []
+    grad_z = torch.empty_like(z)
+    grad_anchors, grad_candidates = (grad_z[:batch], grad_z[batch:]) if two_sided else (grad_z, torch.empty_like(z))
+    for start in range(0, n, step):
+        block = slice(start, start + step)
+        if kept is None:
+            logits = _masked_logits(scaled, candidates, block, groups, offsets)
+            row = _exp_terms(logits, rows_of(sums.shift)[block], beta, 1)
+            col = _exp_terms(logits, columns.shift, beta, 0) if two_sided else None
+        else:
+            row, col = kept
+        grad_logits = _accumulate(None, row[:2], [None if c is None else c[block] for c in row_coefficients])
+        if two_sided:
+            grad_logits = _accumulate(grad_logits, col[:2], col_coefficients)
+        torch.mm(grad_logits, candidates, out=grad_anchors[block])
+        if start == 0:
+            torch.mm(grad_logits.T, anchors[block], out=grad_candidates)
+        else:
+            grad_candidates.addmm_(grad_logits.T, anchors[block])
+    if not two_sided:
+        grad_z.add_(grad_candidates)
+    # the positive logit of anchors k and k + B is za[k] . zb[k] / t
+    grad_pos = grad_pos.sum(dim=0).unsqueeze(1) * scale
+    grad_z[:batch].addcmul_(grad_pos, z[batch:])
+    grad_z[batch:].addcmul_(grad_pos, z[:batch])
+    # through z = x / max(|x|, eps): the radial component is removed where the norm is not clamped
+    radial = (z * grad_z).sum(dim=1, keepdim=True).mul_(norm > _NORM_EPS)
+    return loss.mean(), grad_z.addcmul_(z, radial, value=-1.0).div_(clamped_norm)
+
+
+class _HardNegativeObjective(torch.autograd.Function):
+    """Autograd wrapper of :func:`_hard_negative_loss_and_grad` on ``a, b`` ``(B, D)``.
+
+    The loss is a scalar, so its gradient is computed in the forward pass (the exponentials
+    are at hand there, and no graph of small operations is recorded) and the backward pass
+    only scales it. The gradient is exact (the importance weights are not detached); it is not
+    differentiable again.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b, labels, temperature, tau_plus, beta, negatives, need_grad):
+        loss, grad = _hard_negative_loss_and_grad(a, b, labels, temperature, tau_plus, beta, negatives, need_grad)
+        ctx.save_for_backward(grad)
+        return loss
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_loss):
+        grad = ctx.saved_tensors[0] * grad_loss
+        batch = grad.shape[0] // 2
+        return grad[:batch], grad[batch:], None, None, None, None, None, None
 
 
 def _hard_negative_core(
@@ -268,38 +391,9 @@ def _hard_negative_core(
 ) -> Tensor:
     """Mean per-anchor hard-negative loss (arguments already validated)."""
     with torch.autocast(a.device.type, enabled=False):
-        anchors, candidates, groups, pos, two_sided = _views(a, b, negatives, labels, temperature)
-        if labels is None:  # every anchor loses only its positive (and, for "all", itself)
-            counts = torch.full_like(groups, groups.numel() - (1 if two_sided else 2), dtype=pos.dtype)
-        else:
-            counts = _negative_counts(groups).to(pos.dtype)
-            if bool((counts == 0).any()):
-                raise ValueError("labels leave an anchor with no negative (every sample of the batch has its label)")
-        log_counts = torch.log(counts)
-        log_r = _NegativeLogMass.apply(anchors, candidates, groups, log_counts, beta, two_sided)
-        m = torch.cat([counts, counts]) if two_sided else counts  # (2B,), like pos and log_r
-        log_m = torch.log(m)
-        # loss = log(pos + Ng) - log(pos). Unclamped, pos + Ng = (R - c pos) / (1 - tau_plus) with
-        # c = tau_plus (M + 1) - 1: one subtraction instead of two keeps the gradient bounded
-        # (by c / (1 - tau_plus)) however close R comes to tau_plus M pos.
-        log_floor = log_m - 1.0 / temperature
-        with torch.no_grad():
-            # Ng < M exp(-1/t)  <=>  R < tau_plus M pos + (1 - tau_plus) M exp(-1/t)
-            bound = log_floor + math.log1p(-tau_plus)
-            if tau_plus > 0.0:
-                bound = torch.logaddexp(bound, math.log(tau_plus) + log_m + pos)
-            clamped = log_r < bound
-        c = tau_plus * (m + 1.0) - 1.0
-        ratio = torch.log(c.abs()) + pos - log_r  # log(|c| pos / R)
-        # log1mexp only sees anchors where it is used (there ratio < 0 is guaranteed), so the
-        # branch torch.where discards cannot put NaN into the gradient.
-        subtracting = (c > 0) & ~clamped
-        correction = torch.where(
-            subtracting, _log1mexp(torch.where(subtracting, ratio, -1.0)), F.softplus(ratio)
-        )
-        free = log_r + correction - math.log1p(-tau_plus) - pos
-        floored = F.softplus(log_floor - pos)  # log(pos + M exp(-1/t)) - log(pos)
-        return torch.where(clamped, floored, free).mean()
+        need_grad = torch.is_grad_enabled() and (a.requires_grad or b.requires_grad)
+        labels = None if labels is None else labels.to(a.device)
+        return _HardNegativeObjective.apply(a, b, labels, temperature, tau_plus, beta, negatives, need_grad)
 
 
 # --------------------------------------------------------------------------------------------
@@ -441,8 +535,9 @@ def hard_negative_weights(
     negatives = _check_negatives(negatives)
     a, b = _check_embeddings(a, b)
     with torch.autocast(a.device.type, enabled=False):
-        anchors, candidates, groups, _, two_sided = _views(a, b, negatives, None, temperature)
-        logits = _masked_logits(anchors, candidates, groups, slice(None))
+        anchors, candidates, two_sided = _arrange(F.normalize(torch.cat([a, b]), dim=1), negatives)
+        groups, offsets = _exclusions(a.shape[0], negatives, None)
+        logits = _masked_logits(anchors / temperature, candidates, slice(0, anchors.shape[0]), groups, offsets)
         if two_sided:
             logits = torch.cat([logits, logits.T])
         negatives_only = logits[torch.isfinite(logits)].view(logits.shape[0], -1)

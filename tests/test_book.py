@@ -107,3 +107,18 @@ def test_plotly_js_is_added_only_to_pages_with_a_figure() -> None:
     book._add_plotly_js(app, "b", "page.html", {"body": body}, None)
     # relative to _static/, and before RequireJS (priority 500) so that Plotly is a global
     assert app.js == [("vendor/plotly/plotly.min.js", {"priority": 200})]
+
+
+def test_api_page_documents_every_module() -> None:
+    import pkgutil
+    from pathlib import Path
+
+    import mmhar_lite
+
+    modules = {m.name for m in pkgutil.walk_packages(mmhar_lite.__path__, "mmhar_lite.")
+               if not m.name.rsplit(".", 1)[-1].startswith("_")}
+    api = (Path(__file__).resolve().parents[1] / "book" / "api.md").read_text()
+    documented = set(re.findall(r"^\.\. automodule:: (\S+)", api, re.M))
+    assert modules >= {"mmhar_lite.data", "mmhar_lite.losses", "mmhar_lite.cli"}
+    assert documented == modules, (f"undocumented: {sorted(modules - documented)}, "
+                                   f"unknown: {sorted(documented - modules)}")

@@ -11,6 +11,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 SITE = (ROOT / os.environ.get("MMHAR_SITE", "_build/html")).resolve()
 SLIDER_PAGE = "notebooks/05_latent_space.html"
+# jupyter-book's index.html is only a meta refresh to the root page of _toc.yml
+ROOT_PAGE = re.search(r"^root:\s*(\S+)", (ROOT / "_toc.yml").read_text(), re.M).group(1) + ".html"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking"]
 
@@ -77,7 +80,12 @@ class _Recorder:
 
     def __init__(self, page: object, base_url: str) -> None:
         self.problems: list[str] = []
+        self.in_flight: set[object] = set()
         local = urlparse(base_url).netloc
+        # lambdas: playwright cannot register builtin methods as handlers
+        page.on("request", lambda r: self.in_flight.add(r))
+        page.on("requestfinished", lambda r: self.in_flight.discard(r))
+        page.on("requestfailed", lambda r: self.in_flight.discard(r))
         page.on("console", lambda m: m.type == "error" and self.problems.append(
             f"console error: {m.text}"))
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
@@ -96,11 +104,30 @@ class _Recorder:
 
         page.route("**/*", route)
 
+    def wait_until_quiet(self, page: object, *, quiet_ms: int = 500, timeout_ms: int = 30_000) -> None:
+        """Wait until no request has been in flight for ``quiet_ms``.
+
+        Playwright's own ``networkidle`` is not used: when every request of a page finishes
+        before DOMContentLoaded (a plotly page served from 127.0.0.1), it can miss its idle
+        timer and time out although nothing is loading (microsoft/playwright#42598).
+        """
+        quiet = 0
+        for _ in range(timeout_ms // 100):
+            quiet = 0 if self.in_flight else quiet + 100
+            if quiet >= quiet_ms:
+                return
+            page.wait_for_timeout(100)  # lets the event handlers above run
+        raise AssertionError(f"requests still in flight after {timeout_ms} ms: "
+                             + ", ".join(r.url for r in self.in_flight))
+
 
 def _open(browser: object, base_url: str, name: str) -> tuple[object, _Recorder]:
     page = browser.new_page()
     recorder = _Recorder(page, base_url)
     page.goto(base_url + name, wait_until="load")
+    if name == "index.html":
+        # checking the page while the refresh navigates would race with it
+        page.wait_for_url(base_url + ROOT_PAGE, wait_until="load")
     return page, recorder
 
 
@@ -119,12 +146,16 @@ def test_page_is_complete_offline(browser: object, base_url: str, name: str) -> 
                 ".every(m => m.querySelector('mjx-container'))", timeout=20_000)
         if page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count():
             page.locator(".jupyter-widgets").first.wait_for(state="attached", timeout=15_000)
+        # Chromium fetches the icon outside the page's request events, so check it here
+        icon = page.evaluate("() => fetch(document.querySelector('link[rel=\"icon\"]').href)"
+                             ".then(r => [r.status, r.headers.get('content-type')])")
+        assert icon == [200, "image/svg+xml"], f"{name}: favicon {icon}"
         # every in-page link (citations, footnotes, headings) has its target on the page
         broken = page.evaluate(
             "() => [...document.querySelectorAll('a[href^=\"#\"]')].map(a => a.hash.slice(1))"
             ".filter(id => id && !document.getElementById(decodeURIComponent(id)))")
         assert not broken, f"{name}: links to missing anchors {broken}"
-        page.wait_for_load_state("networkidle")
+        recorder.wait_until_quiet(page)
         assert not recorder.problems, f"{name}: " + "\n".join(recorder.problems)
     finally:
         page.close()
@@ -144,7 +175,9 @@ def _check_sliders(page: object) -> int:
         before = (label.text_content(), gd.evaluate(_TRACES))
         n_steps = gd.evaluate("gd => gd.layout.sliders[0].steps.length")
         assert n_steps >= 2
-        rail = gd.locator("rect.slider-rail-touch-rect").first.bounding_box()
+        rail_rect = gd.locator("rect.slider-rail-touch-rect").first
+        rail_rect.scroll_into_view_if_needed()  # mouse clicks outside the viewport are lost
+        rail = rail_rect.bounding_box()
         # the last step sits at the right end of the rail
         page.mouse.click(rail["x"] + rail["width"] - 2, rail["y"] + rail["height"] / 2)
         last = gd.evaluate("gd => gd.layout.sliders[0].steps.at(-1).label")

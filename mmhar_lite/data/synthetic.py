@@ -178,14 +178,26 @@ def _hold(s: np.ndarray, a: float, b: float) -> np.ndarray:
     return _ease(s / a) * _ease((1 - s) / (1 - b))
 
 
+def _window(s: np.ndarray, a: float, b: float) -> np.ndarray:
+    """1 inside [a, b] except eased 0 -> 1 -> 0 over its first and last 15 %: multiplies a
+    cyclic term so that it starts and stops smoothly at a steady tempo."""
+    m = np.clip((s - a) / (b - a), 0.0, 1.0)
+    return _ease(m / 0.15) * _ease((1 - m) / 0.15)
+
+
 def _phase(s: np.ndarray, cycles: float, a: float, b: float) -> np.ndarray:
-    """Angle 0 -> 2 pi cycles over [a, b], eased so cyclic motions start and stop smoothly."""
-    return 2 * np.pi * cycles * _ramp(s, a, b)
+    """Angle 0 -> 2 pi cycles, linear over [a, b] (use with `_window`)."""
+    return 2 * np.pi * cycles * np.clip((s - a) / (b - a), 0.0, 1.0)
+
+
+def _osc(s: np.ndarray, cycles: float, a: float, b: float) -> np.ndarray:
+    """`cycles` sine cycles over [a, b], faded in and out."""
+    return np.sin(_phase(s, cycles, a, b)) * _window(s, a, b)
 
 
 def _pulse(s: np.ndarray, cycles: float, a: float, b: float) -> np.ndarray:
-    """`cycles` smooth 0 -> 1 -> 0 pulses over [a, b]."""
-    return 0.5 * (1 - np.cos(_phase(s, cycles, a, b)))
+    """`cycles` 0 -> 1 -> 0 pulses over [a, b], faded in and out."""
+    return 0.5 * (1 - np.cos(_phase(s, cycles, a, b))) * _window(s, a, b)
 
 
 def _mirror(angles: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -206,7 +218,7 @@ def _swipe(s: np.ndarray, towards_left: bool) -> Angles:
 def _wave(s: np.ndarray) -> Angles:
     h = _hold(s, 0.2, 0.85)
     return {"r_sh_flex": 40 * h, "r_sh_abd": 50 * h, "r_el": 100 * h,
-            "r_sh_twist": 30 * np.sin(_phase(s, 3, 0.25, 0.82))}
+            "r_sh_twist": 30 * _osc(s, 3, 0.25, 0.82)}
 
 
 def _clap(s: np.ndarray) -> Angles:
@@ -216,16 +228,16 @@ def _clap(s: np.ndarray) -> Angles:
 
 
 def _throw(s: np.ndarray) -> Angles:
-    a, b, c = _ramp(s, 0.08, 0.42), _ramp(s, 0.5, 0.6), _ramp(s, 0.68, 0.95)
+    a, b, c = _ramp(s, 0.08, 0.4), _ramp(s, 0.46, 0.62), _ramp(s, 0.68, 0.95)
     return {"r_sh_flex": 150 * a - 80 * b - 70 * c, "r_el": 100 * a - 85 * b - 15 * c,
             "r_sh_abd": 20 * a - 20 * c, "torso_twist": -20 * a + 35 * b - 15 * c,
             "torso_lean": -5 * a + 20 * b - 15 * c, "l_sh_flex": 30 * a - 30 * c}
 
 
 def _circle(s: np.ndarray, clockwise: bool) -> Angles:
-    h, th = _hold(s, 0.18, 0.88), _phase(s, 2, 0.2, 0.86)
+    h, th, w = _hold(s, 0.18, 0.88), _phase(s, 2, 0.2, 0.86), _window(s, 0.2, 0.86)
     sign = 1.0 if clockwise else -1.0
-    return {"r_sh_flex": h * (65 + 22 * np.cos(th)), "r_sh_abd": h * (12 + sign * 22 * np.sin(th)), "r_el": 15 * h}
+    return {"r_sh_flex": 65 * h + 22 * w * np.cos(th), "r_sh_abd": 12 * h + sign * 22 * w * np.sin(th), "r_el": 15 * h}
 
 
 def _punch(s: np.ndarray) -> Angles:
@@ -246,7 +258,7 @@ def _seated(angles: Angles) -> Angles:
 
 def _knock(s: np.ndarray) -> Angles:
     h = _hold(s, 0.18, 0.85)
-    return {"r_sh_flex": 70 * h, "r_el": h * 80 + 15 * np.sin(_phase(s, 4, 0.28, 0.78)), "r_sh_abd": 10 * h}
+    return {"r_sh_flex": 70 * h, "r_el": h * 80 + 15 * _osc(s, 4, 0.28, 0.78), "r_sh_abd": 10 * h}
 
 
 def _catch(s: np.ndarray) -> Angles:
@@ -265,7 +277,7 @@ def _pick_up_throw(s: np.ndarray) -> Angles:
 
 
 def _forehand(s: np.ndarray) -> Angles:
-    a, b, c = _ramp(s, 0.1, 0.4), _ramp(s, 0.45, 0.62), _ramp(s, 0.7, 0.95)
+    a, b, c = _ramp(s, 0.1, 0.4), _ramp(s, 0.44, 0.64), _ramp(s, 0.7, 0.95)
     return {"torso_twist": -35 * a + 70 * b - 35 * c, "r_sh_abd": 55 * a - 55 * c,
             "r_sh_yaw": -50 * a + 110 * b - 60 * c, "r_el": 20 * a - 20 * c}
 
@@ -278,7 +290,7 @@ def _serve(s: np.ndarray) -> Angles:
 
 def _push(s: np.ndarray) -> Angles:
     h, q = _hold(s, 0.15, 0.88), _pulse(s, 2, 0.25, 0.82)
-    flex, elbow = h * (40 + 45 * q), h * (120 - 110 * q)
+    flex, elbow = h * (40 + 45 * q), h * (110 - 90 * q)
     return {"r_sh_flex": flex, "l_sh_flex": flex, "r_el": elbow, "l_el": elbow}
 
 
@@ -296,10 +308,10 @@ def _cross_arms(s: np.ndarray) -> Angles:
 
 def _in_place(s: np.ndarray, hip: float, knee: float, arm: float, elbow: float, cycles: int) -> Angles:
     """Jogging or walking in place: legs alternate, arms swing opposite."""
-    h, ph = _hold(s, 0.1, 0.92), _phase(s, cycles, 0.12, 0.9)
-    right, left = 0.5 * h * (1 - np.cos(ph)), 0.5 * h * (1 + np.cos(ph))
+    h, ph, w = _hold(s, 0.1, 0.92), _phase(s, cycles, 0.12, 0.9), _window(s, 0.12, 0.9)
+    right, left = 0.5 * w * (1 - np.cos(ph)), 0.5 * w * (1 + np.cos(ph))
     return {"r_hip_flex": hip * right, "l_hip_flex": hip * left, "r_knee": knee * right, "l_knee": knee * left,
-            "r_sh_flex": arm * h * np.cos(ph), "l_sh_flex": -arm * h * np.cos(ph), "r_el": elbow * h, "l_el": elbow * h}
+            "r_sh_flex": arm * w * np.cos(ph), "l_sh_flex": -arm * w * np.cos(ph), "r_el": elbow * h, "l_el": elbow * h}
 
 
 def _sit(s: np.ndarray, sitting_down: bool) -> Angles:
@@ -331,33 +343,33 @@ class Motion:
 
 
 MOTIONS: tuple[Motion, ...] = (
-    Motion("right_arm_swipe_left", "wrist", 2.0, lambda s: _swipe(s, True)),
-    Motion("right_arm_swipe_right", "wrist", 2.0, lambda s: _swipe(s, False)),
-    Motion("right_hand_wave", "wrist", 2.6, _wave),
-    Motion("left_hand_wave", "wrist", 2.6, lambda s: _mirror(_wave(s))),
-    Motion("two_hand_clap", "wrist", 2.4, _clap),
-    Motion("right_arm_throw", "wrist", 2.2, _throw),
-    Motion("right_hand_circle_clockwise", "wrist", 3.0, lambda s: _circle(s, True)),
-    Motion("right_hand_circle_counter_clockwise", "wrist", 3.0, lambda s: _circle(s, False)),
-    Motion("right_punch", "wrist", 2.4, _punch),
-    Motion("left_punch", "wrist", 2.4, lambda s: _mirror(_punch(s))),
-    Motion("arm_curl_standing", "wrist", 3.2, _arm_curl),
-    Motion("arm_curl_seated", "wrist", 3.2, lambda s: _seated(_arm_curl(s))),
-    Motion("right_hand_knock", "wrist", 2.2, _knock),
-    Motion("right_hand_catch", "wrist", 2.2, _catch),
-    Motion("pick_up_and_throw", "wrist", 3.6, _pick_up_throw),
-    Motion("tennis_forehand", "wrist", 2.4, _forehand),
-    Motion("tennis_serve", "wrist", 2.8, _serve),
-    Motion("two_hand_push", "wrist", 2.4, _push),
-    Motion("bowling", "wrist", 2.8, _bowling),
-    Motion("cross_arms", "wrist", 2.6, _cross_arms),
-    Motion("right_hand_wave_seated", "wrist", 2.6, lambda s: _seated(_wave(s))),
-    Motion("jogging_in_place", "thigh", 3.6, lambda s: _in_place(s, 55, 80, 30, 90, 6)),
-    Motion("walking_in_place", "thigh", 3.8, lambda s: _in_place(s, 28, 40, 18, 20, 4)),
-    Motion("sit_to_stand", "thigh", 2.6, lambda s: _sit(s, False)),
-    Motion("stand_to_sit", "thigh", 2.6, lambda s: _sit(s, True)),
-    Motion("forward_lunge_left_foot", "thigh", 3.0, _lunge_left_foot),
-    Motion("squat", "thigh", 3.6, _squat),
+    Motion("right_arm_swipe_left", "wrist", 2.8, lambda s: _swipe(s, True)),
+    Motion("right_arm_swipe_right", "wrist", 2.8, lambda s: _swipe(s, False)),
+    Motion("right_hand_wave", "wrist", 3.6, _wave),
+    Motion("left_hand_wave", "wrist", 3.6, lambda s: _mirror(_wave(s))),
+    Motion("two_hand_clap", "wrist", 3.4, _clap),
+    Motion("right_arm_throw", "wrist", 3.1, _throw),
+    Motion("right_hand_circle_clockwise", "wrist", 4.2, lambda s: _circle(s, True)),
+    Motion("right_hand_circle_counter_clockwise", "wrist", 4.2, lambda s: _circle(s, False)),
+    Motion("right_punch", "wrist", 3.4, _punch),
+    Motion("left_punch", "wrist", 3.4, lambda s: _mirror(_punch(s))),
+    Motion("arm_curl_standing", "wrist", 4.5, _arm_curl),
+    Motion("arm_curl_seated", "wrist", 4.5, lambda s: _seated(_arm_curl(s))),
+    Motion("right_hand_knock", "wrist", 3.1, _knock),
+    Motion("right_hand_catch", "wrist", 3.1, _catch),
+    Motion("pick_up_and_throw", "wrist", 5.0, _pick_up_throw),
+    Motion("tennis_forehand", "wrist", 3.4, _forehand),
+    Motion("tennis_serve", "wrist", 3.9, _serve),
+    Motion("two_hand_push", "wrist", 3.4, _push),
+    Motion("bowling", "wrist", 3.9, _bowling),
+    Motion("cross_arms", "wrist", 3.6, _cross_arms),
+    Motion("right_hand_wave_seated", "wrist", 3.6, lambda s: _seated(_wave(s))),
+    Motion("jogging_in_place", "thigh", 5.0, lambda s: _in_place(s, 45, 70, 25, 90, 5)),
+    Motion("walking_in_place", "thigh", 5.3, lambda s: _in_place(s, 28, 40, 18, 20, 4)),
+    Motion("sit_to_stand", "thigh", 3.6, lambda s: _sit(s, False)),
+    Motion("stand_to_sit", "thigh", 3.6, lambda s: _sit(s, True)),
+    Motion("forward_lunge_left_foot", "thigh", 4.2, _lunge_left_foot),
+    Motion("squat", "thigh", 5.0, _squat),
 )
 CLASS_NAMES = [m.name for m in MOTIONS]
 
@@ -460,7 +472,7 @@ def make_subject(rng: np.random.Generator, subject_id: int) -> Subject:
         acc_bias=rng.normal(0, 0.02, size=3),
         gyro_bias=rng.normal(0, 1.5, size=3),
         mount=_random_rotation(rng, 20.0),
-        position=np.array([rng.uniform(-0.15, 0.15), rng.uniform(-0.15, -0.05), rng.uniform(2.5, 2.7)]),
+        position=np.array([rng.uniform(-0.15, 0.15), rng.uniform(-0.15, -0.05), rng.uniform(2.4, 2.6)]),
         yaw=rng.uniform(-15, 15),
     )
 
@@ -468,8 +480,8 @@ def make_subject(rng: np.random.Generator, subject_id: int) -> Subject:
 def plan_trial(rng: np.random.Generator, label: int, subject: Subject, subject_index: int, trial: int) -> TrialPlan:
     """Draw the timing, amplitude and style of one trial of class `label`."""
     motion = MOTIONS[label]
-    active = np.clip(motion.duration / subject.speed * rng.uniform(0.88, 1.12), 1.3, 5.2)
-    rest_before, rest_after = rng.uniform(0.35, 0.75, size=2)
+    active = np.clip(motion.duration / subject.speed * rng.uniform(0.88, 1.12), 1.5, 5.4)
+    rest_before, rest_after = rng.uniform(0.25, 0.55, size=2)
     duration = rest_before + active + rest_after
     imu_length = int(round(duration * IMU_RATE))
     skeleton_rate = rng.uniform(18.0, 24.0)
@@ -512,15 +524,16 @@ def _trial_angles(
     """DOF angles (N, n_dof) at `times` (N,) of trial `which` (N,) (all of one class)."""
     motion = MOTIONS[plans[0].label]
     u = np.clip((times - _gather(plans, "rest_before", which)) / _gather(plans, "active", which), 0.0, 1.0)
-    # Monotone warp (derivative 1 + warp*cos(pi u) > 0) then ease: the movement starts and
-    # stops with zero velocity and acceleration.
-    s = _ease(u + _gather(plans, "warp", which) * np.sin(np.pi * u) / np.pi)
+    # Monotone time warp (derivative 1 + warp cos(pi u) > 0). Motions are flat, with zero
+    # first and second derivatives, near s = 0 and 1, so the body rests before and after.
+    s = u + _gather(plans, "warp", which) * np.sin(np.pi * u) / np.pi
     angles = _REST_ANGLES + _gather([subjects[p.subject] for p in plans], "posture", which)
     amplitude = _gather(plans, "amplitude", which)
     for name, delta in motion.angles(s).items():
         angles[:, _D[name]] += amplitude * delta
-    wobble = 2 * np.pi * _gather(plans, "style_frequency", which) * s[:, None] + _gather(plans, "style_phase", which)
-    return angles + _gather(plans, "style_amplitude", which) * np.sin(wobble)
+    # Slow style drift of every DOF, eased in s so that it too starts and stops smoothly.
+    wobble = 2 * np.pi * _gather(plans, "style_frequency", which) * _ease(s)[:, None]
+    return angles + _gather(plans, "style_amplitude", which) * np.sin(wobble + _gather(plans, "style_phase", which))
 
 
 # Joints the IMU needs: the right forearm and thigh (sensors) and both ankles (grounding).

@@ -1,0 +1,161 @@
+"""The synthetic generator: size, determinism, and physics of the simulated IMU."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from mmhar_lite.data import generate_synthetic, load_utd_mhad, write_utd_mhad_layout
+from mmhar_lite.data.synthetic import (
+    CLASS_NAMES,
+    GRAVITY,
+    IMU_RATE,
+    MOTIONS,
+    make_subject,
+    plan_trial,
+    simulate,
+)
+from mmhar_lite.data.utd_mhad import KNOWN_ABSENT
+
+RIGHT_WRIST, HIP_CENTER = 10, 3
+
+
+@pytest.fixture(scope="module")
+def full() -> object:
+    return generate_synthetic(seed=0)
+
+
+@pytest.fixture(scope="module")
+def exact() -> object:
+    """Noise-free kinematics (no sensor noise, bias or skeleton jitter)."""
+    return generate_synthetic(n_subjects=2, n_trials=1, seed=1, noise=False)
+
+
+def _trial(label: int, oversample: int = 1, seed: int = 0):
+    """One noise-free trial of class `label`, its skeleton sampled `oversample` times per IMU
+    sample, starting at the first IMU sample (so frame oversample * k is at IMU time k)."""
+    rng = np.random.default_rng(seed)
+    subject = make_subject(rng, 1)
+    plan = plan_trial(rng, label, subject, 0, 1)
+    plan = dataclasses.replace(
+        plan, skeleton_rate=IMU_RATE * oversample, skeleton_start=0.0,
+        skeleton_length=oversample * (plan.imu_length - 1) + 1,
+    )
+    return simulate([plan], [subject])[0]
+
+
+def test_default_size_matches_utd_mhad(full):
+    assert len(full.samples) == 27 * 8 * 4 - len(KNOWN_ABSENT)
+    assert full.n_classes == 27 == len(set(CLASS_NAMES))
+    present = {(s.label + 1, s.subject, s.trial) for s in full.samples}
+    assert not present & set(KNOWN_ABSENT)
+    assert sorted({s.subject for s in full.samples}) == list(range(1, 9))
+    for sample in full.samples:
+        assert sample.skeleton.shape[:2] == (20, 3) and sample.skeleton.dtype == np.float32
+        assert sample.imu.shape[1] == 6 and sample.imu.dtype == np.float32
+
+
+def test_lengths_vary_like_utd_mhad(full):
+    imu = np.array([s.imu.shape[0] for s in full.samples])
+    skel = np.array([s.skeleton.shape[2] for s in full.samples])
+    assert imu.min() >= 100 and imu.max() <= 330 and imu.max() - imu.min() > 100
+    assert skel.min() >= 35 and skel.max() <= 160
+    ratio = imu / skel
+    assert ratio.max() - ratio.min() > 0.3  # frames are not in a fixed ratio: resample separately
+
+
+def test_skeleton_in_kinect_camera_space(full):
+    torso = np.concatenate([s.skeleton[[0, 1, 2, 3], 2].ravel() for s in full.samples])
+    # Standing about 2.5 m from the camera; sitting moves the hips back by a thigh length.
+    assert 2.2 < np.percentile(torso, 1) and np.median(torso) < 2.7 and np.percentile(torso, 99) < 3.05
+    head_above_hips = np.array([s.skeleton[0, 1, 0] - s.skeleton[HIP_CENTER, 1, 0] for s in full.samples])
+    assert (head_above_hips > 0.4).all()
+
+
+def test_deterministic_in_seed():
+    a, b = (generate_synthetic(n_subjects=1, n_trials=1, seed=5) for _ in range(2))
+    c = generate_synthetic(n_subjects=1, n_trials=1, seed=6)
+    for x, y in zip(a.samples, b.samples):
+        np.testing.assert_array_equal(x.imu, y.imu)
+        np.testing.assert_array_equal(x.skeleton, y.skeleton)
+    assert not np.array_equal(a.samples[0].imu[:10], c.samples[0].imu[:10])
+
+
+def test_still_sensor_reads_one_g_and_no_rotation(exact):
+    for sample in exact.samples:
+        rest = sample.imu[:10]  # every trial starts with >= 0.35 s of standing still
+        np.testing.assert_allclose(np.linalg.norm(rest[:, :3], axis=1), 1.0, atol=1e-4)
+        np.testing.assert_allclose(rest[:, 3:], 0.0, atol=1e-3)
+
+
+def test_noisy_still_sensor_is_about_one_g(small_synthetic):
+    norms = np.concatenate([np.linalg.norm(s.imu[:10, :3], axis=1) for s in small_synthetic.samples])
+    assert abs(norms.mean() - 1.0) < 0.05
+    assert np.abs(np.concatenate([s.imu[:10, 3:] for s in small_synthetic.samples])).mean() < 6.0
+
+
+def test_hanging_arm_reads_minus_one_g_on_x(exact):
+    wrist = [s for s in exact.samples if MOTIONS[s.label].sensor == "wrist"]
+    acc_x = np.array([s.imu[:10, 0].mean() for s in wrist])
+    assert (acc_x < -0.8).all()  # sensor x points down the forearm, like UTD-MHAD's
+
+
+@pytest.mark.parametrize("label", [CLASS_NAMES.index("right_hand_wave"), CLASS_NAMES.index("right_arm_throw")])
+def test_accelerometer_is_second_difference_of_wrist_trajectory(label):
+    oversample = 10
+    rec = _trial(label, oversample)
+    dt = 1.0 / (IMU_RATE * oversample)
+    wrist = rec.skeleton[RIGHT_WRIST].T  # (T_s, 3) metres, camera space
+    at_imu = np.arange(1, rec.imu.shape[0] - 1) * oversample
+    accel = (wrist[at_imu + 1] - 2 * wrist[at_imu] + wrist[at_imu - 1]) / dt**2
+    # Rotate the specific force (a - g, g pointing down) into the sensor frame, in g.
+    expected = np.einsum("nji,nj->ni", rec.sensor_rotation[1:-1], accel + [0, GRAVITY, 0]) / GRAVITY
+    assert np.abs(rec.imu[:, :3]).max() > 1.5  # the check covers real movement, not only rest
+    np.testing.assert_allclose(rec.imu[1:-1, :3], expected, atol=2e-3)
+
+
+def test_gyroscope_is_body_frame_rate_of_sensor_rotation():
+    rec = _trial(CLASS_NAMES.index("right_hand_wave"))
+    dt = 1.0 / IMU_RATE
+    r = rec.sensor_rotation
+    skew = np.transpose(r[1:-1], (0, 2, 1)) @ (r[2:] - r[:-2]) / (2 * dt)
+    omega = np.degrees(np.stack([skew[:, 2, 1], skew[:, 0, 2], skew[:, 1, 0]], axis=1))
+    peak = np.abs(rec.imu[:, 3:]).max()
+    assert peak > 50
+    # 50 Hz central differences are accurate to a few percent of the peak rate.
+    error = np.abs(rec.imu[1:-1, 3:] - omega)
+    assert error.max() < 0.05 * peak and np.median(error) < 0.005 * peak
+
+
+def test_mirror_image_barely_moves_right_wrist(exact):
+    def motion_energy(name: str) -> float:
+        label = CLASS_NAMES.index(name)
+        return float(np.mean([s.imu[:, 3:].std(axis=0).sum() for s in exact.samples if s.label == label]))
+
+    assert motion_energy("left_hand_wave") < 0.2 * motion_energy("right_hand_wave")
+
+
+def test_seated_posture_lowers_the_hips(exact):
+    def hip_height(name: str) -> float:
+        label = CLASS_NAMES.index(name)
+        return float(np.mean([s.skeleton[HIP_CENTER, 1].mean() for s in exact.samples if s.label == label]))
+
+    assert hip_height("arm_curl_standing") - hip_height("arm_curl_seated") > 0.25
+
+
+def test_thigh_sensor_for_leg_actions(exact):
+    sit = next(s for s in exact.samples if s.label == CLASS_NAMES.index("stand_to_sit"))
+    # Standing, the thigh is vertical (x down: -1 g); seated it is horizontal (x ~ 0 g).
+    assert sit.imu[:5, 0].mean() < -0.8 and abs(sit.imu[-5:, 0].mean()) < 0.4
+
+
+def test_written_layout_loads_back_identically(tmp_path, small_synthetic):
+    write_utd_mhad_layout(small_synthetic, tmp_path)
+    loaded = load_utd_mhad(tmp_path, class_names=small_synthetic.class_names)
+    assert loaded.skipped == [] and len(loaded.samples) == len(small_synthetic.samples)
+    key = lambda s: (s.label, s.subject, s.trial)  # noqa: E731
+    for a, b in zip(sorted(small_synthetic.samples, key=key), sorted(loaded.samples, key=key)):
+        assert key(a) == key(b)
+        np.testing.assert_array_equal(a.imu, b.imu)
+        np.testing.assert_array_equal(a.skeleton, b.skeleton)
