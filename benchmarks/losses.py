@@ -6,8 +6,11 @@ and of a naive hard-negative loss written like the reference code (materialise t
 ``(B, B - 1)`` negative matrix, exponentiate, re-weight), then prints a markdown table and
 writes it to ``benchmarks/results/losses.md``.
 
-Time: median wall-clock of ``--repeats`` runs after one warm-up, in this process, the methods
-taking turns within each repeat.
+Time: median of ``--repeats`` runs after one warm-up, in this process, the methods taking turns
+in a freshly shuffled order within each repeat (whichever method runs right after a different
+one pays for cold caches, so a fixed order would bias the ratios). ``--clock cpu`` (the default)
+times the process's CPU time, which on a shared machine does not count the time other jobs
+hold the cores; ``--clock wall`` times wall-clock.
 Peak memory: every (method, B) runs once in a fresh subprocess that first warms the code up
 on a tiny batch, resets the kernel's peak-RSS counter (``/proc/self/clear_refs``), runs
 forward + backward once and reports how far the peak (``VmHWM``) rose above the RSS before. PyTorch's CPU allocator returns large blocks to the
@@ -22,6 +25,7 @@ import json
 import math
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -83,21 +87,28 @@ def _step(method: str, a: torch.Tensor, b: torch.Tensor) -> None:
     METHODS[method](a, b).backward()
 
 
-def time_methods(batch: int, repeats: int) -> dict[str, float]:
+CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
+def time_methods(batch: int, repeats: int, clock: str = "cpu") -> dict[str, float]:
     """Median seconds of forward + backward per method, after one warm-up each.
 
-    Methods take turns within each repeat, so load from other jobs on a shared machine
-    falls on all of them alike and the ratios stay meaningful.
+    Methods take turns in a shuffled order (seeded) within each repeat, so load from other jobs
+    and cache effects fall on all of them alike and the ratios stay meaningful.
     """
     a, b = _inputs(batch)
+    now = CLOCKS[clock]
     times: dict[str, list[float]] = {m: [] for m in METHODS}
     for method in METHODS:
         _step(method, a, b)
+    order = list(METHODS)
+    shuffler = random.Random(batch)
     for _ in range(repeats):
-        for method in METHODS:
-            start = time.perf_counter()
+        shuffler.shuffle(order)
+        for method in order:
+            start = now()
             _step(method, a, b)
-            times[method].append(time.perf_counter() - start)
+            times[method].append(now() - start)
     return {m: statistics.median(t) for m, t in times.items()}
 
 
@@ -145,11 +156,11 @@ def machine() -> str:
     )
 
 
-def run(batches: list[int], repeats: int) -> str:
+def run(batches: list[int], repeats: int, clock: str = "cpu") -> str:
     """Measure every method at every batch size and return the markdown report."""
     rows = []
     for batch in batches:
-        times = time_methods(batch, repeats)
+        times = time_methods(batch, repeats, clock)
         peaks = {m: peak_memory(m, batch) for m in METHODS}
         rows.append((batch, times, peaks))
         print(f"B={batch}: " + ", ".join(f"{m} {times[m] * 1e3:.1f} ms" for m in METHODS), flush=True)
@@ -158,7 +169,8 @@ def run(batches: list[int], repeats: int) -> str:
         "# Contrastive loss benchmark",
         "",
         f"Forward + backward, D = {DIM}, float32, CPU, `negatives=\"cross\"`, temperature {TEMPERATURE}, "
-        f"tau_plus {TAU_PLUS}, beta {BETA}. Time: median of {repeats} runs after a warm-up, methods taking turns within each run. "
+        f"tau_plus {TAU_PLUS}, beta {BETA}. Time: median {'process CPU time' if clock == 'cpu' else 'wall-clock time'} "
+        f"of {repeats} runs after a warm-up, methods taking turns in a shuffled order within each run. "
         "Peak memory: rise of the peak resident set size (VmHWM, reset via /proc/self/clear_refs) above "
         "the RSS before one forward + backward, each case in a fresh process after a tiny warm-up "
         "(allocator noise of a few MiB at small B). "
@@ -193,6 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="tiny run (B = 16, 2 repeats) for smoke tests, no results file")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu", help="cpu: process CPU time (robust to other jobs); wall: wall-clock")
     parser.add_argument("--output", type=Path, default=RESULTS, help="markdown file to write")
     parser.add_argument("--peak-child", nargs=2, metavar=("METHOD", "B"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -202,9 +215,9 @@ def main(argv: list[str] | None = None) -> None:
         _peak_child(args.peak_child[0], int(args.peak_child[1]))
         return
     if args.quick:
-        print(run([16], 2))
+        print(run([16], 2, args.clock))
         return
-    report = run(args.batches, args.repeats)
+    report = run(args.batches, args.repeats, args.clock)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report)

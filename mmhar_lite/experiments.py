@@ -512,7 +512,7 @@ def reproduce(
     out = Path(out) if out is not None else None
     records: list[dict] = []
     cache: dict = {}
-    for config, tunes in plan:
+    for config, tunes in training.progress(plan, desc="reproduce", quiet=quiet, leave=True):
         teachers = None
         if config.method == "cmc-cmkm":
             teachers = _teachers(exp, config.seed, size, epochs_scale, cache, device, amp, quiet)
@@ -570,7 +570,7 @@ def sweep_beta(
     ]
     out = Path(out) if out is not None else None
     records = []
-    for config, tune in plan:
+    for config, tune in training.progress(plan, desc="sweep-beta", quiet=quiet, leave=True):
         pretrained = training.pretrain(exp.data, exp.split.train, config, device=device, amp=amp, quiet=quiet)
         metrics, seconds, history = _evaluate(exp, pretrained, tune, exp.split.train, quiet)
         records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds, tune.epochs))
@@ -625,7 +625,7 @@ def limited_labels(
     out = Path(out) if out is not None else None
     train_labels = exp.data.labels[exp.split.train]
     records = []
-    for config, tune in plan:
+    for config, tune in training.progress(plan, desc="limited-labels", quiet=quiet, leave=True):
         pretrained = None
         for fraction in fractions:
             rows = exp.split.train[stratified_subset(train_labels, fraction, seed=config.seed)]
@@ -718,7 +718,7 @@ def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reprodu
     lines = [f"# {kind}: {dataset}", ""]
     seeds = sorted({r["seed"] for r in records})
     lines += [f"Seeds: {', '.join(map(str, seeds))}; encoder size: {first.get('size', '?')}; "
-              f"pre-training epochs: {first.get('pretrain_epochs', '?')}, fine-tuning epochs: "
+              f"pre-training epochs: {max((r['pretrain_epochs'] for r in records), default='?')}, fine-tuning epochs: "
               f"{max((r['finetune_epochs'] for r in records), default='?')}. Values are mean ± sample std over seeds (%).", ""]
     if kind == "reproduce":
         if dataset in PAPER_RESULTS[("cmc", "multimodal", "multimodal")]:
@@ -727,6 +727,9 @@ def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reprodu
         else:
             lines += [f"The {dataset} dataset has no published numbers, so there is no paper column: "
                       "compare the ordering of methods, not the values.", ""]
+        lines += ["`supervised` rows train encoders and classifier end to end (no separate fine-tuning); every "
+                  "other row trains the fine-tuning head on frozen encoders. `random-init` is that fine-tuning on "
+                  "randomly initialised, never trained encoders: the floor pre-training has to beat.", ""]
         summary = {(s["method"], s["pretrain_modality"] if s["method"] != "random-init" else "multimodal",
                     s["finetune_modality"]): s for s in summarize(records)}
         lines += _table("Table 2: multimodal pre-training and fine-tuning", TABLE2_ROWS, summary, dataset)

@@ -181,10 +181,12 @@ def _masked_logits(
 
 
 class _Sums(NamedTuple):
-    """Shifted exponential sums along one direction (rows ``(r, 1)`` or columns ``(1, N)``).
+    """Shifted exponential sums along one direction of a block of logits.
 
-    ``x = sum_k exp((1 + beta)(s_k - shift))``, ``y = sum_k exp(beta (s_k - shift))`` (``None``
-    when ``beta = 0``). Both lie in ``[1, M]``: the largest term is ``exp(0)``.
+    ``x = sum_k exp((1 + beta)(s_k - shift))`` and ``y = sum_k exp(beta (s_k - shift))``
+    (``None`` when ``beta = 0``), flat ``(r,)`` for rows or ``(N,)`` for columns; ``shift`` keeps
+    its broadcasting shape ``(r, 1)`` or ``(1, N)``. With the maximum as shift, both sums lie in
+    ``[1, M]`` (the largest term is ``exp(0)``).
     """
 
     shift: Tensor
@@ -197,8 +199,7 @@ def _exp_terms(logits: Tensor, shift: Tensor, beta: float, dim: int) -> tuple[Te
     shifted = logits - shift
     e1 = (shifted * (1.0 + beta)).exp_()
     e2 = shifted.mul_(beta).exp_() if beta > 0.0 else None
-    x = e1.sum(dim=dim, keepdim=True)
-    return e1, e2, _Sums(shift, x, e2.sum(dim=dim, keepdim=True) if e2 is not None else None)
+    return e1, e2, _Sums(shift, e1.sum(dim=dim), None if e2 is None else e2.sum(dim=dim))
 
 
 def _merge_columns(running: _Sums | None, logits: Tensor, beta: float) -> tuple[Tensor, Tensor | None, _Sums]:
@@ -210,9 +211,9 @@ def _merge_columns(running: _Sums | None, logits: Tensor, beta: float) -> tuple[
         return _exp_terms(logits, block_max.clamp_min_(torch.finfo(logits.dtype).min), beta, 0)
     shift = torch.maximum(running.shift, block_max)
     e1, e2, block = _exp_terms(logits, shift, beta, 0)
-    delta = running.shift - shift
+    delta = (running.shift - shift).view(-1)
     x = block.x.addcmul_(running.x, torch.exp((1.0 + beta) * delta))
-    y = block.y.addcmul_(running.y, torch.exp(beta * delta)) if e2 is not None else None
+    y = None if e2 is None else block.y.addcmul_(running.y, torch.exp(beta * delta))
     return e1, e2, _Sums(shift, x, y)
 
 
@@ -225,22 +226,25 @@ def _accumulate(grad: Tensor | None, terms: tuple[Tensor, Tensor | None], coeffi
 
 
 class _Counts(NamedTuple):
-    """Per-anchor constants of the loss: ``M``, ``log M``, ``log|c|`` and ``c > 0`` for ``c = tau_plus (M + 1) - 1``.
+    """Per-anchor constants: ``M / (1 - tau_plus)``, ``log M - 1/t``, ``log(|c| / (1 - tau_plus))`` and ``c > 0``.
 
-    Python numbers when every anchor has the same ``M`` (no labels), else ``(2, B)``-broadcastable tensors.
+    Here ``c = tau_plus (M + 1) - 1``. Python numbers when every anchor has the same ``M`` (no
+    labels), else tensors that broadcast against the ``(2, B)`` anchor layout.
     """
 
-    m: float | Tensor
-    log_m: float | Tensor
-    log_abs_c: float | Tensor
+    m_scaled: float | Tensor
+    log_floor: float | Tensor
+    log_c_scaled: float | Tensor
     c_positive: bool | Tensor
 
 
-def _counts(m: int | Tensor, tau_plus: float) -> _Counts:
+def _counts(m: int | Tensor, temperature: float, tau_plus: float) -> _Counts:
     c = tau_plus * (m + 1) - 1
+    log_kappa = math.log1p(-tau_plus)
     if isinstance(m, Tensor):
-        return _Counts(m, torch.log(m), torch.log(c.abs()), c > 0)
-    return _Counts(float(m), math.log(m), math.log(abs(c)) if c != 0 else -math.inf, c > 0)
+        return _Counts(m / (1.0 - tau_plus), torch.log(m) - 1.0 / temperature, torch.log(c.abs()) - log_kappa, c > 0)
+    log_c = math.log(abs(c)) if c != 0 else -math.inf
+    return _Counts(m / (1.0 - tau_plus), math.log(m) - 1.0 / temperature, log_c - log_kappa, c > 0)
 
 
 def _log1m_signed(ratio: Tensor, positive: bool | Tensor) -> Tensor:
@@ -253,25 +257,27 @@ def _log1m_signed(ratio: Tensor, positive: bool | Tensor) -> Tensor:
     return torch.where(positive, torch.log(-torch.expm1(ratio)), F.softplus(ratio))
 
 
-def _anchor_losses(log_r: Tensor, pos: Tensor, counts: _Counts, temperature: float, tau_plus: float):
-    """Per-anchor loss and its derivatives w.r.t. ``log R`` and the positive logit ``s+`` (all ``(2, B)``).
+def _anchor_losses(log_r_scaled: Tensor, pos: Tensor, counts: _Counts) -> tuple[Tensor, Tensor, Tensor]:
+    """Per-anchor loss, ``d loss / d log R`` and ``-d loss / d s+`` (all ``(2, B)``).
 
+    Inputs: ``log(R / (1 - tau_plus))`` ``(2, B)`` and the positive logits ``s+`` ``(B,)``.
     ``loss = log(pos + Ng) - s+`` with ``Ng = max((R - tau_plus M pos) / (1 - tau_plus), M exp(-1/t))``.
     Off the floor, ``pos + Ng = (R - c pos) / (1 - tau_plus)``: one subtraction instead of two
     keeps it accurate however close ``R`` comes to ``tau_plus M pos``. With ``q = c pos / R``
-    that is ``log R + log(1 - q) - log(1 - tau_plus) - s+``, whose derivatives are
-    ``+-1 / (1 - q)``. On the floor the loss is ``softplus(log M - 1/t - s+)``. As ``log`` is
-    increasing, the clamp is the larger of the two (``fmax`` also drops the NaN of
-    ``R - c pos <= 0``, which only happens on the floor).
+    that is ``log(R / (1 - tau_plus)) + log(1 - q) - s+``, whose derivatives w.r.t. ``log R``
+    and ``s+`` are ``+-1 / (1 - q)``. On the floor the loss is ``softplus(log M - 1/t - s+)``.
+    As ``log`` is increasing, the clamp is the larger of the two (``fmax`` also drops the NaN
+    of ``R - c pos <= 0``, which only happens on the floor).
     """
-    gap = log_r - pos
-    log_one_minus_q = _log1m_signed(counts.log_abs_c - gap, counts.c_positive)
-    free = gap + log_one_minus_q - math.log1p(-tau_plus)
-    floored = F.softplus(counts.log_m - 1.0 / temperature - pos)
+    gap = log_r_scaled - pos
+    log_one_minus_q = _log1m_signed(counts.log_c_scaled - gap, counts.c_positive)
+    free = gap.add_(log_one_minus_q)
+    to_floor = counts.log_floor - pos
+    floored = F.softplus(to_floor)
     off_floor = free >= floored
     grad_log_r = torch.where(off_floor, torch.exp(-log_one_minus_q), 0.0)
-    grad_pos = torch.where(off_floor, -grad_log_r, torch.expm1(-floored))  # -sigmoid(log M - 1/t - s+) on the floor
-    return torch.fmax(free, floored), grad_log_r, grad_pos
+    # on the floor, -d loss / d s+ = sigmoid(log M - 1/t - s+)
+    return torch.fmax(free, floored), grad_log_r, torch.where(off_floor, grad_log_r, torch.sigmoid(to_floor))
 
 
 def _hard_negative_loss_and_grad(
@@ -284,7 +290,7 @@ def _hard_negative_loss_and_grad(
     Pass 1 computes the per-row sums and, online, the per-column ones; pass 2 forms the
     gradient with respect to the logits block by block and multiplies it into the embeddings.
     When the whole matrix is one block, pass 2 reuses pass 1's exponentials; otherwise it
-    recomputes them, so no ``(N, N)`` temporaries are held. Normalisation (as
+    recomputes them, so no ``(N, N)`` temporaries are held. The normalisation (as
     ``F.normalize``) is differentiated here too.
     """
     batch = a.shape[0]
@@ -306,41 +312,37 @@ def _hard_negative_loss_and_grad(
         columns = col[2] if two_sided else None
         if step >= n:
             kept = (row, col)
-    # statistics of the 2B anchors, (2, B) in the order of z
+    # sums of the 2B anchors (rows, then columns for "cross"), (2, B) in the order of z
     sums = _Sums(*(
-        torch.cat([t.view(-1) for t in parts]).view(2, batch) if parts[0] is not None else None
+        None if parts[0] is None else torch.cat([p.view(-1) for p in parts]).view(2, batch)
         for parts in zip(*row_sums, *([columns] if two_sided else []))
     ))
     if groups is None:
-        counts = _counts(n - len(offsets) + (not two_sided), tau_plus)  # for "all", i + B and i - B are one column
+        counts = _counts(n - (1 if two_sided else 2), temperature, tau_plus)
     else:
         m = _negative_counts(groups).to(z.dtype)
         if bool((m == 0).any()):
             raise ValueError("labels leave an anchor with no negative (every sample of the batch has its label)")
-        counts = _counts(m if two_sided else m.view(2, batch), tau_plus)
-    # log R = log(M x / y) + shift; x / y lies in [1/M, M], so the ratio cannot under- or overflow
-    log_r = (torch.log(sums.x * counts.m / sums.y) if beta > 0.0 else torch.log(sums.x)).add_(sums.shift)
-    pos = (z[:batch] * z[batch:]).sum(dim=1) * (1.0 / temperature)
-    loss, grad_log_r, grad_pos = _anchor_losses(log_r, pos, counts, temperature, tau_plus)
+        counts = _counts(m if two_sided else m.view(2, batch), temperature, tau_plus)
+    # log(R / (1 - tau_plus)) = log(M x / ((1 - tau_plus) y)) + shift; x / y lies in [1/M, M]
+    mass = sums.x * counts.m_scaled / sums.y if beta > 0.0 else sums.x * (1.0 / (1.0 - tau_plus))
+    pos = torch.linalg.vecdot(scaled[:batch], z[batch:])
+    loss, grad_log_r, grad_neg_pos = _anchor_losses(mass.log_().add_(sums.shift), pos, counts)
     if not need_grad:
         return loss.mean(), None
     # d mean / d logits, divided by t so that it multiplies the unit rows directly
     scale = 1.0 / (2 * batch * temperature)
     coefficients = [grad_log_r * (scale * (1.0 + beta)) / sums.x]
     coefficients.append(grad_log_r * (-scale * beta) / sums.y if beta > 0.0 else None)
-
-    def rows_of(t: Tensor | None) -> Tensor | None:  # (2, B) anchor layout -> (N, 1) rows
-        return None if t is None else t.view(-1)[:n].view(n, 1)
-
-    row_coefficients = [rows_of(c) for c in coefficients]
-    col_coefficients = [None if c is None else c[1].view(1, n) for c in coefficients] if two_sided else []
+    row_coefficients = [None if c is None else c.view(-1, 1)[:n] for c in coefficients]
+    col_coefficients = [None if c is None else c.view(1, -1)[:, n:] for c in coefficients]
     grad_z = torch.empty_like(z)
     grad_anchors, grad_candidates = (grad_z[:batch], grad_z[batch:]) if two_sided else (grad_z, torch.empty_like(z))
     for start in range(0, n, step):
         block = slice(start, start + step)
         if kept is None:
             logits = _masked_logits(scaled, candidates, block, groups, offsets)
-            row = _exp_terms(logits, rows_of(sums.shift)[block], beta, 1)
+            row = _exp_terms(logits, sums.shift.view(-1, 1)[block], beta, 1)
             col = _exp_terms(logits, columns.shift, beta, 0) if two_sided else None
         else:
             row, col = kept
@@ -355,11 +357,10 @@ def _hard_negative_loss_and_grad(
     if not two_sided:
         grad_z.add_(grad_candidates)
     # the positive logit of anchors k and k + B is za[k] . zb[k] / t
-    grad_pos = grad_pos.sum(dim=0).unsqueeze(1) * scale
-    grad_z[:batch].addcmul_(grad_pos, z[batch:])
-    grad_z[batch:].addcmul_(grad_pos, z[:batch])
-    # through z = x / max(|x|, eps): the radial component is removed where the norm is not clamped
-    radial = (z * grad_z).sum(dim=1, keepdim=True).mul_(norm > _NORM_EPS)
+    grad_pos = grad_neg_pos.sum(dim=0).mul_(-scale).repeat(2).unsqueeze_(1)
+    grad_z.addcmul_(grad_pos, z.roll(batch, dims=0))
+    # through z = x / max(|x|, eps): the radial part is removed where the norm is not clamped
+    radial = torch.linalg.vecdot(z, grad_z).unsqueeze_(1).mul_(norm > _NORM_EPS)
     return loss.mean(), grad_z.addcmul_(z, radial, value=-1.0).div_(clamped_norm)
 
 

@@ -59,6 +59,7 @@ __all__ = [
     "PretrainResult",
     "FinetuneResult",
     "resolve_device",
+    "progress",
     "input_shapes",
     "pretrain",
     "cmkm_loss",
@@ -203,10 +204,11 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device(device)
 
 
-def _show_progress(quiet: bool) -> bool:
-    """Progress bars only for a person at a terminal: never with ``quiet``, under CI or when
-    stderr is not a tty (log files, notebooks run by papermill)."""
-    return not quiet and not os.environ.get("CI") and sys.stderr.isatty()
+def progress(iterable, *, desc: str, quiet: bool = False, leave: bool = False):
+    """A tqdm bar over ``iterable``, shown only to a person at a terminal: never with
+    ``quiet``, under CI or when stderr is not a tty (log files, papermill)."""
+    show = not quiet and not os.environ.get("CI") and sys.stderr.isatty()
+    return tqdm(iterable, desc=desc, disable=not show, leave=leave)
 
 
 def input_shapes(data: ArrayData) -> dict:
@@ -279,7 +281,7 @@ def _run_epochs(
 ) -> None:
     """The shared optimisation loop: Adam steps over shuffled index batches, one scheduler
     step per epoch on the epoch's mean loss, one history record per epoch."""
-    bar = tqdm(range(start_epoch, epochs), desc=description, disable=not _show_progress(quiet), leave=False)
+    bar = progress(range(start_epoch, epochs), desc=description, quiet=quiet)
     for epoch in bar:
         started = time.perf_counter()
         total = torch.zeros((), device=device)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import pkgutil
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import plotly.graph_objects as go
 import pytest
 
+import mmhar_lite
 from mmhar_lite import book
 
 
@@ -110,11 +113,6 @@ def test_plotly_js_is_added_only_to_pages_with_a_figure() -> None:
 
 
 def test_api_page_documents_every_module() -> None:
-    import pkgutil
-    from pathlib import Path
-
-    import mmhar_lite
-
     modules = {m.name for m in pkgutil.walk_packages(mmhar_lite.__path__, "mmhar_lite.")
                if not m.name.rsplit(".", 1)[-1].startswith("_")}
     api = (Path(__file__).resolve().parents[1] / "book" / "api.md").read_text()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import os
 import re
 import shutil
@@ -104,7 +103,8 @@ class _Recorder:
 
         page.route("**/*", route)
 
-    def wait_until_quiet(self, page: object, *, quiet_ms: int = 500, timeout_ms: int = 30_000) -> None:
+    def wait_until_quiet(self, page: object, *, quiet_ms: int = 500,
+                         timeout_ms: int = 30_000) -> None:
         """Wait until no request has been in flight for ``quiet_ms``.
 
         Playwright's own ``networkidle`` is not used: when every request of a page finishes

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,12 @@ def mmact(tmp_path) -> tuple[Path, RawDataset]:
     return tmp_path / "mmact", raw
 
 
+def _walking_s2(raw: RawDataset) -> Sample:
+    """The sample of TRIAL (subject 2, session 2, walking)."""
+    walking = MMACT_ACTIONS.index("walking")
+    return next(s for s in raw.samples if (s.subject, s.session, s.label) == (2, 2, walking))
+
+
 def _file(root: Path, source: str) -> Path:
     return root / source / TRIAL.with_suffix(".npy" if source == "skeleton" else ".csv")
 
@@ -49,7 +56,7 @@ def test_round_trip(mmact):
     raw = load_mmact(root)
     assert raw.skipped == [] and raw.missing == []
     assert raw.skeleton_layout == "coco17" and raw.imu_channels == MMACT_IMU_CHANNELS
-    key = lambda s: (s.subject, s.session, s.label)  # noqa: E731
+    key = attrgetter("subject", "session", "label")
     loaded = sorted(raw.samples, key=key)
     assert [key(s) for s in loaded] == sorted(key(s) for s in written.samples)
     for got, want in zip(loaded, sorted(written.samples, key=key)):
@@ -65,7 +72,7 @@ def test_accelerometers_are_decimated_to_50_hz(mmact):
     rows = len(_file(root, "acc_phone").read_text().splitlines())
     gyro_rows = len(_file(root, "gyro").read_text().splitlines())
     assert rows == 2 * gyro_rows
-    sample = next(s for s in load_mmact(root).samples if s.subject == 2 and s.session == 2 and s.label == MMACT_ACTIONS.index("walking"))
+    sample = _walking_s2(load_mmact(root))
     assert sample.imu.shape == (gyro_rows, 12)
 
 
@@ -73,7 +80,7 @@ def test_sources_truncated_to_the_shortest(mmact):
     root, _ = mmact
     path = _file(root, "orientation")
     path.write_text("\n".join(path.read_text().splitlines()[:80]) + "\n")
-    sample = next(s for s in load_mmact(root).samples if s.subject == 2 and s.session == 2 and s.label == MMACT_ACTIONS.index("walking"))
+    sample = _walking_s2(load_mmact(root))
     assert sample.imu.shape == (80, 12)
 
 
@@ -164,5 +171,6 @@ def test_unknown_action_is_reported_not_relabelled(mmact):
         path = _file(root, source)
         path.rename(path.with_name("dancing" + path.suffix))
     raw = load_mmact(root)
-    assert [entry["reason"] for entry in raw.skipped] == ["unknown action 'dancing'; expected one of the 35 MMAct actions"]
+    assert [entry["reason"] for entry in raw.skipped] == [
+        "unknown action 'dancing'; expected one of the 35 MMAct actions"]
     assert len(raw.samples) == len(written.samples) - 1

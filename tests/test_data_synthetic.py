@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from operator import attrgetter
 
 import numpy as np
 import pytest
@@ -154,7 +155,7 @@ def test_written_layout_loads_back_identically(tmp_path, small_synthetic):
     write_utd_mhad_layout(small_synthetic, tmp_path)
     loaded = load_utd_mhad(tmp_path, class_names=small_synthetic.class_names)
     assert loaded.skipped == [] and len(loaded.samples) == len(small_synthetic.samples)
-    key = lambda s: (s.label, s.subject, s.trial)  # noqa: E731
+    key = attrgetter("label", "subject", "trial")
     for a, b in zip(sorted(small_synthetic.samples, key=key), sorted(loaded.samples, key=key)):
         assert key(a) == key(b)
         np.testing.assert_array_equal(a.imu, b.imu)

@@ -104,7 +104,8 @@ def check_finite(array: np.ndarray, path: str, field_name: str) -> None:
     bad = ~np.isfinite(array)
     if bad.any():
         raise file_error(
-            path, f"field {field_name!r} has {int(bad.sum())} non-finite value(s) (NaN/inf); expected only finite numbers"
+            path,
+            f"field {field_name!r} has {int(bad.sum())} non-finite value(s) (NaN/inf); expected only finite numbers",
         )
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "IMU_RATE",
     "MOTIONS",
     "CLASS_NAMES",
+    "DOFS",
     "Motion",
     "Subject",
     "TrialPlan",
@@ -86,9 +87,10 @@ DOFS = [
     "l_hip_flex", "l_hip_abd", "l_knee", "l_ankle",
 ]
 _D = {name: i for i, name in enumerate(DOFS)}
-_REST_ANGLES = np.zeros(len(DOFS))
-for _name, _value in {"r_sh_abd": 8, "l_sh_abd": 8, "r_el": 12, "l_el": 12, "r_hip_abd": 3, "l_hip_abd": 3}.items():
-    _REST_ANGLES[_D[_name]] = _value
+# Standing at rest: arms hang slightly away from the body, elbows slightly bent.
+_REST_ANGLES = np.array(
+    [{"r_sh_abd": 8, "l_sh_abd": 8, "r_el": 12, "l_el": 12, "r_hip_abd": 3, "l_hip_abd": 3}.get(n, 0.0) for n in DOFS]
+)
 # Which DOFs the per-trial style perturbation moves, and how much (relative).
 _STYLE_WEIGHT = np.array([1.0] * 12 + [0.6] * 3 + [0.5] * 8)
 
@@ -131,24 +133,27 @@ def _joint_rotation(angles: np.ndarray, joint: int) -> np.ndarray | None:
 
 def _forward_kinematics(
     angles: np.ndarray, offsets: np.ndarray, joints: frozenset[int] = frozenset(range(20))
-) -> tuple[np.ndarray, np.ndarray]:
-    """Joint positions (N, 20, 3) and bone rotations (N, 20, 3, 3), body frame, root at 0.
+) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Joint positions (N, 20, 3) and bone rotations {joint: (N, 3, 3)}, body frame, root at 0.
 
     angles: (N, n_dof) degrees; offsets: (N, 20, 3) bone vectors of each point's subject.
-    Only `joints` (closed under parents) are computed; the others are left at zero.
+    Only `joints` (closed under parents) are computed; other positions are left at zero.
     """
     n = angles.shape[0]
-    positions = np.zeros((n, 20, 3))
-    bones = np.zeros((n, 20, 3, 3))
-    bones[:, 3] = np.eye(3)
+    # One contiguous array per joint: strided slices of a (N, 20, 3, 3) block are much slower.
+    positions = {3: np.zeros((n, 3))}
+    bones = {3: np.broadcast_to(np.eye(3), (n, 3, 3))}
     for j in _ORDER:
         if j not in joints:
             continue
-        parent = bones[:, _PARENT[j]]
+        parent = bones[_PARENT[j]]
         local = _joint_rotation(angles, j)
-        bones[:, j] = parent if local is None else parent @ local
-        positions[:, j] = positions[:, _PARENT[j]] + (bones[:, j] @ offsets[:, j, :, None])[..., 0]
-    return positions, bones
+        bones[j] = parent if local is None else parent @ local
+        positions[j] = positions[_PARENT[j]] + (bones[j] @ offsets[:, j, :, None])[..., 0]
+    stacked = np.zeros((n, 20, 3))
+    for j, position in positions.items():
+        stacked[:, j] = position
+    return stacked, bones
 
 
 def _softmin(a: np.ndarray, b: np.ndarray, sharpness: float = 40.0) -> np.ndarray:
@@ -200,13 +205,13 @@ def _pulse(s: np.ndarray, cycles: float, a: float, b: float) -> np.ndarray:
     return 0.5 * (1 - np.cos(_phase(s, cycles, a, b))) * _window(s, a, b)
 
 
-def _mirror(angles: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+Angles = dict[str, np.ndarray]  # DOF name -> (N,) degrees added to the rest pose
+
+
+def _mirror(angles: Angles) -> Angles:
     """The same motion on the other side of the body."""
     swap = {"r_": "l_", "l_": "r_"}
     return {swap.get(k[:2], k[:2]) + k[2:]: v for k, v in angles.items()}
-
-
-Angles = dict[str, np.ndarray]
 
 
 def _swipe(s: np.ndarray, towards_left: bool) -> Angles:
@@ -542,9 +547,9 @@ _IMU_JOINTS = frozenset({2, 1, 8, 9, 10, 12, 13, 14, 16, 17, 18})
 
 def _body_in_camera(
     plans: list[TrialPlan], subjects: list[Subject], which: np.ndarray, times: np.ndarray, joints: frozenset[int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]:
     """Camera-space joints (N, 20, 3) with the feet on the floor, body-frame bone rotations
-    (N, 20, 3, 3) and the body-to-camera rotations (N, 3, 3)."""
+    {joint: (N, 3, 3)} and the body-to-camera rotations (N, 3, 3)."""
     offsets = _gather([subjects[p.subject] for p in plans], "offsets", which)
     positions, bones = _forward_kinematics(_trial_angles(plans, subjects, which, times), offsets, joints)
     # Keep the lower ankle at its rest height and the ankles' mid-point at its rest depth,
@@ -561,25 +566,29 @@ def _body_in_camera(
 
 def _sensor_pose(
     motion: Motion, subjects: list[Subject], plans: list[TrialPlan], which: np.ndarray,
-    positions: np.ndarray, bones: np.ndarray, yaw: np.ndarray,
+    positions: np.ndarray, bones: dict[int, np.ndarray], yaw: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sensor position (N, 3) and orientation (N, 3, 3) in camera space."""
     own = [subjects[p.subject] for p in plans]
     mounts = _NOMINAL_MOUNT @ _gather(own, "mount", which)
     if motion.sensor == "wrist":
-        return positions[:, 10], yaw @ bones[:, 10] @ mounts
+        return positions[:, 10], yaw @ bones[10] @ mounts
     # Half-way down the right thigh, 7 cm out on its lateral side.
     local = 0.5 * _gather(own, "offsets", which)[:, 17] + np.array([0.07, 0.0, 0.0])
-    thigh = yaw @ bones[:, 17]
+    thigh = yaw @ bones[17]
     return positions[:, 16] + (thigh @ local[..., None])[..., 0], thigh @ mounts
 
 
 def _vee(skew: np.ndarray) -> np.ndarray:
     """(N, 3) axial vectors of (N, 3, 3) (nearly) skew-symmetric matrices."""
-    return 0.5 * np.stack([skew[:, 2, 1] - skew[:, 1, 2], skew[:, 0, 2] - skew[:, 2, 0], skew[:, 1, 0] - skew[:, 0, 1]], 1)
+    return 0.5 * np.stack(
+        [skew[:, 2, 1] - skew[:, 1, 2], skew[:, 0, 2] - skew[:, 2, 0], skew[:, 1, 0] - skew[:, 0, 1]], axis=1
+    )
 
 
-def _grid(plans: list[TrialPlan], times_of: Callable[[TrialPlan], np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _grid(
+    plans: list[TrialPlan], times_of: Callable[[TrialPlan], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All trials' evaluation times concatenated, the trial of each, and each trial's start."""
     chunks = [times_of(plan) for plan in plans]
     which = np.repeat(np.arange(len(plans)), [len(c) for c in chunks])

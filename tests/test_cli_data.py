@@ -1,0 +1,75 @@
+"""`mmhar data`: JSON and table summaries, and clean errors."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mmhar_lite.cli import build_parser, main
+from mmhar_lite.data.utd_mhad import inertial_path
+
+FIELDS = {"n_samples", "n_classes", "subjects", "missing", "known_absent", "skipped", "train", "val", "test"}
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["data", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_synthetic_json_summary(capsys):
+    code, out, err = _run(capsys, "--dataset", "synthetic", "--json")
+    summary = json.loads(out)
+    assert code == 0 and err == ""
+    assert FIELDS <= summary.keys()
+    assert summary["n_samples"] == 861 and summary["n_classes"] == 27
+    assert summary["subjects"] == list(range(1, 9)) and summary["missing"] == [] and summary["skipped"] == []
+    # Odd subjects train: 4 x 27 x 4 minus a8_s1_t4; even test: minus a23_s6_t4 and a27_s8_t4.
+    assert (summary["train"], summary["val"], summary["test"]) == (431, 0, 430)
+
+
+def test_utd_layout_json_reports_missing_and_skipped(capsys, utd_root, small_synthetic):
+    inertial_path(utd_root, 3, 1, 1).write_bytes(b"garbage")
+    code, out, _ = _run(capsys, "--dataset", "utd-mhad", "--root", str(utd_root), "--json")
+    summary = json.loads(out)
+    assert code == 0
+    assert summary["n_samples"] == len(small_synthetic.samples) - 1
+    assert summary["skipped"][0]["file"] == str(inertial_path(utd_root, 3, 1, 1))
+    assert "a1_s1_t2" in summary["missing"] and "a8_s1_t4" in summary["known_absent"]
+    assert summary["train"] + summary["test"] == summary["n_samples"]
+    assert summary["skeleton_shape"] == [20, 3] and summary["imu_channels"][0] == "acc_x"
+
+
+def test_table_output(capsys, utd_root):
+    code, out, _ = _run(capsys, "--dataset", "utd-mhad", "--root", str(utd_root))
+    assert code == 0
+    assert out.splitlines()[0].split() == ["dataset", "utd-mhad"]
+    assert "split (cross-subject)" in out and "known absent" in out
+
+
+def test_dataset_error_is_one_line_exit_1(capsys, tmp_path, utd_root):
+    code, out, err = _run(capsys, "--dataset", "utd-mhad", "--root", str(tmp_path / "nowhere"))
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "nowhere" in err and "Traceback" not in err
+    inertial_path(utd_root, 3, 1, 1).write_bytes(b"garbage")
+    code, _, err = _run(capsys, "--dataset", "utd-mhad", "--root", str(utd_root), "--strict")
+    assert code == 1 and "a3_s1_t1_inertial.mat" in err and err.count("\n") == 1
+    code, _, err = _run(capsys, "--dataset", "mmact")
+    assert code == 1 and "--root" in err
+    code, _, err = _run(capsys, "--dataset", "synthetic", "--protocol", "cross-session")
+    assert code == 1 and "mmact only" in err
+
+
+@pytest.mark.parametrize("argv", [["--dataset", "kinetics"], ["--dataset", "synthetic", "--bogus"], []])
+def test_usage_errors_exit_2(capsys, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["data", *argv])
+    assert exit_info.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["data", "--help"])
+    assert exit_info.value.code == 0
+    assert "--dataset" in capsys.readouterr().out
