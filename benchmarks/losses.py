@@ -156,11 +156,17 @@ def machine() -> str:
     )
 
 
-def run(batches: list[int], repeats: int, clock: str = "cpu") -> str:
+def repeats_for(batch: int, repeats: int) -> int:
+    """``repeats`` at B >= 1024, more below (up to 1000) so that small, noisy runs get as much time."""
+    return min(1000, repeats * (1024 // batch) ** 2) if batch < 1024 else repeats
+
+
+def run(batches: list[int], repeats: int, clock: str = "cpu", scale_repeats: bool = True) -> str:
     """Measure every method at every batch size and return the markdown report."""
     rows = []
+    counts = {b: repeats_for(b, repeats) if scale_repeats else repeats for b in batches}
     for batch in batches:
-        times = time_methods(batch, repeats, clock)
+        times = time_methods(batch, counts[batch], clock)
         peaks = {m: peak_memory(m, batch) for m in METHODS}
         rows.append((batch, times, peaks))
         print(f"B={batch}: " + ", ".join(f"{m} {times[m] * 1e3:.1f} ms" for m in METHODS), flush=True)
@@ -170,7 +176,8 @@ def run(batches: list[int], repeats: int, clock: str = "cpu") -> str:
         "",
         f"Forward + backward, D = {DIM}, float32, CPU, `negatives=\"cross\"`, temperature {TEMPERATURE}, "
         f"tau_plus {TAU_PLUS}, beta {BETA}. Time: median {'process CPU time' if clock == 'cpu' else 'wall-clock time'} "
-        f"of {repeats} runs after a warm-up, methods taking turns in a shuffled order within each run. "
+        f"of {', '.join(f'{counts[b]} (B = {b})' for b in batches)} runs after a warm-up, "
+        "methods taking turns in a shuffled order within each run. "
         "Peak memory: rise of the peak resident set size (VmHWM, reset via /proc/self/clear_refs) above "
         "the RSS before one forward + backward, each case in a fresh process after a tiny warm-up "
         "(allocator noise of a few MiB at small B). "
@@ -215,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
         _peak_child(args.peak_child[0], int(args.peak_child[1]))
         return
     if args.quick:
-        print(run([16], 2, args.clock))
+        print(run([16], 2, args.clock, scale_repeats=False))
         return
     report = run(args.batches, args.repeats, args.clock)
     print(report)
