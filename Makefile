@@ -13,6 +13,8 @@ NPM_STAMP := $(NPM_DIR)/.installed
 CI_BOOK := _build/ci
 PAPERMILL_DIR := _build/papermill
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
+# Finished pre-training runs shared by the chapters (keyed by config, data and code).
+export MMHAR_CACHE_DIR := $(CURDIR)/.cache/runs
 export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 

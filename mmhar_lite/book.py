@@ -93,6 +93,20 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
 )
 
 
+CACHE_ENV = "MMHAR_CACHE_DIR"
+
+
+def run_cache_dir() -> Path:
+    """Where the chapters keep finished pre-training runs (``cache_dir`` of the experiments).
+
+    ``$MMHAR_CACHE_DIR`` (the Makefile sets ``.cache/runs`` of the repository), else
+    ``~/.cache/mmhar-lite/runs``. Runs are keyed by configuration, data and code
+    (:func:`mmhar_lite.training.run_key`), so a chapter reuses another's run only when it
+    would have trained exactly the same model.
+    """
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "mmhar-lite" / "runs")
+
+
 def resolve_profile(profile: str | None = None) -> Profile:
     """Return the :class:`Profile` named ``profile``.
 

@@ -358,8 +358,12 @@ def load_experiment_data(
     preset: str | None = None,
     length: int = 50,
     data_seed: int = 0,
+    n_subjects: int | None = None,
+    n_trials: int | None = None,
 ) -> ExperimentData:
     """Load, prepare (resample to ``length``), split and standardise an experiment dataset.
+
+    ``n_subjects`` / ``n_trials`` shrink the synthetic dataset (the book's smoke profile).
 
     Raises ConfigError if the dataset is unknown, ``root`` is missing for a real dataset, or
     the data's IMU channel / joint / coordinate counts do not match ``preset`` (default: the
@@ -368,7 +372,7 @@ def load_experiment_data(
     spec = _check_dataset(dataset, root)
     preset = preset or dataset
     _require(preset in PRESETS, f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
-    data = prepare(load_dataset(spec.loader, root, seed=data_seed), length=length)
+    data = prepare(load_dataset(spec.loader, root, seed=data_seed, n_subjects=n_subjects, n_trials=n_trials), length=length)
     expected = DATASETS[preset]
     found = (data.imu.shape[1], data.skeleton.shape[3], data.skeleton.shape[1])
     wanted = (expected.imu_channels, expected.n_joints, expected.skeleton_dims)
@@ -457,7 +461,7 @@ def _jobs(methods: Sequence[str]) -> list[tuple[str, str, list[str]]]:
     return jobs
 
 
-def _teachers(exp, seed, size, epochs_scale, cache, device, amp, quiet) -> torch.nn.ModuleDict:
+def _teachers(exp, seed, size, epochs_scale, cache, device, amp, quiet, cache_dir) -> torch.nn.ModuleDict:
     """Frozen unimodal SimCLR encoders of ``seed`` for CMC-CMKM: reused from this experiment
     when it trained them, otherwise trained here with their Table 1 preset."""
     encoders = {}
@@ -466,7 +470,8 @@ def _teachers(exp, seed, size, epochs_scale, cache, device, amp, quiet) -> torch
         if key not in cache:
             config = pretrain_config(exp.preset, "simclr", modality, n_classes=exp.n_classes, size=size,
                                      seed=seed, epochs_scale=epochs_scale)
-            cache[key] = training.pretrain(exp.data, exp.split.train, config, device=device, amp=amp, quiet=quiet)
+            cache[key] = training.pretrain(exp.data, exp.split.train, config, device=device, amp=amp, quiet=quiet,
+                                           cache_dir=cache_dir)
         encoders[modality] = cache[key].encoders[modality]
     return torch.nn.ModuleDict(encoders)
 
@@ -487,12 +492,15 @@ def reproduce(
     overrides: dict | None = None,
     finetune_overrides: dict | None = None,
     experiment: ExperimentData | None = None,
+    cache_dir: str | Path | None = None,
 ) -> list[dict]:
     """Run the requested rows of Tables 2 and 3 for every seed (one record per evaluation).
 
     Each multimodal pre-training is evaluated twice: multimodal fine-tuning (Table 2) and
     IMU-only fine-tuning (Table 3). ``overrides`` / ``finetune_overrides`` replace fields of
-    every PretrainConfig / FinetuneConfig. ``experiment`` reuses already loaded data.
+    every PretrainConfig / FinetuneConfig. ``experiment`` reuses already loaded data;
+    ``cache_dir`` reuses finished pre-training runs (see :func:`mmhar_lite.training.pretrain`),
+    as do the other experiments.
     Everything is validated before the first run; with ``out`` the results files are
     rewritten after each run, so an interrupted run keeps what it finished.
     """
@@ -515,8 +523,9 @@ def reproduce(
     for config, tunes in training.progress(plan, desc="reproduce", quiet=quiet, leave=True):
         teachers = None
         if config.method == "cmc-cmkm":
-            teachers = _teachers(exp, config.seed, size, epochs_scale, cache, device, amp, quiet)
-        pretrained = training.pretrain(exp.data, exp.split.train, config, teachers=teachers, device=device, amp=amp, quiet=quiet)
+            teachers = _teachers(exp, config.seed, size, epochs_scale, cache, device, amp, quiet, cache_dir)
+        pretrained = training.pretrain(exp.data, exp.split.train, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
+                                       cache_dir=cache_dir)
         if config.method == "simclr":
             cache[("simclr", config.modality, config.seed)] = pretrained
         histories, all_metrics = {}, {}
@@ -550,6 +559,7 @@ def sweep_beta(
     overrides: dict | None = None,
     finetune_overrides: dict | None = None,
     experiment: ExperimentData | None = None,
+    cache_dir: str | Path | None = None,
 ) -> list[dict]:
     """Figure 3: linear-evaluation metrics of ``method`` pre-trained at each beta (all other
     hyper-parameters from Table 1). Records carry ``beta``."""
@@ -571,7 +581,7 @@ def sweep_beta(
     out = Path(out) if out is not None else None
     records = []
     for config, tune in training.progress(plan, desc="sweep-beta", quiet=quiet, leave=True):
-        pretrained = training.pretrain(exp.data, exp.split.train, config, device=device, amp=amp, quiet=quiet)
+        pretrained = training.pretrain(exp.data, exp.split.train, config, device=device, amp=amp, quiet=quiet, cache_dir=cache_dir)
         metrics, seconds, history = _evaluate(exp, pretrained, tune, exp.split.train, quiet)
         records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds, tune.epochs))
         _save_run(out, _run_name(config, f"-beta{config.beta:g}"), pretrained, {"finetune": history}, metrics)
@@ -598,6 +608,7 @@ def limited_labels(
     overrides: dict | None = None,
     finetune_overrides: dict | None = None,
     experiment: ExperimentData | None = None,
+    cache_dir: str | Path | None = None,
 ) -> list[dict]:
     """Figure 4: fine-tune on class-stratified ``fractions`` of the training labels.
 
@@ -631,7 +642,7 @@ def limited_labels(
             rows = exp.split.train[stratified_subset(train_labels, fraction, seed=config.seed)]
             if pretrained is None or config.method == "supervised":
                 pretrained = training.pretrain(exp.data, rows if config.method == "supervised" else exp.split.train,
-                                               config, device=device, amp=amp, quiet=quiet)
+                                               config, device=device, amp=amp, quiet=quiet, cache_dir=cache_dir)
             metrics, seconds, history = _evaluate(exp, pretrained, tune, rows, quiet)
             records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds, tune.epochs,
                                    label_fraction=fraction, n_labelled=int(rows.size)))
@@ -787,7 +798,7 @@ def run_pretrain(
     config = pretrain_config(exp.preset, method, modality, n_classes=exp.n_classes, size=size, seed=seed,
                              epochs_scale=epochs_scale, **(overrides or {}))
     out = Path(out) if out is not None else None
-    teachers = _teachers(exp, seed, size, epochs_scale, {}, device, amp, quiet) if method == "cmc-cmkm" else None
+    teachers = _teachers(exp, seed, size, epochs_scale, {}, device, amp, quiet, None) if method == "cmc-cmkm" else None
     try:
         result = training.pretrain(exp.data, exp.split.train, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
                                    checkpoint=out / "checkpoint.pt" if out else None, resume=resume)

@@ -26,6 +26,8 @@ Methods (the CLI spells them the same way):
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import math
 import os
@@ -62,6 +64,7 @@ __all__ = [
     "progress",
     "input_shapes",
     "pretrain",
+    "run_key",
     "cmkm_loss",
     "extract_features",
     "train_head",
@@ -420,6 +423,7 @@ def pretrain(
     checkpoint: str | Path | None = None,
     checkpoint_every: int = 10,
     resume: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> PretrainResult:
     """Pre-train encoders with ``config.method`` on ``data`` rows ``train_indices``.
 
@@ -435,10 +439,22 @@ def pretrain(
         quiet: no progress bar.
         checkpoint: path written every ``checkpoint_every`` epochs and at the end; with
             ``resume`` an existing file there is loaded and training continues from it.
+        cache_dir: a folder of finished runs. A run whose configuration, data, training rows,
+            teachers and training code (:func:`run_key`) match one there is loaded instead of
+            trained again; otherwise it is trained and stored there. The book's chapters share
+            runs this way.
 
     Returns:
         A :class:`PretrainResult` with encoders in eval mode.
     """
+    if cache_dir is not None and config.method != "random-init" and config.epochs > 0:
+        path = Path(cache_dir) / f"{config.method}-{config.modality}-seed{config.seed}-{run_key(config, data, train_indices, teachers)}.pt"
+        if path.exists():
+            return load_checkpoint(path, device=device)
+        result = pretrain(data, train_indices, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
+                          checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume)
+        save_checkpoint(result, path)
+        return result
     device = resolve_device(device)
     shapes = input_shapes(data)
     if config.method == "cmc-cmkm":
@@ -480,6 +496,31 @@ def pretrain(
     encoders.eval()
     heads.eval()
     return result
+
+
+@functools.cache
+def _code_fingerprint() -> bytes:
+    """The source of the modules a run's weights depend on, so that a code change invalidates
+    cached runs (the data is hashed by value in :func:`run_key`)."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in ("augment.py", "losses.py", "models.py", "training.py"):
+        digest.update((package / name).read_bytes())
+    return digest.digest()
+
+
+def run_key(config: PretrainConfig, data: ArrayData, train_indices: np.ndarray, teachers: nn.ModuleDict | None = None) -> str:
+    """A 20-hex-digit fingerprint of everything a pre-training run's result depends on:
+    the configuration, the data arrays and training rows, the teachers' weights and the code."""
+    digest = hashlib.sha256(json.dumps(asdict(config), sort_keys=True).encode())
+    for array in (data.skeleton, data.imu, data.labels, np.asarray(train_indices)):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    if teachers is not None:
+        for name, tensor in sorted(teachers.state_dict().items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().numpy().tobytes())
+    digest.update(_code_fingerprint())
+    return digest.hexdigest()[:20]
 
 
 def _step_function(config, encoders, heads, skeleton, imu, labels, teachers, generator, device, amp):

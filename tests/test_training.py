@@ -232,3 +232,25 @@ def test_device_resolution():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="torch.cuda.is_available"):
             training.resolve_device("cuda")
+
+
+def test_cache_dir_reuses_only_an_identical_run(small, tmp_path, monkeypatch):
+    data, split = small
+    first = training.pretrain(data, split.train, config("cmc"), quiet=True, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("cmc-multimodal-seed0-*.pt"))) == 1
+    # The same run again must come from the cache: training would call _run_epochs.
+    monkeypatch.setattr(training, "_run_epochs", lambda **_: pytest.fail("a cached run was trained again"))
+    again = training.pretrain(data, split.train, config("cmc"), quiet=True, cache_dir=tmp_path)
+    assert same_state(state(first.encoders), state(again.encoders))
+    assert again.history == first.history
+    monkeypatch.undo()
+    # Any change of configuration, training rows or data is a different run.
+    keys = {
+        training.run_key(config("cmc"), data, split.train),
+        training.run_key(config("cmc", seed=1), data, split.train),
+        training.run_key(config("cmc"), data, split.train[:-1]),
+        training.run_key(config("cmc"), data.subset(np.arange(len(data.labels) - 1)), split.train),
+    }
+    assert len(keys) == 4
+    training.pretrain(data, split.train, config("cmc", seed=1), quiet=True, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("cmc-multimodal-seed*.pt"))) == 2

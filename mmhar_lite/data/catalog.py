@@ -20,17 +20,28 @@ __all__ = ["DATASETS", "load_dataset", "summarize_dataset", "format_summary"]
 DATASETS = ("synthetic", "utd-mhad", "mmact")
 
 
-def load_dataset(name: str, root: str | Path | None = None, *, strict: bool = False, seed: int = 0) -> RawDataset:
+def load_dataset(
+    name: str,
+    root: str | Path | None = None,
+    *,
+    strict: bool = False,
+    seed: int = 0,
+    n_subjects: int | None = None,
+    n_trials: int | None = None,
+) -> RawDataset:
     """Load dataset `name` ("synthetic" | "utd-mhad" | "mmact").
 
     The real datasets need `root` (the folder of the download); "synthetic" ignores it and
-    is generated from `seed`. `strict=True` makes a real loader raise DatasetError on the
+    is generated from `seed`, with `n_subjects` / `n_trials` (default 8 / 4, UTD-MHAD's size)
+    shrinking it for quick runs. `strict=True` makes a real loader raise DatasetError on the
     first bad file instead of skipping and reporting it.
     """
     if name == "synthetic":
-        return generate_synthetic(seed=seed)
+        return generate_synthetic(seed=seed, n_subjects=n_subjects or 8, n_trials=n_trials or 4)
     if name not in DATASETS:
         raise DatasetError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}")
+    if n_subjects is not None or n_trials is not None:
+        raise DatasetError(f"n_subjects / n_trials size the synthetic dataset only; {name!r} is read from its files")
     if root is None:
         raise DatasetError(f"dataset {name!r} needs a root folder (the download); pass --root PATH")
     loader = load_utd_mhad if name == "utd-mhad" else load_mmact
