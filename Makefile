@@ -16,6 +16,9 @@ export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 # Finished pre-training runs shared by the chapters (keyed by config, data and code).
 export MMHAR_CACHE_DIR := $(CURDIR)/.cache/runs
 export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
+# One intra-op thread: the batches are small, so extra threads only add synchronisation, and
+# runs then give the same numbers on any core count (torch results depend on thread count).
+export OMP_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 # Installs a Debian package when it is missing: as root directly, otherwise a clear error.
