@@ -27,7 +27,7 @@ def one_thread():
 def tiny_synthetic(monkeypatch):
     """Every command sees the synthetic dataset with 2 subjects x 1 trial (54 pairs)."""
     raw = generate_synthetic(n_subjects=2, n_trials=1, seed=0)
-    monkeypatch.setattr(experiments, "load_dataset", lambda name, root=None, seed=0: raw)
+    monkeypatch.setattr(experiments, "load_dataset", lambda name, root=None, **_: raw)
 
 
 def test_reproduce_runs_every_method(tmp_path, capsys):

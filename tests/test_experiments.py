@@ -27,7 +27,7 @@ def one_thread():
 def tiny_data(monkeypatch):
     """The synthetic dataset with 2 subjects x 1 trial (27 train / 27 test pairs)."""
     raw = generate_synthetic(n_subjects=2, n_trials=1, seed=0)
-    monkeypatch.setattr(experiments, "load_dataset", lambda name, root=None, seed=0: raw)
+    monkeypatch.setattr(experiments, "load_dataset", lambda name, root=None, **_: raw)
     return experiments.load_experiment_data("synthetic")
 
 
