@@ -12,17 +12,17 @@ Shapes: B batch, C IMU channels, T time steps, J joints, D coordinate dimensions
 
 Methods (the CLI spells them the same way):
 
-=================  ==========================================================================
-``supervised``     encoder(s) + classification head trained end to end with cross-entropy
-``simclr``         one modality, two augmented views, ``info_nce(negatives="all")``
-``simclr-hnl``     the same with ``hard_negative_info_nce(negatives="all")``
-``cmc``            skeleton vs IMU, ``info_nce(negatives="cross")``
-``cmc-debiased``   ``debiased_info_nce(negatives="cross")`` (Chuang et al.)
-``cmc-hnl``        ``hard_negative_info_nce(negatives="cross")``: the paper's method
-``cmc-hnl-oracle`` the same, with labels removing same-class negatives (teaching aid)
-``cmc-cmkm``       cross-modal knowledge mining (Brinzea et al.), see :func:`cmkm_loss`
-``random-init``    no pre-training: randomly initialised frozen encoders (a floor)
-=================  ==========================================================================
+===================  ==========================================================================
+``supervised``       encoder(s) + classification head trained end to end with cross-entropy
+``simclr``           one modality, two augmented views, ``info_nce(negatives="all")``
+``simclr-hnl``       the same with ``hard_negative_info_nce(negatives="all")``
+``cmc``              skeleton vs IMU, ``info_nce(negatives="cross")``
+``cmc-debiased``     ``debiased_info_nce(negatives="cross")`` (Chuang et al.)
+``cmc-hnl``          ``hard_negative_info_nce(negatives="cross")``: the paper's method
+``cmc-hnl-oracle``   the same, with labels removing same-class negatives (teaching aid)
+``cmc-cmkm``         cross-modal knowledge mining (Brinzea et al.), see :func:`cmkm_loss`
+``random-init``      no pre-training: randomly initialised frozen encoders (a floor)
+===================  ==========================================================================
 """
 from __future__ import annotations
 
