@@ -1,6 +1,5 @@
 """Training engine: every method trains, losses fall, runs repeat exactly, fine-tuning leaves
 frozen encoders untouched, checkpoints round-trip and resume exactly, metrics are right."""
-import copy
 import math
 
 import numpy as np
