@@ -12,6 +12,8 @@ NPM_STAMP := $(NPM_DIR)/.installed
 # Where `make test` builds its (smoke-profile) copy of the site; `make book` uses _build/html.
 CI_BOOK := _build/ci
 PAPERMILL_DIR := _build/papermill
+# Where `make book` keeps the chapters papermill executed under the `book` profile.
+BOOK_EXECUTED := _build/executed
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 # Finished pre-training runs shared by the chapters (keyed by config, data and code).
 export MMHAR_CACHE_DIR := $(CURDIR)/.cache/runs
@@ -57,8 +59,17 @@ browser-deps:
 	$(call need_deb,chromium,chromium)
 
 # The rendered book: every chapter executed under the `book` profile (or $MMHAR_PROFILE).
+# Chapters are executed by papermill (the same path as the tests), then rendered with execution
+# off: myst-nb's own executor hung on chapter 5 here (kernel idle, client waiting), papermill
+# and nbconvert do not.
 book: $(STAMP) $(NPM_STAMP)
-	MMHAR_PROFILE=$${MMHAR_PROFILE:-book} $(JB) build . -W --all
+	mkdir -p $(BOOK_EXECUTED)/notebooks
+	for nb in notebooks/*.ipynb; do \
+	  echo "executing $$nb (profile $${MMHAR_PROFILE:-book})"; \
+	  $(PY) -m papermill --no-progress-bar --cwd notebooks -p profile $${MMHAR_PROFILE:-book} \
+	    $$nb $(BOOK_EXECUTED)/$$nb || exit 1; \
+	done
+	MMHAR_BOOK_EXECUTED=$(BOOK_EXECUTED) $(JB) build . -W --all
 	@echo "book: open _build/html/index.html"
 
 # CI: unit + papermill tests, nbval, the book built from papermill's executed notebooks
