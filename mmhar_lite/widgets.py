@@ -10,6 +10,7 @@ Shape letters: N points (``B`` rows of the embedding batches), D embedding size.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 import ipywidgets as W
@@ -18,6 +19,8 @@ import plotly.graph_objects as go
 from IPython.display import display
 
 from mmhar_lite import viz
+
+_PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 __all__ = ["FigureApp", "latent_space_app", "weights_app"]
 
@@ -45,9 +48,12 @@ class FigureApp:
     def redraw(self) -> None:
         """Draw the figure for the controls' current values."""
         self.figure = self._draw(**{name: c.value for name, c in self.controls.items()})
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(self.figure)
+        # Set the Output's content directly instead of `with output: display(...)`: that path
+        # captures kernel messages through the client, and hung nbclient's execution of the
+        # latent-space chapter (kernel idle, client waiting) on this machine.
+        self.output.outputs = (
+            {"output_type": "display_data", "data": {_PLOTLY_MIME: json.loads(self.figure.to_json())}, "metadata": {}},
+        )
 
     def _ipython_display_(self) -> None:
         display(self.widget)
