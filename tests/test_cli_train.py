@@ -65,7 +65,8 @@ def test_sweep_beta_and_limited_labels_write_plots(tmp_path):
     sweep = tmp_path / "sweep"
     assert cli.main(["sweep-beta", "--betas", "0.5", "2", "--seeds", "1", "--out", str(sweep), *QUICK]) == 0
     assert [r["beta"] for r in json.loads((sweep / "results.json").read_text())] == [0.5, 2.0]
-    assert "plotly" in (sweep / "beta_sweep.html").read_text()
+    html = (sweep / "beta_sweep.html").read_text()
+    assert "plotly" in html and "cdn.plot.ly" not in html  # plotly.js embedded: opens offline
     labels = tmp_path / "labels"
     assert cli.main(["limited-labels", "--fractions", "0.5", "--methods", "cmc", "--seeds", "1",
                      "--out", str(labels), *QUICK]) == 0
