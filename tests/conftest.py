@@ -1,9 +1,11 @@
-"""Shared fixtures: a small synthetic dataset and its copy in the real UTD-MHAD file layout."""
+"""Shared fixtures: a small synthetic dataset, its copy in the real UTD-MHAD file layout, and
+one intra-op thread for the training tests."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import torch
 
 from mmhar_lite.data import RawDataset, generate_synthetic, write_utd_mhad_layout
 
@@ -19,3 +21,13 @@ def utd_root(tmp_path: Path, small_synthetic: RawDataset) -> Path:
     """`small_synthetic` written as UTD-MHAD .mat files under a fresh folder (tests may edit it)."""
     write_utd_mhad_layout(small_synthetic, tmp_path / "UTD-MHAD")
     return tmp_path / "UTD-MHAD"
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Tiny batches: intra-op threads only add synchronisation (and, on a shared machine,
+    oversubscription). Restored afterwards so other test modules are unaffected."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

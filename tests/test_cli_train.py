@@ -14,13 +14,7 @@ from mmhar_lite.models import build_encoders
 QUICK = ["--size", "lite", "--epochs", "1", "--batch-size", "16", "--finetune-epochs", "1", "--quiet"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny batches: intra-op threads only add synchronisation; restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(autouse=True)

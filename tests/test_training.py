@@ -11,14 +11,7 @@ from mmhar_lite.data import default_split, generate_synthetic, prepare
 from mmhar_lite.training import FinetuneConfig, PretrainConfig
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """These batches are tiny: intra-op threads only add synchronisation (and on a shared
-    machine, oversubscription); restored afterwards so other test modules are unaffected."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
