@@ -43,13 +43,15 @@ __all__ = [
 
 NEGATIVE_SETS = ("cross", "all")
 
-# Number of logits processed per block by the hard-negative loss when the (N, N) logit matrix is
-# too large to keep whole: a block of this many float32 values (1 MiB) stays in cache across the
-# dozen element-wise passes applied to it. Up to _WHOLE_ELEMENTS logits (B = 1024 for "cross",
-# 16 MiB per matrix) the matrix is one block whose exponentials are kept for the gradient, which
-# saves recomputing its matmul and exponentials at a few (N, N) matrices of memory.
+# Up to _WHOLE_ELEMENTS logits (B = 256 for "cross", B = 128 for "all") the hard-negative loss
+# keeps the (N, N) logit matrix whole, stacked with its transpose for "cross", and reuses its
+# exponentials for the gradient: at such sizes the time goes into the number of operations, not
+# their size. Larger matrices are processed in blocks of rows of about _BLOCK_ELEMENTS float32
+# values (1 MiB), which stay in cache across the dozen element-wise passes applied to them and
+# hold no (N, N) temporaries; their exponentials are recomputed for the gradient. (Keeping a
+# stacked matrix whole was measured slower than blocks from B = 1024 on, and uses more memory.)
 _BLOCK_ELEMENTS = 1 << 18
-_WHOLE_ELEMENTS = 1 << 20
+_WHOLE_ELEMENTS = 1 << 16
 _LOG2_E = 1.0 / math.log(2.0)
 # F.normalize divides by max(|x|, eps) with this eps
 _NORM_EPS = 1e-12
@@ -162,15 +164,19 @@ def _negative_counts(groups: Tensor) -> Tensor:
 
 
 def _masked_logits(
-    scaled_anchors: Tensor, candidates: Tensor, rows: slice, groups: Tensor | None, offsets: tuple[int, ...]
-) -> Tensor:
-    """Logits ``(rows, N)`` of anchor rows ``rows`` against all candidates, ``-inf`` where not a negative."""
+    scaled_anchors: Tensor, candidates: Tensor, rows: slice, groups: Tensor | None, offsets: tuple[int, ...],
+    positive_offset: int = 0,
+) -> tuple[Tensor, Tensor]:
+    """Logits ``(rows, N)`` of anchor rows ``rows`` against all candidates, ``-inf`` where not a
+    negative, and, taken before masking, the positive logits ``(k, k + positive_offset)`` of
+    the rows that have one (``k < B``)."""
     logits = scaled_anchors[rows] @ candidates.T
+    positives = logits.diagonal(rows.start + positive_offset).clone()
     if groups is not None:
-        return logits.masked_fill_(groups[rows, None] == groups[None, :], -math.inf)
+        return logits.masked_fill_(groups[rows, None] == groups[None, :], -math.inf), positives
     for offset in offsets:  # out-of-range diagonals are empty
         logits.diagonal(rows.start + offset).fill_(-math.inf)
-    return logits
+    return logits, positives
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,8 +186,8 @@ def _masked_logits(
 #   log R = log M + lse((1 + beta) s) - lse(beta s)          (log R = lse(s) when beta = 0)
 #   d log R / d s_k = (1 + beta) softmax((1 + beta) s)_k - beta softmax(beta s)_k.
 # Both need exp((1 + beta)(s - shift)) and exp(beta (s - shift)) with a per-anchor shift. The
-# functions below compute them once per entry of the logit matrix and, when the whole matrix
-# is one block, reuse them for the gradient.
+# functions below compute them once per entry of the logit matrix and, when the matrix is kept
+# whole, reuse them for the gradient.
 
 
 class _Sums(NamedTuple):
@@ -292,18 +298,27 @@ def _anchor_losses(log_r_scaled: Tensor, pos: Tensor, counts: _Counts) -> tuple[
     return torch.fmax(free, floored), grad_log_r, torch.where(off_floor, grad_log_r, torch.sigmoid(to_floor))
 
 
+def _add_positive(grad_logits: Tensor, grad_pos: Tensor, start: int, offset: int) -> None:
+    """Add ``grad_pos`` ``(B,)`` at entries ``(k, k + offset)`` of the rows ``start, start + 1, ...``
+    that ``grad_logits`` ``(r, N)`` holds (in place; rows past ``B`` have no such entry)."""
+    diagonal = grad_logits.diagonal(start + offset)
+    diagonal.add_(grad_pos[start:start + diagonal.numel()])
+
+
 def _hard_negative_loss_and_grad(
     a: Tensor, b: Tensor, labels: Tensor | None, temperature: float, tau_plus: float, beta: float,
     negatives: str, need_grad: bool,
 ) -> tuple[Tensor, Tensor | None]:
     """Mean hard-negative loss ``()`` of ``a, b`` ``(B, D)`` and, if asked, its gradient w.r.t. ``cat(a, b)`` ``(2B, D)``.
 
-    The logit matrix is processed whole up to ``_WHOLE_ELEMENTS`` entries, else in blocks of
-    rows of about ``_BLOCK_ELEMENTS`` entries. Pass 1 computes the per-row sums and, online,
-    the per-column ones; pass 2 forms the gradient with respect to the logits block by block
-    and multiplies it into the embeddings. When the whole matrix is one block, pass 2 reuses
-    pass 1's exponentials; otherwise it recomputes them, so no ``(N, N)`` temporaries are held.
-    The normalisation (as ``F.normalize``) is differentiated here too.
+    Up to ``_WHOLE_ELEMENTS`` logits, the matrix is one block: for ``"cross"`` it is stacked
+    with its transpose, ``(2, B, B)``, so that both directions' anchors are rows and every step
+    is one operation on both, and its exponentials are reused for the gradient (small batches
+    are dominated by the number of operations, not their size). Larger matrices are processed
+    in blocks of about ``_BLOCK_ELEMENTS`` rows: pass 1 computes the per-row sums and, online,
+    the per-column ones; pass 2 recomputes each block's exponentials, forms the gradient with
+    respect to its logits and multiplies it into the embeddings, so no ``(N, N)`` temporaries
+    are held. The normalisation (as ``F.normalize``) is differentiated here too.
     """
     batch = a.shape[0]
     x = torch.cat([a, b])
@@ -314,21 +329,31 @@ def _hard_negative_loss_and_grad(
     groups, offsets = _exclusions(batch, negatives, labels)
     n = anchors.shape[0]
     scaled = anchors * (1.0 / temperature)
-    step = n if n * n <= _WHOLE_ELEMENTS else max(1, _BLOCK_ELEMENTS // n)
-    row_sums, columns, kept = [], None, None
-    for start in range(0, n, step):
-        logits = _masked_logits(scaled, candidates, slice(start, start + step), groups, offsets)
-        row = _exp_terms(logits, logits.amax(dim=1, keepdim=True), beta, 1)
-        row_sums.append(row[2])
-        col = _merge_columns(columns, logits, beta) if two_sided else None
-        columns = col[2] if two_sided else None
-        if step >= n:
-            kept = (row, col)
-    # sums of the 2B anchors (rows, then columns for "cross"), (2, B) in the order of z
-    sums = _Sums(*(
-        None if parts[0] is None else torch.cat([p.view(-1) for p in parts]).view(2, batch)
-        for parts in zip(*row_sums, *([columns] if two_sided else []))
-    ))
+    # the positive logit of anchors k and k + B, za[k] . zb[k] / t, is entry (k, k + offset)
+    positive_offset = 0 if two_sided else batch
+    whole = n * n <= _WHOLE_ELEMENTS
+    step = n if whole else min(n, max(1, _BLOCK_ELEMENTS // n))
+    if whole:
+        logits, pos = _masked_logits(scaled, candidates, slice(0, n), groups, offsets, positive_offset)
+        if two_sided:
+            logits = torch.stack([logits, logits.T])
+        e1, e2, sums = _exp_terms(logits, logits.amax(dim=-1, keepdim=True), beta, -1)
+        sums = _Sums(*(None if s is None else s.view(2, batch) for s in sums))
+    else:
+        row_sums, columns, positives = [], None, []
+        for start in range(0, n, step):
+            logits, block_positives = _masked_logits(
+                scaled, candidates, slice(start, start + step), groups, offsets, positive_offset
+            )
+            positives.append(block_positives)
+            row_sums.append(_exp_terms(logits, logits.amax(dim=1, keepdim=True), beta, 1)[2])
+            columns = _merge_columns(columns, logits, beta)[2] if two_sided else None
+        # sums of the 2B anchors (rows, then columns for "cross"), (2, B) in the order of z
+        sums = _Sums(*(
+            None if parts[0] is None else torch.cat([p.view(-1) for p in parts]).view(2, batch)
+            for parts in zip(*row_sums, *([columns] if two_sided else []))
+        ))
+        pos = torch.cat(positives)
     if groups is None:
         counts = _counts(n - (1 if two_sided else 2), temperature, tau_plus)
     else:
@@ -338,7 +363,6 @@ def _hard_negative_loss_and_grad(
         counts = _counts(m if two_sided else m.view(2, batch), temperature, tau_plus)
     # log(R / (1 - tau_plus)) = log(M x / ((1 - tau_plus) y)) + shift; x / y lies in [1/M, M]
     mass = sums.x * counts.m_scaled / sums.y if beta > 0.0 else sums.x * (1.0 / (1.0 - tau_plus))
-    pos = torch.linalg.vecdot(scaled[:batch], z[batch:])
     loss, grad_log_r, grad_neg_pos = _anchor_losses(mass.log_().add_(sums.shift), pos, counts)
     if not need_grad:
         return loss.mean(), None
@@ -346,30 +370,36 @@ def _hard_negative_loss_and_grad(
     scale = 1.0 / (2 * batch * temperature)
     coefficients = [grad_log_r * (scale * (1.0 + beta)) / sums.x]
     coefficients.append(grad_log_r * (-scale * beta) / sums.y if beta > 0.0 else None)
-    row_coefficients = [None if c is None else c.view(-1, 1)[:n] for c in coefficients]
-    col_coefficients = [None if c is None else c.view(1, -1)[:, n:] for c in coefficients]
+    # the positive logits' gradient joins the negatives' in the same matrix products
+    grad_pos = grad_neg_pos.sum(dim=0).mul_(-scale)
     grad_z = torch.empty_like(z)
     grad_anchors, grad_candidates = (grad_z[:batch], grad_z[batch:]) if two_sided else (grad_z, torch.empty_like(z))
-    for start in range(0, n, step):
-        block = slice(start, start + step)
-        if kept is None:
-            logits = _masked_logits(scaled, candidates, block, groups, offsets)
-            row = _exp_terms(logits, sums.shift.view(-1, 1)[block], beta, 1)
-            col = _exp_terms(logits, columns.shift, beta, 0) if two_sided else None
-        else:
-            row, col = kept
-        grad_logits = _accumulate(None, row[:2], [None if c is None else c[block] for c in row_coefficients])
+    if whole:
+        layout = (2, batch, 1) if two_sided else (n, 1)
+        grad_logits = _accumulate(None, (e1, e2), [None if c is None else c.view(layout) for c in coefficients])
         if two_sided:
-            grad_logits = _accumulate(grad_logits, col[:2], col_coefficients)
-        torch.mm(grad_logits, candidates, out=grad_anchors[block])
-        if start == 0:
-            torch.mm(grad_logits.T, anchors[block], out=grad_candidates)
-        else:
-            grad_candidates.addmm_(grad_logits.T, anchors[block])
+            grad_logits = grad_logits[0].add_(grad_logits[1].T)
+        _add_positive(grad_logits, grad_pos, 0, positive_offset)
+        torch.mm(grad_logits, candidates, out=grad_anchors)
+        torch.mm(grad_logits.T, anchors, out=grad_candidates)
+    else:
+        row_coefficients = [None if c is None else c.view(-1, 1)[:n] for c in coefficients]
+        col_coefficients = [None if c is None else c.view(1, -1)[:, n:] for c in coefficients]
+        for start in range(0, n, step):
+            block = slice(start, start + step)
+            logits = _masked_logits(scaled, candidates, block, groups, offsets, positive_offset)[0]
+            row = _exp_terms(logits, sums.shift.view(-1, 1)[block], beta, 1)
+            grad_logits = _accumulate(None, row[:2], [None if c is None else c[block] for c in row_coefficients])
+            if two_sided:
+                grad_logits = _accumulate(grad_logits, _exp_terms(logits, columns.shift, beta, 0)[:2], col_coefficients)
+            _add_positive(grad_logits, grad_pos, start, positive_offset)
+            torch.mm(grad_logits, candidates, out=grad_anchors[block])
+            if start == 0:
+                torch.mm(grad_logits.T, anchors[block], out=grad_candidates)
+            else:
+                grad_candidates.addmm_(grad_logits.T, anchors[block])
     if not two_sided:
         grad_z.add_(grad_candidates)
-    # the positive logit of anchors k and k + B is za[k] . zb[k] / t
-    grad_z.addcmul_(grad_neg_pos.sum(dim=0).repeat(2).unsqueeze_(1), z.roll(batch, dims=0), value=-scale)
     # through z = x / max(|x|, eps): the radial part is removed where the norm is not clamped
     radial = torch.linalg.vecdot(z, grad_z).unsqueeze_(1).mul_(norm > _NORM_EPS)
     return loss.mean(), grad_z.addcmul_(z, radial, value=-1.0).div_(clamped_norm)
@@ -501,7 +531,7 @@ def hard_negative_info_nce(
 
     Computed in log space (per-anchor shifted log-sum-exp), so it is finite for any cosine,
     ``temperature`` down to 0.01 and large ``beta``, in float32 and for half-precision inputs
-    (upcast to float32). The logit matrix is kept whole up to ``N = 1024`` rows, else
+    (upcast to float32). The logit matrix is kept whole up to ``B = 256`` (``"cross"``), else
     processed in blocks of rows; the exact gradient (weights not detached) is formed in the
     forward pass, so the result cannot be differentiated twice.
 
@@ -551,7 +581,7 @@ def hard_negative_weights(
     with torch.autocast(a.device.type, enabled=False):
         anchors, candidates, two_sided = _arrange(F.normalize(torch.cat([a, b]), dim=1), negatives)
         groups, offsets = _exclusions(a.shape[0], negatives, None)
-        logits = _masked_logits(anchors / temperature, candidates, slice(0, anchors.shape[0]), groups, offsets)
+        logits = _masked_logits(anchors / temperature, candidates, slice(0, anchors.shape[0]), groups, offsets)[0]
         if two_sided:
             logits = torch.cat([logits, logits.T])
         negatives_only = logits[torch.isfinite(logits)].view(logits.shape[0], -1)

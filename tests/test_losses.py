@@ -104,10 +104,10 @@ def grads(fn, a, b):
     beta=st.sampled_from([0.0, 0.5, 1.0, 4.0]),
     negatives=st.sampled_from(["cross", "all"]),
     use_labels=st.booleans(),
-    tiny_blocks=st.booleans(),
+    blocks=st.sampled_from(["whole", "tiny", "single"]),
 )
 def test_hard_negative_matches_per_anchor_loop(
-    seed, batch, dim, kind, temperature, tau_plus, beta, negatives, use_labels, tiny_blocks
+    seed, batch, dim, kind, temperature, tau_plus, beta, negatives, use_labels, blocks
 ):
     a, b = make_pair(seed, batch, dim, kind)
     labels = None
@@ -115,10 +115,11 @@ def test_hard_negative_matches_per_anchor_loop(
         # two or more distinct labels, so every anchor keeps a negative
         labels = torch.arange(batch) % max(2, (seed % batch) + 1)
     kwargs = dict(temperature=temperature, tau_plus=tau_plus, beta=beta, negatives=negatives)
-    # tiny blocks force many row blocks, exercising the online column statistics and the
-    # recomputation of the exponentials for the gradient
-    blocks = mock.patch.multiple(losses, _BLOCK_ELEMENTS=3, _WHOLE_ELEMENTS=0) if tiny_blocks else nullcontext()
-    with blocks:
+    # "tiny" forces many row blocks, exercising the online column statistics and the
+    # recomputation of the exponentials for the gradient; "single" a block path whose block
+    # size exceeds the batch (capped to one block of all rows)
+    patches = {"tiny": dict(_BLOCK_ELEMENTS=3, _WHOLE_ELEMENTS=0), "single": dict(_BLOCK_ELEMENTS=10**6, _WHOLE_ELEMENTS=0)}
+    with mock.patch.multiple(losses, **patches[blocks]) if blocks in patches else nullcontext():
         got, ga, gb = grads(lambda x, y: hard_negative_info_nce(x, y, labels=labels, **kwargs), a, b)
     want, wa, wb = grads(lambda x, y: reference_loss(x, y, labels=labels, **kwargs), a, b)
     assert got.dtype == torch.float64
