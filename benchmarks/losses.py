@@ -11,24 +11,21 @@ in a freshly shuffled order within each repeat (whichever method runs right afte
 one pays for cold caches, so a fixed order would bias the ratios). ``--clock cpu`` (the default)
 times the process's CPU time, which on a shared machine does not count the time other jobs
 hold the cores; ``--clock wall`` times wall-clock.
-Peak memory: every (method, B) runs once in a fresh subprocess that first warms the code up
-on a tiny batch, resets the kernel's peak-RSS counter (``/proc/self/clear_refs``), runs
-forward + backward once and reports how far the peak (``VmHWM``) rose above the RSS before. PyTorch's CPU allocator returns large blocks to the
-OS, so that growth is the memory the loss needs at its peak on top of its inputs (plus
-allocator slack; values of a few MiB are within that noise).
+Peak memory: one forward + backward of every (method, B) under ``torch.profiler`` with
+``profile_memory=True``; replaying its allocation and free events in time order gives the
+peak of the tensor memory held on top of the inputs (gradients included). Unlike the peak
+resident set size, which the allocator's slack blurs by a few MiB, this resolves small batches
+(at B = 64 the whole loss needs well under 1 MiB) and does not depend on other processes.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
 import random
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -112,33 +109,21 @@ def time_methods(batch: int, repeats: int, clock: str = "cpu") -> dict[str, floa
     return {m: statistics.median(t) for m, t in times.items()}
 
 
-def _status_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"/proc/self/status has no {field} line")
-
-
-def _peak_child(method: str, batch: int) -> None:
-    """Subprocess entry: print the growth of peak RSS (bytes) during one forward + backward."""
-    _step(method, *_inputs(8))
-    a, b = _inputs(batch)
-    # Writing 5 to clear_refs resets the peak RSS (VmHWM) to the current RSS (Linux >= 4.0), so
-    # transient peaks of the import and set-up do not hide the loss's own peak.
-    Path("/proc/self/clear_refs").write_text("5")
-    before = _status_kib("VmRSS")
-    _step(method, a, b)
-    print(json.dumps({"peak_bytes": (_status_kib("VmHWM") - before) * 1024}))
-
-
 def peak_memory(method: str, batch: int) -> int:
-    """Peak extra memory (bytes) of one forward + backward, measured in a fresh process."""
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.losses", "--peak-child", method, str(batch)],
-        check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1],
-        env={**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())},
+    """Peak tensor memory (bytes) that one forward + backward allocates on top of its inputs."""
+    a, b = _inputs(batch)
+    _step(method, a, b)  # warm-up: lazy initialisation is not the loss's memory
+    a.grad = b.grad = None
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
+        _step(method, a, b)
+    events = sorted(
+        (e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"), key=lambda e: e.start_ns()
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])["peak_bytes"]
+    held = peak = 0
+    for event in events:
+        held += event.nbytes()  # negative for a free
+        peak = max(peak, held)
+    return peak
 
 
 def machine() -> str:
@@ -178,24 +163,24 @@ def run(batches: list[int], repeats: int, clock: str = "cpu", scale_repeats: boo
         f"tau_plus {TAU_PLUS}, beta {BETA}. Time: median {'process CPU time' if clock == 'cpu' else 'wall-clock time'} "
         f"of {', '.join(f'{counts[b]} (B = {b})' for b in batches)} runs after a warm-up, "
         "methods taking turns in a shuffled order within each run. "
-        "Peak memory: rise of the peak resident set size (VmHWM, reset via /proc/self/clear_refs) above "
-        "the RSS before one forward + backward, each case in a fresh process after a tiny warm-up "
-        "(allocator noise of a few MiB at small B). "
+        "Peak memory: the most tensor memory held at once during one forward + backward on top of the "
+        "inputs, gradients included (torch.profiler allocation events replayed in order; exact and "
+        "deterministic, unlike the resident set size). "
         "`naive` follows the reference code literally (masked (B, B-1) negative matrix, exp, re-weight).",
         "",
-        f"Machine: {machine()}. The machine was shared with other jobs while this ran (load "
-        f"average {os.getloadavg()[0]:.1f} at the end), so absolute times are noisy; the ratios are "
-        "measured in the same run.",
+        f"Machine: {machine()}. Load average {os.getloadavg()[0]:.1f} at the end of the run (above 1 means "
+        "other jobs shared the cores, which makes absolute times noisier); the ratios are measured in the "
+        "same run.",
         "",
         "| B | InfoNCE ms | debiased ms | hard-neg ms | naive ms | InfoNCE MiB | debiased MiB | hard-neg MiB "
         "| naive MiB | HNL/InfoNCE time | HNL/InfoNCE memory | naive/HNL time |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for batch, t, p in rows:
-        mem_ratio = p["hard_negative"] / p["info_nce"] if p["info_nce"] > 0 else float("nan")
+        mem_ratio = p["hard_negative"] / p["info_nce"]
         lines.append(
             f"| {batch} | " + " | ".join(f"{t[m] * 1e3:.2f}" for m in METHODS) + " | "
-            + " | ".join(f"{p[m] / mib:.1f}" for m in METHODS)
+            + " | ".join(f"{p[m] / mib:.2f}" for m in METHODS)
             + f" | {t['hard_negative'] / t['info_nce']:.2f} | {mem_ratio:.2f} | {t['naive'] / t['hard_negative']:.2f} |"
         )
     lines += [
@@ -214,13 +199,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu", help="cpu: process CPU time (robust to other jobs); wall: wall-clock")
     parser.add_argument("--output", type=Path, default=RESULTS, help="markdown file to write")
-    parser.add_argument("--peak-child", nargs=2, metavar=("METHOD", "B"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.peak_child:
-        _peak_child(args.peak_child[0], int(args.peak_child[1]))
-        return
     if args.quick:
         print(run([16], 2, args.clock, scale_repeats=False))
         return

@@ -164,13 +164,14 @@ def _negative_counts(groups: Tensor) -> Tensor:
 
 
 def _masked_logits(
-    scaled_anchors: Tensor, candidates: Tensor, rows: slice, groups: Tensor | None, offsets: tuple[int, ...],
-    positive_offset: int = 0,
+    anchors: Tensor, candidates: Tensor, temperature: float, rows: slice, groups: Tensor | None,
+    offsets: tuple[int, ...], positive_offset: int = 0,
 ) -> tuple[Tensor, Tensor]:
-    """Logits ``(rows, N)`` of anchor rows ``rows`` against all candidates, ``-inf`` where not a
-    negative, and, taken before masking, the positive logits ``(k, k + positive_offset)`` of
-    the rows that have one (``k < B``)."""
-    logits = scaled_anchors[rows] @ candidates.T
+    """Logits ``(rows, N)`` of unit anchor rows ``rows`` against all unit candidates, ``-inf``
+    where not a negative, and, taken before masking, the positive logits
+    ``(k, k + positive_offset)`` of the rows that have one (``k < B``)."""
+    # dividing the (rows, N) product, not the anchors, keeps no scaled (N, D) copy around
+    logits = (anchors[rows] @ candidates.T).mul_(1.0 / temperature)
     positives = logits.diagonal(rows.start + positive_offset).clone()
     if groups is not None:
         return logits.masked_fill_(groups[rows, None] == groups[None, :], -math.inf), positives
@@ -204,9 +205,12 @@ class _Sums(NamedTuple):
     y: Tensor | None
 
 
-def _exp_terms(logits: Tensor, shift: Tensor, beta: float, dim: int) -> tuple[Tensor, Tensor | None, _Sums]:
-    """``exp((1+beta) z)``, ``exp(beta z)`` of ``z = logits - shift`` and their sums along ``dim``."""
-    shifted = logits - shift
+def _exp_terms(
+    logits: Tensor, shift: Tensor, beta: float, dim: int, overwrite: bool = False
+) -> tuple[Tensor, Tensor | None, _Sums]:
+    """``exp((1+beta) z)``, ``exp(beta z)`` of ``z = logits - shift`` and their sums along ``dim``
+    (``overwrite``: ``logits`` is not needed afterwards and holds ``exp(beta z)``)."""
+    shifted = logits.sub_(shift) if overwrite else logits - shift
     # exp(u) as exp2(u log2(e)): the same rounding of one product, and torch's exp2 kernel is
     # several times faster than its exp on CPU
     e1 = (shifted * ((1.0 + beta) * _LOG2_E)).exp2_()
@@ -321,29 +325,28 @@ def _hard_negative_loss_and_grad(
     are held. The normalisation (as ``F.normalize``) is differentiated here too.
     """
     batch = a.shape[0]
-    x = torch.cat([a, b])
-    norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
+    z = torch.cat([a, b])
+    norm = torch.linalg.vector_norm(z, dim=1, keepdim=True)
     clamped_norm = norm.clamp_min(_NORM_EPS)
-    z = x / clamped_norm
+    z.div_(clamped_norm)
     anchors, candidates, two_sided = _arrange(z, negatives)
     groups, offsets = _exclusions(batch, negatives, labels)
     n = anchors.shape[0]
-    scaled = anchors * (1.0 / temperature)
     # the positive logit of anchors k and k + B, za[k] . zb[k] / t, is entry (k, k + offset)
     positive_offset = 0 if two_sided else batch
     whole = n * n <= _WHOLE_ELEMENTS
     step = n if whole else min(n, max(1, _BLOCK_ELEMENTS // n))
     if whole:
-        logits, pos = _masked_logits(scaled, candidates, slice(0, n), groups, offsets, positive_offset)
+        logits, pos = _masked_logits(anchors, candidates, temperature, slice(0, n), groups, offsets, positive_offset)
         if two_sided:
             logits = torch.stack([logits, logits.T])
-        e1, e2, sums = _exp_terms(logits, logits.amax(dim=-1, keepdim=True), beta, -1)
+        e1, e2, sums = _exp_terms(logits, logits.amax(dim=-1, keepdim=True), beta, -1, overwrite=True)
         sums = _Sums(*(None if s is None else s.view(2, batch) for s in sums))
     else:
         row_sums, columns, positives = [], None, []
         for start in range(0, n, step):
             logits, block_positives = _masked_logits(
-                scaled, candidates, slice(start, start + step), groups, offsets, positive_offset
+                anchors, candidates, temperature, slice(start, start + step), groups, offsets, positive_offset
             )
             positives.append(block_positives)
             row_sums.append(_exp_terms(logits, logits.amax(dim=1, keepdim=True), beta, 1)[2])
@@ -387,7 +390,7 @@ def _hard_negative_loss_and_grad(
         col_coefficients = [None if c is None else c.view(1, -1)[:, n:] for c in coefficients]
         for start in range(0, n, step):
             block = slice(start, start + step)
-            logits = _masked_logits(scaled, candidates, block, groups, offsets, positive_offset)[0]
+            logits = _masked_logits(anchors, candidates, temperature, block, groups, offsets, positive_offset)[0]
             row = _exp_terms(logits, sums.shift.view(-1, 1)[block], beta, 1)
             grad_logits = _accumulate(None, row[:2], [None if c is None else c[block] for c in row_coefficients])
             if two_sided:
@@ -581,7 +584,7 @@ def hard_negative_weights(
     with torch.autocast(a.device.type, enabled=False):
         anchors, candidates, two_sided = _arrange(F.normalize(torch.cat([a, b]), dim=1), negatives)
         groups, offsets = _exclusions(a.shape[0], negatives, None)
-        logits = _masked_logits(anchors / temperature, candidates, slice(0, anchors.shape[0]), groups, offsets)[0]
+        logits = _masked_logits(anchors, candidates, temperature, slice(0, anchors.shape[0]), groups, offsets)[0]
         if two_sided:
             logits = torch.cat([logits, logits.T])
         negatives_only = logits[torch.isfinite(logits)].view(logits.shape[0], -1)
