@@ -14,6 +14,8 @@ F (encoder feature size).
   layer to a 256-d feature.
 * :class:`ProjectionHead` -- ``Linear(F, 256) -> BatchNorm -> ReLU -> Linear(256, 128)``.
 * :class:`MultimodalClassifier` / :class:`LinearClassifier` -- the fine-tuning heads.
+* :func:`stage_shapes` / :func:`format_stage_shapes` -- the tensor shape after every stage of
+  a module (chapter 2's walk-through).
 
 Two size presets: ``"paper"`` (the sizes above) and ``"lite"`` (about half the width, one
 transformer layer) for fast book builds.
@@ -35,6 +37,8 @@ __all__ = [
     "MultimodalClassifier",
     "LinearClassifier",
     "build_encoders",
+    "stage_shapes",
+    "format_stage_shapes",
     "MODALITIES",
 ]
 
@@ -265,3 +269,69 @@ def build_encoders(
             "imu": ImuEncoder(imu_channels, length, size),
         }
     )
+
+
+StageShape = tuple[str, str, tuple[int, ...], tuple[int, ...]]
+
+
+def stage_shapes(model: nn.Module, x: torch.Tensor) -> tuple[list[StageShape], tuple[int, ...]]:
+    """The input and output shape of every stage of ``model`` on the batch ``x``.
+
+    A stage is a leaf module, except that a ``TransformerEncoderLayer`` counts as one stage
+    (its sub-modules are not listed) and dropout layers, which keep shapes, are left out.
+    Reshapes done inside ``forward`` (a permutation, a flatten) are not modules, so they show
+    only as a change of shape between consecutive rows.
+
+    The model is put in eval mode (and left there) and run once under ``torch.no_grad``;
+    forward hooks are attached for that call only and removed afterwards, even on error.
+
+    Args:
+        model: any module, e.g. :class:`ImuEncoder` with ``x`` of shape ``(B, C, T)`` or
+            :class:`SkeletonEncoder` with ``x`` of shape ``(B, D, T, J)``.
+        x: one input batch.
+
+    Returns:
+        ``(rows, output_shape)``: ``rows`` lists, in call order, ``(name, type name, input
+        shape, output shape)`` per stage, e.g. ``("convolutions.0", "Conv1d", (4, 6, 50),
+        (4, 32, 46))``; ``output_shape`` is the shape of ``model(x)``, e.g. ``(B, F)``.
+    """
+    rows: list[StageShape] = []
+    hooks = []
+    inside: set[str] = set()
+
+    def record(name: str):
+        def hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+            rows.append((name, type(module).__name__, tuple(inputs[0].shape), tuple(output.shape)))
+
+        return hook
+
+    try:
+        for name, module in model.named_modules():
+            if isinstance(module, nn.TransformerEncoderLayer):
+                inside.update(f"{name}.{sub}" for sub, _ in module.named_modules() if sub)
+            elif (
+                not name
+                or name in inside
+                or list(module.children())
+                or isinstance(module, (nn.Dropout, nn.Dropout2d))
+            ):
+                continue
+            hooks.append(module.register_forward_hook(record(name)))
+        model.eval()
+        with torch.no_grad():
+            out = model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return rows, tuple(out.shape)
+
+
+def format_stage_shapes(model: nn.Module, x: torch.Tensor) -> str:
+    """:func:`stage_shapes` as a text table: an ``input`` line with the shape of ``x``, one
+    ``name  type  input shape -> output shape`` line per stage, and an ``output (features)``
+    line with the shape of ``model(x)``. No trailing newline (meant for ``print``)."""
+    rows, out_shape = stage_shapes(model, x)
+    lines = [f"{'input':<34} {'':<24} {str(tuple(x.shape)):>16}"]
+    lines += [f"{name:<34} {kind:<24} {str(shape_in):>16} -> {shape_out}" for name, kind, shape_in, shape_out in rows]
+    lines.append(f"{'output (features)':<34} {'':<24} {'':>16}    {out_shape}")
+    return "\n".join(lines)

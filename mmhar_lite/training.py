@@ -47,6 +47,7 @@ from mmhar_lite import losses
 from mmhar_lite.augment import imu_augmentation, skeleton_augmentation
 from mmhar_lite.data import ArrayData
 from mmhar_lite.models import (
+    MODALITIES,
     LinearClassifier,
     MultimodalClassifier,
     ProjectionHead,
@@ -67,6 +68,7 @@ __all__ = [
     "run_key",
     "cmkm_loss",
     "extract_features",
+    "embed",
     "train_head",
     "predict",
     "finetune",
@@ -605,6 +607,37 @@ def extract_features(
         x = inputs[m]
         out[m] = torch.cat([encoders[m](x[i : i + batch_size].to(device)).float() for i in range(0, x.shape[0], batch_size)])
     return out
+
+
+@torch.no_grad()
+def embed(
+    result: PretrainResult,
+    data: ArrayData | dict[str, torch.Tensor],
+    indices: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Projections ``z = g(h)`` of a contrastive run: encoder features through its projection heads.
+
+    The space the contrastive loss acts on (before its L2 normalisation), e.g. to plot or to
+    measure the embedding. The features come from :func:`extract_features` (encoders in eval
+    mode); the heads are put in eval mode (BatchNorm uses its running statistics) and stay
+    there, and each projection head runs once over all rows, without gradients and without
+    augmentation.
+
+    Args:
+        result: a pre-training run with projection heads (any method but ``supervised`` and
+            ``random-init``); SimCLR runs have one head, CMC runs one per modality.
+        data, indices: as in :func:`extract_features` (rows ``indices`` of an ArrayData, default
+            all, or a dict of input tensors).
+
+    Returns:
+        ``{"skeleton": (N, E), "imu": (N, E)}`` float32 arrays on the CPU, ``N = len(indices)``
+        and ``E`` the projection size (128), for the modalities that have a projection head.
+    """
+    modalities = [m for m in MODALITIES if m in result.heads]
+    _check(bool(modalities), f"embed needs projection heads; the {result.config.method!r} run has {sorted(result.heads)}")
+    features = extract_features(result.encoders, data, indices)
+    result.heads.eval()
+    return {m: result.heads[m](features[m]).cpu().numpy() for m in modalities}
 
 
 def train_head(

@@ -1,4 +1,5 @@
-"""Encoders and heads: shapes for both dataset layouts and both sizes, and input checks."""
+"""Encoders and heads: shapes for both dataset layouts and both sizes, input checks, and the
+per-stage shape table of chapter 2."""
 import pytest
 import torch
 
@@ -9,6 +10,8 @@ from mmhar_lite.models import (
     ProjectionHead,
     SkeletonEncoder,
     build_encoders,
+    format_stage_shapes,
+    stage_shapes,
 )
 
 # (IMU channels, skeleton dims, joints): UTD-MHAD / synthetic and MMAct.
@@ -64,3 +67,55 @@ def test_wrong_input_shapes_are_named():
         ImuEncoder(6, size="huge")
     with pytest.raises(ValueError, match="length must be >= 13"):
         ImuEncoder(6, length=10)
+
+
+def _no_hooks_left(model):
+    return all(not module._forward_hooks for module in model.modules())
+
+
+@pytest.mark.parametrize("size", ["paper", "lite"])
+@pytest.mark.parametrize("kind", ["imu", "skeleton"])
+def test_stage_shapes_follow_the_batch(kind, size):
+    torch.manual_seed(0)
+    if kind == "imu":
+        model, x = ImuEncoder(6, 50, size), torch.randn(4, 6, 50)
+    else:
+        model, x = SkeletonEncoder(3, 20, 50, size), torch.randn(4, 3, 50, 20)
+    model.train()
+    rows, out_shape = stage_shapes(model, x)
+    assert not model.training and not any(m.training for m in model.modules())
+    assert _no_hooks_left(model)
+    with torch.no_grad():
+        expected = tuple(model(x).shape)
+    assert out_shape == expected == (4, model.out_features)
+    assert all(len(row) == 4 and all(isinstance(d, int) for d in row[2] + row[3]) for row in rows)
+    assert rows[0][2] == tuple(x.shape)  # the first stage reads the batch itself
+    names = [name for name, *_ in rows]
+    assert len(set(names)) == len(names)
+    assert not any("Dropout" in row[1] for row in rows)
+    last = rows[-1][3]
+    if kind == "skeleton":
+        assert rows[-2][1] == "Linear" and last == out_shape  # fc.0 (Linear) -> fc.1 (ReLU) -> features
+    else:
+        # the IMU encoder flattens its last transformer layer's (B, T', d_model) in forward()
+        assert rows[-1][1] == "TransformerEncoderLayer"
+        assert last[0] == out_shape[0] and last[1] * last[2] == out_shape[1]
+        assert not any(name.startswith("transformer.layers.0.") for name in names)  # one row per layer
+
+
+def test_stage_shapes_removes_its_hooks_on_error():
+    model = ImuEncoder(6)
+    with pytest.raises(ValueError, match="ImuEncoder expects"):
+        stage_shapes(model, torch.randn(2, 12, 50))
+    assert _no_hooks_left(model)
+
+
+def test_format_stage_shapes_is_one_line_per_stage():
+    model, x = ImuEncoder(6, 50, "lite"), torch.zeros(2, 6, 50)
+    rows, out_shape = stage_shapes(model, x)
+    lines = format_stage_shapes(model, x).splitlines()
+    assert _no_hooks_left(model)
+    assert lines[0].startswith("input") and lines[0].endswith(str((2, 6, 50)))
+    assert len(lines) == len(rows) + 2
+    assert lines[1].startswith("convolutions.0") and lines[1].endswith(f"-> {rows[0][3]}")
+    assert lines[-1].startswith("output (features)") and lines[-1].endswith(str(out_shape))

@@ -150,6 +150,34 @@ def test_extract_features_shapes_and_batches(small):
     torch.testing.assert_close(whole["imu"], chunked["imu"])
 
 
+def test_embed_projects_the_test_set(small):
+    data, split = small
+    run = training.pretrain(data, split.train, config("cmc", epochs=1))
+    run.heads.train()  # even if a caller left them in training mode
+    z = training.embed(run, data, split.test)
+    assert set(z) == {"skeleton", "imu"}
+    for m in ("skeleton", "imu"):
+        assert isinstance(z[m], np.ndarray) and z[m].dtype == np.float32
+        assert z[m].shape == (split.test.size, run.heads[m].net[-1].out_features) == (split.test.size, 128)
+    assert not any(module.training for module in run.heads.modules())
+    assert not any(module.training for module in run.encoders.modules())
+    again = training.embed(run, data, split.test)
+    assert all(np.array_equal(z[m], again[m]) for m in z)
+    # the same numbers as the heads on the cached features, and rows follow `indices`
+    features = training.extract_features(run.encoders, data, split.test)
+    with torch.no_grad():
+        np.testing.assert_array_equal(z["imu"], run.heads["imu"](features["imu"]).numpy())
+    some = split.test[[5, 0, 3]]
+    np.testing.assert_allclose(training.embed(run, data, some)["skeleton"], z["skeleton"][[5, 0, 3]], rtol=1e-5, atol=1e-6)
+
+
+def test_embed_needs_projection_heads(small):
+    data, split = small
+    run = training.pretrain(data, split.train, config("random-init"))
+    with pytest.raises(ValueError, match="embed needs projection heads"):
+        training.embed(run, data, split.test)
+
+
 def test_checkpoint_round_trip(small, tmp_path):
     data, split = small
     result = training.pretrain(data, split.train, config(epochs=1))
