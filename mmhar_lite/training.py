@@ -20,7 +20,7 @@ Methods (the CLI spells them the same way):
 ``cmc-debiased``     ``debiased_info_nce(negatives="cross")`` (Chuang et al.)
 ``cmc-hnl``          ``hard_negative_info_nce(negatives="cross")``: the paper's method
 ``cmc-hnl-oracle``   the same, with labels removing same-class negatives (teaching aid)
-``cmc-cmkm``         cross-modal knowledge mining (Brinzea et al.), see :func:`cmkm_loss`
+``cmc-cmkm``         cross-modal knowledge mining (Brinzea et al.), see :func:`mmhar_lite.losses.cmkm_loss`
 ``random-init``      no pre-training: randomly initialised frozen encoders (a floor)
 ===================  ==========================================================================
 """
@@ -66,7 +66,6 @@ __all__ = [
     "input_shapes",
     "pretrain",
     "run_key",
-    "cmkm_loss",
     "extract_features",
     "embed",
     "train_head",
@@ -311,59 +310,6 @@ def _run_epochs(
 # ----------------------------------------------------------------------------- CMKM
 
 
-def cmkm_loss(
-    z_skeleton: torch.Tensor,
-    z_imu: torch.Tensor,
-    neighbour_skeleton: torch.Tensor,
-    neighbour_imu: torch.Tensor,
-    *,
-    temperature: float,
-) -> torch.Tensor:
-    r"""Cross-modal knowledge mining loss (CMC-CMKM, Brinzea et al. 2022, the paper's ref. [5]).
-
-    Our formulation, with ``s(u, v) = cos(u, v) / temperature`` (the temperature is applied to
-    EVERY term, intra-modal ones included; one public version omits it there). For a skeleton
-    anchor ``z^s_k``, with ``n^s_k`` / ``n^i_k`` its top-1 most similar other sample of the batch
-    under the frozen unimodal (SimCLR) skeleton / IMU encoders:
-
-    * positives ``P_k``: ``z^i_k`` (its own IMU), ``z^i_{n^i_k}`` (cross-modal positive mined in
-      the IMU teacher's space) and ``z^s_{n^s_k}`` (intra-modal positive mined in the skeleton
-      teacher's space);
-    * negatives: every other IMU embedding ``z^i_j`` (cross-modal) and every other skeleton
-      embedding ``z^s_j, j != k`` (intra-modal negatives);
-    * ``l_k = -log( sum_{p in P_k} e^{s(z^s_k, p)} / sum_{c in P_k u N_k} e^{s(z^s_k, c)} )``.
-
-    IMU anchors mirror this (roles of the modalities swapped); the loss is the mean over the
-    ``2B`` anchors. Computed with log-sum-exp, so it is stable at any temperature.
-
-    Args:
-        z_skeleton, z_imu: ``(B, E)`` projections (normalised inside).
-        neighbour_skeleton, neighbour_imu: ``(B,)`` indices of each sample's mined neighbour
-            (never itself) under the skeleton / IMU teacher.
-    """
-    _check(z_skeleton.shape == z_imu.shape and z_skeleton.ndim == 2, "cmkm_loss: z_skeleton and z_imu must both be (B, E)")
-    batch = z_skeleton.shape[0]
-    zs = F.normalize(z_skeleton.float(), dim=1)
-    zi = F.normalize(z_imu.float(), dim=1)
-    rows = torch.arange(batch, device=zs.device)
-    eye = torch.eye(batch, dtype=torch.bool, device=zs.device)
-
-    def direction(anchor, other, own_neighbour, other_neighbour):
-        # columns: [cross-modal candidates (B) | intra-modal candidates (B)]
-        logits = torch.cat([anchor @ other.T, anchor @ anchor.T], dim=1) / temperature
-        valid = torch.cat([torch.ones_like(eye), ~eye], dim=1)
-        positive = torch.zeros_like(valid)
-        positive[rows, rows] = True
-        positive[rows, other_neighbour] = True
-        positive[rows, batch + own_neighbour] = True
-        masked = logits.masked_fill(~valid, float("-inf"))
-        return torch.logsumexp(masked, dim=1) - torch.logsumexp(logits.masked_fill(~positive, float("-inf")), dim=1)
-
-    return torch.cat(
-        [direction(zs, zi, neighbour_skeleton, neighbour_imu), direction(zi, zs, neighbour_imu, neighbour_skeleton)]
-    ).mean()
-
-
 def _mined_neighbours(features: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
     """Per batch row, the batch position of its most similar other row under ``features``
     (L2-normalised teacher features of the whole training set, ``(N, F)``)."""
@@ -568,7 +514,7 @@ def _step_function(config, encoders, heads, skeleton, imu, labels, teachers, gen
         with _autocast(device, amp):
             z = {m: embed(m, views[m]) for m in ("skeleton", "imu")}
         if neighbours is not None:
-            return cmkm_loss(
+            return losses.cmkm_loss(
                 z["skeleton"], z["imu"],
                 _mined_neighbours(neighbours["skeleton"], idx), _mined_neighbours(neighbours["imu"], idx),
                 temperature=config.temperature,

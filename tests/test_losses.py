@@ -381,6 +381,47 @@ def test_weights_uniform_at_beta_zero_and_concentrate_with_beta():
 
 
 # ------------------------------------------------------------------------------------------
+# CMC-CMKM (cross-modal knowledge mining)
+
+
+def test_cmkm_loss_matches_a_per_anchor_loop():
+    torch.manual_seed(0)
+    batch, t = 5, 0.2
+    zs, zi = torch.randn(batch, 8, dtype=torch.float64), torch.randn(batch, 8, dtype=torch.float64)
+    ns, ni = torch.tensor([1, 0, 3, 2, 0]), torch.tensor([2, 3, 0, 4, 1])
+    got = losses.cmkm_loss(zs, zi, ns, ni, temperature=t)
+
+    def cos(u, v):
+        return float(torch.dot(u, v) / (u.norm() * v.norm()))
+
+    terms = []
+    for anchor, other, own_n, other_n in ((zs, zi, ns, ni), (zi, zs, ni, ns)):
+        for k in range(batch):
+            positives = {("x", k), ("x", int(other_n[k])), ("s", int(own_n[k]))}
+            candidates = [("x", j) for j in range(batch)] + [("s", j) for j in range(batch) if j != k]
+
+            def e(c):
+                return math.exp(cos(anchor[k], (other if c[0] == "x" else anchor)[c[1]]) / t)
+
+            terms.append(-math.log(sum(e(c) for c in positives) / sum(e(c) for c in candidates)))
+    # cmkm_loss computes in float32, hence the tolerance.
+    assert float(got) == pytest.approx(sum(terms) / len(terms), rel=1e-5)
+
+
+@pytest.mark.parametrize("temperature", [0.0, -1.0, float("nan")])
+def test_cmkm_loss_rejects_bad_temperature(temperature):
+    z, n = torch.randn(4, 8), torch.tensor([1, 0, 3, 2])
+    with pytest.raises(ValueError, match="temperature"):
+        losses.cmkm_loss(z, z, n, n, temperature=temperature)
+
+
+def test_cmkm_loss_rejects_mismatched_shapes():
+    n = torch.tensor([1, 0, 3, 2])
+    with pytest.raises(ValueError, match=r"z_skeleton and z_imu.*\(4, 8\) and \(4, 6\)"):
+        losses.cmkm_loss(torch.randn(4, 8), torch.randn(4, 6), n, n, temperature=0.1)
+
+
+# ------------------------------------------------------------------------------------------
 # the benchmark (smoke test; the figures themselves are in benchmarks/results/losses.md)
 
 
