@@ -18,8 +18,9 @@ each size preset (paper, lite), with the batch sizes of Table 1:
   pre-training epochs, then 100 fine-tuning epochs of the multimodal head on cached
   features), and the heaviest operators of two of its epochs (torch.profiler).
 
-Without ``--quick`` the report is written to ``benchmarks/results/training.md``. The machine is
-shared: the load average is recorded, and absolute times are only as good as that.
+Without ``--quick`` the report is written to ``benchmarks/results/training.md`` and its figures to
+``benchmarks/results/training.json`` (which the book reads). The load average is recorded:
+other jobs on the machine only add time, and absolute times are only as good as that.
 """
 from __future__ import annotations
 
@@ -178,7 +179,7 @@ def report(rows: list[dict], breakdown: dict, full: dict | None, ops: list, load
         "# Training benchmark (issue 4)",
         "",
         f"Machine: {machine()}. Load average {load[0]:.1f} at the start, {load[1]:.1f} at the end "
-        "(the machine is shared with other jobs, so absolute times are noisy).",
+        "(above 1 means other jobs shared the cores, which makes absolute times noisier).",
         "Data: the synthetic UTD-MHAD-sized set (861 pairs, 431 training pairs, 50 steps per modality).",
         "",
         "## Pre-training throughput and memory",
@@ -253,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if not args.quick:
         (ROOT / "benchmarks" / "results" / "training.md").write_text(text)
+        figures = {"machine": machine(), "load": [start_load, os.getloadavg()[0]], "pretraining": rows,
+                   "step_ms": breakdown, "full_run": {**full, "undisturbed_s": _undisturbed(full)}}
+        (ROOT / "benchmarks" / "results" / "training.json").write_text(json.dumps(figures, indent=1) + "\n")
     return 0
 
 
