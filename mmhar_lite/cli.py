@@ -194,12 +194,19 @@ def _add_reproduce_parser(subparsers: argparse._SubParsersAction) -> None:
 def _run_reproduce(args: argparse.Namespace) -> int:
     out = _out(args, f"reproduce-{args.dataset}")
     records = experiments.reproduce(
-        args.dataset, root=args.root, methods=args.methods or experiments.DEFAULT_METHODS, seeds=args.seeds,
-        epochs_scale=args.epochs_scale, size=args.size, preset=args.preset, out=out, device=args.device,
-        amp=args.amp, quiet=args.quiet, overrides=_overrides(args), finetune_overrides=_finetune_overrides(args),
+        args.dataset, methods=args.methods or experiments.DEFAULT_METHODS, **_run_options(args, out)
     )
     _report(records, out)
     return 0
+
+
+def _run_options(args: argparse.Namespace, out: Path) -> dict:
+    """The keyword arguments every experiment runner takes from the shared options."""
+    return dict(
+        root=args.root, seeds=args.seeds, epochs_scale=args.epochs_scale, size=args.size, preset=args.preset,
+        out=out, device=args.device, amp=args.amp, quiet=args.quiet, overrides=_overrides(args),
+        finetune_overrides=_finetune_overrides(args),
+    )
 
 
 def _write_plot(figure, path: Path) -> None:
@@ -224,12 +231,11 @@ def _run_sweep_beta(args: argparse.Namespace) -> int:
     from mmhar_lite import viz  # plotly is an optional (book) dependency: import on use
 
     out = _out(args, f"sweep-beta-{args.dataset}")
+    options = _run_options(args, out)
+    options["overrides"].pop("beta", None)  # the sweep sets beta itself
     records = experiments.sweep_beta(
-        args.dataset, root=args.root, betas=args.betas or experiments.BETAS, method=args.method,
-        finetune_modality=args.finetune_modality, seeds=args.seeds, epochs_scale=args.epochs_scale, size=args.size,
-        preset=args.preset, out=out, device=args.device, amp=args.amp, quiet=args.quiet,
-        overrides={k: v for k, v in _overrides(args).items() if k != "beta"},
-        finetune_overrides=_finetune_overrides(args),
+        args.dataset, betas=args.betas or experiments.BETAS, method=args.method,
+        finetune_modality=args.finetune_modality, **options,
     )
     _report(records, out)
     summary = experiments.summarize(records, ("method", "finetune_modality", "beta"))
@@ -254,11 +260,9 @@ def _run_limited_labels(args: argparse.Namespace) -> int:
 
     out = _out(args, f"limited-labels-{args.dataset}")
     records = experiments.limited_labels(
-        args.dataset, root=args.root, fractions=args.fractions or experiments.LABEL_FRACTIONS,
+        args.dataset, fractions=args.fractions or experiments.LABEL_FRACTIONS,
         methods=args.methods or ("supervised", "cmc", "cmc-hnl"), finetune_modality=args.finetune_modality,
-        seeds=args.seeds, epochs_scale=args.epochs_scale, size=args.size, preset=args.preset, out=out,
-        device=args.device, amp=args.amp, quiet=args.quiet, overrides=_overrides(args),
-        finetune_overrides=_finetune_overrides(args),
+        **_run_options(args, out),
     )
     _report(records, out)
     summary = experiments.summarize(records, ("method", "finetune_modality", "label_fraction"))

@@ -476,6 +476,15 @@ def _teachers(exp, seed, size, epochs_scale, cache, device, amp, quiet, cache_di
     return torch.nn.ModuleDict(encoders)
 
 
+def _setup(dataset: str, root, preset: str | None, experiment: ExperimentData | None, seeds, epochs_scale: float,
+           device: str) -> tuple[ExperimentData, list[int]]:
+    """The shared checks of every experiment runner (before any training), then its data."""
+    seeds = _seed_list(seeds)
+    _check_scale(epochs_scale)
+    _check_device(device)
+    return experiment or load_experiment_data(dataset, root, preset=preset), seeds
+
+
 def reproduce(
     dataset: str = "synthetic",
     *,
@@ -505,10 +514,7 @@ def reproduce(
     rewritten after each run, so an interrupted run keeps what it finished.
     """
     methods = _check_methods(methods)
-    seeds = _seed_list(seeds)
-    _check_scale(epochs_scale)
-    _check_device(device)
-    exp = experiment or load_experiment_data(dataset, root, preset=preset)
+    exp, seeds = _setup(dataset, root, preset, experiment, seeds, epochs_scale, device)
     plan = []
     for seed in seeds:
         for method, modality, finetune_modalities in _jobs(methods):
@@ -567,10 +573,7 @@ def sweep_beta(
     _require(method in ("cmc-hnl", "cmc-hnl-oracle", "simclr-hnl"), f"sweep-beta needs a hard-negative method, got {method!r}")
     betas = [float(b) for b in betas]
     _require(len(betas) > 0 and all(math.isfinite(b) and b >= 0 for b in betas), f"betas must be numbers >= 0, got {betas}")
-    seeds = _seed_list(seeds)
-    _check_scale(epochs_scale)
-    _check_device(device)
-    exp = experiment or load_experiment_data(dataset, root, preset=preset)
+    exp, seeds = _setup(dataset, root, preset, experiment, seeds, epochs_scale, device)
     modality = "multimodal" if method.startswith("cmc") else finetune_modality
     plan = [
         (pretrain_config(exp.preset, method, modality, n_classes=exp.n_classes, size=size, seed=seed,
@@ -621,10 +624,7 @@ def limited_labels(
     _require("cmc-cmkm" not in methods, "limited-labels does not run cmc-cmkm (it needs SimCLR teachers per seed)")
     fractions = [float(f) for f in fractions]
     _require(len(fractions) > 0 and all(0 < f <= 1 for f in fractions), f"fractions must lie in (0, 1], got {fractions}")
-    seeds = _seed_list(seeds)
-    _check_scale(epochs_scale)
-    _check_device(device)
-    exp = experiment or load_experiment_data(dataset, root, preset=preset)
+    exp, seeds = _setup(dataset, root, preset, experiment, seeds, epochs_scale, device)
     plan = []
     for seed in seeds:
         for method in methods:
