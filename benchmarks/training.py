@@ -179,7 +179,8 @@ def report(rows: list[dict], breakdown: dict, full: dict | None, ops: list, load
         "# Training benchmark (issue 4)",
         "",
         f"Machine: {machine()}. Load average {load[0]:.1f} at the start, {load[1]:.1f} at the end "
-        "(above 1 means other jobs shared the cores, which makes absolute times noisier).",
+        f"(the benchmark's own {torch.get_num_threads()} threads account for a load of up to "
+        f"{torch.get_num_threads()}; above that, other jobs shared the cores and absolute times are noisier).",
         "Data: the synthetic UTD-MHAD-sized set (861 pairs, 431 training pairs, 50 steps per modality).",
         "",
         "## Pre-training throughput and memory",
