@@ -231,11 +231,9 @@ def _run_sweep_beta(args: argparse.Namespace) -> int:
     from mmhar_lite import viz  # plotly is an optional (book) dependency: import on use
 
     out = _out(args, f"sweep-beta-{args.dataset}")
-    options = _run_options(args, out)
-    options["overrides"].pop("beta", None)  # the sweep sets beta itself
     records = experiments.sweep_beta(
         args.dataset, betas=args.betas or experiments.BETAS, method=args.method,
-        finetune_modality=args.finetune_modality, **options,
+        finetune_modality=args.finetune_modality, **_run_options(args, out),
     )
     _report(records, out)
     summary = experiments.summarize(records, ("method", "finetune_modality", "beta"))

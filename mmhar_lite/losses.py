@@ -336,7 +336,6 @@ def _hard_negative_loss_and_grad(
     # the positive logit of anchors k and k + B, za[k] . zb[k] / t, is entry (k, k + offset)
     positive_offset = 0 if two_sided else batch
     whole = n * n <= _WHOLE_ELEMENTS
-    step = n if whole else min(n, max(1, _BLOCK_ELEMENTS // n))
     if whole:
         logits, pos = _masked_logits(anchors, candidates, temperature, slice(0, n), groups, offsets, positive_offset)
         if two_sided:
@@ -344,6 +343,7 @@ def _hard_negative_loss_and_grad(
         e1, e2, sums = _exp_terms(logits, logits.amax(dim=-1, keepdim=True), beta, -1, overwrite=True)
         sums = _Sums(*(None if s is None else s.view(2, batch) for s in sums))
     else:
+        step = min(n, max(1, _BLOCK_ELEMENTS // n))
         row_sums, columns, positives = [], None, []
         for start in range(0, n, step):
             logits, block_positives = _masked_logits(

@@ -76,6 +76,7 @@ __all__ = [
     "accuracy",
     "macro_f1",
     "confusion_matrix",
+    "most_confused",
     "evaluate",
     "write_history",
 ]
@@ -759,6 +760,21 @@ def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], n_classes: in
     _check(t.size == 0 or (min(t.min(), p.min()) >= 0 and max(t.max(), p.max()) < n_classes),
            f"labels must lie in [0, {n_classes})")
     return np.bincount(t * n_classes + p, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def most_confused(cm: np.ndarray, *, both_directions: bool = False) -> tuple[int, int, int]:
+    """The off-diagonal cell of a ``(K, K)`` confusion matrix with the most samples:
+    ``(true class, predicted class, count)``. With ``both_directions`` the count of a pair is
+    ``cm[i, j] + cm[j, i]`` (samples of either class taken for the other), and ``i < j``."""
+    counts = np.asarray(cm)
+    _check(counts.ndim == 2 and counts.shape[0] == counts.shape[1] and counts.shape[0] > 1,
+           f"most_confused needs a (K, K) confusion matrix with K > 1, got shape {counts.shape}")
+    off = counts + counts.T if both_directions else counts.copy()
+    np.fill_diagonal(off, 0)
+    i, j = np.unravel_index(off.argmax(), off.shape)
+    if both_directions:
+        i, j = min(i, j), max(i, j)
+    return int(i), int(j), int(off[i, j])
 
 
 def accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:

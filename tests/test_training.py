@@ -250,3 +250,11 @@ def test_cache_dir_reuses_only_an_identical_run(small, tmp_path, monkeypatch):
     assert len(keys) == 4
     training.pretrain(data, split.train, config("cmc", seed=1), quiet=True, cache_dir=tmp_path)
     assert len(list(tmp_path.glob("cmc-multimodal-seed*.pt"))) == 2
+
+
+def test_most_confused_one_direction_and_both():
+    cm = np.array([[5, 3, 0], [2, 6, 4], [0, 1, 7]])
+    assert training.most_confused(cm) == (1, 2, 4)  # class 1 taken for class 2 four times
+    assert training.most_confused(cm, both_directions=True) == (0, 1, 5)  # 3 + 2 beats 4 + 1
+    with pytest.raises(ValueError, match=r"\(K, K\)"):
+        training.most_confused(np.zeros((2, 3)))
