@@ -40,6 +40,7 @@ __all__ = [
     "regime_data",
     "run_regimes",
     "paired_differences",
+    "paired_verdict",
     "regimes_markdown",
 ]
 
@@ -105,9 +106,10 @@ def run_regimes(
     (run, fine-tuning modality). Everything else is the synthetic Table 1 preset
     (``overrides`` / ``finetune_overrides`` replace fields, e.g. ``epochs``).
 
-    Runs go seed by seed (every regime, batch size and method of seed 0 first), so with
-    ``out`` an interrupted grid keeps complete seeds; the results files are rewritten after
-    each run. Raises ConfigError before any training for a bad request.
+    Runs go setting by setting (every seed and method of the first regime and batch size
+    first, in the order given), so with ``out`` an interrupted grid keeps complete settings,
+    each with all its seeds; the results files are rewritten after each run. Raises
+    ConfigError before any training for a bad request.
     """
     _check(regimes, methods, batch_sizes, finetune_modalities)
     seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
@@ -118,7 +120,7 @@ def run_regimes(
     plan = [
         (name, pretrain_config("synthetic", method, n_classes=data[name].n_classes, size=size, seed=seed,
                                epochs_scale=epochs_scale, batch_size=batch_size, **overrides))
-        for seed in seed_list for name in regimes for batch_size in batch_sizes for method in methods
+        for name in regimes for batch_size in batch_sizes for seed in seed_list for method in methods
     ]
     tunes = {(m, s): finetune_config("synthetic", m, seed=s, epochs_scale=epochs_scale, **(finetune_overrides or {}))
              for m in finetune_modalities for s in seed_list}
@@ -161,8 +163,22 @@ def paired_differences(records: Sequence[dict], baseline: str = "cmc", metric: s
     return rows
 
 
-def _pct(mean: float, spread: float) -> str:
-    return f"{100 * mean:.2f} ± {100 * spread:.2f}"
+def paired_verdict(row: Mapping, min_seeds: int = 3) -> str:
+    """``"higher"`` / ``"lower"`` when a :func:`paired_differences` row's 95 % interval lies
+    above / below 0, ``"indistinguishable"`` when it contains 0, ``"too few seeds"`` below
+    ``min_seeds`` (a t-interval from two seeds is too wide to read)."""
+    if row["n"] < min_seeds:
+        return "too few seeds"
+    if row["diff_mean"] - row["diff_ci95"] > 0:
+        return "higher"
+    if row["diff_mean"] + row["diff_ci95"] < 0:
+        return "lower"
+    return "indistinguishable"
+
+
+def _pct(mean: float, spread: float, n: int) -> str:
+    """Mean ± half-width in %, the half-width only from 3 seeds on (a t-interval from 2 is too wide)."""
+    return f"{100 * mean:.2f} ± {100 * spread:.2f}" if n >= 3 else f"{100 * mean:.2f} (n < 3, no interval)"
 
 
 def regimes_markdown(records: Sequence[dict]) -> str:
@@ -179,16 +195,16 @@ def regimes_markdown(records: Sequence[dict]) -> str:
         "# regimes: synthetic", "",
         f"Seeds: {', '.join(map(str, seeds))}; encoder size: {first['size']}; pre-training epochs: "
         f"{first['pretrain_epochs']}, fine-tuning epochs: {first['finetune_epochs']}. Accuracy (%) is the mean "
-        "over seeds ± the 95 % t-interval half-width; 'vs CMC' is the paired (same seed) difference from CMC "
-        "± its 95 % half-width.", "",
+        "over seeds ± the 95 % t-interval half-width (given from 3 seeds on); 'vs CMC' is the paired (same "
+        "seed) difference from CMC ± its 95 % half-width.", "",
         "Regimes: " + "; ".join(f"`{name}` ({text})" for name, text in regimes.items()) + ".", "",
         "| regime | batch | head | method | n | accuracy (%) | macro-F1 (%) | vs CMC (points) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for s in summarize(records, _KEYS):
         d = diffs.get(tuple(s[k] for k in _KEYS))
-        versus = _pct(d["diff_mean"], d["diff_ci95"]) if d else ""
+        versus = _pct(d["diff_mean"], d["diff_ci95"], d["n"]) if d else ""
         lines.append(f"| {s['regime']} | {s['batch_size']} | {s['finetune_modality']} | {s['method']} | {s['n']} | "
-                     f"{_pct(s['accuracy_mean'], s['accuracy_ci95'])} | {_pct(s['macro_f1_mean'], s['macro_f1_ci95'])} | "
+                     f"{_pct(s['accuracy_mean'], s['accuracy_ci95'], s['n'])} | {_pct(s['macro_f1_mean'], s['macro_f1_ci95'], s['n'])} | "
                      f"{versus} |")
     return "\n".join(lines) + "\n"

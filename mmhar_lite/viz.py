@@ -1034,7 +1034,7 @@ def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool =
 def regimes_figure(summary: Sequence[Mapping], *, metric: str = "accuracy", head: str = "multimodal",
                    title: str = "Hard negatives across difficulty regimes") -> go.Figure:
     """Mean and 95 % interval over seeds per method, regime and batch size (one panel per
-    batch size); the intervals are clipped to [0, 100] %.
+    batch size); the intervals are clipped to [0, 100] % and drawn from 3 seeds on.
 
     Args:
         summary: ``experiments.summarize(records, ("regime", "batch_size", "finetune_modality",
@@ -1058,7 +1058,8 @@ def regimes_figure(summary: Sequence[Mapping], *, metric: str = "accuracy", head
             chosen = [r for r in rows if r["method"] == method and int(r["batch_size"]) == batch]
             chosen.sort(key=lambda r: regimes.index(r["regime"]))
             mean = np.array([100 * r[f"{metric}_mean"] for r in chosen])
-            half = np.array([100 * r[f"{metric}_ci95"] for r in chosen])
+            # No t-interval from fewer than 3 seeds: with 2, t = 12.7 and the bar says nothing.
+            half = np.array([100 * r[f"{metric}_ci95"] if r["n"] >= 3 else 0.0 for r in chosen])
             upper, lower = np.minimum(mean + half, 100.0) - mean, mean - np.maximum(mean - half, 0.0)
             x = np.array([regimes.index(r["regime"]) for r in chosen]) + (k - (len(methods) - 1) / 2) * width
             fig.add_trace(go.Scatter(

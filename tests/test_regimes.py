@@ -30,7 +30,9 @@ def test_grid_has_one_record_per_run_and_head(tiny_run):
     assert len(records) == 2 * 2 * 2 * 2 * 2  # regimes x batch sizes x methods x seeds x heads
     keys = {(r["regime"], r["batch_size"], r["method"], r["seed"], r["finetune_modality"]) for r in records}
     assert len(keys) == len(records)
-    assert [r["seed"] for r in records[:16]] == [0] * 16  # seed by seed
+    # Setting by setting: all seeds and methods of (today, 8) first.
+    assert {(r["regime"], r["batch_size"]) for r in records[:8]} == {("today", 8)}
+    assert {(r["seed"], r["method"]) for r in records[:8]} == {(s, m) for s in (0, 1) for m in ("cmc", "cmc-hnl-oracle")}
     for r in records:
         assert 0 <= r["accuracy"] <= 1 and r["pretrain_epochs"] == 1 and r["finetune_epochs"] == 1
         assert (r["confusion"], r["imbalance"], r["nuisance"]) == tuple(vars(TINY[r["regime"]]).values())
@@ -90,6 +92,8 @@ def test_markdown_reports_intervals_and_paired_differences():
     assert f"| r | 32 | multimodal | cmc | 3 | 85.00 ± {half:.2f} |" in text
     assert "| r | 32 | multimodal | cmc-hnl | 3 | 86.67" in text and "| 1.67 ± " in text
     assert "pre-training epochs: 30, fine-tuning epochs: 50" in text
+    two = regimes.regimes_markdown([r for r in recs if r["seed"] < 2])
+    assert "| r | 32 | multimodal | cmc | 2 | 85.00 (n < 3, no interval) |" in two
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -132,3 +136,11 @@ def test_cli_errors_are_one_line(capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and err[0].startswith("mmhar regimes: error: regimes compares")
     assert "--batch-sizes" in err[1]
+
+
+@pytest.mark.parametrize("mean, half, n, verdict", [
+    (0.02, 0.01, 3, "higher"), (-0.02, 0.01, 3, "lower"), (0.02, 0.03, 3, "indistinguishable"),
+    (-0.01, 0.01, 3, "indistinguishable"), (0.5, 0.0, 2, "too few seeds"),
+])
+def test_paired_verdict_reads_the_interval(mean, half, n, verdict):
+    assert regimes.paired_verdict({"diff_mean": mean, "diff_ci95": half, "n": n}) == verdict

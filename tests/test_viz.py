@@ -490,6 +490,9 @@ def test_regimes_figure_panels_styles_and_clipped_intervals():
     half = float(np.asarray(hnl.customdata)[0, 1])
     assert hnl.y[0] + half > 100 and hnl.error_y.array[0] == pytest.approx(100 - hnl.y[0])
     assert hnl.error_y.arrayminus[0] == pytest.approx(half)
+    two_seeds = experiments.summarize([r for r in _regime_records() if r["seed"] < 2],
+                                      ("regime", "batch_size", "finetune_modality", "method"))
+    assert all(np.all(np.asarray(t.error_y.array) == 0) for t in viz.regimes_figure(two_seeds).data)
     with pytest.raises(ValueError, match="no rows with finetune_modality 'imu'"):
         viz.regimes_figure(summary, head="imu")
     with pytest.raises(ValueError, match="regime"):
