@@ -1073,5 +1073,6 @@ def regimes_figure(summary: Sequence[Mapping], *, metric: str = "accuracy", head
             fig.update_xaxes(tickvals=list(range(len(regimes))), ticktext=regimes, title_text="difficulty regime",
                              range=[-0.5, len(regimes) - 0.5], row=1, col=col)
     fig.update_yaxes(title_text=f"{_METRIC_TITLES.get(metric, metric)}, {head} head", row=1, col=1)
-    fig.update_layout(title=title, legend_title_text="method")
+    # The legend goes below the panels, so narrow screens keep the plot's width.
+    fig.update_layout(title=title, legend=dict(title_text="method", orientation="h", yanchor="top", y=-0.25, x=0))
     return fig
