@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +161,27 @@ def show(fig: go.Figure, *, div_id: str | None = None) -> None:
     from IPython.display import display
 
     display(figure_bundle(fig, div_id=div_id), raw=True)
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def output_markdown(text: str) -> str:
+    """Markdown written for a file (``results.md``), made fit to be shown inside a chapter.
+
+    Its ATX headings (``# reproduce: synthetic``, ``## Table 2 ...``) become bold paragraphs: in
+    a cell's output a ``#`` heading would render as large as the page's own title, and a section
+    heading there would enter the page's table of contents. Everything else (tables, lists) is
+    kept as it is.
+    """
+    return _HEADING.sub(lambda m: f"**{m.group(2)}**", text)
+
+
+def show_markdown(text: str) -> None:
+    """Display :func:`output_markdown` of ``text`` (rendered as MyST, so tables are tables)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(output_markdown(text)))
 
 
 # --------------------------------------------------------------------------- Sphinx extension

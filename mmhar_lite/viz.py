@@ -337,6 +337,22 @@ def _imu_groups(channel_names: Sequence[str]) -> list[tuple[str, list[int]]]:
     return list(groups.items())
 
 
+_AXIS_DASH = ("solid", "dash", "dot", "dashdot")
+
+
+def _channel_style(names: Sequence[str], c: int, k: int, group_index: int) -> tuple[str, str, str]:
+    """(legend name, colour, dash) of channel ``c``, the ``k``-th of its sensor group.
+
+    An ``_x/_y/_z`` channel is drawn in its axis's colour in every sensor and named by the axis
+    alone (one legend entry per axis, the subplot says the sensor); any other channel gets its own
+    name, and a dash per sensor group, so that no two legend entries look alike.
+    """
+    axis = names[c].rpartition("_")[2].lower()
+    if axis in ("x", "y", "z") and "_" in names[c]:
+        return f"{axis} axis", PALETTE["xyz".index(axis)], "solid"
+    return names[c], PALETTE[k % len(PALETTE)], _AXIS_DASH[group_index % len(_AXIS_DASH)]
+
+
 def _default_channels(n: int) -> list[str]:
     if n % 3:
         return [f"ch{c}" for c in range(n)]
@@ -388,13 +404,16 @@ def imu_traces(
     t = np.arange(x.shape[0]) / rate_hz
     fig = make_subplots(rows=len(groups), cols=1, shared_xaxes=True, vertical_spacing=0.06,
                         subplot_titles=[g for g, _ in groups])
+    named: set[str] = set()
     for row, (group, chans) in enumerate(groups, start=1):
         for k, c in enumerate(chans):
+            legend, colour, dash = _channel_style(names, c, k, row - 1)
             fig.add_trace(go.Scatter(
-                x=t, y=x[:, c], mode="lines", name=names[c], legendgroup=group,
-                line=dict(color=PALETTE[k % len(PALETTE)], width=1.5),
+                x=t, y=x[:, c], mode="lines", name=legend, legendgroup=legend,
+                showlegend=legend not in named, line=dict(color=colour, width=1.5, dash=dash),
                 hovertemplate=f"{names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
             ), row=row, col=1)
+            named.add(legend)
         fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=1)
     fig.update_xaxes(title_text="time (s)", row=len(groups), col=1)
     fig.update_layout(title=title, height=220 * len(groups) + 100, hovermode="x unified")
@@ -452,21 +471,24 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
         horizontal_spacing=0.16, column_titles=[g for g, _ in groups], row_titles=list(views),
     )
     t0 = np.arange(base.shape[0]) / rate_hz
+    named: set[str] = set()
     for row, (aug_name, view) in enumerate(views.items(), start=1):
         t = np.arange(view.shape[0]) / rate_hz
         for col, (group, chans) in enumerate(groups, start=1):
             for k, c in enumerate(chans):
-                first = row == 1
+                legend, colour, dash = _channel_style(names, c, k, col - 1)
                 fig.add_trace(go.Scatter(
-                    x=t0, y=base[:, c], mode="lines", name=f"{names[c]} original",
-                    legendgroup=f"{names[c]} original", showlegend=first,
+                    x=t0, y=base[:, c], mode="lines", name="original (grey, dotted)",
+                    legendgroup="original", showlegend="original" not in named,
                     line=dict(color=_GREY, width=1, dash="dot"), hoverinfo="skip",
                 ), row=row, col=col)
+                named.add("original")
                 fig.add_trace(go.Scatter(
-                    x=t, y=view[:, c], mode="lines", name=names[c], legendgroup=names[c],
-                    showlegend=first, line=dict(color=PALETTE[k % len(PALETTE)], width=1.5),
+                    x=t, y=view[:, c], mode="lines", name=legend, legendgroup=legend,
+                    showlegend=legend not in named, line=dict(color=colour, width=1.5, dash=dash),
                     hovertemplate=f"{aug_name}: {names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
                 ), row=row, col=col)
+                named.add(legend)
             fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=col)
     for col in range(1, len(groups) + 1):
         fig.update_xaxes(title_text="time (s)", row=len(views), col=col)
@@ -487,7 +509,7 @@ def _skeleton_gallery(original, augmented, skeleton_layout, frame, title) -> go.
     if not 0 <= t < n_frames:
         raise ValueError(f"frame: expected 0 <= frame < {n_frames} (shortest sequence), got {frame}")
     pixels = base.shape[1] == 2
-    cols = min(len(views), 4)
+    cols = min(len(views), 3)  # four panels a row leave a phone 80 px per panel
     rows = math.ceil(len(views) / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(views),
                         horizontal_spacing=0.04, vertical_spacing=0.08)

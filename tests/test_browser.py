@@ -209,7 +209,7 @@ def test_sliders_move_figures(browser: object, base_url: str, name: str) -> None
 DESKTOP, PHONE = 1300, 400
 
 _WAIT_RENDERED = """() => [...document.querySelectorAll('div.plotly-graph-div')]
-    .every(d => d.querySelector('svg.main-svg'))
+    .every(d => d.querySelector('svg.main-svg') && d.dataset.mmharFitted)  // mmhar-figures.js
   && [...document.querySelectorAll('.math')].every(m => m.querySelector('mjx-container'))"""
 
 # A paragraph that is a markdown table nobody rendered: a pipe row followed by a |---| rule.
@@ -222,7 +222,7 @@ _RAW_TABLES = r"""() => [...document.querySelectorAll('article p, article li')]
 # reader must scroll is not read); anything else may be wider only inside an ancestor that
 # scrolls horizontally and itself fits the column.
 _OUTSIDE_COLUMN = r"""() => {
-  const col = document.querySelector('article.bd-article');
+  const col = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
   const cs = getComputedStyle(col), box = col.getBoundingClientRect();
   const left = box.left + parseFloat(cs.paddingLeft) - 1, right = box.right - parseFloat(cs.paddingRight) + 1;
   const name = el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
@@ -376,5 +376,46 @@ def test_figures_are_legible_at_desktop_width(browser: object, base_url: str, na
     try:
         problems = page.evaluate(_FIGURE_PROBLEMS)
         assert not problems, f"{name} at {DESKTOP} px:\n" + "\n".join(problems)
+    finally:
+        page.close()
+
+
+_DEFECTS = """<!doctype html><html><head><meta charset="utf-8">
+<script src="{base}_static/vendor/plotly/plotly.min.js"></script></head>
+<body style="margin:0"><article class="bd-article" style="width:700px;padding:0 10px">
+<p>| method | accuracy | |---|---| | cmc | 99.5 |</p>
+<div id="wide" style="width:900px">an output wider than the column</div>
+<div style="overflow-x:auto"><div style="width:900px">a wide table in a scrolling container</div></div>
+<mjx-container display="true" style="display:block;overflow-x:auto"><mjx-math style="display:inline-block;width:900px">x</mjx-math></mjx-container>
+<p><code>{long_code}</code></p>
+<div id="fig" class="plotly-graph-div" style="width:680px;height:400px"></div>
+</article></body></html>"""
+
+_DEFECTIVE_FIGURE = """() => Plotly.newPlot('fig', [
+    {x: [1, 2], y: [1, 2], mode: 'markers', name: 'class a', marker: {color: '#0072B2', symbol: 'circle'}},
+    {x: [1, 2], y: [2, 1], mode: 'markers', name: 'class b', marker: {color: '#0072B2', symbol: 'circle'}}],
+  {title: {text: 'a title far too long for its figure, '.repeat(4)}, yaxis: {title: {text: 'y'}},
+   showlegend: true}).then(() => document.getElementById('fig').dataset.mmharFitted = '1')"""
+
+
+def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url: str) -> None:
+    """Each check above reports a page built to have its defect (and not a scrolling container)."""
+    page = browser.new_page(viewport={"width": DESKTOP, "height": 900})
+    try:
+        page.set_content(_DEFECTS.format(base=base_url, long_code="mmhar_lite." * 60))
+        page.wait_for_function("() => window.Plotly")
+        page.evaluate(_DEFECTIVE_FIGURE)
+        page.wait_for_function(_WAIT_RENDERED)
+        assert [p for p in page.evaluate(_RAW_TABLES) if "| method |" in p]
+        outside = page.evaluate(_OUTSIDE_COLUMN)
+        assert any("an output wider than the column" in p for p in outside), outside
+        assert not any("scrolling container" in p for p in outside), outside
+        assert any(p.startswith("display equation 900 px") for p in outside), outside
+        figure = "\n".join(page.evaluate(_FIGURE_PROBLEMS))
+        assert "xaxis has tick labels but no title" in figure
+        assert "the title does not fit the figure" in figure
+        assert 'legend entries "class a" and "class b" look the same' in figure
+        page.set_viewport_size({"width": PHONE, "height": 900})
+        assert page.evaluate(_PAGE_WIDER_THAN_VIEWPORT)
     finally:
         page.close()

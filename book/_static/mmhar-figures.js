@@ -1,0 +1,64 @@
+// Plotly titles do not wrap: a title longer than its figure is cut at the figure's edge (on a
+// phone, most of them). After every draw, a title wider than its figure is broken at word
+// boundaries into lines that fit, and the top margin grows with it; the original text is kept
+// so that a wider window gets the single line back. Checked by tests/test_browser.py.
+(function () {
+  "use strict";
+  const MARGIN_PX = 24;
+
+  function wrap(text, maxChars) {
+    const lines = [];
+    let line = "";
+    for (const word of text.split(/\s+/)) {
+      if (line && (line + " " + word).length > maxChars) { lines.push(line); line = word; }
+      else line = line ? line + " " + word : word;
+    }
+    if (line) lines.push(line);
+    return lines.join("<br>");
+  }
+
+  function fit(gd) {
+    if (!gd._fullLayout || gd.dataset.mmharFitting) return;
+    const layout = gd.layout || {};
+    const title = layout.title && (typeof layout.title === "string" ? layout.title : layout.title.text);
+    if (!title) { gd.dataset.mmharFitted = "1"; return; }
+    const original = gd.dataset.mmharTitle || title.replace(/<br>/g, " ");
+    gd.dataset.mmharTitle = original;
+    const width = gd.getBoundingClientRect().width - MARGIN_PX;
+    const node = gd.querySelector(".g-gtitle text");
+    // the width of one character, from the widest line drawn now
+    let perChar = 0;
+    if (node) {
+      const spans = node.querySelectorAll("tspan.line");
+      for (const line of (spans.length ? spans : [node])) {
+        const n = line.textContent.length;
+        if (n) perChar = Math.max(perChar, line.getBoundingClientRect().width / n);
+      }
+    }
+    const maxChars = perChar > 0 ? Math.floor(width / perChar) : original.length;
+    const wanted = original.length <= maxChars ? original : wrap(original, Math.max(12, maxChars));
+    if (wanted === title) { gd.dataset.mmharFitted = "1"; return; }
+    const lines = wanted.split("<br>").length;
+    const top = Math.max((gd._fullLayout.margin || {}).t || 0, 40 + 22 * lines);
+    gd.dataset.mmharFitting = "1";
+    window.Plotly.relayout(gd, { "title.text": wanted, "margin.t": top }).then(() => {
+      delete gd.dataset.mmharFitting;
+      gd.dataset.mmharFitted = "1";
+    });
+  }
+
+  function attach() {
+    if (!window.Plotly) return;
+    document.querySelectorAll("div.plotly-graph-div").forEach(gd => {
+      if (gd.dataset.mmharAttached) return;
+      if (!gd._fullLayout) { setTimeout(attach, 100); return; }
+      gd.dataset.mmharAttached = "1";
+      gd.on("plotly_afterplot", () => fit(gd));
+      fit(gd);
+    });
+  }
+
+  window.addEventListener("load", attach);
+  window.addEventListener("resize", () => document.querySelectorAll("div.plotly-graph-div")
+    .forEach(gd => { delete gd.dataset.mmharFitted; fit(gd); }));
+})();
