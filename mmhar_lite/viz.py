@@ -468,7 +468,7 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
     groups = _imu_groups(names)
     fig = make_subplots(
         rows=len(views), cols=len(groups), shared_xaxes=True, vertical_spacing=0.04,
-        horizontal_spacing=0.16, column_titles=[g for g, _ in groups], row_titles=list(views),
+        horizontal_spacing=0.22, column_titles=[g for g, _ in groups], row_titles=list(views),
     )
     t0 = np.arange(base.shape[0]) / rate_hz
     named: set[str] = set()
@@ -1080,8 +1080,11 @@ def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool =
         + (" % (%{customdata:.0f} samples)" if normalize else "") + "<extra></extra>",
         texttemplate="%{z:.0f}" if k <= 12 else None,
     ))
-    fig.update_layout(title=title, xaxis=dict(title="predicted class", tickangle=-45),
-                      yaxis=dict(title="true class", autorange="reversed"),
+    # every class labelled (plotly would otherwise label every other column of 27)
+    ticks = dict(tickmode="array", tickvals=list(class_names), ticktext=list(class_names),
+                 tickfont=dict(size=10 if k > 12 else 12))
+    fig.update_layout(title=title, xaxis=dict(title="predicted class", tickangle=-60, **ticks),
+                      yaxis=dict(title="true class", autorange="reversed", **ticks),
                       # no fixed width: the figure takes the text column's width (a fixed 894 px
                       # hid the last columns and the colour bar)
                       height=max(450, 16 * k + 330), margin=dict(r=10))

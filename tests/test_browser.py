@@ -283,19 +283,26 @@ _FIGURE_PROBLEMS = r"""() => {
     const svg = gd.querySelector('svg.main-svg').getBoundingClientRect();
     const say = s => problems.push(`"${title.slice(0, 60)}": ${s}`);
     if (!(L.title && L.title.text)) say('no title');
+    // titles from the figure's own layout: the full layout fills in a placeholder title
+    const titled = t => Boolean(typeof t === 'string' ? t : t && t.text);
     for (const key of Object.keys(L)) {
-      const ax = L[key];
-      if (/^[xy]axis\d*$/.test(key) && ax.visible && ax.showticklabels && !(ax.title && ax.title.text))
+      const ax = L[key], own = (gd.layout || {})[key] || {};
+      if (/^[xy]axis\d*$/.test(key) && ax.visible && ax.showticklabels && !titled(own.title))
         say(`${key} has tick labels but no title`);
       if (/^scene\d*$/.test(key)) for (const a of ['xaxis', 'yaxis', 'zaxis'])
-        if (ax[a].visible && !(ax[a].title && ax[a].title.text)) say(`${key}.${a} has no title`);
+        if (ax[a].visible && !titled((own[a] || {}).title)) say(`${key}.${a} has no title`);
     }
     const inside = (el, what) => {
       const r = el.getBoundingClientRect();
       if (r.width && (r.left < svg.left - 1 || r.right > svg.right + 1 || r.top < svg.top - 1 || r.bottom > svg.bottom + 1))
         say(`${what} does not fit the figure (${Math.round(r.left - svg.left)}..${Math.round(r.right - svg.left)} px of ${Math.round(svg.width)})`);
     };
-    gd.querySelectorAll('.g-gtitle text').forEach(t => inside(t, 'the title'));
+    gd.querySelectorAll('.g-gtitle text').forEach(t => {
+      inside(t, 'the title');
+      gd.querySelectorAll('g.legend rect.bg').forEach(l => {
+        if (overlap(t.getBoundingClientRect(), l.getBoundingClientRect())) say('the title overlaps the legend');
+      });
+    });
     gd.querySelectorAll('g.legend').forEach(l => {
       inside(l.querySelector('rect.bg') || l, 'the legend');
       // a clipped legend hides the end of its entries

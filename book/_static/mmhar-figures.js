@@ -17,8 +17,41 @@
     return lines.join("<br>");
   }
 
+  // On a narrow screen a legend on the right takes half the figure: move it under the plot,
+  // horizontal, and make room for it in the bottom margin (measured once it is drawn there).
+  const NARROW_PX = 640;
+  function fitLegend(gd) {
+    const L = gd._fullLayout;
+    const width = gd.getBoundingClientRect().width;
+    if (!L.showlegend || width >= NARROW_PX) return null;
+    const legend = gd.querySelector("g.legend");
+    if (!legend) return null;
+    if (L.legend.orientation === "v" && L.legend.x >= 1) {
+      gd.dataset.mmharBottom = String(L.margin.b);
+      return { "legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left",
+               "legend.yref": "container", "legend.y": 0, "legend.yanchor": "bottom" };
+    }
+    // grow the bottom margin until the legend is inside the figure (at most three steps)
+    const tries = Number(gd.dataset.mmharLegendRoom || 0);
+    const svg = gd.querySelector("svg.main-svg").getBoundingClientRect();
+    const box = (legend.querySelector("rect.bg") || legend).getBoundingClientRect();
+    if (gd.dataset.mmharBottom && tries < 3 && (tries === 0 || box.bottom > svg.bottom - 2)) {
+      gd.dataset.mmharLegendRoom = String(tries + 1);
+      const height = Math.max(box.height, (L.legend && L.legend._height) || 0);
+      return { "margin.b": Math.max(L.margin.b, Number(gd.dataset.mmharBottom) + height + 20)
+                           + (tries ? box.bottom - svg.bottom + 10 : 0) };
+    }
+    return null;
+  }
+
   function fit(gd) {
     if (!gd._fullLayout || gd.dataset.mmharFitting) return;
+    const legendUpdate = fitLegend(gd);
+    if (legendUpdate) {
+      gd.dataset.mmharFitting = "1";
+      window.Plotly.relayout(gd, legendUpdate).then(() => { delete gd.dataset.mmharFitting; fit(gd); });
+      return;
+    }
     const layout = gd.layout || {};
     const title = layout.title && (typeof layout.title === "string" ? layout.title : layout.title.text);
     if (!title) { gd.dataset.mmharFitted = "1"; return; }
@@ -38,8 +71,10 @@
     const maxChars = perChar > 0 ? Math.floor(width / perChar) : original.length;
     const wanted = original.length <= maxChars ? original : wrap(original, Math.max(12, maxChars));
     if (wanted === title) { gd.dataset.mmharFitted = "1"; return; }
+    // each added line of title pushes the plot (and a legend above it) down by one line
+    if (!gd.dataset.mmharTop) gd.dataset.mmharTop = String((gd._fullLayout.margin || {}).t || 80);
     const lines = wanted.split("<br>").length;
-    const top = Math.max((gd._fullLayout.margin || {}).t || 0, 40 + 22 * lines);
+    const top = Number(gd.dataset.mmharTop) + 24 * (lines - 1);
     gd.dataset.mmharFitting = "1";
     window.Plotly.relayout(gd, { "title.text": wanted, "margin.t": top }).then(() => {
       delete gd.dataset.mmharFitting;
