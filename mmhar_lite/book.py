@@ -174,7 +174,8 @@ def output_markdown(text: str) -> str:
     heading there would enter the page's table of contents. Everything else (tables, lists) is
     kept as it is.
     """
-    return _HEADING.sub(lambda m: f"**{m.group(2)}**", text)
+    # the blank line keeps a table that follows the heading a block of its own
+    return _HEADING.sub(lambda m: f"**{m.group(2)}**\n", text)
 
 
 def show_markdown(text: str) -> None:

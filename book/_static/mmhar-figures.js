@@ -76,7 +76,10 @@
     const lines = wanted.split("<br>").length;
     const top = Number(gd.dataset.mmharTop) + 24 * (lines - 1);
     gd.dataset.mmharFitting = "1";
-    window.Plotly.relayout(gd, { "title.text": wanted, "margin.t": top }).then(() => {
+    // pinned to the top: by default a title sits in the middle of the top margin, which would
+    // move it down onto a legend above the plot as the margin grows
+    window.Plotly.relayout(gd, { "title.text": wanted, "margin.t": top, "title.yref": "container",
+                                 "title.y": 1, "title.yanchor": "top", "title.pad.t": 14 }).then(() => {
       delete gd.dataset.mmharFitting;
       gd.dataset.mmharFitted = "1";
     });
