@@ -466,33 +466,35 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
         if v.shape[1] != base.shape[1]:
             raise ValueError(f"augmented[{k!r}]: {v.shape[1]} channels, original has {base.shape[1]}")
     groups = _imu_groups(names)
+    # one panel per (augmentation, sensor), stacked: side-by-side sensor columns leave a phone
+    # too little room between them for the right-hand column's axis labels
     fig = make_subplots(
-        rows=len(views), cols=len(groups), shared_xaxes=True, vertical_spacing=0.04,
-        horizontal_spacing=0.22, column_titles=[g for g, _ in groups], row_titles=list(views),
+        rows=len(views) * len(groups), cols=1, shared_xaxes=True, vertical_spacing=0.025,
+        row_titles=[f"{aug_name}, {group}" for aug_name in views for group, _ in groups],
     )
     t0 = np.arange(base.shape[0]) / rate_hz
     named: set[str] = set()
-    for row, (aug_name, view) in enumerate(views.items(), start=1):
+    for v, (aug_name, view) in enumerate(views.items()):
         t = np.arange(view.shape[0]) / rate_hz
-        for col, (group, chans) in enumerate(groups, start=1):
+        for g, (group, chans) in enumerate(groups):
+            row = v * len(groups) + g + 1
             for k, c in enumerate(chans):
-                legend, colour, dash = _channel_style(names, c, k, col - 1)
+                legend, colour, dash = _channel_style(names, c, k, g)
                 fig.add_trace(go.Scatter(
                     x=t0, y=base[:, c], mode="lines", name="original (grey, dotted)",
                     legendgroup="original", showlegend="original" not in named,
                     line=dict(color=_GREY, width=1, dash="dot"), hoverinfo="skip",
-                ), row=row, col=col)
+                ), row=row, col=1)
                 named.add("original")
                 fig.add_trace(go.Scatter(
                     x=t, y=view[:, c], mode="lines", name=legend, legendgroup=legend,
                     showlegend=legend not in named, line=dict(color=colour, width=1.5, dash=dash),
                     hovertemplate=f"{aug_name}: {names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
-                ), row=row, col=col)
+                ), row=row, col=1)
                 named.add(legend)
-            fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=col)
-    for col in range(1, len(groups) + 1):
-        fig.update_xaxes(title_text="time (s)", row=len(views), col=col)
-    fig.update_layout(title=title, height=170 * len(views) + 120)
+            fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=1)
+    fig.update_xaxes(title_text="time (s)", row=len(views) * len(groups), col=1)
+    fig.update_layout(title=title, height=130 * len(views) * len(groups) + 140)
     return fig
 
 

@@ -251,7 +251,8 @@ _OUTSIDE_COLUMN = r"""() => {
   for (const el of col.querySelectorAll('*')) {
     if (el.closest('div.plotly-graph-div, mjx-container') || !visible(el)) continue;
     const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.right <= right) continue;
+    // inline code that wraps may overhang by its own padding (a few px): not a reading problem
+    if (r.width === 0 || r.right <= right + (getComputedStyle(el).display === 'inline' ? 8 : 0)) continue;
     const s = scroller(el);
     if (s && s.getBoundingClientRect().right <= right) continue;
     problems.push(`sticks out of the column by ${Math.round(r.right - right)} px: ${name(el)}`);
