@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
 import pytest
+from corruption import damage_some
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mmhar_lite.data import DatasetError, RawDataset, Sample, load_mmact, write_mmact_layout
 from mmhar_lite.data.cases import INPUT_CASES
@@ -286,3 +290,45 @@ def test_a_shorter_source_is_cut_to_its_length(mmact):
     root, _ = mmact
     _shorter_source(root)
     assert _walking_s2(load_mmact(root)).imu.shape == (80, 12)
+
+
+@pytest.fixture(scope="module")
+def mmact_template(tmp_path_factory) -> tuple[Path, RawDataset]:
+    """Four trials in MMAct's layout: the fuzz test copies and damages it."""
+    rng = np.random.default_rng(1)
+    samples = [_sample(rng, MMACT_ACTIONS.index(action), subject, 1, length=60)
+               for action in ("walking", "using_phone") for subject in (1, 2)]
+    raw = RawDataset(name="mmact", samples=samples, class_names=list(MMACT_ACTIONS),
+                     skeleton_layout="coco17", imu_channels=list(MMACT_IMU_CHANNELS))
+    root = tmp_path_factory.mktemp("mmact-template") / "mmact"
+    write_mmact_layout(raw, root)
+    return root, load_mmact(root)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_corruptions_are_reported_never_mislabelled(mmact_template, tmp_path, data):
+    template, clean = mmact_template
+    root = Path(tempfile.mkdtemp(dir=tmp_path)) / "mmact"
+    shutil.copytree(template, root)
+    damaged = damage_some(data, sorted(p for p in root.rglob("*") if p.is_file()))
+    raw = load_mmact(root)
+    reported = {Path(entry["file"]) for entry in raw.skipped}
+    assert reported <= damaged
+    key = attrgetter("subject", "session", "label")
+    loaded = {key(s): s for s in raw.samples}
+    for sample in clean.samples:
+        files = {Path(path) for path in sample.source.replace(str(template), str(root)).split(";")}
+        if key(sample) not in loaded:  # every trial not loaded has a damaged file of its own reported
+            assert reported & files
+        elif not files & damaged:
+            np.testing.assert_array_equal(loaded[key(sample)].imu, sample.imu)
+            np.testing.assert_array_equal(loaded[key(sample)].skeleton, sample.skeleton)
+    for sample in raw.samples:
+        assert all(_trial_of(root, Path(path))[:3] == key(sample) for path in sample.source.split(";"))
+    if raw.skipped:
+        with pytest.raises(DatasetError) as error:
+            load_mmact(root, strict=True)
+        assert "\n" not in str(error.value) and str(error.value).startswith(f"{raw.skipped[0]['file']}: ")
+    else:
+        assert len(load_mmact(root, strict=True)) == len(raw)

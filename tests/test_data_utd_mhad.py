@@ -1,15 +1,20 @@
 """UTD-MHAD loader on fixtures written in the release's own .mat layout."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.io
+from corruption import damage_some
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from mmhar_lite.data import DatasetError, load_utd_mhad
+from mmhar_lite.data import DatasetError, load_utd_mhad, write_utd_mhad_layout
 from mmhar_lite.data.cases import INPUT_CASES
 from mmhar_lite.data.utd_mhad import UTD_MHAD_ACTIONS, inertial_path, skeleton_path, trial_id
 
@@ -220,3 +225,36 @@ def test_input_case(utd_root, small_synthetic, case):
 def test_class_names_must_match_the_27_actions(utd_root):
     with pytest.raises(ValueError, match="27 entries"):
         load_utd_mhad(utd_root, class_names=["a", "b"])
+
+
+@pytest.fixture(scope="module")
+def utd_template(tmp_path_factory, small_synthetic) -> Path:
+    """Six trials in the release's layout: the fuzz test copies and damages it."""
+    root = tmp_path_factory.mktemp("utd-template") / "UTD-MHAD"
+    write_utd_mhad_layout(dataclasses.replace(small_synthetic, samples=small_synthetic.samples[:6]), root)
+    return root
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_corruptions_are_reported_never_mislabelled(utd_template, tmp_path, data):
+    clean = {(s.label + 1, s.subject, s.trial): s for s in load_utd_mhad(utd_template).samples}
+    root = Path(tempfile.mkdtemp(dir=tmp_path)) / "UTD-MHAD"
+    shutil.copytree(utd_template, root)
+    damaged = damage_some(data, sorted(root.glob("*/*.mat")))
+    raw = load_utd_mhad(root)
+    assert {entry["file"] for entry in raw.skipped} <= {str(path) for path in damaged}
+    loaded = {(s.label + 1, s.subject, s.trial): s for s in raw.samples}
+    for key in clean.keys() - loaded.keys():  # every trial not loaded has its damaged file reported
+        assert {entry["file"] for entry in raw.skipped} & {str(inertial_path(root, *key)), str(skeleton_path(root, *key))}
+    for key, sample in loaded.items():
+        assert _trial_of(Path(sample.source.split(";")[0])) == key and sample.label == key[0] - 1
+        if not {inertial_path(root, *key), skeleton_path(root, *key)} & damaged:
+            np.testing.assert_array_equal(sample.imu, clean[key].imu)
+            np.testing.assert_array_equal(sample.skeleton, clean[key].skeleton)
+    if raw.skipped:
+        with pytest.raises(DatasetError) as error:
+            load_utd_mhad(root, strict=True)
+        assert "\n" not in str(error.value) and str(error.value).startswith(f"{raw.skipped[0]['file']}: ")
+    else:
+        assert len(load_utd_mhad(root, strict=True)) == len(raw)
