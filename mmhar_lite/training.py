@@ -96,6 +96,8 @@ METHOD_MODALITIES: dict[str, tuple[str, ...]] = {
     "random-init": ("multimodal",),
 }
 METHODS = tuple(METHOD_MODALITIES)
+# torch.manual_seed takes 64-bit integers, numpy's default_rng non-negative ones.
+MAX_SEED = 2**63 - 1
 FINETUNE_MODALITIES = ("multimodal", "imu", "skeleton")
 AUGMENTATIONS = ("synthetic", "utd-mhad", "mmact")
 
@@ -162,8 +164,7 @@ def _check_common(config: PretrainConfig | FinetuneConfig) -> None:
     _check(isinstance(config.epochs, int) and config.epochs >= 0, f"epochs must be an integer >= 0, got {config.epochs}")
     _check(isinstance(config.batch_size, int) and config.batch_size >= 2, f"batch_size must be an integer >= 2, got {config.batch_size}")
     _check(math.isfinite(config.lr) and config.lr > 0, f"lr must be > 0, got {config.lr}")
-    # torch.manual_seed takes 64 bits and numpy's default_rng non-negative integers.
-    _check(isinstance(config.seed, int) and 0 <= config.seed < 2**63,
+    _check(isinstance(config.seed, int) and 0 <= config.seed <= MAX_SEED,
            f"seed must be an integer in [0, 2**63 - 1], got {config.seed}")
     _check(config.patience >= 0, f"patience must be >= 0, got {config.patience}")
     _check(0.0 < config.factor < 1.0, f"factor must be in (0, 1), got {config.factor}")
