@@ -33,3 +33,11 @@ def test_a_subset_renders_alone():
 def test_unknown_dataset_or_outcome_is_refused(dataset, outcome):
     with pytest.raises(ValueError, match="must be"):
         InputCase("x", dataset, "something", outcome)
+
+
+def test_markdown_parses_as_one_table_with_four_cells_a_row():
+    import markdown_it  # what the book (myst) parses markdown with
+    tokens = markdown_it.MarkdownIt("commonmark").enable("table").parse(cases_markdown())
+    assert sum(t.type == "table_open" for t in tokens) == 1
+    assert sum(t.type == "tr_open" for t in tokens) == 1 + len(INPUT_CASES)
+    assert sum(t.type == "td_open" for t in tokens) == 4 * len(INPUT_CASES)
