@@ -275,7 +275,7 @@ def _autocast(device: torch.device, amp: bool):
 
 
 class TrainingDiverged(FloatingPointError):
-    """Training produced NaN/inf (loss or weights); the message names the epoch and the lr."""
+    """Training produced NaN/inf (loss or embeddings); the message names the epoch and the lr."""
 
 
 def _diverged(description: str, epoch: int, optimizer: torch.optim.Optimizer, what: str) -> TrainingDiverged:
