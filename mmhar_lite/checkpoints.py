@@ -150,6 +150,9 @@ def read_state(path: str | Path, device: torch.device | str = "cpu") -> dict:
         if not isinstance(state[name], kind) or isinstance(state[name], bool):
             raise _error(path, f"field {name!r} is {type(state[name]).__name__}; expected "
                                f"{' or '.join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))}")
+    if state["epoch"] < 0 or state["epoch"] > len(state["history"]):
+        raise _error(path, f"field 'epoch' is {state['epoch']}; expected 0 to {len(state['history'])} (the epochs "
+                           "in its history)")
     bad = _non_finite("", {k: v for k, v in state.items() if k in ("encoders", "heads", "optimizer")})
     if bad:
         raise _error(path, f"tensor {bad[0]!r} holds {bad[1]} NaN/inf value(s); expected finite weights")

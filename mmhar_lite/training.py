@@ -428,7 +428,11 @@ def pretrain(
             return cached
         result = pretrain(data, train_indices, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
                           checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume)
-        save_checkpoint(result, path, cache_key=key)
+        try:
+            save_checkpoint(result, path, cache_key=key)
+        except OSError as error:  # a full or read-only cache must not cost the run just trained
+            warnings.warn(f"run cache: cannot store {path} ({type(error).__name__}: {error}); the run is not cached",
+                          checkpoints.RunCacheWarning, stacklevel=2)
         return result
     device = resolve_device(device)
     shapes = input_shapes(data)

@@ -70,6 +70,7 @@ BAD = [
     ("edited", _edited_unsealed, "content hash (sha256) does not match"),
     ("missing_field", _resealed(lambda s: s.pop("shapes")), "missing field 'shapes'"),
     ("field_type", _resealed(lambda s: s.update(history="none")), "field 'history' is str; expected list"),
+    ("negative_epoch", _resealed(lambda s: s.update(epoch=-5)), "field 'epoch' is -5; expected 0 to 0"),
     ("unknown_config_field", _resealed(lambda s: s["config"].update(momentum=0.9)),
      "field 'config' has unknown entry 'momentum'"),
     ("bad_config_value", _resealed(lambda s: s["config"].update(lr=-1.0)), "field 'config': lr must be > 0"),

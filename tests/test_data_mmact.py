@@ -228,6 +228,11 @@ def _no_folder(root):
     shutil.rmtree(root)
 
 
+def _root_is_a_file(root):
+    shutil.rmtree(root)
+    root.write_text("a file where the dataset folder should be")
+
+
 def _no_source_folder(root):
     shutil.rmtree(root / "gyro")
 

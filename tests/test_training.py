@@ -302,6 +302,14 @@ def test_run_cache_reports_and_retrains_a_file_that_fails_its_checks(small, tmp_
         assert same_state(state(stored.encoders), state(first.encoders)) and stored.config == first.config
 
 
+def test_a_cache_that_cannot_be_written_costs_no_run(small, tmp_path):
+    data, split = small
+    (tmp_path / "cache").write_text("a file, not a folder")
+    with pytest.warns(checkpoints.RunCacheWarning, match="cannot store"):
+        result = training.pretrain(data, split.train, config("cmc", epochs=1), quiet=True, cache_dir=tmp_path / "cache")
+    assert len(result.history) == 1
+
+
 def test_most_confused_one_direction_and_both():
     cm = np.array([[5, 3, 0], [2, 6, 4], [0, 1, 7]])
     assert training.most_confused(cm) == (1, 2, 4)  # class 1 taken for class 2 four times

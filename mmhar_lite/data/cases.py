@@ -80,6 +80,7 @@ INPUT_CASES: tuple[InputCase, ...] = (
     _utd("action_range", "a file name has action 30 (UTD-MHAD has 27)", "skipped", "action 30 is outside 1-27"),
     _utd("duplicate", "`a05_s2_t1` stands beside `a5_s2_t1` (two files, one trial)", "skipped", "name trial a5_s2_t1"),
     _utd("no_folder", "the root folder does not exist", "error", "UTD-MHAD folder does not exist"),
+    _utd("root_is_a_file", "the root is a file, not a folder", "error", "UTD-MHAD folder is not a folder"),
     _utd("no_skeleton_folder", "the root has no `Skeleton/` folder", "error", "sub-folder Skeleton/ does not exist"),
     _utd("empty", "`Inertial/` and `Skeleton/` hold no `.mat` files", "error", "hold no .mat files"),
     # MMAct: <source>/subjectN/sceneN/sessionN/<action>[_k].csv (timestamp,x,y,z) + skeleton/....npy
@@ -109,6 +110,7 @@ INPUT_CASES: tuple[InputCase, ...] = (
     _mmact("duplicate_trial", "`walking_1.csv` stands beside `walking.csv` (both trial 1)", "skipped",
            "name trial walking_1"),
     _mmact("no_folder", "the root folder does not exist", "error", "MMAct folder does not exist"),
+    _mmact("root_is_a_file", "the root is a file, not a folder", "error", "MMAct folder is not a folder"),
     _mmact("no_source_folder", "the root has no `gyro/` folder", "error", "no gyro/ folder"),
     _mmact("empty", "the folders hold no `.csv`/`.npy` files", "error", "hold no .csv/.npy files"),
 )

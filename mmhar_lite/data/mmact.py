@@ -223,7 +223,7 @@ def load_mmact(root: str | Path, *, strict: bool = False) -> RawDataset:
     """
     root = Path(root)
     if not root.is_dir():
-        raise DatasetError(f"{root}: MMAct folder does not exist")
+        raise DatasetError(f"{root}: MMAct folder {'is not a folder' if root.exists() else 'does not exist'}")
     folders = {source: _source_folder(root, source) for source in IMU_SOURCES}
     folders["skeleton"] = root / "skeleton" if (root / "skeleton").is_dir() else None
     absent = [name for name, folder in folders.items() if folder is None]

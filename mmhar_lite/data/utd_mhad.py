@@ -164,11 +164,13 @@ def load_utd_mhad(
     if len(names) != N_ACTIONS:
         raise ValueError(f"class_names must have {N_ACTIONS} entries, got {len(names)}")
     if not root.is_dir():
-        raise DatasetError(f"{root}: UTD-MHAD folder does not exist (expected a folder with Inertial/ and Skeleton/)")
+        state = "is not a folder" if root.exists() else "does not exist"
+        raise DatasetError(f"{root}: UTD-MHAD folder {state} (expected a folder with Inertial/ and Skeleton/)")
     folders = {kind: root / kind for kind in ("Inertial", "Skeleton")}
     for kind, folder in folders.items():
         if not folder.is_dir():
-            raise DatasetError(f"{folder}: sub-folder {kind}/ does not exist; expected the release's {kind}/ folder")
+            state = "is not a folder" if folder.exists() else "does not exist"
+            raise DatasetError(f"{folder}: sub-folder {kind}/ {state}; expected the release's {kind}/ folder")
 
     skipped: list[dict] = []
     inertial, inertial_duplicated = _scan(folders["Inertial"], "inertial", skipped, strict)
