@@ -470,8 +470,9 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
     # too little room between them for the right-hand column's axis labels
     fig = make_subplots(
         rows=len(views) * len(groups), cols=1, shared_xaxes=True, vertical_spacing=0.025,
-        row_titles=[f"{aug_name}, {group}" for aug_name in views for group, _ in groups],
+        row_titles=[f"{aug_name}<br>{group}" for aug_name in views for group, _ in groups],
     )
+    fig.for_each_annotation(lambda a: a.update(font=dict(size=12)))  # row titles fit a panel's height
     t0 = np.arange(base.shape[0]) / rate_hz
     named: set[str] = set()
     for v, (aug_name, view) in enumerate(views.items()):
@@ -494,7 +495,7 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
                 named.add(legend)
             fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=1)
     fig.update_xaxes(title_text="time (s)", row=len(views) * len(groups), col=1)
-    fig.update_layout(title=title, height=130 * len(views) * len(groups) + 140)
+    fig.update_layout(title=title, height=140 * len(views) * len(groups) + 140)
     return fig
 
 

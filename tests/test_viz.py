@@ -141,7 +141,7 @@ def test_augmentation_gallery_imu(rng):
     aug = {"jitter": imu + 0.05, "scaling": 1.2 * imu, "permutation": imu[::-1]}
     fig = viz.augmentation_gallery(imu, aug, kind="imu", channel_names=UTD_CHANNELS)
     assert len(fig.data) == 3 * 6 * 2  # per augmentation and channel: original + augmented
-    assert [a.text for a in fig.layout.annotations][:3] == ["jitter, acc", "jitter, gyro", "scaling, acc"]
+    assert [a.text for a in fig.layout.annotations][:3] == ["jitter<br>acc", "jitter<br>gyro", "scaling<br>acc"]
     scaled = [tr for tr in fig.data if tr.name == "y axis" and tr.xaxis == "x3"]  # scaling, acc
     np.testing.assert_allclose(scaled[0].y, 1.2 * imu[:, 1])
 
