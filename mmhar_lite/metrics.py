@@ -42,6 +42,7 @@ __all__ = [
     "uniformity",
     "embedding_metrics",
     "cross_modal_monitor",
+    "weight_concentration",
     "postfix",
     "ScalarWriter",
     "write_scalars",
@@ -151,6 +152,33 @@ def cross_modal_monitor(
         return embedding_metrics(z["skeleton"], z["imu"])
 
     return measure
+
+
+def weight_concentration(q: np.ndarray, same_class: np.ndarray, *, top: int = 5) -> dict[str, float]:
+    """How concentrated hard-negative weights are, averaged over anchors.
+
+    Args:
+        q: ``(A, M)`` weights of each anchor's ``M`` negatives (rows sum to 1), e.g. from
+            :func:`mmhar_lite.losses.hard_negative_weights`.
+        same_class: ``(A, M)`` bool, negative of the anchor's own class (a false negative).
+
+    Returns:
+        ``effective_negatives``: mean of ``1 / sum q^2`` (``M`` for uniform weights, 1 when one
+        negative takes all); ``top_share``: mean mass on the ``top`` heaviest negatives
+        (``top / M`` for uniform weights); ``same_class_share``: mean mass on same-class negatives.
+    """
+    w = np.asarray(q, dtype=np.float64)
+    same = np.asarray(same_class, dtype=bool)
+    if w.ndim != 2 or same.shape != w.shape or w.shape[1] < 1:
+        raise ValueError(f"q and same_class must be (A, M) arrays of one shape, got {w.shape} and {same.shape}")
+    if np.any(w < 0) or not np.allclose(w.sum(axis=1), 1.0):
+        raise ValueError("q: expected non-negative rows that sum to 1")
+    heaviest = -np.sort(-w, axis=1)[:, :top]
+    return {
+        "effective_negatives": float((1.0 / (w ** 2).sum(axis=1)).mean()),
+        "top_share": float(heaviest.sum(axis=1).mean()),
+        "same_class_share": float((w * same).sum(axis=1).mean()),
+    }
 
 
 def postfix(record: Mapping[str, float]) -> dict[str, str]:

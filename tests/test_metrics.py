@@ -123,6 +123,27 @@ def test_holdout_split_rejects_bad_fractions():
         metrics.holdout_split(np.arange(3), 0.5)
 
 
+@given(st.integers(1, 4), st.integers(5, 40), st.integers(0, 2**32 - 1))
+def test_weight_concentration_between_uniform_and_one_hot(a, m, seed):
+    rng = np.random.default_rng(seed)
+    same = rng.random((a, m)) < 0.3
+    uniform = metrics.weight_concentration(np.full((a, m), 1 / m), same)
+    assert uniform["effective_negatives"] == pytest.approx(m)
+    assert uniform["top_share"] == pytest.approx(min(5, m) / m)
+    assert uniform["same_class_share"] == pytest.approx(same.mean())
+    one_hot = metrics.weight_concentration(np.eye(m)[rng.integers(0, m, size=a)], same)
+    assert one_hot["effective_negatives"] == pytest.approx(1.0) and one_hot["top_share"] == pytest.approx(1.0)
+    q = rng.dirichlet(np.ones(m), size=a)
+    mixed = metrics.weight_concentration(q, same)
+    assert 1 - 1e-9 <= mixed["effective_negatives"] <= m + 1e-9
+    assert min(5, m) / m - 1e-9 <= mixed["top_share"] <= 1 + 1e-9
+
+
+def test_weight_concentration_rejects_unnormalised_weights():
+    with pytest.raises(ValueError, match="sum to 1"):
+        metrics.weight_concentration(np.ones((2, 4)), np.zeros((2, 4), bool))
+
+
 def test_postfix_shows_the_watched_measures():
     record = {"epoch": 3, "loss": 4.25, "lr": 1e-3, "time_s": 1.0, "imu_to_skeleton_top1": 0.125,
               "imu_to_skeleton_top5": 0.5, "skeleton_to_imu_top1": 0.25, "skeleton_to_imu_top5": 0.5,
