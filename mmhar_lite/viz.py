@@ -43,6 +43,7 @@ __all__ = [
     "latent_space_figure",
     "anchor_weights_figure",
     "loss_curves",
+    "monitor_curves",
     "results_bar",
     "beta_sweep_figure",
     "limited_labels_figure",
@@ -970,9 +971,60 @@ def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre
                                      line=dict(color=colour)), row=2, col=1)
     fig.update_yaxes(title_text="loss (nats)", row=1, col=1)
     if has_lr:
-        fig.update_yaxes(title_text="learning rate", type="log", row=2, col=1)
+        # "1e-3" rather than plotly's SI "1m" / "100μ", and few ticks: a flat rate spans a tiny range
+        fig.update_yaxes(title_text="learning rate", type="log", tickformat=".0e", nticks=3, row=2, col=1)
     fig.update_xaxes(title_text="epoch", row=2 if has_lr else 1, col=1)
     fig.update_layout(title=title)
+    return fig
+
+
+def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | None = None,
+                   title: str = "Watched during pre-training") -> go.Figure:
+    """Per-epoch retrieval, alignment and uniformity of watched pre-training runs, one colour per run.
+
+    Args:
+        histories: run name -> per-epoch records with ``epoch`` and the keys of
+            :data:`mmhar_lite.metrics.EMBEDDING_KEYS` (a run pre-trained with ``monitor_indices``).
+        n_rows: the number of watched rows; draws the chance levels ``1/N`` and ``5/N`` of retrieval.
+
+    Returns:
+        Three panels sharing the epoch axis: retrieval top-1 (solid) and top-5 (dashed), in %,
+        the mean of IMU -> skeleton and skeleton -> IMU; alignment; uniformity.
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise ValueError("histories: expected a non-empty dict {run name: list of epoch records}")
+    keys = ("epoch", "imu_to_skeleton_top1", "imu_to_skeleton_top5", "skeleton_to_imu_top1", "skeleton_to_imu_top5",
+            "alignment", "uniformity")
+    for name, hist in histories.items():
+        if not hist:
+            raise ValueError(f"histories[{name!r}]: empty history")
+        for i, rec in enumerate(hist):
+            missing = [k for k in keys if k not in rec]
+            if missing:
+                raise ValueError(f"histories[{name!r}][{i}]: missing {missing} (pre-train with monitor_indices)")
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.44, 0.28, 0.28])
+    for k, (name, hist) in enumerate(histories.items()):
+        colour = PALETTE[k % len(PALETTE)]
+        epochs = [rec["epoch"] for rec in hist]
+        for top, dash in ((1, "solid"), (5, "dash")):
+            y = [50 * (rec[f"imu_to_skeleton_top{top}"] + rec[f"skeleton_to_imu_top{top}"]) for rec in hist]
+            fig.add_trace(go.Scatter(x=epochs, y=y, mode="lines+markers", name=name if top == 1 else f"{name}, top-5",
+                                     legendgroup=name, showlegend=top == 1, line=dict(color=colour, dash=dash),
+                                     marker=dict(size=4),
+                                     hovertemplate=f"{name}<br>top-{top}: %{{y:.1f}} %<extra></extra>"), row=1, col=1)
+        for row, key in ((2, "alignment"), (3, "uniformity")):
+            fig.add_trace(go.Scatter(x=epochs, y=[rec[key] for rec in hist], mode="lines+markers", name=name,
+                                     legendgroup=name, showlegend=False, line=dict(color=colour), marker=dict(size=4),
+                                     hovertemplate=f"{name}<br>{key}: %{{y:.3f}}<extra></extra>"), row=row, col=1)
+    if n_rows:
+        for top in (1, 5):
+            fig.add_hline(y=100 * min(top, n_rows) / n_rows, line=dict(dash="dot", color=_GREY), row=1, col=1,
+                          annotation_text=f"chance top-{top}", annotation_position="top left")
+    fig.update_yaxes(title_text="retrieval (%)<br>top-1 solid, top-5 dashed", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="alignment", row=2, col=1)
+    fig.update_yaxes(title_text="uniformity", row=3, col=1)
+    fig.update_xaxes(title_text="epoch", row=3, col=1)
+    fig.update_layout(title=title, height=640, legend=dict(orientation="h", x=0, y=-0.12, yanchor="top"))
     return fig
 
 

@@ -502,3 +502,23 @@ def test_confusion_matrix_figure():
 def test_class_style_distinct_for_27_classes():
     styles = {viz.class_style(k) for k in range(27)}
     assert len(styles) == 27
+
+
+def watched_history(n_epochs=3):
+    return [{"epoch": e, "loss": 4.0 - e, "imu_to_skeleton_top1": 0.1 * e, "imu_to_skeleton_top5": 0.2 * e,
+             "skeleton_to_imu_top1": 0.05 * e, "skeleton_to_imu_top5": 0.3 * e, "alignment": 2.0 - 0.1 * e,
+             "uniformity": -0.5 * e} for e in range(1, n_epochs + 1)]
+
+
+def test_monitor_curves_draw_the_history():
+    fig = viz.monitor_curves({"CMC": watched_history(), "CMC-HNL": watched_history(2)}, n_rows=50)
+    assert len(fig.data) == 2 * 4  # per run: top-1, top-5, alignment, uniformity
+    top1, top5, align, unif = fig.data[:4]
+    np.testing.assert_allclose(top1.y, [7.5, 15.0, 22.5])  # % mean of both directions
+    np.testing.assert_allclose(top5.y, [25.0, 50.0, 75.0])
+    np.testing.assert_allclose(align.y, [1.9, 1.8, 1.7])
+    np.testing.assert_allclose(unif.y, [-0.5, -1.0, -1.5])
+    assert [s.y0 for s in fig.layout.shapes] == [2.0, 10.0]  # chance 1/N and 5/N
+    assert fig.layout.yaxis.title.text.startswith("retrieval") and fig.layout.xaxis3.title.text == "epoch"
+    with pytest.raises(ValueError, match="missing .*alignment"):
+        viz.monitor_curves({"x": [{"epoch": 1, "loss": 1.0}]})
