@@ -145,7 +145,10 @@ def _run_pretrain(args: argparse.Namespace) -> int:
         monitor_fraction=args.monitor_fraction, tensorboard=args.tensorboard,
     )
     final = result.history[-1]["loss"] if result.history else float("nan")
-    print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}, "
+    last = result.history[-1] if result.history else {}
+    watched = (f", watched rows: retrieval top-1 IMU->skeleton {100 * last['imu_to_skeleton_top1']:.1f} %, "
+               f"skeleton->IMU {100 * last['skeleton_to_imu_top1']:.1f} %" if "imu_to_skeleton_top1" in last else "")
+    print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}{watched}, "
           f"{result.seconds:.1f} s -> {out}/checkpoint.pt")
     return 0
 
