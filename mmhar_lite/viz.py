@@ -824,7 +824,7 @@ def anchor_weights_figure(
     *,
     top_k: int = 3,
     floor: float = 1e-3,
-    title: str = "One anchor's weights q_beta",
+    title: str = "One anchor's q_β",
 ) -> go.Figure:
     """The weight q_beta that one IMU anchor gives each skeleton negative, coloured on a log scale.
 
@@ -892,7 +892,8 @@ def anchor_weights_figure(
             ),
             go.Scatter(
                 x=xy[heavy, 0], y=xy[heavy, 1], mode="markers+text", name=f"the {top_k} heaviest negatives",
-                text=[f"{r + 1}: {class_names[lab[i]]}" for r, i in enumerate(heavy)], textposition="top center",
+                text=[f"{r + 1}: {class_names[lab[i]]}" for r, i in enumerate(heavy)],
+                textposition=[("top center", "bottom center", "middle right")[r % 3] for r in range(len(heavy))],
                 textfont=dict(size=11), hoverinfo="skip",
                 marker=dict(symbol="circle-open", size=16, color="#000000", line=dict(width=1.5)),
             ),
