@@ -866,7 +866,8 @@ def anchor_weights_figure(
         weights[int(a)] = w
     lo = math.log10(floor)
     relative = {a: {b: np.log10(np.maximum(q * (n - 1), floor)) for b, q in w.items()} for a, w in weights.items()}
-    hi = max(lo + 1.0, max(float(r.max()) for w in relative.values() for r in w.values()))
+    # symmetric around the uniform weight (white): red above 1/M, blue below, as far as the data reach
+    reach = max(0.5, max(float(np.abs(r[np.arange(n) != a]).max()) for a, w in relative.items() for r in w.values()))
     hover = np.array([f"{class_names[c]}<br>sample {i}" for i, c in enumerate(lab)], dtype=object)
 
     def traces(a: int, beta: float) -> list:
@@ -907,19 +908,20 @@ def anchor_weights_figure(
         trace.showlegend = k // per_anchor == 0 or k % per_anchor == 1  # the ring's name carries the class
     fig = go.Figure(data=data, frames=[go.Frame(data=[t for a in anchors for t in traces(a, b)], name=nm)
                                        for b, nm in zip(betas, names)])
-    _square_axes(fig, coords, height=720)
-    ticks = list(range(math.ceil(lo), math.floor(hi) + 1))
+    _square_axes(fig, coords, height=780)
+    step = 1.0 if reach >= 2 else 0.5
+    ticks = [k * step for k in range(-int(reach / step), int(reach / step) + 1)]
     fig.update_layout(
         title=title,
         coloraxis=dict(
-            cmin=lo, cmax=hi, colorscale="YlOrRd",
-            colorbar=dict(title=dict(text="q_beta x M<br>(log scale)", side="top"), tickvals=ticks,
-                          ticktext=[("<= " if t == lo else "") + f"{10.0 ** t:g}" for t in ticks],
-                          orientation="h", x=0.5, xanchor="center", y=-0.28, yanchor="top", len=0.9, thickness=12),
+            cmin=-reach, cmax=reach, cmid=0.0, colorscale="RdBu_r",
+            colorbar=dict(title=dict(text="weight q_β relative to uniform 1/M (log scale)", side="top"), tickvals=ticks,
+                          ticktext=[("<= " if t <= lo else "") + f"{10.0 ** t:.2g}" for t in ticks],
+                          orientation="h", x=0.5, xanchor="center", y=-0.4, yanchor="top", len=0.9, thickness=12),
         ),
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ")],
-        legend=dict(orientation="h", x=0, y=-0.55, yanchor="top", font=dict(size=11)),
-        margin=dict(b=230),
+        legend=dict(orientation="h", x=0, y=-0.62, yanchor="top", font=dict(size=11)),
+        margin=dict(b=290),
     )
     if len(anchors) > 1:
         buttons = [dict(label=f"anchor {a}: {class_names[lab[a]]}", method="restyle",
