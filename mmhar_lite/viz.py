@@ -805,13 +805,15 @@ def latent_space_figure(
 
     names = [f"beta={_beta_label(b)}" for b in betas]
     fig = go.Figure(data=traces(betas[0]), frames=[go.Frame(data=traces(b), name=nm) for b, nm in zip(betas, names)])
-    _square_axes(fig, coords, height=760)
+    _square_axes(fig, coords, height=1000)
     fig.update_layout(
         title=title,
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ")],
-        # below the plot, so that a narrow screen keeps the plot's width
-        legend=dict(orientation="h", x=0, y=-0.42, yanchor="top", itemsizing="constant", font=dict(size=10)),
-        margin=dict(b=260),
+        # two columns at the bottom of the figure (not beside the plot, which would take a narrow
+        # screen's width; not relative to the plot, whose height follows the screen's width)
+        legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", itemsizing="constant",
+                    entrywidth=0.5, entrywidthmode="fraction", font=dict(size=9)),
+        margin=dict(l=60, r=15, b=420),
     )
     return fig
 
@@ -904,24 +906,24 @@ def anchor_weights_figure(
     names = [f"beta={_beta_label(b)}" for b in betas]
     data = [t for a in anchors for t in traces(a, betas[0])]
     for k, trace in enumerate(data):
-        trace.visible = k // per_anchor == 0
-        trace.showlegend = k // per_anchor == 0 or k % per_anchor == 1  # the ring's name carries the class
+        trace.visible = k // per_anchor == 0  # the menu shows one anchor at a time
     fig = go.Figure(data=data, frames=[go.Frame(data=[t for a in anchors for t in traces(a, b)], name=nm)
                                        for b, nm in zip(betas, names)])
-    _square_axes(fig, coords, height=780)
+    _square_axes(fig, coords, height=900)
     step = 1.0 if reach >= 2 else 0.5
     ticks = [k * step for k in range(-int(reach / step), int(reach / step) + 1)]
     fig.update_layout(
         title=title,
         coloraxis=dict(
             cmin=-reach, cmax=reach, cmid=0.0, colorscale="RdBu_r",
-            colorbar=dict(title=dict(text="weight q_β relative to uniform 1/M (log scale)", side="top"), tickvals=ticks,
+            colorbar=dict(title=dict(text="weight q_β relative to uniform 1/M (log scale)", side="bottom"), tickvals=ticks,
                           ticktext=[("<= " if t <= lo else "") + f"{10.0 ** t:.2g}" for t in ticks],
-                          orientation="h", x=0.5, xanchor="center", y=-0.4, yanchor="top", len=0.9, thickness=12),
+                          orientation="h", x=0.5, xanchor="center", y=0.17, yref="container", yanchor="bottom",
+                          len=0.9, thickness=12),
         ),
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ")],
-        legend=dict(orientation="h", x=0, y=-0.62, yanchor="top", font=dict(size=11)),
-        margin=dict(b=290),
+        legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", font=dict(size=11)),
+        margin=dict(l=60, r=15, b=330),
     )
     if len(anchors) > 1:
         buttons = [dict(label=f"anchor {a}: {class_names[lab[a]]}", method="restyle",
