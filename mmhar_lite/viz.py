@@ -876,7 +876,8 @@ def anchor_weights_figure(
         xy, q, rel = coords[beta], weights[a][beta], relative[a][beta]
         negative = np.arange(n) != a
         same = negative & (lab == lab[a])
-        heavy = np.argsort(-q, kind="stable")[:top_k]
+        # with equal weights (beta = 0) no negative is heavier than another: name none
+        heavy = np.argsort(-q, kind="stable")[:top_k] if np.ptp(q[negative]) > 1e-9 * q.max() else np.array([], int)
         return [
             go.Scatter(
                 x=xy[negative, 0], y=xy[negative, 1], mode="markers", name="negatives", text=hover[negative],
