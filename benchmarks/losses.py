@@ -137,7 +137,7 @@ def machine() -> str:
         pass
     return (
         f"{model}, {os.cpu_count()} logical cores visible, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads), Python {platform.python_version()}"
+        f"({torch.get_num_threads()} thread{'' if torch.get_num_threads() == 1 else 's'}), Python {platform.python_version()}"
     )
 
 
@@ -165,14 +165,14 @@ def run(batches: list[int], repeats: int, clock: str = "cpu", scale_repeats: boo
         "methods taking turns in a shuffled order within each run. "
         "Peak memory: the most tensor memory held at once during one forward + backward on top of the "
         "inputs, gradients included (torch.profiler allocation events replayed in order; exact and "
-        "deterministic, unlike the resident set size). "
-        "`naive` follows the reference code literally (masked (B, B-1) negative matrix, exp, re-weight).",
+        "deterministic, unlike the resident set size, RSS, the memory the operating system counts for the process). "
+        "HNL: the hard-negative loss. `naive` follows the reference code literally (masked (B, B-1) negative matrix, exp, re-weight).",
         "",
         f"Machine: {machine()}. Load average {os.getloadavg()[0]:.1f} at the end of the run (above 1 means "
         "other jobs shared the cores, which makes absolute times noisier); the ratios are measured in the "
         "same run.",
         "",
-        "| B | InfoNCE ms | debiased ms | hard-neg ms | naive ms | InfoNCE MiB | debiased MiB | hard-neg MiB "
+        "| B | InfoNCE ms | debiased ms | HNL ms | naive ms | InfoNCE MiB | debiased MiB | HNL MiB "
         "| naive MiB | HNL/InfoNCE time | HNL/InfoNCE memory | naive/HNL time |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]

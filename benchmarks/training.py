@@ -174,7 +174,8 @@ def _undisturbed(full: dict) -> float:
     return full["load_s"] + full["pretrain_epochs"] * full["epoch_median_s"] + full["finetune_s"]
 
 
-def report(rows: list[dict], breakdown: dict, full: dict | None, ops: list, load: tuple[float, float], quick: bool) -> str:
+def report(rows: list[dict], breakdown: dict, full: dict | None, ops: list, load: tuple[float, float], quick: bool,
+           repeats: int = 15) -> str:
     lines = [
         "# Training benchmark",
         "",
@@ -183,7 +184,7 @@ def report(rows: list[dict], breakdown: dict, full: dict | None, ops: list, load
         f"{torch.get_num_threads()}; above that, other jobs shared the cores and absolute times are noisier).",
         "Data: the synthetic UTD-MHAD-sized set (861 pairs, 431 training pairs, 50 steps per modality).",
         "",
-        "## Pre-training throughput and memory",
+        "**Pre-training throughput and memory** (RSS, the resident set size: the memory the operating system counts for the process)",
         "",
         "| encoders | size | batch | epoch, median (s) | epoch, best (s) | training pairs / s (best epoch) | peak RSS (MiB) | peak growth in training (MiB) |",
         "|---|---|---|---|---|---|---|---|",
@@ -198,7 +199,7 @@ def report(rows: list[dict], breakdown: dict, full: dict | None, ops: list, load
         "process that loaded the data and built the model (`VmHWM`, equal to `ru_maxrss`); growth: how "
         "far training raised it above the resident set before training.",
         "",
-        "## Where one CMC-HNL step goes (batch 64, best of N, ms)",
+        f"**Where one CMC-HNL step goes** (batch 64, fastest of {repeats} calls, ms)",
         "",
         "| part | " + " | ".join(breakdown) + " |",
         "|---|" + "---|" * len(breakdown),
@@ -207,13 +208,13 @@ def report(rows: list[dict], breakdown: dict, full: dict | None, ops: list, load
     for part in parts:
         lines.append(f"| {part} | " + " | ".join(f"{breakdown[s][part]:.1f}" for s in breakdown) + " |")
     if ops:
-        lines += ["", "## Heaviest operators (2 epochs of paper cmc-hnl, torch.profiler, share of self CPU time)", "",
+        lines += ["", "**Heaviest operators** (2 epochs of paper cmc-hnl, torch.profiler, share of self CPU time)", "",
                   "| operator | share (%) |", "|---|---|"]
         lines += [f"| `{name}` | {share:.1f} |" for name, share in ops]
     if full is not None:
         lines += [
             "",
-            "## One full paper-protocol run of cmc-hnl (paper preset)",
+            "**One full paper-protocol run of cmc-hnl** (paper preset)",
             "",
             f"{full['pretrain_epochs']} pre-training + {full['finetune_epochs']} fine-tuning epochs: "
             f"**{full['total_s']:.0f} s** wall time in all (data generation and preparation {full['load_s']:.1f} s, "
@@ -248,10 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     start_load = os.getloadavg()[0]
     epochs = 1 if args.quick else args.epochs
     rows = [run_child(pair, size, epochs) for size in ("paper", "lite") for pair in PAIRS]
-    breakdown = {size: step_breakdown(size, 3 if args.quick else 15) for size in ("paper", "lite")}
+    repeats = 3 if args.quick else 15
+    breakdown = {size: step_breakdown(size, repeats) for size in ("paper", "lite")}
     ops = [] if args.quick else profile_ops()
     full = None if args.quick else full_run(1.0)
-    text = report(rows, breakdown, full, ops, (start_load, os.getloadavg()[0]), args.quick)
+    text = report(rows, breakdown, full, ops, (start_load, os.getloadavg()[0]), args.quick, repeats)
     print(text)
     if not args.quick:
         (ROOT / "benchmarks" / "results" / "training.md").write_text(text)

@@ -267,6 +267,26 @@ def _use_executed_copy(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = nbformat.writes(executed)
 
 
+#: The line that tells nbval to compare a cell's output; meant for the tests, not for readers.
+NBVAL_MARKER = re.compile(r"^[ \t]*# NBVAL_CHECK_OUTPUT[ \t]*\n?", re.MULTILINE)
+
+
+def strip_nbval_marker(source: str) -> str:
+    """``source`` of a code cell without its ``# NBVAL_CHECK_OUTPUT`` line(s)."""
+    return NBVAL_MARKER.sub("", source)
+
+
+def _hide_nbval_markers(app: Sphinx, doctree: Any) -> None:
+    """Drop the nbval marker from the code cells shown on the site (the notebooks keep it)."""
+    from docutils import nodes
+
+    for block in doctree.findall(nodes.literal_block):
+        text = block.astext()
+        if "NBVAL_CHECK_OUTPUT" in text:
+            block.children = [nodes.Text(strip_nbval_marker(text))]
+            block.rawsource = strip_nbval_marker(block.rawsource)
+
+
 def _configure(app: Sphinx, config: Any) -> None:
     if os.environ.get(EXECUTED_ENV):
         config.nb_execution_mode = "off"
@@ -279,5 +299,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _configure)
     app.connect("builder-inited", _check_assets)
     app.connect("html-page-context", _add_plotly_js)
+    app.connect("doctree-read", _hide_nbval_markers)
     app.connect("build-finished", _copy_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

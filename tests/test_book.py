@@ -130,3 +130,9 @@ def test_output_markdown_turns_headings_into_bold_paragraphs_and_keeps_tables():
     assert "**Table 2: multimodal**" in out and "#" not in out
     assert "| a | b |\n|---|---|\n| 1 | 2 |" in out  # the table is untouched
     assert book.output_markdown("no heading # here") == "no heading # here"
+
+
+def test_strip_nbval_marker_drops_only_the_marker_line() -> None:
+    src = "# NBVAL_CHECK_OUTPUT\nx = 1  # keep\n    # NBVAL_CHECK_OUTPUT\nprint(x)"
+    assert book.strip_nbval_marker(src) == "x = 1  # keep\nprint(x)"
+    assert book.strip_nbval_marker("y = '# not a marker'") == "y = '# not a marker'"
