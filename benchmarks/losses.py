@@ -173,7 +173,7 @@ def run(batches: list[int], repeats: int, clock: str = "cpu", scale_repeats: boo
         "same run.",
         "",
         "| B | InfoNCE ms | debiased ms | HNL ms | naive ms | InfoNCE MiB | debiased MiB | HNL MiB "
-        "| naive MiB | HNL/InfoNCE time | HNL/InfoNCE memory | naive/HNL time |",
+        "| naive MiB | HNL / InfoNCE time | HNL / InfoNCE memory | naive / HNL time |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for batch, t, p in rows:
