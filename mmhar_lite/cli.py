@@ -174,6 +174,32 @@ def _add_experiment_options(parser: argparse.ArgumentParser, default_seeds: int 
     parser.add_argument("--seeds", type=int, default=default_seeds, help="number of seeds (default: %(default)s)")
     parser.add_argument("--out", help="output folder (default: runs/COMMAND-DATASET)")
     _add_run_options(parser)
+    _add_jobs_options(parser)
+
+
+def _add_jobs_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("parallel runs and resuming")
+    group.add_argument("--jobs", type=int, default=1,
+                       help="independent pre-trainings run in this many worker processes (default: %(default)s)")
+    group.add_argument("--threads-per-job", type=int,
+                       help="torch threads of each worker, and of this process (default: torch's, i.e. OMP_NUM_THREADS)")
+    group.add_argument("--cache-dir", help="finished pre-training runs, reused when the command is run again "
+                       "(default: OUT/run-cache)")
+    group.add_argument("--no-cache", action="store_true", help="keep no run cache (needs --jobs 1)")
+
+
+def _jobs_options(args: argparse.Namespace, out: str) -> dict:
+    """jobs, threads_per_job and cache_dir for an experiment runner; sets this process's threads."""
+    if args.no_cache and args.jobs != 1:
+        raise experiments.ConfigError("--no-cache needs --jobs 1 (worker processes hand their runs over through the cache)")
+    if args.threads_per_job is not None:
+        if args.threads_per_job < 1:
+            raise experiments.ConfigError(f"--threads-per-job must be >= 1, got {args.threads_per_job}")
+        import torch
+
+        torch.set_num_threads(args.threads_per_job)  # fine-tuning (and --jobs 1 pre-training) run here
+    cache_dir = None if args.no_cache else (args.cache_dir or str(Path(out) / "run-cache"))
+    return dict(jobs=args.jobs, threads_per_job=args.threads_per_job, cache_dir=cache_dir)
 
 
 def _report(records: list[dict], out: str) -> None:
@@ -205,7 +231,7 @@ def _run_options(args: argparse.Namespace, out: Path) -> dict:
     return dict(
         root=args.root, seeds=args.seeds, epochs_scale=args.epochs_scale, size=args.size, preset=args.preset,
         out=out, device=args.device, amp=args.amp, quiet=args.quiet, overrides=_overrides(args),
-        finetune_overrides=_finetune_overrides(args),
+        finetune_overrides=_finetune_overrides(args), **_jobs_options(args, out),
     )
 
 
