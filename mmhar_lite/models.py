@@ -170,16 +170,16 @@ class SkeletonEncoder(nn.Module):
     Forward: ``x (B, D, T, J) -> features (B, F)`` with ``F = 256`` (paper) or 128 (lite).
 
     BatchNorm follows every convolution and the final linear layer (as in the public CMC-CMKM
-    HCN). Without it (this package before issue 10) the encoder failed on real UTD-MHAD
-    skeletons in two ways. Supervised: normalised Kinect skeletons move little (frame-to-frame
-    differences of about 0.05-0.09 torso lengths against 0.11-0.14 in the synthetic set), the
-    un-normalised stack of seven layers learned slowly and over half of the 256 ReLU features
-    were dead on every training sample. SimCLR: its projection head starts with
-    Linear -> BatchNorm, so the contrastive loss does not depend on the scale of these features,
-    and at Table 1's lr (5e-3) Adam let that scale drift upwards without bound (mean |h| 14 after
-    10 epochs and 300 after 30 on a tiny synthetic set); the linear evaluation head (lr 1e-3) then
-    starts at a loss in the hundreds to thousands and does not converge in 100 epochs. The
-    BatchNorm1d before the final ReLU pins the feature scale to O(1) whatever the weights do.
+    HCN). Without it (this package before issue 10) nothing fixed the scale of the features:
+    SimCLR's projection head starts with Linear -> BatchNorm, so the contrastive loss does not
+    change when ``h`` is scaled, its gradient is orthogonal to the last layer's weights, and every Adam step
+    (of size ~lr whatever the gradient's size; lr 5e-3 in Table 1) lengthens them; seven stacked
+    un-normalised layers multiply those growths. On real UTD-MHAD (train subjects 1, 3, 5,
+    validation subject 7, 20 SimCLR epochs) mean ``|h|`` reached 7.7e4, the linear evaluation
+    head (lr 1e-3) started at a loss of 8.6e4 and ended at 1.4e3, and validation accuracy was
+    27.8 %; with BatchNorm ``|h|`` is 0.48, the head goes from 3.2 to 0.6 and validation accuracy
+    is 56.5 %. Supervised skeleton training (60 epochs) reached 87.0 % validation accuracy
+    without BatchNorm and 92.6 % with it after the convolutions.
     """
 
     def __init__(self, in_dims: int, n_joints: int, length: int = 50, size: str = "paper") -> None:
