@@ -172,9 +172,9 @@ class SkeletonEncoder(nn.Module):
     BatchNorm follows every convolution and the final linear layer (as in the public CMC-CMKM
     HCN). Without it (this package before issue 10) nothing fixed the scale of the features:
     SimCLR's projection head starts with Linear -> BatchNorm, so the contrastive loss does not
-    change when ``h`` is scaled, its gradient is orthogonal to the last layer's weights, and every Adam step
-    (of size ~lr whatever the gradient's size; lr 5e-3 in Table 1) lengthens them; seven stacked
-    un-normalised layers multiply those growths. On real UTD-MHAD (train subjects 1, 3, 5,
+    change when ``h`` is scaled, its gradient is orthogonal to the last layer's weights, and
+    every Adam step (of size ~lr whatever the gradient's size; lr 5e-3 in Table 1) lengthens
+    them; seven stacked un-normalised layers multiply those growths. On real UTD-MHAD (train subjects 1, 3, 5,
     validation subject 7, 20 SimCLR epochs) mean ``|h|`` reached 7.7e4, the linear evaluation
     head (lr 1e-3) started at a loss of 8.6e4 and ended at 1.4e3, and validation accuracy was
     27.8 %; with BatchNorm ``|h|`` is 0.48, the head goes from 3.2 to 0.6 and validation accuracy
