@@ -96,8 +96,9 @@ def _beta_label(beta: float) -> str:
     return f"{beta:g}"
 
 
-def _slider(labels: Sequence[str], frame_names: Sequence[str], *, prefix: str, duration: int = 0) -> dict:
-    """A layout slider whose step k shows frame ``frame_names[k]``."""
+def _slider(labels: Sequence[str], frame_names: Sequence[str], *, prefix: str, duration: int = 0,
+            x: float = 0.0) -> dict:
+    """A layout slider whose step k shows frame ``frame_names[k]``, from ``x`` to the right edge."""
     steps = [
         dict(
             method="animate",
@@ -107,13 +108,18 @@ def _slider(labels: Sequence[str], frame_names: Sequence[str], *, prefix: str, d
         )
         for label, frame in zip(labels, frame_names)
     ]
-    return dict(active=0, steps=steps, currentvalue=dict(prefix=prefix), pad=dict(t=40))
+    return dict(active=0, steps=steps, currentvalue=dict(prefix=prefix), pad=dict(t=40),
+                x=x, len=1.0 - x, xanchor="left")
+
+
+#: Where a slider starts when Play / Pause buttons sit on its left (stacked, so they never overlap it).
+_SLIDER_AFTER_BUTTONS = 0.14
 
 
 def _play_buttons(frame_ms: int) -> dict:
     return dict(
-        type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",
-        pad=dict(t=60, r=10), showactive=False,
+        type="buttons", direction="down", x=_SLIDER_AFTER_BUTTONS, y=0.0, xanchor="right", yanchor="top",
+        pad=dict(t=40, r=10), showactive=False,
         buttons=[
             dict(label="Play", method="animate",
                  args=[None, dict(frame=dict(duration=frame_ms, redraw=True), fromcurrent=True,
@@ -212,7 +218,8 @@ def _skeleton_traces(frame: np.ndarray, layout: SkeletonLayout, *, colour: str |
         xyz = _bone_xyz(frame, edges)
         kw = dict(z=xyz[2]) if three_d else {}
         traces.append(line_cls(
-            x=xyz[0], y=xyz[1], **kw, mode="lines", name=f"{name}{side}".strip(), opacity=opacity,
+            x=xyz[0], y=xyz[1], **kw, mode="lines", name=f"{name} {side}".strip(), opacity=opacity,
+            legendgroup=f"{name} {side}".strip() if colour is None else name or None,
             line=dict(color=colour or side_colour, width=6 if three_d else 3),
             hoverinfo="skip", showlegend=showlegend,
         ))
@@ -220,6 +227,7 @@ def _skeleton_traces(frame: np.ndarray, layout: SkeletonLayout, *, colour: str |
     traces.append(line_cls(
         x=frame[:, 0], y=frame[:, 1], **kw, mode="markers", name=f"{name} joints".strip(),
         opacity=opacity, marker=dict(size=4 if three_d else 6, color=colour or "#000000"),
+        legendgroup=name or None,
         text=list(layout.joint_names), hovertemplate="%{text}<extra></extra>", showlegend=showlegend,
     ))
     return traces
@@ -282,8 +290,9 @@ def skeleton_animation(
             aspectmode="cube",
             # Kinect: y is up and the sensor looks along +z, so view from slightly in front of
             # the sensor (negative z) to see the subject as the camera did.
-            camera=dict(up=dict(x=0, y=1, z=0), eye=dict(x=0.6, y=0.5, z=-1.7)),
-        ))
+            # (far enough that the axis titles stay inside the figure)
+            camera=dict(up=dict(x=0, y=1, z=0), eye=dict(x=0.8, y=0.65, z=-2.2)),
+        ), height=680, margin=dict(l=10, r=10, t=60, b=40))
     else:
         fig.update_layout(
             xaxis=dict(title=f"x ({unit})", range=ranges[0], autorange=False),
@@ -294,7 +303,8 @@ def skeleton_animation(
     fig.update_layout(
         title=title,
         updatemenus=[_play_buttons(frame_ms)],
-        sliders=[_slider(labels, names, prefix="t (s) = " if rate_hz else "frame = ")],
+        sliders=[_slider(labels, names, prefix="t (s) = " if rate_hz else "frame = ",
+                         x=_SLIDER_AFTER_BUTTONS)],
         legend=dict(itemclick=False, itemdoubleclick=False),
     )
     return fig
@@ -325,6 +335,22 @@ def _imu_groups(channel_names: Sequence[str]) -> list[tuple[str, list[int]]]:
         key = stem if sep and axis.lower() in ("x", "y", "z") else ch
         groups.setdefault(key, []).append(c)
     return list(groups.items())
+
+
+_AXIS_DASH = ("solid", "dash", "dot", "dashdot")
+
+
+def _channel_style(names: Sequence[str], c: int, k: int, group_index: int) -> tuple[str, str, str]:
+    """(legend name, colour, dash) of channel ``c``, the ``k``-th of its sensor group.
+
+    An ``_x/_y/_z`` channel is drawn in its axis's colour in every sensor and named by the axis
+    alone (one legend entry per axis, the subplot says the sensor); any other channel gets its own
+    name, and a dash per sensor group, so that no two legend entries look alike.
+    """
+    axis = names[c].rpartition("_")[2].lower()
+    if axis in ("x", "y", "z") and "_" in names[c]:
+        return f"{axis} axis", PALETTE["xyz".index(axis)], "solid"
+    return names[c], PALETTE[k % len(PALETTE)], _AXIS_DASH[group_index % len(_AXIS_DASH)]
 
 
 def _default_channels(n: int) -> list[str]:
@@ -378,13 +404,16 @@ def imu_traces(
     t = np.arange(x.shape[0]) / rate_hz
     fig = make_subplots(rows=len(groups), cols=1, shared_xaxes=True, vertical_spacing=0.06,
                         subplot_titles=[g for g, _ in groups])
+    named: set[str] = set()
     for row, (group, chans) in enumerate(groups, start=1):
         for k, c in enumerate(chans):
+            legend, colour, dash = _channel_style(names, c, k, row - 1)
             fig.add_trace(go.Scatter(
-                x=t, y=x[:, c], mode="lines", name=names[c], legendgroup=group,
-                line=dict(color=PALETTE[k % len(PALETTE)], width=1.5),
+                x=t, y=x[:, c], mode="lines", name=legend, legendgroup=legend,
+                showlegend=legend not in named, line=dict(color=colour, width=1.5, dash=dash),
                 hovertemplate=f"{names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
             ), row=row, col=1)
+            named.add(legend)
         fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=1)
     fig.update_xaxes(title_text="time (s)", row=len(groups), col=1)
     fig.update_layout(title=title, height=220 * len(groups) + 100, hovermode="x unified")
@@ -437,30 +466,36 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
         if v.shape[1] != base.shape[1]:
             raise ValueError(f"augmented[{k!r}]: {v.shape[1]} channels, original has {base.shape[1]}")
     groups = _imu_groups(names)
+    # one panel per (augmentation, sensor), stacked: side-by-side sensor columns leave a phone
+    # too little room between them for the right-hand column's axis labels
     fig = make_subplots(
-        rows=len(views), cols=len(groups), shared_xaxes=True, vertical_spacing=0.04,
-        horizontal_spacing=0.06, column_titles=[g for g, _ in groups], row_titles=list(views),
+        rows=len(views) * len(groups), cols=1, shared_xaxes=True, vertical_spacing=0.025,
+        row_titles=[f"{aug_name}<br>{group}" for aug_name in views for group, _ in groups],
     )
+    fig.for_each_annotation(lambda a: a.update(font=dict(size=12)))  # row titles fit a panel's height
     t0 = np.arange(base.shape[0]) / rate_hz
-    for row, (aug_name, view) in enumerate(views.items(), start=1):
+    named: set[str] = set()
+    for v, (aug_name, view) in enumerate(views.items()):
         t = np.arange(view.shape[0]) / rate_hz
-        for col, (group, chans) in enumerate(groups, start=1):
+        for g, (group, chans) in enumerate(groups):
+            row = v * len(groups) + g + 1
             for k, c in enumerate(chans):
-                first = row == 1
+                legend, colour, dash = _channel_style(names, c, k, g)
                 fig.add_trace(go.Scatter(
-                    x=t0, y=base[:, c], mode="lines", name=f"{names[c]} original",
-                    legendgroup=f"{names[c]} original", showlegend=first,
+                    x=t0, y=base[:, c], mode="lines", name="original (grey, dotted)",
+                    legendgroup="original", showlegend="original" not in named,
                     line=dict(color=_GREY, width=1, dash="dot"), hoverinfo="skip",
-                ), row=row, col=col)
+                ), row=row, col=1)
+                named.add("original")
                 fig.add_trace(go.Scatter(
-                    x=t, y=view[:, c], mode="lines", name=names[c], legendgroup=names[c],
-                    showlegend=first, line=dict(color=PALETTE[k % len(PALETTE)], width=1.5),
+                    x=t, y=view[:, c], mode="lines", name=legend, legendgroup=legend,
+                    showlegend=legend not in named, line=dict(color=colour, width=1.5, dash=dash),
                     hovertemplate=f"{aug_name}: {names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
-                ), row=row, col=col)
-            fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=col)
-    for col in range(1, len(groups) + 1):
-        fig.update_xaxes(title_text="time (s)", row=len(views), col=col)
-    fig.update_layout(title=title, height=170 * len(views) + 120)
+                ), row=row, col=1)
+                named.add(legend)
+            fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=1)
+    fig.update_xaxes(title_text="time (s)", row=len(views) * len(groups), col=1)
+    fig.update_layout(title=title, height=140 * len(views) * len(groups) + 140)
     return fig
 
 
@@ -477,7 +512,7 @@ def _skeleton_gallery(original, augmented, skeleton_layout, frame, title) -> go.
     if not 0 <= t < n_frames:
         raise ValueError(f"frame: expected 0 <= frame < {n_frames} (shortest sequence), got {frame}")
     pixels = base.shape[1] == 2
-    cols = min(len(views), 4)
+    cols = min(len(views), 3)  # four panels a row leave a phone 80 px per panel
     rows = math.ceil(len(views) / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(views),
                         horizontal_spacing=0.04, vertical_spacing=0.08)
@@ -485,10 +520,13 @@ def _skeleton_gallery(original, augmented, skeleton_layout, frame, title) -> go.
     ranges = _cube_ranges(np.concatenate(points))
     for k, (aug_name, view) in enumerate(views.items()):
         row, col = divmod(k, cols)
-        for trace in _skeleton_traces(base[:, :2, t], lay, colour=_GREY, name="original",
-                                      opacity=0.6, showlegend=k == 0):
+        # the original is one grey legend entry; the augmented view's trunk / left / right
+        # bones (and its joints) are named once, from the first panel
+        for i, trace in enumerate(_skeleton_traces(base[:, :2, t], lay, colour=_GREY, name="original",
+                                                   opacity=0.6, showlegend=False)):
+            trace.update(name="original (grey)", showlegend=k == 0 and i == 0)
             fig.add_trace(trace, row=row + 1, col=col + 1)
-        for trace in _skeleton_traces(view[:, :2, t], lay, name=aug_name, showlegend=False):
+        for trace in _skeleton_traces(view[:, :2, t], lay, name="augmented", showlegend=k == 0):
             fig.add_trace(trace, row=row + 1, col=col + 1)
         axis = "" if k == 0 else str(k + 1)
         # one scale per panel and the same for all, so the augmentations compare by eye
@@ -909,7 +947,7 @@ def results_bar(
     *,
     metric: str = "accuracy",
     paper: Mapping[tuple[str, str, str], float | None] | None = None,
-    paper_name: str = "paper (UTD-MHAD; different data)",
+    paper_name: str = "paper (UTD-MHAD)",
     title: str = "Linear evaluation",
 ) -> go.Figure:
     """Mean +- std over seeds per method (Table 2/3 analogue), beside published numbers.
@@ -929,7 +967,7 @@ def results_bar(
     labels = [_row_label(row) for row in summary]
     fig = go.Figure(go.Bar(
         x=labels, y=[100 * row[f"{metric}_mean"] for row in summary],
-        name="this run (mean ± std over seeds)", marker_color=PALETTE[0],
+        name="this run (mean ± std)", marker_color=PALETTE[0],
         error_y=dict(type="data", array=[100 * row[f"{metric}_std"] for row in summary]),
         customdata=[row["n"] for row in summary],
         hovertemplate="%{x}<br>%{y:.2f} % (n = %{customdata})<extra></extra>",
@@ -942,11 +980,25 @@ def results_bar(
         ))
     fig.update_layout(title=title, barmode="group", yaxis_title=_METRIC_TITLES.get(metric, metric),
                       xaxis_title="method", xaxis_tickangle=-30)
+    return _legend_on_top(fig)
+
+
+def _legend_on_top(fig: go.Figure) -> go.Figure:
+    """A horizontal legend between the title and the plot: a legend on the right takes width
+    that a phone does not have, and plotly cuts its entries at the figure's edge."""
+    fig.update_layout(legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom"),
+                      margin=dict(t=110))
     return fig
 
 
+#: Fewest seeds behind a drawn 95 % band: from 2 seeds the t quantile is 12.7 and the band is
+#: wider than the axis.
+MIN_SEEDS_FOR_CI = 3
+
+
 def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: float) -> go.Figure:
-    """Per method: mean line with markers and a shaded 95 % confidence band over seeds."""
+    """Per method: mean line with markers and a shaded 95 % confidence band over seeds, clipped
+    to [0, 100] %, drawn only from :data:`MIN_SEEDS_FOR_CI` seeds on."""
     _summary_rows(summary, metric, "ci95", extra=(x_key,))
     groups: dict[str, list[Mapping]] = {}
     for row in summary:
@@ -958,11 +1010,15 @@ def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: floa
         x = np.array([float(r[x_key]) for r in rows]) * x_scale
         mean = np.array([100 * r[f"{metric}_mean"] for r in rows])
         half = np.array([100 * r[f"{metric}_ci95"] for r in rows])
-        fig.add_trace(go.Scatter(
-            x=np.concatenate([x, x[::-1]]), y=np.concatenate([mean + half, (mean - half)[::-1]]),
-            fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0), hoverinfo="skip",
-            legendgroup=name, showlegend=False, name=f"{name} 95% CI",
-        ))
+        if min(int(r["n"]) for r in rows) >= MIN_SEEDS_FOR_CI:
+            # an accuracy lies in [0, 100] %: the band is clipped there (the hover gives the
+            # unclipped half-width)
+            fig.add_trace(go.Scatter(
+                x=np.concatenate([x, x[::-1]]),
+                y=np.clip(np.concatenate([mean + half, (mean - half)[::-1]]), 0.0, 100.0),
+                fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0), hoverinfo="skip",
+                legendgroup=name, showlegend=False, name=f"{name} 95% CI",
+            ))
         fig.add_trace(go.Scatter(
             x=x, y=mean, mode="lines+markers", name=name, legendgroup=name,
             line=dict(color=colour), marker=dict(symbol=SYMBOLS[k % len(SYMBOLS)], size=8),
@@ -984,7 +1040,7 @@ def beta_sweep_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
     fig = _ci_lines(summary, "beta", metric, 1.0)
     fig.update_layout(title=title, xaxis_title="beta (concentration of q_beta)",
                       yaxis_title=_METRIC_TITLES.get(metric, metric))
-    return fig
+    return _legend_on_top(fig)
 
 
 def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
@@ -996,9 +1052,12 @@ def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy
             "label_fraction"))`` rows; ``label_fraction`` in (0, 1], plotted in % on a log axis.
     """
     fig = _ci_lines(summary, "label_fraction", metric, 100.0)
-    fig.update_layout(title=title, xaxis=dict(title="labelled training data (%)", type="log"),
+    # one labelled tick per measured fraction: plotly's own log ticks read "2 3 ... 10 2 3 4 5"
+    ticks = sorted({100.0 * float(row["label_fraction"]) for row in summary})
+    fig.update_layout(title=title, xaxis=dict(title="labelled training data (%)", type="log",
+                                              tickvals=ticks, ticktext=[f"{v:g}" for v in ticks]),
                       yaxis_title=_METRIC_TITLES.get(metric, metric))
-    return fig
+    return _legend_on_top(fig)
 
 
 def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool = True,
@@ -1024,7 +1083,12 @@ def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool =
         + (" % (%{customdata:.0f} samples)" if normalize else "") + "<extra></extra>",
         texttemplate="%{z:.0f}" if k <= 12 else None,
     ))
-    fig.update_layout(title=title, xaxis=dict(title="predicted class", tickangle=-45),
-                      yaxis=dict(title="true class", autorange="reversed", scaleanchor="x"),
-                      height=max(400, 22 * k + 200), width=max(500, 22 * k + 300))
+    # every class labelled (plotly would otherwise label every other column of 27)
+    ticks = dict(tickmode="array", tickvals=list(class_names), ticktext=list(class_names),
+                 tickfont=dict(size=10 if k > 12 else 12))
+    fig.update_layout(title=title, xaxis=dict(title="predicted class", tickangle=-60, **ticks),
+                      yaxis=dict(title="true class", autorange="reversed", **ticks),
+                      # no fixed width: the figure takes the text column's width (a fixed 894 px
+                      # hid the last columns and the colour bar)
+                      height=max(450, 16 * k + 330), margin=dict(r=10))
     return fig

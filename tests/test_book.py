@@ -120,3 +120,12 @@ def test_api_page_documents_every_module() -> None:
     assert modules >= {"mmhar_lite.data", "mmhar_lite.losses", "mmhar_lite.cli"}
     assert documented == modules, (f"undocumented: {sorted(modules - documented)}, "
                                    f"unknown: {sorted(documented - modules)}")
+
+
+def test_output_markdown_turns_headings_into_bold_paragraphs_and_keeps_tables():
+    text = "# reproduce: synthetic\n\nSeeds: 0.\n\n## Table 2: multimodal\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    out = book.output_markdown(text)
+    assert out.splitlines()[0] == "**reproduce: synthetic**"
+    assert "**Table 2: multimodal**" in out and "#" not in out
+    assert "| a | b |\n|---|---|\n| 1 | 2 |" in out  # the table is untouched
+    assert book.output_markdown("no heading # here") == "no heading # here"

@@ -103,6 +103,11 @@ def test_imu_traces_groups_units_and_time(rng):
     # channels-first input gives the same figure
     same = viz.imu_traces(imu.T, UTD_CHANNELS, layout="CT")
     np.testing.assert_allclose(same.data[4].y, imu[:, 4])
+    # one legend entry per axis, drawn in that axis's colour in every sensor
+    shown = [(tr.name, tr.line.color) for tr in fig.data if tr.showlegend]
+    assert [name for name, _ in shown] == ["x axis", "y axis", "z axis"]
+    assert len({colour for _, colour in shown}) == 3
+    assert fig.data[3].line.color == fig.data[0].line.color and fig.data[3].legendgroup == "x axis"
 
 
 def test_imu_traces_twelve_channels_four_groups(rng):
@@ -136,8 +141,8 @@ def test_augmentation_gallery_imu(rng):
     aug = {"jitter": imu + 0.05, "scaling": 1.2 * imu, "permutation": imu[::-1]}
     fig = viz.augmentation_gallery(imu, aug, kind="imu", channel_names=UTD_CHANNELS)
     assert len(fig.data) == 3 * 6 * 2  # per augmentation and channel: original + augmented
-    assert [a.text for a in fig.layout.annotations][:2] == ["acc", "gyro"]
-    scaled = [tr for tr in fig.data if tr.name == "acc_y" and tr.xaxis == "x3"]
+    assert [a.text for a in fig.layout.annotations][:3] == ["jitter<br>acc", "jitter<br>gyro", "scaling<br>acc"]
+    scaled = [tr for tr in fig.data if tr.name == "y axis" and tr.xaxis == "x3"]  # scaling, acc
     np.testing.assert_allclose(scaled[0].y, 1.2 * imu[:, 1])
 
 
@@ -146,9 +151,12 @@ def test_augmentation_gallery_skeleton(rng):
     aug = {"jitter": sk + 0.1, "scale": 0.8 * sk}
     fig = viz.augmentation_gallery(sk, aug, kind="skeleton", frame=4)
     assert len(fig.data) == 2 * (4 + 4)  # original + augmented, each 3 bone groups + joints
-    joints = [tr for tr in fig.data if tr.name == "scale joints"][0]
+    joints = [tr for tr in fig.data if tr.name == "augmented joints" and tr.xaxis == "x2"][0]  # "scale"
     np.testing.assert_allclose(joints.x, 0.8 * sk[:, 0, 4])
     assert "frame 4" in fig.layout.title.text
+    # one grey entry for the original, one per bone group of the augmented view, words apart
+    shown = [tr.name for tr in fig.data if tr.showlegend is not False]
+    assert shown == ["original (grey)", "augmented trunk", "augmented left", "augmented right", "augmented joints"]
 
 
 def test_augmentation_gallery_errors(rng):
@@ -427,11 +435,24 @@ def test_beta_sweep_ci_band_from_experiments_summarize(rng):
 
 
 def test_limited_labels_figure():
-    summary = [summary_row("cmc-hnl", None, "multimodal", [0.5, 0.6], label_fraction=f) for f in (0.5, 0.02)]
+    summary = [summary_row("cmc-hnl", None, "multimodal", [0.5, 0.6, 0.7], label_fraction=f) for f in (0.5, 0.02)]
     fig = viz.limited_labels_figure(summary)
     assert len(fig.data) == 2
     assert list(fig.data[1].x) == [2.0, 50.0]  # sorted, in percent
     assert fig.layout.xaxis.type == "log"
+    # one labelled tick per measured fraction, not plotly's "2 3 ... 10 2 3 4 5"
+    assert list(fig.layout.xaxis.tickvals) == [2.0, 50.0]
+    assert list(fig.layout.xaxis.ticktext) == ["2", "50"]
+
+
+def test_ci_band_needs_three_seeds_and_stays_within_0_100():
+    two = [summary_row("cmc", None, "multimodal", [0.5, 0.6], label_fraction=f) for f in (0.1, 0.5)]
+    assert [tr.name for tr in viz.limited_labels_figure(two).data] == ["cmc (multimodal)"]  # no band
+    wide = [summary_row("cmc", None, "multimodal", [0.02, 0.5, 0.99], label_fraction=f) for f in (0.1, 0.5)]
+    band, line = viz.limited_labels_figure(wide).data
+    half = np.asarray(line.customdata)[:, 0]
+    assert max(line.y + half) > 100 and min(line.y - half) < 0  # the interval itself is wider
+    assert min(band.y) == 0.0 and max(band.y) == 100.0
     with pytest.raises(ValueError, match="label_fraction"):
         viz.limited_labels_figure([summary_row("cmc", None, "imu", [0.5, 0.6])])
 
@@ -444,6 +465,7 @@ def test_confusion_matrix_figure():
     np.testing.assert_allclose(z[2], 0)  # no samples: stays 0, no division by zero
     counts = viz.confusion_matrix_figure(cm, ["a", "b", "c"], normalize=False)
     np.testing.assert_allclose(np.asarray(counts.data[0].z), cm)
+    assert fig.layout.width is None  # takes the text column's width, never a fixed one
     with pytest.raises(ValueError, match=r"cm: expected shape \(2, 2\)"):
         viz.confusion_matrix_figure(cm, ["a", "b"])
 
