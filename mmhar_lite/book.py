@@ -62,6 +62,8 @@ class Profile:
         encoder_size: ``"lite"`` (small encoders) or ``"paper"`` (the paper's widths).
         betas: the hard-negative concentrations swept by the beta chapters.
         label_fractions: the labelled fractions of the limited-label chapter.
+        beta_epochs: pre-training epochs of the models at each beta that chapters 4 and 5 draw
+            (longer than ``pretrain_epochs`` in the book, so that their latent space has structure).
     """
 
     name: str
@@ -73,6 +75,7 @@ class Profile:
     encoder_size: str
     betas: tuple[float, ...]
     label_fractions: tuple[float, ...]
+    beta_epochs: int
 
 
 #: The three profiles. ``smoke``: CI, seconds per notebook; ``book``: the rendered book, the
@@ -82,16 +85,17 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
         p.name: p
         for p in (
             Profile("smoke", pretrain_epochs=1, finetune_epochs=1, n_seeds=1, n_subjects=4,
-                    n_trials=1, encoder_size="lite", betas=(0.0, 1.0), label_fractions=(0.1,)),
+                    n_trials=1, encoder_size="lite", betas=(0.0, 1.0), label_fractions=(0.1,),
+                    beta_epochs=1),
             # Sized so that the whole `make book` (about ten pre-training runs of the contrastive
             # methods across the chapters, shared through the run cache) fits 10 minutes on 2 cores.
             # 3 seeds: a Student-t interval from 2 seeds (t = 12.7) is wider than the data.
             Profile("book", pretrain_epochs=10, finetune_epochs=30, n_seeds=3, n_subjects=8,
                     n_trials=4, encoder_size="lite", betas=(0.0, 1.0, 2.0),
-                    label_fractions=(0.02, 0.05, 0.1, 0.25, 0.5)),
+                    label_fractions=(0.02, 0.05, 0.1, 0.25, 0.5), beta_epochs=20),
             Profile("full", pretrain_epochs=150, finetune_epochs=100, n_seeds=5, n_subjects=8,
                     n_trials=4, encoder_size="paper", betas=(0.0, 0.25, 0.5, 1.0, 1.5, 2.0),
-                    label_fractions=(0.02, 0.05, 0.1, 0.25, 0.5)),
+                    label_fractions=(0.02, 0.05, 0.1, 0.25, 0.5), beta_epochs=150),
         )
     }
 )

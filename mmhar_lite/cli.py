@@ -164,6 +164,13 @@ def _add_pretrain_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=_seed, default=0)
     parser.add_argument("--out", help="output folder (default: runs/pretrain-DATASET-METHOD-seedS)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
+    parser.add_argument("--monitor-fraction", type=float, default=0.1,
+                        help="cmc* methods: fraction of the training split held out (seed 0) and watched every epoch "
+                             "(retrieval top-1/top-5 both ways, alignment, uniformity); 0 trains on the whole split "
+                             "and records the loss only (default: %(default)s)")
+    parser.add_argument("--tensorboard", metavar="DIR",
+                        help="also write the per-epoch scalars as TensorBoard event files to DIR "
+                             "(needs the optional tensorboard package)")
     _add_run_options(parser, finetuning=False)
     parser.set_defaults(run=_run_pretrain)
 
@@ -175,9 +182,13 @@ def _run_pretrain(args: argparse.Namespace) -> int:
         args.dataset, args.method, args.modality, root=args.root, preset=args.preset, size=args.size,
         seed=args.seed, epochs_scale=args.epochs_scale, overrides=_overrides(args), out=out,
         resume=args.resume, device=args.device, amp=args.amp, quiet=args.quiet,
+        monitor_fraction=args.monitor_fraction, tensorboard=args.tensorboard,
     )
     final = result.history[-1]["loss"] if result.history else float("nan")
-    print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}, "
+    last = result.history[-1] if result.history else {}
+    watched = (f", watched rows: retrieval top-1 IMU->skeleton {100 * last['imu_to_skeleton_top1']:.1f} %, "
+               f"skeleton->IMU {100 * last['skeleton_to_imu_top1']:.1f} %" if "imu_to_skeleton_top1" in last else "")
+    print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}{watched}, "
           f"{result.seconds:.1f} s -> {out}/checkpoint.pt")
     return 0
 
@@ -337,6 +348,44 @@ def _run_limited_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_regimes_parser(subparsers: argparse._SubParsersAction) -> None:
+    from mmhar_lite import regimes
+
+    parser = subparsers.add_parser(
+        "regimes", help="CMC, CMC-HNL and the label oracle across synthetic difficulty regimes and batch sizes",
+        description="Pre-train each method on each difficulty regime of the synthetic data (mmhar_lite.regimes.REGIMES) "
+                    "at each batch size and seed; writes OUT/results.* and OUT/runs/.")
+    parser.add_argument("--regimes", nargs="+", choices=list(regimes.REGIMES), help="default: all")
+    parser.add_argument("--methods", nargs="+", help=f"default: {' '.join(regimes.REGIME_METHODS)}")
+    parser.add_argument("--batch-sizes", nargs="+", type=int, help="default: 32 128")
+    parser.add_argument("--finetune-modalities", nargs="+", default=["multimodal", "imu"],
+                        help="heads to evaluate each run with (default: multimodal imu)")
+    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (default: %(default)s)")
+    parser.add_argument("--out", help="output folder (default: runs/regimes-synthetic)")
+    parser.add_argument("--cache-dir", help="reuse finished pre-training runs kept in this folder")
+    _add_run_options(parser)
+    parser.set_defaults(run=_run_regimes)
+
+
+@_experiment_errors
+def _run_regimes(args: argparse.Namespace) -> int:
+    from mmhar_lite import regimes
+
+    out = _out(args, "regimes-synthetic")
+    names = args.regimes or list(regimes.REGIMES)
+    overrides = _overrides(args)
+    if "batch_size" in overrides:
+        raise experiments.ConfigError("use --batch-sizes (a list) instead of --batch-size")
+    records = regimes.run_regimes(
+        {n: regimes.REGIMES[n] for n in names}, methods=args.methods or regimes.REGIME_METHODS,
+        batch_sizes=args.batch_sizes or regimes.REGIME_BATCH_SIZES, finetune_modalities=args.finetune_modalities,
+        seeds=args.seeds, epochs_scale=args.epochs_scale, size=args.size, out=out, device=args.device,
+        amp=args.amp, quiet=args.quiet, overrides=overrides, finetune_overrides=_finetune_overrides(args), cache_dir=args.cache_dir,
+    )
+    _report(records, out)
+    return 0
+
+
 _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_data_parser,
     _add_pretrain_parser,
@@ -344,6 +393,7 @@ _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_reproduce_parser,
     _add_sweep_beta_parser,
     _add_limited_labels_parser,
+    _add_regimes_parser,
 ]
 
 

@@ -37,9 +37,10 @@ import numpy as np
 import torch
 from scipy import stats
 
-from mmhar_lite import files, parallel, training
+from mmhar_lite import files, metrics, parallel, training
 from mmhar_lite.data import (
     ArrayData,
+    RawDataset,
     Split,
     apply_imu_standardizer,
     default_split,
@@ -62,6 +63,7 @@ __all__ = [
     "LABEL_FRACTIONS",
     "ExperimentData",
     "load_experiment_data",
+    "experiment_from_raw",
     "pretrain_config",
     "finetune_config",
     "reproduce",
@@ -370,9 +372,19 @@ def load_experiment_data(
     dataset's own); DatasetError for problems in the files themselves.
     """
     spec = _check_dataset(dataset, root)
+    raw = load_dataset(spec.loader, root, seed=data_seed, n_subjects=n_subjects, n_trials=n_trials)
+    return experiment_from_raw(raw, dataset, preset=preset, length=length)
+
+
+def experiment_from_raw(raw: RawDataset, dataset: str = "synthetic", *, preset: str | None = None,
+                        length: int = 50) -> ExperimentData:
+    """:func:`load_experiment_data` for an already loaded ``raw`` dataset of kind ``dataset``
+    (for example a synthetic set generated with difficulty controls)."""
+    _require(dataset in DATASETS, f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
+    spec = DATASETS[dataset]
     preset = preset or dataset
     _require(preset in PRESETS, f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
-    data = prepare(load_dataset(spec.loader, root, seed=data_seed, n_subjects=n_subjects, n_trials=n_trials), length=length)
+    data = prepare(raw, length=length)
     expected = DATASETS[preset]
     found = (data.imu.shape[1], data.skeleton.shape[3], data.skeleton.shape[1])
     wanted = (expected.imu_channels, expected.n_joints, expected.skeleton_dims)
@@ -800,8 +812,10 @@ def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reprodu
     return "\n".join(lines)
 
 
-def write_results(records: Sequence[dict], out: str | Path, *, dataset: str, kind: str = "reproduce") -> None:
-    """Write ``results.json`` (the records), ``results.csv`` and ``results.md`` under ``out``."""
+def write_results(records: Sequence[dict], out: str | Path, *, dataset: str, kind: str = "reproduce",
+                  markdown: str | None = None) -> None:
+    """Write ``results.json`` (the records), ``results.csv`` and ``results.md`` under ``out``
+    (``markdown``: that text instead of :func:`results_markdown`'s)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files.write_text(out / "results.json", json.dumps(list(records), indent=1))
@@ -810,7 +824,7 @@ def write_results(records: Sequence[dict], out: str | Path, *, dataset: str, kin
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(records)
-    files.write_text(out / "results.md", results_markdown(records, dataset, kind))
+    files.write_text(out / "results.md", markdown if markdown is not None else results_markdown(records, dataset, kind))
 
 
 # ----------------------------------------------------------------------------- single runs
@@ -832,11 +846,20 @@ def run_pretrain(
     device: str = "auto",
     amp: bool = False,
     quiet: bool = False,
+    monitor_fraction: float = 0.1,
+    tensorboard: str | Path | None = None,
 ) -> PretrainResult:
     """One pre-training run with its Table 1 preset (what ``mmhar pretrain`` does).
 
     With ``out``: ``out/checkpoint.pt`` (resumable with ``resume``) and ``out/history.json``.
     ``cmc-cmkm`` first trains its two SimCLR teachers with their own presets.
+
+    A cross-modal method (``cmc*``) holds a fixed ``monitor_fraction`` of the training split out
+    of training (:func:`mmhar_lite.metrics.holdout_split`, seed 0) and records retrieval,
+    alignment and uniformity on it every epoch; ``monitor_fraction=0`` trains on the whole
+    split (the paper's protocol, as :func:`reproduce` does) and records the loss only. The
+    test rows are never watched. ``tensorboard``: a folder for TensorBoard event files of the
+    same per-epoch scalars (needs the optional ``tensorboard`` package).
     """
     _check_methods([method])
     _check_scale(epochs_scale)
@@ -845,15 +868,28 @@ def run_pretrain(
     exp = load_experiment_data(dataset, root, preset=preset)
     config = pretrain_config(exp.preset, method, modality, n_classes=exp.n_classes, size=size, seed=seed,
                              epochs_scale=epochs_scale, **(overrides or {}))
+    _require(0 <= monitor_fraction < 1, f"monitor_fraction must lie in [0, 1), got {monitor_fraction}")
     out = Path(out) if out is not None else None
+    rows, watch = exp.split.train, None
+    if monitor_fraction > 0 and method.startswith("cmc"):
+        rows, watch = metrics.holdout_split(exp.split.train, monitor_fraction, seed=0)
+    try:
+        writer = metrics.tensorboard_writer(tensorboard) if tensorboard is not None else None
+    except ValueError as error:  # the optional package is missing
+        raise ConfigError(str(error)) from None
     teachers = _teachers(exp, seed, size, epochs_scale, {}, device, amp, quiet, None) if method == "cmc-cmkm" else None
     try:
-        result = training.pretrain(exp.data, exp.split.train, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
-                                   checkpoint=out / "checkpoint.pt" if out else None, resume=resume)
+        result = training.pretrain(exp.data, rows, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
+                                   checkpoint=out / "checkpoint.pt" if out else None, resume=resume,
+                                   monitor_indices=watch, writer=writer)
     except ValueError as error:  # a checkpoint that cannot be resumed
         raise ConfigError(str(error)) from None
+    finally:
+        if writer is not None:
+            writer.close()
     if out is not None:
-        training.write_history(out / "history.json", {"config": asdict(config), "pretrain": result.history})
+        watched = None if watch is None else {"rows": watch.tolist(), "fraction": monitor_fraction, "seed": 0}
+        training.write_history(out / "history.json", {"config": asdict(config), "monitor": watched, "pretrain": result.history})
     return result
 
 

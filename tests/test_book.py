@@ -27,6 +27,7 @@ def test_three_profiles_grow_from_smoke_to_full() -> None:
         assert p.n_subjects % 2 == 0 and p.n_subjects >= 2  # odd/even cross-subject split
         assert p.encoder_size in ("lite", "paper")
         assert 0.0 in p.betas and all(0 < f < 1 for f in p.label_fractions)
+        assert p.beta_epochs >= p.pretrain_epochs  # the beta models of chapters 4-5 train at least as long
 
 
 def test_profiles_are_frozen() -> None:
