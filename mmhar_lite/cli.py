@@ -10,12 +10,13 @@ Exit codes: 0 success, 1 a dataset/input problem (one line on stderr, no traceba
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from mmhar_lite import __version__, experiments
+from mmhar_lite import __version__, distributed, experiments
 from mmhar_lite.data import DATASETS, DatasetError, format_summary, load_dataset, summarize_dataset
 
 __all__ = ["build_parser", "main"]
@@ -128,17 +129,44 @@ def _add_pretrain_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_run_pretrain)
 
 
+@contextlib.contextmanager
+def _torchrun(args: argparse.Namespace):
+    """Under torchrun (``torchrun --nproc-per-node N -m mmhar_lite pretrain ...``): this process
+    joins the process group for the command and leaves it afterwards; an unexpected error is
+    reported with the rank it happened on (torchrun then stops the other ranks)."""
+    if not distributed.launched():
+        yield
+        return
+    try:
+        distributed.init_from_env(args.device)
+    except ValueError as error:
+        raise experiments.ConfigError(str(error)) from None
+    try:
+        yield
+    except (experiments.ConfigError, DatasetError):
+        raise
+    except Exception as error:
+        print(f"mmhar {args.command}: error on rank {distributed.rank()} of {distributed.world_size()}: "
+              f"{type(error).__name__}: {error}", file=sys.stderr)
+        raise
+    finally:
+        distributed.shutdown()
+
+
 @_experiment_errors
 def _run_pretrain(args: argparse.Namespace) -> int:
     out = _out(args, f"pretrain-{args.dataset}-{args.method}-seed{args.seed}")
-    result = experiments.run_pretrain(
-        args.dataset, args.method, args.modality, root=args.root, preset=args.preset, size=args.size,
-        seed=args.seed, epochs_scale=args.epochs_scale, overrides=_overrides(args), out=out,
-        resume=args.resume, device=args.device, amp=args.amp, quiet=args.quiet,
-    )
+    with _torchrun(args):
+        result = experiments.run_pretrain(
+            args.dataset, args.method, args.modality, root=args.root, preset=args.preset, size=args.size,
+            seed=args.seed, epochs_scale=args.epochs_scale, overrides=_overrides(args), out=out,
+            resume=args.resume, device=args.device, amp=args.amp, quiet=args.quiet,
+        )
+        ranks, main = distributed.world_size(), distributed.is_main()
     final = result.history[-1]["loss"] if result.history else float("nan")
-    print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}, "
-          f"{result.seconds:.1f} s -> {out}/checkpoint.pt")
+    if main:
+        print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}, "
+              f"{result.seconds:.1f} s{f' on {ranks} processes' if ranks > 1 else ''} -> {out}/checkpoint.pt")
     return 0
 
 

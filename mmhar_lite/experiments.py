@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from mmhar_lite import training
+from mmhar_lite import distributed, training
 from mmhar_lite.data import (
     ArrayData,
     Split,
@@ -804,7 +804,7 @@ def run_pretrain(
                                    checkpoint=out / "checkpoint.pt" if out else None, resume=resume)
     except ValueError as error:  # a checkpoint that cannot be resumed
         raise ConfigError(str(error)) from None
-    if out is not None:
+    if out is not None and distributed.is_main():
         training.write_history(out / "history.json", {"config": asdict(config), "pretrain": result.history})
     return result
 
