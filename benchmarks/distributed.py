@@ -165,6 +165,11 @@ def report(rows: list[dict], load: tuple[float, float], quick: bool) -> str:
         "TCP (gloo) and include the time one rank waits for the other to finish its share of the step, so "
         "this share also holds any imbalance between the ranks.",
         "",
+        "Reading it: two processes share the same 2 cores, so they can at best match one process that uses "
+        "both; scale-out pays where each rank has its own device. One process with 2 threads suffers most "
+        "from a busy machine (its OpenMP threads wait for each other on cores that other jobs hold); "
+        "`benchmarks/results/training.md`, recorded on the quiet machine, has the undisturbed 1-process figures.",
+        "",
     ]
     return "\n".join(lines)
 

@@ -322,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `mmhar` with `argv` (default: sys.argv[1:]); returns the exit code."""
     args = build_parser().parse_args(argv)
+    if distributed.launched() and args.command != "pretrain":
+        # every rank would run the whole command and write the same files
+        print(f"mmhar {args.command}: error: only `mmhar pretrain` runs under torchrun", file=sys.stderr)
+        return 2
     try:
         return args.run(args)
     except DatasetError as error:

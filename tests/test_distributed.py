@@ -299,3 +299,20 @@ def test_one_process_needs_no_process_group():
     with distributed.replicate(model, torch.device("cpu")) as replicas:
         assert replicas.size == 1 and torch.equal(replicas.shard(torch.arange(5)), torch.arange(5))
     assert all(type(m) is not distributed.GlobalBatchNorm for m in model.modules())
+
+
+def test_python_dash_m_runs_the_cli():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "mmhar_lite", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("mmhar ")
+
+
+def test_only_pretrain_runs_under_torchrun(monkeypatch, capsys):
+    from mmhar_lite import cli
+
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert cli.main(["data", "--dataset", "synthetic"]) == 2
+    assert "only `mmhar pretrain` runs under torchrun" in capsys.readouterr().err
