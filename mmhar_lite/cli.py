@@ -4,19 +4,25 @@ Each subcommand is one `_add_<name>_parser(subparsers)` that registers its optio
 `run=_run_<name>`, plus that `_run_<name>(args) -> int`. To add a subcommand, write the pair
 and append the adder to `_SUBCOMMANDS`.
 
-Exit codes: 0 success, 1 a dataset/input problem (one line on stderr, no traceback),
-2 a usage error (argparse).
+Exit codes: 0 success; 1 an error (bad data, request, checkpoint or output folder, a run that
+diverged, a failed write: one line on stderr, never a traceback); 2 a usage error (argparse);
+130 interrupted (Ctrl-C). Every file is written under a temporary name and renamed when
+complete (`mmhar_lite.files`), so an interrupted command leaves no half-written file, and
+`--out` is checked before any work.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import json
+import re
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
-from mmhar_lite import __version__, distributed, experiments
+from mmhar_lite import __version__, distributed, experiments, files, training
+from mmhar_lite.checkpoints import CheckpointError
 from mmhar_lite.data import DATASETS, DatasetError, format_summary, load_dataset, summarize_dataset
 
 __all__ = ["build_parser", "main"]
@@ -39,10 +45,21 @@ def _add_data_parser(subparsers: argparse._SubParsersAction) -> None:
         default="cross-subject",
         help="split to report sizes for (cross-session: mmact only; default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic generator (default: 0)")
+    parser.add_argument("--seed", type=_seed, default=0, help="seed of the synthetic generator (default: 0)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--strict", action="store_true", help="fail on the first bad file instead of skipping it")
     parser.set_defaults(run=_run_data)
+
+
+def _seed(text: str) -> int:
+    """An argparse type: a seed torch and numpy both take."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not 0 <= value <= training.MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected an integer in [0, 2**63 - 1], got {text}")
+    return value
 
 
 def _run_data(args: argparse.Namespace) -> int:
@@ -80,7 +97,7 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", help="hyper-parameter preset (Table 1) if not the dataset's own")
 
 
-def _add_run_options(parser: argparse.ArgumentParser, *, pretraining: bool = True) -> None:
+def _add_run_options(parser: argparse.ArgumentParser, *, pretraining: bool = True, finetuning: bool = True) -> None:
     if pretraining:
         parser.add_argument("--size", default="paper", help="encoder size: paper | lite (default: %(default)s)")
         group = parser.add_argument_group("pre-training overrides (default: the preset, Table 1)")
@@ -90,10 +107,11 @@ def _add_run_options(parser: argparse.ArgumentParser, *, pretraining: bool = Tru
         group.add_argument("--temperature", type=float)
         group.add_argument("--tau-plus", type=float)
         group.add_argument("--beta", type=float)
-    group = parser.add_argument_group("fine-tuning overrides")
-    group.add_argument("--finetune-epochs", type=int, help="fine-tuning epochs (paper: 100)")
-    group.add_argument("--finetune-batch-size", type=int)
-    group.add_argument("--finetune-lr", type=float)
+    if finetuning:  # `pretrain` does not fine-tune: it refuses these instead of ignoring them
+        group = parser.add_argument_group("fine-tuning overrides")
+        group.add_argument("--finetune-epochs", type=int, help="fine-tuning epochs (paper: 100)")
+        group.add_argument("--finetune-batch-size", type=int)
+        group.add_argument("--finetune-lr", type=float)
     parser.add_argument("--epochs-scale", type=float, default=1.0,
                         help="multiply the preset's epochs, e.g. 0.1 for a quick look (default: 1)")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default: %(default)s)")
@@ -112,7 +130,29 @@ def _finetune_overrides(args: argparse.Namespace) -> dict:
 
 
 def _out(args: argparse.Namespace, default: str) -> str:
-    return args.out or f"runs/{default}"
+    out = args.out or f"runs/{default}"
+    _check_out(out)
+    return out
+
+
+def _check_out(out: str | Path) -> None:
+    """Refuse, before any work, an output folder that cannot hold results: an existing file,
+    a path below a file, or a place where nothing can be written. Creates nothing."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise experiments.ConfigError(f"--out {out} is an existing file; expected a folder (existing or to create)")
+    ancestor = path
+    while not ancestor.exists() and not ancestor.is_symlink():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise experiments.ConfigError(f"--out {out}: {ancestor} is not a folder, so no folder can be made there; "
+                                      "expected a writable folder")
+    try:
+        with tempfile.TemporaryFile(dir=ancestor):
+            pass
+    except OSError as error:
+        raise experiments.ConfigError(f"--out {out}: cannot write in {ancestor} ({error.strerror or error}); "
+                                      "expected a writable folder") from None
 
 
 def _add_pretrain_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -122,10 +162,10 @@ def _add_pretrain_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--method", required=True, help="supervised | simclr | simclr-hnl | cmc | cmc-debiased | "
                         "cmc-hnl | cmc-hnl-oracle | cmc-cmkm | random-init")
     parser.add_argument("--modality", help="imu | skeleton | multimodal (default: the method's first)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=_seed, default=0)
     parser.add_argument("--out", help="output folder (default: runs/pretrain-DATASET-METHOD-seedS)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
-    _add_run_options(parser)
+    _add_run_options(parser, finetuning=False)
     parser.set_defaults(run=_run_pretrain)
 
 
@@ -178,7 +218,7 @@ def _add_finetune_parser(subparsers: argparse._SubParsersAction) -> None:
     _add_data_options(parser)
     parser.add_argument("--finetune-modality", default="multimodal", help="multimodal | imu | skeleton (default: %(default)s)")
     parser.add_argument("--label-fraction", type=float, default=1.0, help="class-stratified labelled fraction (default: 1)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=_seed, default=0)
     parser.add_argument("--out", help="output folder (default: the checkpoint's folder)")
     _add_run_options(parser, pretraining=False)
     parser.set_defaults(run=_run_finetune)
@@ -186,10 +226,12 @@ def _add_finetune_parser(subparsers: argparse._SubParsersAction) -> None:
 
 @_experiment_errors
 def _run_finetune(args: argparse.Namespace) -> int:
+    out = args.out or Path(args.checkpoint).parent
+    _check_out(out)
     record = experiments.run_finetune(
         args.checkpoint, args.dataset, root=args.root, preset=args.preset, finetune_modality=args.finetune_modality,
         label_fraction=args.label_fraction, seed=args.seed, epochs_scale=args.epochs_scale,
-        overrides=_finetune_overrides(args), out=args.out or Path(args.checkpoint).parent,
+        overrides=_finetune_overrides(args), out=out,
         device=args.device, quiet=args.quiet,
     )
     print(f"{record['method']} -> {args.finetune_modality}: accuracy {100 * record['accuracy']:.2f} %, "
@@ -239,7 +281,8 @@ def _run_options(args: argparse.Namespace, out: Path) -> dict:
 
 def _write_plot(figure, path: Path) -> None:
     # plotly.js embedded (about 3.5 MB): the plot opens with the network off, like the book.
-    figure.write_html(path, include_plotlyjs=True)
+    with files.atomic_path(path) as tmp:
+        figure.write_html(tmp, include_plotlyjs=True)
     print(f"wrote {path}")
 
 
@@ -319,17 +362,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Errors that are the input's or the run's, not the program's: their message is the report.
+_EXPECTED_ERRORS = (DatasetError, experiments.ConfigError, CheckpointError, training.TrainingDiverged, OSError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run `mmhar` with `argv` (default: sys.argv[1:]); returns the exit code."""
-    args = build_parser().parse_args(argv)
+    """Run `mmhar` with `argv` (default: sys.argv[1:]); returns the exit code (module docstring)."""
+    args = build_parser().parse_args(argv)  # usage errors exit 2 here
     if distributed.launched() and args.command != "pretrain":
         # every rank would run the whole command and write the same files
         print(f"mmhar {args.command}: error: only `mmhar pretrain` runs under torchrun", file=sys.stderr)
         return 2
     try:
         return args.run(args)
-    except DatasetError as error:
-        print(f"mmhar {args.command}: error: {error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"mmhar {args.command}: interrupted (no file is left half-written)", file=sys.stderr)
+        return 130
+    except Exception as error:  # no exception type escapes as a traceback
+        # One line, printable whatever the terminal (file names that are not UTF-8 included).
+        message = re.sub(r"\s*\n\s*", " ", str(error)).strip().encode("utf-8", "backslashreplace").decode() or "no detail"
+        if not isinstance(error, _EXPECTED_ERRORS):
+            message = f"unexpected {type(error).__name__}: {message}"
+        print(f"mmhar {args.command}: error: {message}", file=sys.stderr)
         return 1
 
 

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from mmhar_lite import distributed, training
+from mmhar_lite import distributed, files, training
 from mmhar_lite.data import (
     ArrayData,
     Split,
@@ -442,7 +442,7 @@ def _save_run(out: Path | None, name: str, pretrained: PretrainResult, finetune_
         return
     training.write_history(out / "runs" / name / "history.json",
                            {"config": asdict(pretrained.config), "pretrain": pretrained.history, **finetune_histories})
-    (out / "runs" / name / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    files.write_text(out / "runs" / name / "metrics.json", json.dumps(metrics, indent=1))
 
 
 def _finetune_modalities(method: str, pretrain_modality: str, rows: Sequence[tuple[str, str, str]]) -> list[str]:
@@ -756,13 +756,13 @@ def write_results(records: Sequence[dict], out: str | Path, *, dataset: str, kin
     """Write ``results.json`` (the records), ``results.csv`` and ``results.md`` under ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(list(records), indent=1))
+    files.write_text(out / "results.json", json.dumps(list(records), indent=1))
     columns = list(dict.fromkeys(k for r in records for k in r))
-    with open(out / "results.csv", "w", newline="") as handle:
+    with files.atomic_path(out / "results.csv") as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(records)
-    (out / "results.md").write_text(results_markdown(records, dataset, kind))
+    files.write_text(out / "results.md", results_markdown(records, dataset, kind))
 
 
 # ----------------------------------------------------------------------------- single runs
@@ -852,6 +852,5 @@ def run_finetune(
         "config": asdict(tune), "history": result.history,
     }
     if out is not None:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        (Path(out) / f"finetune-{finetune_modality}.json").write_text(json.dumps(record, indent=1))
+        files.write_text(Path(out) / f"finetune-{finetune_modality}.json", json.dumps(record, indent=1))
     return record

@@ -34,6 +34,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -44,7 +45,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from mmhar_lite import distributed, losses
+from mmhar_lite import checkpoints, distributed, files, losses
 from mmhar_lite.augment import imu_augmentation, sample_generators, skeleton_augmentation
 from mmhar_lite.data import ArrayData
 from mmhar_lite.models import (
@@ -62,6 +63,7 @@ __all__ = [
     "FinetuneConfig",
     "PretrainResult",
     "FinetuneResult",
+    "TrainingDiverged",
     "resolve_device",
     "progress",
     "input_shapes",
@@ -95,6 +97,8 @@ METHOD_MODALITIES: dict[str, tuple[str, ...]] = {
     "random-init": ("multimodal",),
 }
 METHODS = tuple(METHOD_MODALITIES)
+# torch.manual_seed takes 64-bit integers, numpy's default_rng non-negative ones.
+MAX_SEED = 2**63 - 1
 FINETUNE_MODALITIES = ("multimodal", "imu", "skeleton")
 AUGMENTATIONS = ("synthetic", "utd-mhad", "mmact")
 
@@ -161,6 +165,8 @@ def _check_common(config: PretrainConfig | FinetuneConfig) -> None:
     _check(isinstance(config.epochs, int) and config.epochs >= 0, f"epochs must be an integer >= 0, got {config.epochs}")
     _check(isinstance(config.batch_size, int) and config.batch_size >= 2, f"batch_size must be an integer >= 2, got {config.batch_size}")
     _check(math.isfinite(config.lr) and config.lr > 0, f"lr must be > 0, got {config.lr}")
+    _check(isinstance(config.seed, int) and 0 <= config.seed <= MAX_SEED,
+           f"seed must be an integer in [0, 2**63 - 1], got {config.seed}")
     _check(config.patience >= 0, f"patience must be >= 0, got {config.patience}")
     _check(0.0 < config.factor < 1.0, f"factor must be in (0, 1), got {config.factor}")
 
@@ -269,6 +275,16 @@ def _autocast(device: torch.device, amp: bool):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp and device.type == "cuda")
 
 
+class TrainingDiverged(FloatingPointError):
+    """Training produced NaN/inf (loss or embeddings); the message names the epoch and the lr."""
+
+
+def _diverged(description: str, epoch: int, optimizer: torch.optim.Optimizer, what: str) -> TrainingDiverged:
+    lr = optimizer.param_groups[0]["lr"]
+    return TrainingDiverged(f"{description}: training diverged at epoch {epoch + 1} with lr {lr:g} ({what}); "
+                            "expected finite losses: try a smaller learning rate")
+
+
 def _run_epochs(
     *,
     epochs: int,
@@ -293,14 +309,22 @@ def _run_epochs(
         total = torch.zeros((), device=device)
         batches = _batches(n, batch_size, generator, device)
         for idx in batches:
-            loss = step_loss(idx)
+            try:
+                loss = step_loss(idx)
+            except ValueError as error:
+                # The losses refuse NaN/inf embeddings: once the weights have been updated, those
+                # come from weights (or activations) that blew up, not from the (checked) data.
+                updated = epoch > start_epoch or idx is not batches[0]
+                if not updated or "NaN" not in str(error):
+                    raise
+                raise _diverged(description, epoch, optimizer, "the embeddings became NaN/inf") from None
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             total += loss.detach()
         mean_loss = float(total) / max(len(batches), 1)  # the epoch's only device sync
         if not math.isfinite(mean_loss):
-            raise FloatingPointError(f"{description}: loss became {mean_loss} at epoch {epoch + 1}")
+            raise _diverged(description, epoch, optimizer, f"the loss became {mean_loss}")
         lr = optimizer.param_groups[0]["lr"]
         scheduler.step(mean_loss)
         history.append({"epoch": epoch + 1, "loss": mean_loss, "lr": lr, "time_s": time.perf_counter() - started})
@@ -401,13 +425,19 @@ def pretrain(
         A :class:`PretrainResult` with encoders in eval mode.
     """
     if cache_dir is not None and config.method != "random-init" and config.epochs > 0:
-        path = Path(cache_dir) / f"{config.method}-{config.modality}-seed{config.seed}-{run_key(config, data, train_indices, teachers)}.pt"
-        if path.exists():
-            return load_checkpoint(path, device=device)
+        key = run_key(config, data, train_indices, teachers)
+        path = Path(cache_dir) / f"{config.method}-{config.modality}-seed{config.seed}-{key}.pt"
+        cached = _load_cached(path, key, config, resolve_device(device)) if path.exists() else None
+        if cached is not None:
+            return cached
         result = pretrain(data, train_indices, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
                           checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume)
         if distributed.is_main():
-            save_checkpoint(result, path)
+            try:
+                save_checkpoint(result, path, cache_key=key)
+            except OSError as error:  # a full or read-only cache must not cost the run just trained
+                warnings.warn(f"run cache: cannot store {path} ({type(error).__name__}: {error}); the run is not cached",
+                              checkpoints.RunCacheWarning, stacklevel=2)
         return result
     device = resolve_device(device)
     shapes = input_shapes(data)
@@ -422,6 +452,8 @@ def pretrain(
         result = PretrainResult(config=config, encoders=encoders, heads=heads, shapes=shapes)
         if config.method == "random-init" or config.epochs == 0:
             encoders.eval()
+            if checkpoint is not None and distributed.is_main():  # the initialisation is the run: finetune can read it
+                save_checkpoint(result, checkpoint, epoch=0)
             return result
         skeleton, imu, labels = _tensors(data, train_indices, device)
         active = _modalities(config.modality)
@@ -435,8 +467,11 @@ def pretrain(
         replicas.seed_dropout(config.seed, start)
         step_loss = _step_function(config, encoders, heads, skeleton, imu, labels, teachers, generator, device, amp, replicas)
 
+        resumed_seconds = result.seconds
+
         def save(epoch: int) -> None:
             replicas.seed_dropout(config.seed, epoch)
+            result.seconds = resumed_seconds + time.perf_counter() - started  # what the checkpoint records
             if checkpoint is not None and distributed.is_main() and (epoch % checkpoint_every == 0 or epoch == config.epochs):
                 save_checkpoint(result, checkpoint, optimizer=optimizer, scheduler=scheduler, generator=generator, epoch=epoch)
 
@@ -449,7 +484,7 @@ def pretrain(
             device=device, history=result.history, description=f"{config.method} {config.modality}",
             quiet=quiet or not distributed.is_main(), after_epoch=save,
         )
-        result.seconds += time.perf_counter() - started
+        result.seconds = resumed_seconds + time.perf_counter() - started
     encoders.eval()
     heads.eval()
     return result
@@ -701,16 +736,16 @@ def save_checkpoint(
     scheduler=None,
     generator: torch.Generator | None = None,
     epoch: int | None = None,
+    cache_key: str | None = None,
 ) -> None:
-    """Save a run as plain tensors and Python scalars (loadable with ``weights_only=True``).
+    """Save a run as plain tensors and Python scalars (loadable with ``weights_only=True``),
+    atomically and with its content hash (:mod:`mmhar_lite.checkpoints`).
 
     With optimiser, scheduler and generator states (as :func:`pretrain` writes them) the run
-    can be resumed exactly on the CPU.
+    can be resumed exactly on the CPU. ``cache_key`` marks a file of the run cache with the
+    :func:`run_key` it is stored under, checked when the cache reads it back.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {
-        "format": 1,
         "config": asdict(result.config),
         "shapes": dict(result.shapes),
         "epoch": len(result.history) if epoch is None else epoch,
@@ -723,54 +758,78 @@ def save_checkpoint(
         state["optimizer"] = optimizer.state_dict()
         state["scheduler"] = scheduler.state_dict()
         state["rng"] = {"torch": torch.get_rng_state(), "generator": generator.get_state()}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)  # never leave a half-written checkpoint behind
+    if cache_key is not None:
+        state["cache_key"] = cache_key
+    checkpoints.write_state(state, path)
 
 
-def _read_checkpoint(path: Path, device: torch.device) -> dict:
+def _load(path: Path, device: torch.device) -> tuple[PretrainResult, dict]:
+    """The run saved at ``path`` (encoders in eval mode) and its checked state."""
+    state = checkpoints.read_state(path, device)
+    config = checkpoints.build_config(PretrainConfig, state, path)
+    shapes = checkpoints.check_shapes(state, path)
     try:
-        state = torch.load(path, map_location=device, weights_only=True)
-    except FileNotFoundError:
-        raise ValueError(f"checkpoint {path} does not exist")
-    except Exception as error:  # torch raises several types for corrupt / foreign files
-        raise ValueError(f"checkpoint {path} could not be read as an mmhar-lite checkpoint: {error}")
-    if not isinstance(state, dict) or state.get("format") != 1:
-        raise ValueError(f"checkpoint {path}: not an mmhar-lite checkpoint (missing 'format': 1)")
-    return state
+        encoders, heads = _build(config, shapes, device)
+    except Exception as error:  # shapes no encoder can be built for (too short, ...)
+        raise checkpoints.CheckpointError(
+            f"checkpoint {path}: cannot build the encoders its config and shapes describe ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else 'no detail'})") from None
+    checkpoints.load_weights(encoders, state["encoders"], path, "encoders")
+    checkpoints.load_weights(heads, state["heads"], path, "heads")
+    encoders.eval()
+    heads.eval()
+    result = PretrainResult(config=config, encoders=encoders, heads=heads, shapes=shapes,
+                            history=list(state["history"]), seconds=float(state["seconds"]))
+    return result, state
 
 
 def load_checkpoint(path: str | Path, *, device: str | torch.device = "auto") -> PretrainResult:
-    """Rebuild a :class:`PretrainResult` (encoders in eval mode) from :func:`save_checkpoint`."""
-    device = resolve_device(device)
-    state = _read_checkpoint(Path(path), device)
-    config = PretrainConfig(**state["config"])
-    encoders, heads = _build(config, state["shapes"], device)
-    encoders.load_state_dict(state["encoders"])
-    heads.load_state_dict(state["heads"])
-    encoders.eval()
-    heads.eval()
-    return PretrainResult(
-        config=config, encoders=encoders, heads=heads, shapes=state["shapes"],
-        history=list(state["history"]), seconds=float(state["seconds"]),
-    )
+    """Rebuild a :class:`PretrainResult` (encoders in eval mode) from :func:`save_checkpoint`.
+
+    Raises :class:`mmhar_lite.checkpoints.CheckpointError` (a ValueError), in one line, for a
+    file that cannot be used (see :func:`mmhar_lite.checkpoints.read_state`) or whose weights
+    do not fit the architecture its own config and shapes describe.
+    """
+    return _load(Path(path), resolve_device(device))[0]
+
+
+def _load_cached(path: Path, key: str, config: PretrainConfig, device: torch.device) -> PretrainResult | None:
+    """The cached run at ``path`` when it passes every check and is this run (its stored key and
+    config match); otherwise a :class:`RunCacheWarning` saying why, and None (retrain)."""
+    try:
+        result, state = _load(path, device)
+        if state.get("cache_key") != key:
+            raise checkpoints.CheckpointError(
+                f"checkpoint {path}: stored under key {key} but records key {state.get('cache_key')}; expected "
+                "the file of this run")
+        if asdict(result.config) != asdict(config):
+            raise checkpoints.CheckpointError(f"checkpoint {path}: records another configuration than run {key}'s")
+    except checkpoints.CheckpointError as error:
+        warnings.warn(f"run cache: {error}; training the run again", checkpoints.RunCacheWarning, stacklevel=3)
+        return None
+    return result
 
 
 def _restore(path: Path, result: PretrainResult, optimizer, scheduler, generator, device) -> int:
     """Load a checkpoint into a freshly built run; returns the epoch to continue from."""
-    state = _read_checkpoint(path, device)
-    saved = PretrainConfig(**state["config"])
+    state = checkpoints.read_state(path, device)
+    saved = checkpoints.build_config(PretrainConfig, state, path)
     _check(
         {k: v for k, v in asdict(saved).items() if k != "epochs"} == {k: v for k, v in asdict(result.config).items() if k != "epochs"},
         f"checkpoint {path} was written with a different configuration; only epochs may change on resume",
     )
     _check("optimizer" in state, f"checkpoint {path} has no optimiser state to resume from")
-    result.encoders.load_state_dict(state["encoders"])
-    result.heads.load_state_dict(state["heads"])
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    torch.set_rng_state(state["rng"]["torch"].cpu())
-    generator.set_state(state["rng"]["generator"].cpu())
+    checkpoints.load_weights(result.encoders, state["encoders"], path, "encoders")
+    checkpoints.load_weights(result.heads, state["heads"], path, "heads")
+    try:
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["rng"]["torch"].cpu())
+        generator.set_state(state["rng"]["generator"].cpu())
+    except Exception as error:  # states of another optimiser / torch version
+        raise checkpoints.CheckpointError(
+            f"checkpoint {path}: optimiser, scheduler or random state cannot be restored ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else 'no detail'}); expected a checkpoint of `mmhar pretrain`") from None
     result.history[:] = state["history"]
     result.seconds = float(state["seconds"])
     return int(state["epoch"])
@@ -833,6 +892,4 @@ def evaluate(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> di
 
 def write_history(path: str | Path, histories: dict[str, list[dict]]) -> None:
     """Write ``{"pretrain": [...], "finetune": [...]}``-style per-epoch histories as JSON."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(histories, indent=1))
+    files.write_text(path, json.dumps(histories, indent=1))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -73,3 +74,22 @@ def test_help(capsys):
         build_parser().parse_args(["data", "--help"])
     assert exit_info.value.code == 0
     assert "--dataset" in capsys.readouterr().out
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(capsys, utd_root):
+    odd = utd_root / "Inertial" / os.fsdecode(b"a3_s1_t1_inertial\xff.mat")
+    odd.write_bytes(inertial_path(utd_root, 3, 1, 1).read_bytes())
+    code, out, err = _run(capsys, "--dataset", "utd-mhad", "--root", str(utd_root))
+    assert code == 0 and err == ""
+    assert "skipped 1" in " ".join(out.split()) and "a3_s1_t1_inertial\\udcff.mat" in out
+    code, out, err = _run(capsys, "--dataset", "utd-mhad", "--root", str(utd_root), "--json")
+    assert code == 0 and json.loads(out)["skipped"][0]["file"] == str(odd)
+    code, _, err = _run(capsys, "--dataset", "utd-mhad", "--root", str(utd_root), "--strict")
+    assert code == 1 and "a3_s1_t1_inertial\\udcff.mat: file name does not match" in err and err.count("\n") == 1
+
+
+def test_seed_out_of_range_is_a_usage_error(capsys):
+    for seed in ("-1", str(2**63), "1e3"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["data", "--dataset", "synthetic", "--seed", seed])
+        assert exit_info.value.code == 2 and "argument --seed: expected an integer" in capsys.readouterr().err

@@ -12,6 +12,8 @@ from mmhar_lite.data import generate_synthetic
 from mmhar_lite.models import build_encoders
 
 QUICK = ["--size", "lite", "--epochs", "1", "--batch-size", "16", "--finetune-epochs", "1", "--quiet"]
+PRETRAIN_QUICK = ["--size", "lite", "--epochs", "1", "--batch-size", "16", "--quiet"]  # pretrain refuses --finetune-*
+FINETUNE_QUICK = ["--finetune-epochs", "1", "--quiet"]
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -41,7 +43,7 @@ def test_reproduce_runs_every_method(tmp_path, capsys):
 
 def test_pretrain_then_finetune(tmp_path, capsys):
     run = tmp_path / "run"
-    assert cli.main(["pretrain", "--method", "cmc-hnl", "--out", str(run), *QUICK]) == 0
+    assert cli.main(["pretrain", "--method", "cmc-hnl", "--out", str(run), *PRETRAIN_QUICK]) == 0
     assert (run / "checkpoint.pt").exists()
     history = json.loads((run / "history.json").read_text())
     assert history["config"]["method"] == "cmc-hnl" and len(history["pretrain"]) == 1
@@ -51,7 +53,7 @@ def test_pretrain_then_finetune(tmp_path, capsys):
     assert record["method"] == "cmc-hnl" and len(record["history"]) == 2 and 0 <= record["accuracy"] <= 1
     assert "accuracy" in capsys.readouterr().out
     # resuming a finished run changes nothing
-    assert cli.main(["pretrain", "--method", "cmc-hnl", "--out", str(run), "--resume", *QUICK]) == 0
+    assert cli.main(["pretrain", "--method", "cmc-hnl", "--out", str(run), "--resume", *PRETRAIN_QUICK]) == 0
     assert len(json.loads((run / "history.json").read_text())["pretrain"]) == 1
 
 
@@ -118,3 +120,94 @@ def test_finetune_rejects_a_checkpoint_for_other_inputs(tmp_path, capsys):
     training.save_checkpoint(training.PretrainResult(config, encoders, torch.nn.ModuleDict(), shapes), tmp_path / "other.pt")
     assert cli.main(["finetune", "--checkpoint", str(tmp_path / "other.pt")]) == 1
     assert "was trained on inputs" in capsys.readouterr().err
+
+
+def _no_training(monkeypatch):
+    monkeypatch.setattr(training, "pretrain", lambda *a, **k: pytest.fail("training started"))
+
+
+def _one_line_error(capsys, command: str) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"mmhar {command}: error: ") and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("command", [["pretrain", "--method", "cmc"], ["reproduce", "--methods", "cmc"],
+                                     ["finetune", "--checkpoint", "run/checkpoint.pt"]])
+def test_out_is_checked_before_any_work(tmp_path, capsys, monkeypatch, command):
+    _no_training(monkeypatch)
+    monkeypatch.setattr(experiments, "load_experiment_data", lambda *a, **k: pytest.fail("data loaded"))
+    (tmp_path / "taken").write_text("a file")
+    for out, message in [(tmp_path / "taken", "is an existing file; expected a folder"),
+                         (tmp_path / "taken" / "sub", "taken is not a folder, so no folder can be made there")]:
+        quick = FINETUNE_QUICK if command[0] == "finetune" else PRETRAIN_QUICK if command[0] == "pretrain" else QUICK
+        assert cli.main([*command, "--out", str(out), *quick]) == 1
+        assert message in _one_line_error(capsys, command[0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]  # nothing created
+
+
+def test_unwritable_out_is_refused(tmp_path, capsys, monkeypatch):
+    _no_training(monkeypatch)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cli.tempfile, "TemporaryFile", refuse)
+    assert cli.main(["pretrain", "--method", "cmc", "--out", str(tmp_path / "a" / "b"), *PRETRAIN_QUICK]) == 1
+    assert f"cannot write in {tmp_path} (Permission denied); expected a writable folder" in _one_line_error(capsys, "pretrain")
+
+
+def test_pretrain_refuses_finetune_options(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["pretrain", "--method", "cmc", "--finetune-epochs", "3"])
+    assert exit_info.value.code == 2 and "unrecognized arguments: --finetune-epochs" in capsys.readouterr().err
+
+
+def test_oversized_seed_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["pretrain", "--method", "cmc", "--seed", str(2**64)])
+    assert exit_info.value.code == 2 and "expected an integer in [0, 2**63 - 1]" in capsys.readouterr().err
+
+
+def test_divergence_is_reported_with_epoch_and_lr(tmp_path, capsys):
+    assert cli.main(["pretrain", "--method", "cmc", "--out", str(tmp_path / "run"), *PRETRAIN_QUICK, "--lr", "1e30"]) == 1
+    err = _one_line_error(capsys, "pretrain")
+    assert "training diverged at epoch 1 with lr 1e+30" in err
+
+
+def test_zero_epochs_writes_the_checkpoint_it_prints(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["pretrain", "--method", "cmc", "--out", str(out), *PRETRAIN_QUICK, "--epochs", "0"]) == 0
+    printed = capsys.readouterr().out.split("-> ")[-1].strip()
+    assert printed == f"{out}/checkpoint.pt" and training.load_checkpoint(printed, device="cpu").history == []
+
+
+def test_cli_checkpoints_record_real_seconds(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["pretrain", "--method", "cmc", "--out", str(out), *PRETRAIN_QUICK]) == 0
+    assert training.load_checkpoint(out / "checkpoint.pt", device="cpu").seconds > 0
+    assert not list(out.glob(".*.tmp"))  # no temporary left behind
+
+
+@pytest.mark.parametrize("content, reason", [(b"", "empty file (0 bytes)"),
+                                             (b"PK\x03\x04 not really a zip", "cannot be read as a torch checkpoint")])
+def test_finetune_with_a_bad_checkpoint_is_one_line(tmp_path, capsys, content, reason):
+    (tmp_path / "bad.pt").write_bytes(content)
+    assert cli.main(["finetune", "--checkpoint", str(tmp_path / "bad.pt"), *FINETUNE_QUICK]) == 1
+    assert reason in _one_line_error(capsys, "finetune")
+
+
+def test_ctrl_c_exits_130_and_unexpected_errors_are_one_line(tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiments, "run_pretrain", interrupted)
+    assert cli.main(["pretrain", "--method", "cmc", "--out", str(tmp_path / "run")]) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("something\nbroke")
+
+    monkeypatch.setattr(experiments, "run_pretrain", bug)
+    assert cli.main(["pretrain", "--method", "cmc", "--out", str(tmp_path / "run")]) == 1
+    assert "unexpected RuntimeError: something broke" in _one_line_error(capsys, "pretrain")

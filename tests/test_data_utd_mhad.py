@@ -1,15 +1,22 @@
 """UTD-MHAD loader on fixtures written in the release's own .mat layout."""
 from __future__ import annotations
 
+import dataclasses
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.io
+from corruption import damage_some
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from mmhar_lite.data import DatasetError, load_utd_mhad
-from mmhar_lite.data.utd_mhad import UTD_MHAD_ACTIONS, inertial_path, skeleton_path
+from mmhar_lite.data import DatasetError, load_utd_mhad, write_utd_mhad_layout
+from mmhar_lite.data.cases import INPUT_CASES
+from mmhar_lite.data.utd_mhad import UTD_MHAD_ACTIONS, inertial_path, skeleton_path, trial_id
 
 TRIAL = (5, 2, 1)  # action, subject, trial of the trial the bad-input cases damage
 
@@ -37,91 +44,222 @@ def test_missing_trials_and_known_absent_ones(utd_root):
     assert len(raw.missing) + len(raw.known_absent) + len(raw.samples) == 27 * 8 * 4
 
 
-def test_missing_folder(tmp_path):
-    with pytest.raises(DatasetError, match="does not exist"):
-        load_utd_mhad(tmp_path / "nowhere")
-    (tmp_path / "Inertial").mkdir()
-    with pytest.raises(DatasetError, match="Skeleton/ does not exist"):
-        load_utd_mhad(tmp_path)
+def _d_iner(root: Path) -> np.ndarray:
+    return scipy.io.loadmat(inertial_path(root, *TRIAL))["d_iner"]
 
 
-def test_empty_folder(tmp_path):
-    (tmp_path / "Inertial").mkdir()
-    (tmp_path / "Skeleton").mkdir()
-    with pytest.raises(DatasetError, match="no .mat files"):
-        load_utd_mhad(tmp_path)
+def _d_skel(root: Path) -> np.ndarray:
+    return scipy.io.loadmat(skeleton_path(root, *TRIAL))["d_skel"]
 
 
-def _corrupt(path: Path) -> None:
-    path.write_bytes(b"MATLAB? no, just some bytes" * 10)
+def _save(path: Path, **variables) -> None:
+    scipy.io.savemat(path, variables, format="5")
 
 
-def _wrong_variable(path: Path) -> None:
-    data = scipy.io.loadmat(path)["d_iner"]
-    scipy.io.savemat(path, {"inertial": data}, format="5")
+# One fixture per UTD-MHAD case of INPUT_CASES: each damages the `utd_root` copy and returns
+# the files that must be reported; the trials of those files are the ones that may not load.
+def _other_files(root):
+    (root / "Inertial" / "README.txt").write_text("not data")
+    (root / "Skeleton" / ".DS_Store").write_bytes(b"\0\1")
 
 
-def _wrong_shape(path: Path) -> None:
-    data = scipy.io.loadmat(path)["d_iner"]
-    scipy.io.savemat(path, {"d_iner": data[:, :5]}, format="5")
+def _absent_trial(root):
+    inertial_path(root, *TRIAL).unlink()
+    skeleton_path(root, *TRIAL).unlink()
 
 
-def _non_finite(path: Path) -> None:
-    data = scipy.io.loadmat(path)["d_iner"]
-    data[3, 1], data[7, 4] = np.nan, np.inf
-    scipy.io.savemat(path, {"d_iner": data}, format="5")
+def _corrupt(root):
+    inertial_path(root, *TRIAL).write_bytes(b"MATLAB? no, just some bytes" * 10)
+    return [inertial_path(root, *TRIAL)]
 
 
-def _skeleton_shape(path: Path) -> None:
-    data = scipy.io.loadmat(path)["d_skel"]
-    scipy.io.savemat(path, {"d_skel": data[:, :2]}, format="5")
+def _zero_bytes(root):
+    skeleton_path(root, *TRIAL).write_bytes(b"")
+    return [skeleton_path(root, *TRIAL)]
 
 
-def _remove(path: Path) -> None:
+def _folder(root):
+    inertial_path(root, *TRIAL).unlink()
+    inertial_path(root, *TRIAL).mkdir()
+    return [inertial_path(root, *TRIAL)]
+
+
+def _broken_link(root):
+    path = skeleton_path(root, *TRIAL)
     path.unlink()
+    path.symlink_to(root / "gone.mat")
+    return [path]
 
 
-PATHS = {"inertial": inertial_path, "skeleton": skeleton_path}
-# (file damaged, how, file reported, reason)
-BAD_INPUTS = [
-    ("inertial", _corrupt, "inertial", "cannot read as a MATLAB 5 .mat file"),
-    ("inertial", _wrong_variable, "inertial", "no variable 'd_iner' (found: inertial)"),
-    ("inertial", _wrong_shape, "inertial", "expected (T, 6)"),
-    ("inertial", _non_finite, "inertial", "2 non-finite value(s)"),
-    ("skeleton", _skeleton_shape, "skeleton", "expected (20, 3, T)"),
-    ("skeleton", _remove, "inertial", "unpaired: no matching Skeleton/ file for a5_s2_t1"),
-]
-IDS = [case[1].__name__.strip("_") for case in BAD_INPUTS]
+def _wrong_variable(root):
+    _save(inertial_path(root, *TRIAL), inertial=_d_iner(root))
+    return [inertial_path(root, *TRIAL)]
 
 
-@pytest.mark.parametrize("damaged, damage, reported, reason", BAD_INPUTS, ids=IDS)
-def test_bad_file_is_skipped_and_reported(utd_root, small_synthetic, damaged, damage, reported, reason):
-    damage(PATHS[damaged](utd_root, *TRIAL))
+def _inertial_shape(root):
+    _save(inertial_path(root, *TRIAL), d_iner=_d_iner(root)[:, :5])
+    return [inertial_path(root, *TRIAL)]
+
+
+def _skeleton_shape(root):
+    _save(skeleton_path(root, *TRIAL), d_skel=_d_skel(root)[:, :2])
+    return [skeleton_path(root, *TRIAL)]
+
+
+def _one_frame(root):
+    _save(skeleton_path(root, *TRIAL), d_skel=_d_skel(root)[:, :, :1])
+    return [skeleton_path(root, *TRIAL)]
+
+
+def _non_finite(root):
+    data = _d_iner(root)
+    data[3, 1], data[7, 4] = np.nan, np.inf
+    _save(inertial_path(root, *TRIAL), d_iner=data)
+    return [inertial_path(root, *TRIAL)]
+
+
+def _beyond_float32(root):
+    data = _d_iner(root)
+    data[4, 2] = 1e300  # finite in float64, inf once cast to float32
+    _save(inertial_path(root, *TRIAL), d_iner=data)
+    return [inertial_path(root, *TRIAL)]
+
+
+def _complex(root):
+    _save(inertial_path(root, *TRIAL), d_iner=_d_iner(root) * (1 + 1j))
+    return [inertial_path(root, *TRIAL)]
+
+
+def _cell_array(root):
+    data = _d_skel(root)
+    cells = np.empty(data.shape, dtype=object)
+    for index in np.ndindex(data.shape):
+        cells[index] = np.array([[data[index]]])
+    _save(skeleton_path(root, *TRIAL), d_skel=cells)
+    return [skeleton_path(root, *TRIAL)]
+
+
+def _unpaired(root):
+    skeleton_path(root, *TRIAL).unlink()
+    return [inertial_path(root, *TRIAL)]
+
+
+def _bad_name(root):
+    copy = root / "Inertial" / "a5_s2_t1_inertial copy.mat"
+    copy.write_bytes(inertial_path(root, *TRIAL).read_bytes())
+    return [copy]
+
+
+def _action_range(root):
+    extra = root / "Inertial" / "a30_s1_t1_inertial.mat"
+    extra.write_bytes(inertial_path(root, 1, 1, 1).read_bytes())
+    return [extra]
+
+
+def _duplicate(root):
+    twin = root / "Inertial" / "a05_s2_t1_inertial.mat"
+    twin.write_bytes(inertial_path(root, 1, 1, 1).read_bytes())  # another trial's data: which is right?
+    return [twin, inertial_path(root, *TRIAL), skeleton_path(root, *TRIAL)]
+
+
+def _no_folder(root):
+    shutil.rmtree(root)
+
+
+def _root_is_a_file(root):
+    shutil.rmtree(root)
+    root.write_text("a file where the dataset folder should be")
+
+
+def _no_skeleton_folder(root):
+    shutil.rmtree(root / "Skeleton")
+
+
+def _empty(root):
+    for folder in ("Inertial", "Skeleton"):
+        shutil.rmtree(root / folder)
+        (root / folder).mkdir()
+
+
+CASES = [case for case in INPUT_CASES if case.dataset == "utd-mhad"]
+FIXTURES = {case.name: globals().get(f"_{case.name}") for case in CASES}
+
+
+def _trial_of(path: Path) -> tuple[int, int, int] | None:
+    match = re.match(r"^a(\d+)_s(\d+)_t(\d+)_(inertial|skeleton)\.mat$", path.name)
+    return tuple(int(g) for g in match.groups()[:3]) if match else None
+
+
+def test_every_case_of_the_table_has_a_fixture():
+    assert [name for name, fixture in FIXTURES.items() if not callable(fixture)] == []
+
+
+def check_loaded(raw, written: set, lost: set, reported: list[str], reason: str) -> None:
+    """The trials loaded are exactly `written - lost`, each label is its file name's, and the
+    skipped files are exactly `reported`, each with `reason`."""
+    assert {(s.label + 1, s.subject, s.trial) for s in raw.samples} == written - lost
+    for sample in raw.samples:
+        action, subject, trial = _trial_of(Path(sample.source.split(";")[0]))
+        assert (sample.label, sample.subject, sample.trial) == (action - 1, subject, trial)
+    assert sorted(entry["file"] for entry in raw.skipped) == sorted(reported)
+    assert all(reason in entry["reason"] for entry in raw.skipped)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_input_case(utd_root, small_synthetic, case):
+    reported = [str(path) for path in FIXTURES[case.name](utd_root) or []]
+    if case.outcome == "error":
+        for strict in (False, True):
+            with pytest.raises(DatasetError, match=re.escape(case.reason)):
+                load_utd_mhad(utd_root, strict=strict)
+        return
     raw = load_utd_mhad(utd_root)
-    assert raw.skipped == [{"file": str(PATHS[reported](utd_root, *TRIAL)), "reason": raw.skipped[0]["reason"]}]
-    assert reason in raw.skipped[0]["reason"]
-    assert len(raw.samples) == len(small_synthetic.samples) - 1
-    assert (TRIAL[0] - 1, TRIAL[1], TRIAL[2]) not in {(s.label, s.subject, s.trial) for s in raw.samples}
-    assert "a5_s2_t1" not in raw.missing  # present on disk, so reported as skipped, not missing
-
-
-@pytest.mark.parametrize("damaged, damage, reported, reason", BAD_INPUTS, ids=IDS)
-def test_bad_file_raises_when_strict(utd_root, damaged, damage, reported, reason):
-    damage(PATHS[damaged](utd_root, *TRIAL))
+    lost = {_trial_of(Path(path)) for path in reported} | ({TRIAL} if case.outcome == "missing" else set())
+    check_loaded(raw, {(s.label + 1, s.subject, s.trial) for s in small_synthetic.samples}, lost, reported, case.reason)
+    assert (trial_id(*TRIAL) in raw.missing) == (case.outcome == "missing")  # on disk: skipped, not missing
+    if case.outcome != "skipped":
+        assert len(load_utd_mhad(utd_root, strict=True)) == len(raw)
+        return
     with pytest.raises(DatasetError) as error:
         load_utd_mhad(utd_root, strict=True)
-    assert str(error.value).startswith(str(PATHS[reported](utd_root, *TRIAL))) and reason in str(error.value)
-
-
-def test_out_of_range_names_are_reported_not_relabelled(utd_root):
-    source = inertial_path(utd_root, 1, 1, 1)
-    (utd_root / "Inertial" / "a30_s1_t1_inertial.mat").write_bytes(source.read_bytes())
-    (utd_root / "Inertial" / "notes.txt").write_text("not data")
-    raw = load_utd_mhad(utd_root)
-    assert [s["reason"] for s in raw.skipped] == ["action 30 is outside 1-27"]
-    assert max(s.label for s in raw.samples) <= 26
+    message = str(error.value)
+    assert "\n" not in message and case.reason in message
+    assert any(message.startswith(f"{path}: ") for path in reported)
 
 
 def test_class_names_must_match_the_27_actions(utd_root):
     with pytest.raises(ValueError, match="27 entries"):
         load_utd_mhad(utd_root, class_names=["a", "b"])
+
+
+@pytest.fixture(scope="module")
+def utd_template(tmp_path_factory, small_synthetic) -> Path:
+    """Six trials in the release's layout: the fuzz test copies and damages it."""
+    root = tmp_path_factory.mktemp("utd-template") / "UTD-MHAD"
+    write_utd_mhad_layout(dataclasses.replace(small_synthetic, samples=small_synthetic.samples[:6]), root)
+    return root
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_corruptions_are_reported_never_mislabelled(utd_template, tmp_path, data):
+    clean = {(s.label + 1, s.subject, s.trial): s for s in load_utd_mhad(utd_template).samples}
+    root = Path(tempfile.mkdtemp(dir=tmp_path)) / "UTD-MHAD"
+    shutil.copytree(utd_template, root)
+    damaged = damage_some(data, sorted(root.glob("*/*.mat")))
+    raw = load_utd_mhad(root)
+    assert {entry["file"] for entry in raw.skipped} <= {str(path) for path in damaged}
+    loaded = {(s.label + 1, s.subject, s.trial): s for s in raw.samples}
+    for key in clean.keys() - loaded.keys():  # every trial not loaded has its damaged file reported
+        assert {entry["file"] for entry in raw.skipped} & {str(inertial_path(root, *key)), str(skeleton_path(root, *key))}
+    for key, sample in loaded.items():
+        assert _trial_of(Path(sample.source.split(";")[0])) == key and sample.label == key[0] - 1
+        if not {inertial_path(root, *key), skeleton_path(root, *key)} & damaged:
+            np.testing.assert_array_equal(sample.imu, clean[key].imu)
+            np.testing.assert_array_equal(sample.skeleton, clean[key].skeleton)
+    if raw.skipped:
+        with pytest.raises(DatasetError) as error:
+            load_utd_mhad(root, strict=True)
+        assert "\n" not in str(error.value) and str(error.value).startswith(f"{raw.skipped[0]['file']}: ")
+    else:
+        assert len(load_utd_mhad(root, strict=True)) == len(raw)

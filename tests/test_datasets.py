@@ -92,6 +92,25 @@ def test_imu_standardizer_uses_given_statistics(data):
     assert not np.allclose(test.mean(axis=(0, 2)), 0.0, atol=1e-3)
 
 
+def test_values_near_the_float32_limit_are_an_error_naming_the_file():
+    # 3e38 is a float32, but resampling a step between -3e38 and 3e38 overshoots past its range.
+    imu = np.full((120, 6), 3e38, dtype=np.float32)
+    imu[60:] = -3e38
+    sample = Sample(skeleton=np.ones((20, 3, 40), dtype=np.float32), imu=imu, label=0, subject=1, trial=1,
+                    source="Inertial/a1_s1_t1_inertial.mat;Skeleton/a1_s1_t1_skeleton.mat")
+    raw = RawDataset(name="utd-mhad", samples=[sample], class_names=["a"], skeleton_layout="kinect_v1",
+                     imu_channels=list("abcdef"))
+    with pytest.raises(DatasetError, match=r"a1_s1_t1_inertial.mat.*field 'imu' overflows float32"):
+        prepare(raw, normalize_skeleton=False)
+
+
+def test_imu_standardizer_of_large_values_is_finite():
+    imu = np.random.default_rng(0).normal(size=(8, 6, 50)).astype(np.float32) * np.float32(1e30)
+    mean, std = fit_imu_standardizer(imu)
+    assert np.isfinite(std).all() and np.allclose(std, imu.astype(np.float64).std(axis=(0, 2)), rtol=1e-5)
+    assert np.isfinite(apply_imu_standardizer(imu, mean, std)).all()
+
+
 def test_utd_split_odd_train_even_test_and_validation_subject():
     subjects = np.repeat(np.arange(1, 9), 3)
     split = utd_cross_subject_split(subjects)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmhar_lite import training
+from mmhar_lite import checkpoints, training
 from mmhar_lite.data import default_split, generate_synthetic, prepare
 from mmhar_lite.training import FinetuneConfig, PretrainConfig
 
@@ -178,15 +178,27 @@ def test_resume_continues_exactly(small, tmp_path):
         training.pretrain(data, split.train, config(epochs=4, lr=0.01), checkpoint=path, resume=True)
 
 
-def test_bad_checkpoints_are_reported(tmp_path):
-    with pytest.raises(ValueError, match="does not exist"):
-        training.load_checkpoint(tmp_path / "missing.pt", device="cpu")
-    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(ValueError, match="could not be read"):
-        training.load_checkpoint(tmp_path / "junk.pt", device="cpu")
-    torch.save({"weights": torch.zeros(2)}, tmp_path / "foreign.pt")
-    with pytest.raises(ValueError, match="not an mmhar-lite checkpoint"):
-        training.load_checkpoint(tmp_path / "foreign.pt", device="cpu")
+def test_checkpoints_record_the_seconds_trained(small, tmp_path):
+    data, split = small
+    result = training.pretrain(data, split.train, config(epochs=2), checkpoint=tmp_path / "run.pt", quiet=True)
+    recorded = training.load_checkpoint(tmp_path / "run.pt", device="cpu").seconds
+    assert 0 < recorded <= result.seconds and recorded >= sum(h["time_s"] for h in result.history)
+
+
+@pytest.mark.parametrize("method, epochs", [("cmc", 0), ("random-init", 2)])
+def test_an_untrained_run_writes_its_checkpoint(small, tmp_path, method, epochs):
+    data, split = small
+    result = training.pretrain(data, split.train, config(method, epochs=epochs), checkpoint=tmp_path / "run.pt")
+    loaded = training.load_checkpoint(tmp_path / "run.pt", device="cpu")
+    assert loaded.history == [] and same_state(state(loaded.encoders), state(result.encoders))
+
+
+def test_divergence_names_the_epoch_and_the_lr(small):
+    data, split = small
+    with pytest.raises(training.TrainingDiverged, match=r"training diverged at epoch 1 with lr 1e\+30"):
+        training.pretrain(data, split.train, config("cmc", lr=1e30), quiet=True)
+    with pytest.raises(training.TrainingDiverged, match=r"supervised imu: training diverged at epoch \d+ with lr 1e\+30"):
+        training.pretrain(data, split.train, config("supervised", "imu", lr=1e30), quiet=True)
 
 
 def test_metrics_by_hand():
@@ -213,6 +225,8 @@ def test_metrics_by_hand():
         (dict(tau_plus=1.0), r"tau_plus must be in \[0, 1\)"),
         (dict(beta=-0.5), "beta must be >= 0"),
         (dict(size="huge"), "size must be 'paper' or 'lite'"),
+        (dict(seed=2**64), r"seed must be an integer in \[0, 2\*\*63 - 1\], got 18446744073709551616"),
+        (dict(seed=-1), "seed must be an integer in"),
     ],
 )
 def test_config_validation(kwargs, message):
@@ -250,6 +264,50 @@ def test_cache_dir_reuses_only_an_identical_run(small, tmp_path, monkeypatch):
     assert len(keys) == 4
     training.pretrain(data, split.train, config("cmc", seed=1), quiet=True, cache_dir=tmp_path)
     assert len(list(tmp_path.glob("cmc-multimodal-seed*.pt"))) == 2
+
+
+def test_run_cache_reports_and_retrains_a_file_that_fails_its_checks(small, tmp_path):
+    data, split = small
+    first = training.pretrain(data, split.train, config("cmc", epochs=1), quiet=True, cache_dir=tmp_path)
+    [path] = tmp_path.glob("*.pt")
+    key = training.run_key(config("cmc", epochs=1), data, split.train)
+    other = training.pretrain(data, split.train, config("cmc", epochs=1, seed=1), quiet=True)
+    intact = path.read_bytes()
+
+    def flipped():
+        damaged = bytearray(intact)
+        for where in range(len(damaged) // 4, len(damaged), len(damaged) // 10):
+            damaged[where] ^= 0xFF
+        path.write_bytes(bytes(damaged))
+
+    def nan_weights():
+        saved = torch.load(path, weights_only=True)
+        next(iter(saved["encoders"].values())).view(-1)[0] = float("nan")
+        checkpoints.write_state(saved, path)
+
+    damages = [
+        (flipped, "cannot be read|content hash"),
+        (nan_weights, "NaN/inf"),
+        (lambda: training.save_checkpoint(other, path, cache_key=training.run_key(other.config, data, split.train)),
+         f"stored under key {key} but records key"),
+        (lambda: training.save_checkpoint(other, path, cache_key=key), "records another configuration"),
+        (lambda: training.save_checkpoint(first, path), "records key None"),
+    ]
+    for damage, reason in damages:
+        damage()
+        with pytest.warns(checkpoints.RunCacheWarning, match=reason):
+            again = training.pretrain(data, split.train, config("cmc", epochs=1), quiet=True, cache_dir=tmp_path)
+        assert same_state(state(again.encoders), state(first.encoders))  # retrained (runs repeat exactly)
+        stored = training.load_checkpoint(path, device="cpu")  # and stored again, as this run
+        assert same_state(state(stored.encoders), state(first.encoders)) and stored.config == first.config
+
+
+def test_a_cache_that_cannot_be_written_costs_no_run(small, tmp_path):
+    data, split = small
+    (tmp_path / "cache").write_text("a file, not a folder")
+    with pytest.warns(checkpoints.RunCacheWarning, match="cannot store"):
+        result = training.pretrain(data, split.train, config("cmc", epochs=1), quiet=True, cache_dir=tmp_path / "cache")
+    assert len(result.history) == 1
 
 
 def test_most_confused_one_direction_and_both():

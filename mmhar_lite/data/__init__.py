@@ -3,7 +3,8 @@
 Public API (see each module for details): `Sample`, `RawDataset`, `DatasetError`,
 `generate_synthetic`, `write_utd_mhad_layout`, `load_utd_mhad`, `load_mmact`,
 `write_mmact_layout`, `load_dataset`, `summarize_dataset`, `format_summary`, `prepare`,
-`ArrayData`, the split functions, `stratified_subset` and `PairedDataset`.
+`ArrayData`, the split functions, `stratified_subset` and `PairedDataset`; `INPUT_CASES` and
+`cases_markdown`: what the loaders accept, skip and reject (`mmhar_lite.data.cases`).
 """
 from mmhar_lite.data.base import (
     COCO17_JOINTS,
@@ -13,6 +14,7 @@ from mmhar_lite.data.base import (
     RawDataset,
     Sample,
 )
+from mmhar_lite.data.cases import INPUT_CASES, cases_markdown
 from mmhar_lite.data.catalog import DATASETS, format_summary, load_dataset, summarize_dataset
 from mmhar_lite.data.datasets import (
     ArrayData,
@@ -35,6 +37,7 @@ from mmhar_lite.data.utd_mhad import UTD_MHAD_ACTIONS, load_utd_mhad
 
 __all__ = [
     "COCO17_JOINTS", "KINECT_V1_JOINTS", "SKELETON_EDGES", "DatasetError", "RawDataset", "Sample",
+    "INPUT_CASES", "cases_markdown",
     "DATASETS", "format_summary", "load_dataset", "summarize_dataset",
     "ArrayData", "PairedDataset", "Split", "apply_imu_standardizer", "default_split",
     "fit_imu_standardizer", "mmact_cross_session_split", "mmact_cross_subject_split", "prepare",

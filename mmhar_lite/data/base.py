@@ -5,12 +5,13 @@ Shapes follow the datasets' own on-disk conventions (the loaders do not reorder 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 __all__ = [
-    "DatasetError", "file_error", "Sample", "RawDataset", "check_finite",
+    "DatasetError", "file_error", "Sample", "RawDataset", "check_finite", "as_float32",
     "KINECT_V1_JOINTS", "COCO17_JOINTS", "SKELETON_EDGES",
 ]
 
@@ -30,7 +31,9 @@ class DatasetError(ValueError):
 
 
 def file_error(path: object, reason: str) -> DatasetError:
-    """A DatasetError about file `path`: message "<path>: <reason>"."""
+    """A DatasetError about file `path`: message "<path>: <reason>", always one line (the
+    reasons quote library errors, whose messages may span several)."""
+    reason = re.sub(r"\s*\n\s*", " ", str(reason)).strip()
     return DatasetError(f"{path}: {reason}", file=str(path), reason=reason)
 
 
@@ -107,6 +110,28 @@ def check_finite(array: np.ndarray, path: str, field_name: str) -> None:
             path,
             f"field {field_name!r} has {int(bad.sum())} non-finite value(s) (NaN/inf); expected only finite numbers",
         )
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def as_float32(array: np.ndarray, path: str, field_name: str) -> np.ndarray:
+    """`array` as float32, or a DatasetError naming `path` and `field_name` when it is not
+    real numbers (complex, bool, text, objects), holds NaN/inf, or holds finite values beyond
+    float32's range (which the cast would silently turn into inf)."""
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise file_error(path, f"field {field_name!r} has dtype {array.dtype}; expected real numbers (integer or float)")
+    check_finite(array, path, field_name)
+    with np.errstate(over="ignore"):
+        cast = array.astype(np.float32)
+    beyond = ~np.isfinite(cast)
+    if beyond.any():
+        raise file_error(
+            path,
+            f"field {field_name!r} has {int(beyond.sum())} value(s) beyond float32 range "
+            f"(|x| > {_FLOAT32_MAX:.3g}); expected values of a sensor or a skeleton",
+        )
+    return cast
 
 
 # Kinect v1 joint order of UTD-MHAD (0-based), and the bones that connect them.

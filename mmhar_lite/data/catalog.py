@@ -117,4 +117,6 @@ def format_summary(summary: dict) -> str:
     width = max(len(key) for key, _ in rows)
     lines = [f"{key:<{width}}  {value}" for key, value in rows]
     lines += [f"  skipped {item['file']}: {item['reason']}" for item in summary["skipped"]]
-    return "\n".join(lines)
+    # A file name that is not valid UTF-8 reaches Python as lone surrogates, which no terminal
+    # can print: show their bytes escaped instead of failing.
+    return "\n".join(lines).encode("utf-8", "backslashreplace").decode("utf-8")

@@ -86,8 +86,10 @@ class ArrayData:
 
 
 def resample(x: np.ndarray, length: int, axis: int) -> np.ndarray:
-    """FFT-resample `x` to `length` steps along `axis` (scipy.signal.resample), as float32."""
-    return scipy.signal.resample(x.astype(np.float64), length, axis=axis).astype(np.float32)
+    """FFT-resample `x` to `length` steps along `axis` (scipy.signal.resample), as float32
+    (values past float32's range become inf: `prepare` reports them)."""
+    with np.errstate(over="ignore"):
+        return scipy.signal.resample(x.astype(np.float64), length, axis=axis).astype(np.float32)
 
 
 def normalize_skeleton_sequence(skeleton: np.ndarray, layout: str, source: str = "") -> np.ndarray:
@@ -135,6 +137,10 @@ def prepare(raw: RawDataset, *, length: int = 50, normalize_skeleton: bool = Tru
         # (J, D, T_s) -> (D, T, J): channels-first for the 2-D convolutions of the encoder.
         skeletons.append(resample(skeleton, length, axis=2).transpose(1, 2, 0))
         imus.append(resample(sample.imu, length, axis=0).T)
+        for name, array in (("skeleton", skeletons[-1]), ("imu", imus[-1])):
+            if not np.isfinite(array).all():  # values near float32's limit overflow in the arithmetic
+                raise DatasetError(f"{sample.source or raw.name}: field {name!r} overflows float32 once normalised and "
+                                   f"resampled to {length} steps; expected values of a sensor or a skeleton")
     return ArrayData(
         skeleton=np.ascontiguousarray(np.stack(skeletons)),
         imu=np.ascontiguousarray(np.stack(imus)),
@@ -152,6 +158,7 @@ def fit_imu_standardizer(imu_train: np.ndarray, eps: float = 1e-6) -> tuple[np.n
 
     Fit on the training indices only, so no test statistics leak into training.
     """
+    imu_train = imu_train.astype(np.float64)  # squares of large float32 values overflow float32
     mean = imu_train.mean(axis=(0, 2))
     std = np.maximum(imu_train.std(axis=(0, 2)), eps)
     return mean.astype(np.float32), std.astype(np.float32)

@@ -13,6 +13,9 @@ CSV rows are `timestamp,x,y,z` with NO header row: every row is data, and a non-
 is reported, never dropped. Both accelerometers are decimated 100 -> 50 Hz
 (`scipy.signal.resample_poly`, anti-aliased); then the four sources are truncated to the
 shortest and concatenated to (T, 12): [acc_phone xyz, acc_watch xyz, gyro xyz, orientation xyz].
+A source shorter than `MIN_SOURCE_FRACTION` of the trial's longest is reported, not cut to.
+File names are matched case-insensitively, and `walking.csv` is trial 1 like `walking_1.csv`:
+two files naming one trial are both reported, neither used.
 
 The skeleton is not in the release in this form: it is the 17 COCO keypoints (x, y in
 pixels; the confidence column dropped) detected on camera 1's video, one `.npy` per trial
@@ -26,15 +29,22 @@ sources is reported in `skipped` as unpaired.
 """
 from __future__ import annotations
 
+import math
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 import scipy.signal
 
-from mmhar_lite.data.base import COCO17_JOINTS, DatasetError, RawDataset, Sample, check_finite, file_error
+from mmhar_lite.data.base import (
+    COCO17_JOINTS, DatasetError, RawDataset, Sample, as_float32, check_finite, file_error,
+)
 
-__all__ = ["MMACT_ACTIONS", "MMACT_IMU_CHANNELS", "IMU_SOURCES", "SOURCE_RATES", "load_mmact", "write_mmact_layout"]
+__all__ = [
+    "MMACT_ACTIONS", "MMACT_IMU_CHANNELS", "IMU_SOURCES", "SOURCE_RATES", "MIN_SOURCE_FRACTION",
+    "load_mmact", "write_mmact_layout",
+]
 
 MMACT_ACTIONS = [
     "carrying", "carrying_heavy", "carrying_light", "checking_time", "closing", "crouching",
@@ -49,6 +59,10 @@ IMU_SOURCES = ("acc_phone", "acc_watch", "gyro", "orientation")
 SOURCE_RATES = {"acc_phone": 100, "acc_watch": 100, "gyro": 50, "orientation": 50}
 MMACT_IMU_CHANNELS = [f"{source}_{axis}" for source in IMU_SOURCES for axis in "xyz"]
 _TARGET_RATE = 50
+# The shortest source of a trial must hold at least this fraction of the longest one's samples:
+# the sources are cut to the shortest, and a much shorter one (a recording that stopped early)
+# would silently throw most of the trial away.
+MIN_SOURCE_FRACTION = 0.5
 _N_JOINTS = len(COCO17_JOINTS)
 _TRIAL_DIR = re.compile(r"^subject(\d+)/scene(\d+)/session(\d+)$")
 _STEM = re.compile(r"^(.+)_(\d+)$")
@@ -64,17 +78,43 @@ def _source_folder(root: Path, source: str) -> Path | None:
     return None
 
 
-def _scan(folder: Path, suffix: str, skipped: list[dict], strict: bool) -> dict[Key, Path]:
-    """Map (subject, scene, session, stem) -> file for every `suffix` file under `folder`."""
-    found: dict[Key, Path] = {}
-    for path in sorted(folder.rglob(f"*{suffix}")):
+def _trial_name(stem: str) -> str:
+    """The name a file stem stands for: "<action>_<k>" for an MMAct action (so that `walking`,
+    `walking_1`, `WALKING` and an alias all name trial 1 of walking), else the stem lower-cased."""
+    stem = stem.lower()
+    match = _STEM.match(stem)
+    action, trial = (match.group(1), int(match.group(2))) if match else (stem, 1)
+    action = _ALIASES.get(action, action)
+    return f"{action}_{trial}" if action in MMACT_ACTIONS else stem
+
+
+def _scan(folder: Path, suffix: str, skipped: list[dict], strict: bool) -> tuple[dict[Key, Path], set[Key]]:
+    """Map (subject, scene, session, trial name) -> file for every `suffix` file under `folder`.
+
+    Also returns the trials named by more than one file (`WALKING.csv` beside `walking.csv`,
+    `walking_1.csv` beside `walking.csv`): each such file is reported, none is used, since
+    nothing says which one is right.
+    """
+    candidates: dict[Key, list[Path]] = {}
+    try:
+        paths = sorted(folder.rglob(f"*{suffix}"))
+    except OSError as error:
+        raise DatasetError(f"{folder}: cannot list the folder ({type(error).__name__}: {error})")
+    for path in paths:
         match = _TRIAL_DIR.match(path.parent.relative_to(folder).as_posix())
         if match is None:
             _report(skipped, path, "not under subject{N}/scene{N}/session{N}/", strict)
             continue
         subject, scene, session = (int(g) for g in match.groups())
-        found[(subject, scene, session, path.stem.lower())] = path
-    return found
+        candidates.setdefault((subject, scene, session, _trial_name(path.stem)), []).append(path)
+    found = {key: paths[0] for key, paths in candidates.items() if len(paths) == 1}
+    duplicated = {key for key, paths in candidates.items() if len(paths) > 1}
+    for key in sorted(duplicated):
+        names = " and ".join(path.name for path in candidates[key])
+        for path in candidates[key]:
+            _report(skipped, path, f"duplicate: {names} both name trial {key[3]} of this session; "
+                                   f"expected one {suffix} file per trial", strict)
+    return found, duplicated
 
 
 def _report(skipped: list[dict], path: Path, reason: str, strict: bool) -> None:
@@ -83,66 +123,107 @@ def _report(skipped: list[dict], path: Path, reason: str, strict: bool) -> None:
     skipped.append({"file": str(path), "reason": reason})
 
 
-def _parse_stem(stem: str) -> tuple[int, int] | None:
-    """(label, trial) of a file stem "<action>" or "<action>_<k>", or None if no MMAct action."""
-    match = _STEM.match(stem)
-    action, trial = (match.group(1), int(match.group(2))) if match else (stem, 1)
-    action = _ALIASES.get(action, action)
-    return (MMACT_ACTIONS.index(action), trial) if action in MMACT_ACTIONS else None
+def _parse_name(name: str) -> tuple[int, int] | None:
+    """(label, trial) of a `_trial_name` "<action>_<k>", or None if no MMAct action."""
+    match = _STEM.match(name)
+    if match is None or match.group(1) not in MMACT_ACTIONS:
+        return None
+    return MMACT_ACTIONS.index(match.group(1)), int(match.group(2))
 
 
 def _read_csv(path: Path) -> np.ndarray:
     """(T, 3) float64 x, y, z of a headerless `timestamp,x,y,z` CSV."""
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+    except OSError as error:  # a broken symbolic link, a permission problem
+        raise file_error(path, f"cannot read ({type(error).__name__}: {error.strerror or error})")
+    if size == 0:
         raise file_error(path, "empty file; expected rows timestamp,x,y,z")
     try:
         data = np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
-    except ValueError as error:
-        raise file_error(path, f"cannot parse as headerless CSV rows timestamp,x,y,z ({error})")
+    except OSError as error:  # a folder where the file should be, a read error
+        raise file_error(path, f"cannot read ({type(error).__name__}: {error.strerror or error})")
+    except Exception as error:  # numpy raises ValueError, UnicodeDecodeError, ... for bad text
+        raise file_error(path, f"cannot parse as headerless CSV rows timestamp,x,y,z ({type(error).__name__}: {error})")
     if data.shape[1] != 4:
         raise file_error(path, f"rows have {data.shape[1]} columns; expected 4 (timestamp,x,y,z)")
     if data.shape[0] < 2:
         raise file_error(path, f"{data.shape[0]} row(s); expected at least 2")
     check_finite(data, str(path), "timestamp,x,y,z")
+    as_float32(data[:, 1:], str(path), "x,y,z")  # the range check; resampling needs float64
     return data[:, 1:]
+
+
+def _read_npy_header(handle, path: Path) -> None:
+    """Check a .npy header against the file's size before reading, so that a damaged header
+    gives a reason instead of a huge allocation or an exception of some other type."""
+    version = np.lib.format.read_magic(handle)
+    header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, _, dtype = header(handle)
+    if dtype.hasobject:
+        raise file_error(path, f"array has dtype {dtype} (Python objects); expected numbers")
+    needed = math.prod(shape) * dtype.itemsize
+    held = os.fstat(handle.fileno()).st_size - handle.tell()
+    if needed != held:
+        raise file_error(path, f"header says shape {shape} of {dtype} ({needed} bytes) but the file holds "
+                               f"{held} bytes of data; expected an intact .npy file")
 
 
 def _read_skeleton(path: Path) -> np.ndarray:
     """(17, 2, T) float32 keypoints from a .npy file."""
     try:
-        data = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as error:
+        with open(path, "rb") as handle:
+            _read_npy_header(handle, path)
+            handle.seek(0)
+            data = np.load(handle, allow_pickle=False)
+    except DatasetError:
+        raise
+    except Exception as error:  # numpy raises ValueError, OSError, EOFError, ... for bad files
         raise file_error(path, f"cannot read as a .npy array ({type(error).__name__}: {error})")
     if data.ndim != 3 or data.shape[:2] != (_N_JOINTS, 2) or data.shape[2] < 2:
         raise file_error(path, f"array has shape {data.shape}; expected ({_N_JOINTS}, 2, T) with T >= 2")
-    if not np.issubdtype(data.dtype, np.number):
-        raise file_error(path, f"array has dtype {data.dtype}; expected numbers")
-    check_finite(data, str(path), "keypoints")
-    return data.astype(np.float32)
+    return as_float32(data, str(path), "keypoints")
 
 
-def _read_inertial(paths: dict[str, Path]) -> np.ndarray:
-    """(T, 12) float32 at 50 Hz from the four source CSVs, truncated to the shortest."""
-    streams = []
-    for source in IMU_SOURCES:
-        xyz = _read_csv(paths[source])
-        factor = SOURCE_RATES[source] // _TARGET_RATE
-        streams.append(scipy.signal.resample_poly(xyz, 1, factor, axis=0) if factor > 1 else xyz)
-    length = min(len(s) for s in streams)
-    return np.concatenate([s[:length] for s in streams], axis=1).astype(np.float32)
+def _read_source(path: Path, source: str) -> np.ndarray:
+    """(T, 3) float32 of one inertial source at 50 Hz."""
+    xyz = _read_csv(path)
+    factor = SOURCE_RATES[source] // _TARGET_RATE
+    stream = scipy.signal.resample_poly(xyz, 1, factor, axis=0) if factor > 1 else xyz
+    if len(stream) < 2:
+        raise file_error(path, f"{len(xyz)} row(s) at {SOURCE_RATES[source]} Hz give {len(stream)} sample at "
+                               f"{_TARGET_RATE} Hz; expected at least 2")
+    return as_float32(stream, str(path), "x,y,z")
+
+
+def _combine(streams: dict[str, np.ndarray], paths: dict[str, Path]) -> np.ndarray:
+    """(T, 12) float32: the four sources truncated to the shortest and concatenated. A source
+    shorter than MIN_SOURCE_FRACTION of the longest is an error (named), not a silent cut."""
+    lengths = {source: len(streams[source]) for source in IMU_SOURCES}
+    shortest, longest = min(lengths, key=lengths.get), max(lengths, key=lengths.get)
+    if lengths[shortest] < MIN_SOURCE_FRACTION * lengths[longest]:
+        raise file_error(
+            paths[shortest],
+            f"{shortest} has {lengths[shortest]} samples at {_TARGET_RATE} Hz, the trial's {longest} "
+            f"{lengths[longest]}; expected at least {MIN_SOURCE_FRACTION:.0%} of the longest source "
+            "(the sources are truncated to the shortest)",
+        )
+    length = lengths[shortest]
+    return np.concatenate([streams[source][:length] for source in IMU_SOURCES], axis=1)
 
 
 def load_mmact(root: str | Path, *, strict: bool = False) -> RawDataset:
     """Load MMAct from `root` (layout in the module docstring).
 
     A trial is used when all five files exist and read cleanly. A file that cannot be used
-    (empty or corrupt CSV, wrong column count, non-numeric row, NaN/inf, bad .npy shape,
-    unknown action, a trial without all its sources) is listed in `skipped` with the reason,
-    or raises DatasetError when `strict`.
+    (unreadable, empty or corrupt CSV, wrong column count, non-numeric row, NaN/inf or values
+    beyond float32 range, bad .npy header, shape or dtype, unknown action, a second file for
+    the same trial, a source much shorter than the others, a trial without all its sources)
+    is listed in `skipped` with the reason, or raises DatasetError when `strict`.
     """
     root = Path(root)
     if not root.is_dir():
-        raise DatasetError(f"{root}: MMAct folder does not exist")
+        raise DatasetError(f"{root}: MMAct folder {'is not a folder' if root.exists() else 'does not exist'}")
     folders = {source: _source_folder(root, source) for source in IMU_SOURCES}
     folders["skeleton"] = root / "skeleton" if (root / "skeleton").is_dir() else None
     absent = [name for name, folder in folders.items() if folder is None]
@@ -153,8 +234,10 @@ def load_mmact(root: str | Path, *, strict: bool = False) -> RawDataset:
         )
 
     skipped: list[dict] = []
-    files = {name: _scan(folder, ".npy" if name == "skeleton" else ".csv", skipped, strict)
-             for name, folder in folders.items()}
+    files, duplicated = {}, set()
+    for name, folder in folders.items():
+        files[name], twice = _scan(folder, ".npy" if name == "skeleton" else ".csv", skipped, strict)
+        duplicated |= twice
     keys = sorted(set().union(*files.values()))
     if not keys and not skipped:
         raise DatasetError(f"{root}: the MMAct folders hold no .csv/.npy files")
@@ -163,24 +246,34 @@ def load_mmact(root: str | Path, *, strict: bool = False) -> RawDataset:
     for key in keys:
         have = {name: found[key] for name, found in files.items() if key in found}
         first = next(iter(have.values()))
-        parsed = _parse_stem(key[3])
+        parsed = _parse_name(key[3])
         if parsed is None:
             _report(skipped, first, f"unknown action {key[3]!r}; expected one of the 35 MMAct actions", strict)
+            continue
+        if key in duplicated:
+            _report(skipped, first, f"another source of this trial is ambiguous: several files name trial {key[3]}", strict)
             continue
         lacking = [name for name in files if name not in have]
         if lacking:
             _report(skipped, first, f"unpaired: this trial has no {', '.join(lacking)} file", strict)
             continue
+        streams = {}
+        for name, path in have.items():
+            try:  # every file is read, so that each unusable one is reported
+                streams[name] = _read_skeleton(path) if name == "skeleton" else _read_source(path, name)
+            except DatasetError as error:
+                _report(skipped, Path(error.file), error.reason, strict)
+        if len(streams) < len(have):
+            continue
         try:
-            imu = _read_inertial(have)
-            skeleton = _read_skeleton(have["skeleton"])
+            imu = _combine(streams, have)
         except DatasetError as error:
             _report(skipped, Path(error.file), error.reason, strict)
             continue
         subject, scene, session, _ = key
         label, trial = parsed
         samples.append(Sample(
-            skeleton=skeleton, imu=imu, label=label, subject=subject, trial=trial,
+            skeleton=streams["skeleton"], imu=imu, label=label, subject=subject, trial=trial,
             session=session, scene=scene, source=";".join(str(p) for p in have.values()),
         ))
     return RawDataset(

@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 import scipy.io
 
-from mmhar_lite.data.base import KINECT_V1_JOINTS, DatasetError, RawDataset, Sample, check_finite, file_error
+from mmhar_lite.data.base import KINECT_V1_JOINTS, DatasetError, RawDataset, Sample, as_float32, file_error
 
 __all__ = [
     "UTD_MHAD_ACTIONS",
@@ -68,7 +68,7 @@ def skeleton_path(root: str | Path, action: int, subject: int, trial: int) -> Pa
 
 
 def _read_variable(path: Path, variable: str) -> np.ndarray:
-    """The float64 array `variable` of a MATLAB 5 file; DatasetError names what was wrong."""
+    """Array `variable` of a MATLAB 5 file, as stored; DatasetError names what was wrong."""
     try:
         contents = scipy.io.loadmat(str(path))
     except Exception as error:  # scipy raises many types for corrupt input (ValueError, OSError, ...)
@@ -76,10 +76,7 @@ def _read_variable(path: Path, variable: str) -> np.ndarray:
     if variable not in contents:
         found = sorted(k for k in contents if not k.startswith("__"))
         raise file_error(path, f"no variable {variable!r} (found: {', '.join(found) or 'none'})")
-    try:
-        return np.asarray(contents[variable], dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise file_error(path, f"variable {variable!r} is not numeric ({error})")
+    return np.asarray(contents[variable])
 
 
 def _read_inertial(path: Path) -> np.ndarray:
@@ -87,8 +84,7 @@ def _read_inertial(path: Path) -> np.ndarray:
     data = _read_variable(path, "d_iner")
     if data.ndim != 2 or data.shape[1] != 6 or data.shape[0] < 2:
         raise file_error(path, f"variable 'd_iner' has shape {data.shape}; expected (T, 6) with T >= 2")
-    check_finite(data, str(path), "d_iner")
-    return data.astype(np.float32)
+    return as_float32(data, str(path), "d_iner")
 
 
 def _read_skeleton(path: Path) -> np.ndarray:
@@ -96,14 +92,23 @@ def _read_skeleton(path: Path) -> np.ndarray:
     data = _read_variable(path, "d_skel")
     if data.ndim != 3 or data.shape[:2] != (_N_JOINTS, 3) or data.shape[2] < 2:
         raise file_error(path, f"variable 'd_skel' has shape {data.shape}; expected ({_N_JOINTS}, 3, T) with T >= 2")
-    check_finite(data, str(path), "d_skel")
-    return data.astype(np.float32)
+    return as_float32(data, str(path), "d_skel")
 
 
-def _scan(folder: Path, kind: str, skipped: list[dict], strict: bool) -> dict[tuple[int, int, int], Path]:
-    """Map (action, subject, trial) -> path for the `kind` files of `folder`; report the rest."""
-    found: dict[tuple[int, int, int], Path] = {}
-    for path in sorted(folder.iterdir()):
+def _scan(
+    folder: Path, kind: str, skipped: list[dict], strict: bool
+) -> tuple[dict[tuple[int, int, int], Path], set[tuple[int, int, int]]]:
+    """Map (action, subject, trial) -> path for the `kind` files of `folder`; report the rest.
+
+    Also returns the trials named by more than one file (`a01_s1_t1` beside `a1_s1_t1`):
+    both files are reported, neither is used, since nothing says which one is right.
+    """
+    candidates: dict[tuple[int, int, int], list[Path]] = {}
+    try:
+        paths = sorted(folder.iterdir())
+    except OSError as error:
+        raise DatasetError(f"{folder}: cannot list the folder ({type(error).__name__}: {error})")
+    for path in paths:
         if path.suffix.lower() != ".mat":
             continue  # READMEs, .DS_Store and the like are not data
         match = _NAME.match(path.name)
@@ -119,8 +124,15 @@ def _scan(folder: Path, kind: str, skipped: list[dict], strict: bool) -> dict[tu
         if problem is not None:
             _report(skipped, path, problem, strict)
             continue
-        found[key] = path
-    return found
+        candidates.setdefault(key, []).append(path)
+    found = {key: paths[0] for key, paths in candidates.items() if len(paths) == 1}
+    duplicated = {key for key, paths in candidates.items() if len(paths) > 1}
+    for key in sorted(duplicated):
+        names = " and ".join(path.name for path in candidates[key])
+        for path in candidates[key]:
+            _report(skipped, path, f"duplicate: {names} both name trial {trial_id(*key)}; "
+                                   f"expected one {kind} file per trial", strict)
+    return found, duplicated
 
 
 def _report(skipped: list[dict], path: Path, reason: str, strict: bool) -> None:
@@ -152,15 +164,18 @@ def load_utd_mhad(
     if len(names) != N_ACTIONS:
         raise ValueError(f"class_names must have {N_ACTIONS} entries, got {len(names)}")
     if not root.is_dir():
-        raise DatasetError(f"{root}: UTD-MHAD folder does not exist (expected a folder with Inertial/ and Skeleton/)")
+        state = "is not a folder" if root.exists() else "does not exist"
+        raise DatasetError(f"{root}: UTD-MHAD folder {state} (expected a folder with Inertial/ and Skeleton/)")
     folders = {kind: root / kind for kind in ("Inertial", "Skeleton")}
     for kind, folder in folders.items():
         if not folder.is_dir():
-            raise DatasetError(f"{folder}: sub-folder {kind}/ does not exist; expected the release's {kind}/ folder")
+            state = "is not a folder" if folder.exists() else "does not exist"
+            raise DatasetError(f"{folder}: sub-folder {kind}/ {state}; expected the release's {kind}/ folder")
 
     skipped: list[dict] = []
-    inertial = _scan(folders["Inertial"], "inertial", skipped, strict)
-    skeleton = _scan(folders["Skeleton"], "skeleton", skipped, strict)
+    inertial, inertial_duplicated = _scan(folders["Inertial"], "inertial", skipped, strict)
+    skeleton, skeleton_duplicated = _scan(folders["Skeleton"], "skeleton", skipped, strict)
+    duplicated = inertial_duplicated | skeleton_duplicated
     if not inertial and not skeleton and not skipped:
         raise DatasetError(f"{root}: Inertial/ and Skeleton/ hold no .mat files; expected UTD-MHAD's 861 pairs")
 
@@ -168,21 +183,26 @@ def load_utd_mhad(
     for key in sorted(inertial.keys() | skeleton.keys()):
         if key not in skeleton or key not in inertial:
             present, absent = (inertial[key], "Skeleton") if key in inertial else (skeleton[key], "Inertial")
-            _report(skipped, present, f"unpaired: no matching {absent}/ file for {trial_id(*key)}", strict)
+            problem = (f"its {absent}/ partner is ambiguous: several files name trial {trial_id(*key)}"
+                       if key in duplicated else f"unpaired: no matching {absent}/ file for {trial_id(*key)}")
+            _report(skipped, present, problem, strict)
             continue
-        try:
-            imu = _read_inertial(inertial[key])
-            skel = _read_skeleton(skeleton[key])
-        except DatasetError as error:
-            _report(skipped, Path(error.file), error.reason, strict)
+        arrays = []
+        for read, path in ((_read_inertial, inertial[key]), (_read_skeleton, skeleton[key])):
+            try:  # both files are read, so that each unusable one is reported
+                arrays.append(read(path))
+            except DatasetError as error:
+                _report(skipped, Path(error.file), error.reason, strict)
+        if len(arrays) < 2:
             continue
+        imu, skel = arrays
         action, subject, trial = key
         samples.append(Sample(
             skeleton=skel, imu=imu, label=action - 1, subject=subject, trial=trial,
             source=f"{inertial[key]};{skeleton[key]}",
         ))
 
-    on_disk = inertial.keys() | skeleton.keys()
+    on_disk = inertial.keys() | skeleton.keys() | duplicated
     absent = [
         (a, s, t)
         for a in range(1, N_ACTIONS + 1) for s in range(1, N_SUBJECTS + 1) for t in range(1, N_TRIALS + 1)
