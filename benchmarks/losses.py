@@ -185,7 +185,7 @@ def run(batches: list[int], repeats: int, clock: str = "cpu", scale_repeats: boo
         )
     lines += [
         "",
-        "Goals (issue 3): HNL/InfoNCE time <= 1.25 and memory <= 1.5 at every B; naive/HNL time >= 1.5 at B >= 1024.",
+        "Goals: HNL/InfoNCE time <= 1.25 and memory <= 1.5 at every B; naive/HNL time >= 1.5 at B >= 1024.",
         "",
     ]
     return "\n".join(lines)

@@ -176,7 +176,7 @@ def _undisturbed(full: dict) -> float:
 
 def report(rows: list[dict], breakdown: dict, full: dict | None, ops: list, load: tuple[float, float], quick: bool) -> str:
     lines = [
-        "# Training benchmark (issue 4)",
+        "# Training benchmark",
         "",
         f"Machine: {machine()}. Load average {load[0]:.1f} at the start, {load[1]:.1f} at the end "
         f"(the benchmark's own {torch.get_num_threads()} threads account for a load of up to "

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,8 @@ class Profile:
         encoder_size: ``"lite"`` (small encoders) or ``"paper"`` (the paper's widths).
         betas: the hard-negative concentrations swept by the beta chapters.
         label_fractions: the labelled fractions of the limited-label chapter.
+        beta_epochs: pre-training epochs of the models at each beta that chapters 4 and 5 draw
+            (longer than ``pretrain_epochs`` in the book, so that their latent space has structure).
     """
 
     name: str
@@ -72,6 +75,7 @@ class Profile:
     encoder_size: str
     betas: tuple[float, ...]
     label_fractions: tuple[float, ...]
+    beta_epochs: int
 
 
 #: The three profiles. ``smoke``: CI, seconds per notebook; ``book``: the rendered book, the
@@ -81,15 +85,17 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
         p.name: p
         for p in (
             Profile("smoke", pretrain_epochs=1, finetune_epochs=1, n_seeds=1, n_subjects=4,
-                    n_trials=1, encoder_size="lite", betas=(0.0, 1.0), label_fractions=(0.1,)),
+                    n_trials=1, encoder_size="lite", betas=(0.0, 1.0), label_fractions=(0.1,),
+                    beta_epochs=1),
             # Sized so that the whole `make book` (about ten pre-training runs of the contrastive
             # methods across the chapters, shared through the run cache) fits 10 minutes on 2 cores.
-            Profile("book", pretrain_epochs=10, finetune_epochs=30, n_seeds=2, n_subjects=8,
+            # 3 seeds: a Student-t interval from 2 seeds (t = 12.7) is wider than the data.
+            Profile("book", pretrain_epochs=10, finetune_epochs=30, n_seeds=3, n_subjects=8,
                     n_trials=4, encoder_size="lite", betas=(0.0, 1.0, 2.0),
-                    label_fractions=(0.02, 0.05, 0.1, 0.25, 0.5)),
+                    label_fractions=(0.02, 0.05, 0.1, 0.25, 0.5), beta_epochs=20),
             Profile("full", pretrain_epochs=150, finetune_epochs=100, n_seeds=5, n_subjects=8,
                     n_trials=4, encoder_size="paper", betas=(0.0, 0.25, 0.5, 1.0, 1.5, 2.0),
-                    label_fractions=(0.02, 0.05, 0.1, 0.25, 0.5)),
+                    label_fractions=(0.02, 0.05, 0.1, 0.25, 0.5), beta_epochs=150),
         )
     }
 )
@@ -159,6 +165,28 @@ def show(fig: go.Figure, *, div_id: str | None = None) -> None:
     from IPython.display import display
 
     display(figure_bundle(fig, div_id=div_id), raw=True)
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def output_markdown(text: str) -> str:
+    """Markdown written for a file (``results.md``), made fit to be shown inside a chapter.
+
+    Its ATX headings (``# reproduce: synthetic``, ``## Table 2 ...``) become bold paragraphs: in
+    a cell's output a ``#`` heading would render as large as the page's own title, and a section
+    heading there would enter the page's table of contents. Everything else (tables, lists) is
+    kept as it is.
+    """
+    # the blank line keeps a table that follows the heading a block of its own
+    return _HEADING.sub(lambda m: f"**{m.group(2)}**\n", text)
+
+
+def show_markdown(text: str) -> None:
+    """Display :func:`output_markdown` of ``text`` (rendered as MyST, so tables are tables)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(output_markdown(text)))
 
 
 # --------------------------------------------------------------------------- Sphinx extension

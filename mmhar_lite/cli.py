@@ -165,6 +165,13 @@ def _add_pretrain_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=_seed, default=0)
     parser.add_argument("--out", help="output folder (default: runs/pretrain-DATASET-METHOD-seedS)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
+    parser.add_argument("--monitor-fraction", type=float, default=0.1,
+                        help="cmc* methods: fraction of the training split held out (seed 0) and watched every epoch "
+                             "(retrieval top-1/top-5 both ways, alignment, uniformity); 0 trains on the whole split "
+                             "and records the loss only (default: %(default)s)")
+    parser.add_argument("--tensorboard", metavar="DIR",
+                        help="also write the per-epoch scalars as TensorBoard event files to DIR "
+                             "(needs the optional tensorboard package)")
     _add_run_options(parser, finetuning=False)
     parser.set_defaults(run=_run_pretrain)
 
@@ -201,11 +208,15 @@ def _run_pretrain(args: argparse.Namespace) -> int:
             args.dataset, args.method, args.modality, root=args.root, preset=args.preset, size=args.size,
             seed=args.seed, epochs_scale=args.epochs_scale, overrides=_overrides(args), out=out,
             resume=args.resume, device=args.device, amp=args.amp, quiet=args.quiet,
+            monitor_fraction=args.monitor_fraction, tensorboard=args.tensorboard,
         )
         ranks, main = distributed.world_size(), distributed.is_main()
     final = result.history[-1]["loss"] if result.history else float("nan")
+    last = result.history[-1] if result.history else {}
+    watched = (f", watched rows: retrieval top-1 IMU->skeleton {100 * last['imu_to_skeleton_top1']:.1f} %, "
+               f"skeleton->IMU {100 * last['skeleton_to_imu_top1']:.1f} %" if "imu_to_skeleton_top1" in last else "")
     if main:
-        print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}, "
+        print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}{watched}, "
               f"{result.seconds:.1f} s{f' on {ranks} processes' if ranks > 1 else ''} -> {out}/checkpoint.pt")
     return 0
 

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from mmhar_lite import distributed, files, training
+from mmhar_lite import distributed, files, metrics, training
 from mmhar_lite.data import (
     ArrayData,
     Split,
@@ -784,11 +784,20 @@ def run_pretrain(
     device: str = "auto",
     amp: bool = False,
     quiet: bool = False,
+    monitor_fraction: float = 0.1,
+    tensorboard: str | Path | None = None,
 ) -> PretrainResult:
     """One pre-training run with its Table 1 preset (what ``mmhar pretrain`` does).
 
     With ``out``: ``out/checkpoint.pt`` (resumable with ``resume``) and ``out/history.json``.
     ``cmc-cmkm`` first trains its two SimCLR teachers with their own presets.
+
+    A cross-modal method (``cmc*``) holds a fixed ``monitor_fraction`` of the training split out
+    of training (:func:`mmhar_lite.metrics.holdout_split`, seed 0) and records retrieval,
+    alignment and uniformity on it every epoch; ``monitor_fraction=0`` trains on the whole
+    split (the paper's protocol, as :func:`reproduce` does) and records the loss only. The
+    test rows are never watched. ``tensorboard``: a folder for TensorBoard event files of the
+    same per-epoch scalars (needs the optional ``tensorboard`` package).
     """
     _check_methods([method])
     _check_scale(epochs_scale)
@@ -797,15 +806,28 @@ def run_pretrain(
     exp = load_experiment_data(dataset, root, preset=preset)
     config = pretrain_config(exp.preset, method, modality, n_classes=exp.n_classes, size=size, seed=seed,
                              epochs_scale=epochs_scale, **(overrides or {}))
+    _require(0 <= monitor_fraction < 1, f"monitor_fraction must lie in [0, 1), got {monitor_fraction}")
     out = Path(out) if out is not None else None
+    rows, watch = exp.split.train, None
+    if monitor_fraction > 0 and method.startswith("cmc"):
+        rows, watch = metrics.holdout_split(exp.split.train, monitor_fraction, seed=0)
+    try:
+        writer = metrics.tensorboard_writer(tensorboard) if tensorboard is not None and distributed.is_main() else None
+    except ValueError as error:  # the optional package is missing
+        raise ConfigError(str(error)) from None
     teachers = _teachers(exp, seed, size, epochs_scale, {}, device, amp, quiet, None) if method == "cmc-cmkm" else None
     try:
-        result = training.pretrain(exp.data, exp.split.train, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
-                                   checkpoint=out / "checkpoint.pt" if out else None, resume=resume)
+        result = training.pretrain(exp.data, rows, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
+                                   checkpoint=out / "checkpoint.pt" if out else None, resume=resume,
+                                   monitor_indices=watch, writer=writer)
     except ValueError as error:  # a checkpoint that cannot be resumed
         raise ConfigError(str(error)) from None
+    finally:
+        if writer is not None:
+            writer.close()
     if out is not None and distributed.is_main():
-        training.write_history(out / "history.json", {"config": asdict(config), "pretrain": result.history})
+        watched = None if watch is None else {"rows": watch.tolist(), "fraction": monitor_fraction, "seed": 0}
+        training.write_history(out / "history.json", {"config": asdict(config), "monitor": watched, "pretrain": result.history})
     return result
 
 

@@ -491,8 +491,8 @@ def debiased_info_nce(
     r"""Debiased contrastive loss of Chuang et al. (ref. [11]): Eq. 3 of the paper with :math:`\beta = 0`.
 
     .. math::
-        N_g = \max\Big(\frac{\sum_{k=1}^{M} e^{s_k} - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/\tau}\Big),
-        \qquad \ell = -\log\frac{e^{s^+}}{e^{s^+} + N_g}
+        N_g &= \max\Big(\frac{\sum_{k=1}^{M} e^{s_k} - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/\tau}\Big), \\
+        \ell &= -\log\frac{e^{s^+}}{e^{s^+} + N_g}
 
     with :math:`s = \cos/\tau`. The sum over negatives contains false negatives with probability
     :math:`\tau^+` (the class prior, about ``1 / n_classes``); the correction subtracts their
@@ -521,9 +521,9 @@ def hard_negative_info_nce(
     :math:`q_\beta`, not detached) re-weight the negatives:
 
     .. math::
-        R = M \frac{\sum_k w_k e^{s_k}}{\sum_k w_k}, \qquad
-        N_g = \max\Big(\frac{R - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/\tau}\Big), \qquad
-        \ell = -\log\frac{e^{s^+}}{e^{s^+} + N_g}
+        R &= M \frac{\sum_k w_k e^{s_k}}{\sum_k w_k}, \\
+        N_g &= \max\Big(\frac{R - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/\tau}\Big), \\
+        \ell &= -\log\frac{e^{s^+}}{e^{s^+} + N_g}
 
     Printed typos in the paper: Eq. 3 omits the temperature (it writes
     :math:`e^{f(x)^\top f(x^-)}`); the reference code, followed here, divides every cosine by

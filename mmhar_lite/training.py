@@ -45,7 +45,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from mmhar_lite import checkpoints, distributed, files, losses
+from mmhar_lite import checkpoints, distributed, files, losses, metrics
 from mmhar_lite.augment import imu_augmentation, sample_generators, skeleton_augmentation
 from mmhar_lite.data import ArrayData
 from mmhar_lite.models import (
@@ -177,7 +177,8 @@ class PretrainResult:
 
     ``heads`` holds the projection heads of contrastive methods or the ``"classifier"`` of
     ``supervised``. ``history`` has one record per epoch: ``epoch``, ``loss`` (mean over the
-    epoch's batches), ``lr``, ``time_s``. ``shapes`` are the input dimensions the encoders
+    epoch's batches), ``lr``, ``time_s``, and the watched measures
+    (:data:`mmhar_lite.metrics.EMBEDDING_KEYS`) of a run given ``monitor_indices``. ``shapes`` are the input dimensions the encoders
     were built for.
     """
 
@@ -328,9 +329,9 @@ def _run_epochs(
         lr = optimizer.param_groups[0]["lr"]
         scheduler.step(mean_loss)
         history.append({"epoch": epoch + 1, "loss": mean_loss, "lr": lr, "time_s": time.perf_counter() - started})
-        bar.set_postfix(loss=f"{mean_loss:.4f}", lr=f"{lr:.1e}")
         if after_epoch is not None:
-            after_epoch(epoch + 1)
+            after_epoch(epoch + 1)  # may add the epoch's watched measures to history[-1]
+        bar.set_postfix(metrics.postfix(history[-1]))
 
 
 # ----------------------------------------------------------------------------- CMKM
@@ -398,6 +399,8 @@ def pretrain(
     checkpoint_every: int = 10,
     resume: bool = False,
     cache_dir: str | Path | None = None,
+    monitor_indices: np.ndarray | None = None,
+    writer: metrics.ScalarWriter | None = None,
 ) -> PretrainResult:
     """Pre-train encoders with ``config.method`` on ``data`` rows ``train_indices``.
 
@@ -420,18 +423,28 @@ def pretrain(
             teachers and training code (:func:`run_key`) match one there is loaded instead of
             trained again; otherwise it is trained and stored there. The book's chapters share
             runs this way.
+        monitor_indices: rows (not in ``train_indices``, e.g. from
+            :func:`mmhar_lite.metrics.holdout_split`) on which every epoch's history record and
+            progress bar get cross-modal retrieval, alignment and uniformity
+            (:data:`mmhar_lite.metrics.EMBEDDING_KEYS`); cross-modal methods only. Watching
+            does not change the run.
+        writer: each epoch's history record is also written there as scalars
+            (:func:`mmhar_lite.metrics.write_scalars`, e.g. a TensorBoard ``SummaryWriter``).
 
     Returns:
         A :class:`PretrainResult` with encoders in eval mode.
     """
     if cache_dir is not None and config.method != "random-init" and config.epochs > 0:
         key = run_key(config, data, train_indices, teachers)
+        if monitor_indices is not None:  # the history differs, the weights do not
+            key += "-watch" + hashlib.sha256(np.asarray(monitor_indices, dtype=np.int64).tobytes()).hexdigest()[:8]
         path = Path(cache_dir) / f"{config.method}-{config.modality}-seed{config.seed}-{key}.pt"
         cached = _load_cached(path, key, config, resolve_device(device)) if path.exists() else None
         if cached is not None:
             return cached
         result = pretrain(data, train_indices, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
-                          checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume)
+                          checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume,
+                          monitor_indices=monitor_indices, writer=writer)
         if distributed.is_main():
             try:
                 save_checkpoint(result, path, cache_key=key)
@@ -466,11 +479,16 @@ def pretrain(
         replicas = stack.enter_context(distributed.replicate(trained, device))
         replicas.seed_dropout(config.seed, start)
         step_loss = _step_function(config, encoders, heads, skeleton, imu, labels, teachers, generator, device, amp, replicas)
+        watch = _monitor(config, encoders, heads, data, train_indices, monitor_indices, device)
 
         resumed_seconds = result.seconds
 
         def save(epoch: int) -> None:
             replicas.seed_dropout(config.seed, epoch)
+            if watch is not None:
+                result.history[-1].update(watch())
+            if writer is not None:
+                metrics.write_scalars(writer, result.history[-1])
             result.seconds = resumed_seconds + time.perf_counter() - started  # what the checkpoint records
             if checkpoint is not None and distributed.is_main() and (epoch % checkpoint_every == 0 or epoch == config.epochs):
                 save_checkpoint(result, checkpoint, optimizer=optimizer, scheduler=scheduler, generator=generator, epoch=epoch)
@@ -490,13 +508,25 @@ def pretrain(
     return result
 
 
+def _monitor(config, encoders, heads, data, train_indices, monitor_indices, device):
+    """The per-epoch measures of ``monitor_indices`` (None when not asked for)."""
+    if monitor_indices is None:
+        return None
+    _check({"skeleton", "imu"} <= set(heads.keys()),
+           f"monitor_indices: watching needs a cross-modal method with two projection heads, not {config.method!r}")
+    overlap = np.intersect1d(monitor_indices, train_indices)
+    _check(overlap.size == 0, f"monitor_indices: {overlap.size} of the watched rows are also trained on")
+    skeleton, imu, _ = _tensors(data, monitor_indices, device)
+    return metrics.cross_modal_monitor(encoders, heads, skeleton, imu)
+
+
 @functools.cache
 def _code_fingerprint() -> bytes:
     """The source of the modules a run's weights depend on, so that a code change invalidates
     cached runs (the data is hashed by value in :func:`run_key`)."""
     package = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in ("augment.py", "distributed.py", "losses.py", "models.py", "training.py"):
+    for name in ("augment.py", "distributed.py", "losses.py", "metrics.py", "models.py", "training.py"):
         digest.update((package / name).read_bytes())
     return digest.digest()
 

@@ -38,9 +38,12 @@ __all__ = [
     "anchor_negative_weights",
     "negative_weights_figure",
     "reduce_2d",
-    "align_2d",
+    "align_embeddings",
+    "joint_layout",
     "latent_space_figure",
+    "anchor_weights_figure",
     "loss_curves",
+    "monitor_curves",
     "results_bar",
     "beta_sweep_figure",
     "limited_labels_figure",
@@ -96,8 +99,9 @@ def _beta_label(beta: float) -> str:
     return f"{beta:g}"
 
 
-def _slider(labels: Sequence[str], frame_names: Sequence[str], *, prefix: str, duration: int = 0) -> dict:
-    """A layout slider whose step k shows frame ``frame_names[k]``."""
+def _slider(labels: Sequence[str], frame_names: Sequence[str], *, prefix: str, duration: int = 0,
+            x: float = 0.0) -> dict:
+    """A layout slider whose step k shows frame ``frame_names[k]``, from ``x`` to the right edge."""
     steps = [
         dict(
             method="animate",
@@ -107,13 +111,18 @@ def _slider(labels: Sequence[str], frame_names: Sequence[str], *, prefix: str, d
         )
         for label, frame in zip(labels, frame_names)
     ]
-    return dict(active=0, steps=steps, currentvalue=dict(prefix=prefix), pad=dict(t=40))
+    return dict(active=0, steps=steps, currentvalue=dict(prefix=prefix), pad=dict(t=40),
+                x=x, len=1.0 - x, xanchor="left")
+
+
+#: Where a slider starts when Play / Pause buttons sit on its left (stacked, so they never overlap it).
+_SLIDER_AFTER_BUTTONS = 0.14
 
 
 def _play_buttons(frame_ms: int) -> dict:
     return dict(
-        type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",
-        pad=dict(t=60, r=10), showactive=False,
+        type="buttons", direction="down", x=_SLIDER_AFTER_BUTTONS, y=0.0, xanchor="right", yanchor="top",
+        pad=dict(t=40, r=10), showactive=False,
         buttons=[
             dict(label="Play", method="animate",
                  args=[None, dict(frame=dict(duration=frame_ms, redraw=True), fromcurrent=True,
@@ -212,7 +221,8 @@ def _skeleton_traces(frame: np.ndarray, layout: SkeletonLayout, *, colour: str |
         xyz = _bone_xyz(frame, edges)
         kw = dict(z=xyz[2]) if three_d else {}
         traces.append(line_cls(
-            x=xyz[0], y=xyz[1], **kw, mode="lines", name=f"{name}{side}".strip(), opacity=opacity,
+            x=xyz[0], y=xyz[1], **kw, mode="lines", name=f"{name} {side}".strip(), opacity=opacity,
+            legendgroup=f"{name} {side}".strip() if colour is None else name or None,
             line=dict(color=colour or side_colour, width=6 if three_d else 3),
             hoverinfo="skip", showlegend=showlegend,
         ))
@@ -220,6 +230,7 @@ def _skeleton_traces(frame: np.ndarray, layout: SkeletonLayout, *, colour: str |
     traces.append(line_cls(
         x=frame[:, 0], y=frame[:, 1], **kw, mode="markers", name=f"{name} joints".strip(),
         opacity=opacity, marker=dict(size=4 if three_d else 6, color=colour or "#000000"),
+        legendgroup=name or None,
         text=list(layout.joint_names), hovertemplate="%{text}<extra></extra>", showlegend=showlegend,
     ))
     return traces
@@ -282,8 +293,9 @@ def skeleton_animation(
             aspectmode="cube",
             # Kinect: y is up and the sensor looks along +z, so view from slightly in front of
             # the sensor (negative z) to see the subject as the camera did.
-            camera=dict(up=dict(x=0, y=1, z=0), eye=dict(x=0.6, y=0.5, z=-1.7)),
-        ))
+            # (far enough that the axis titles stay inside the figure)
+            camera=dict(up=dict(x=0, y=1, z=0), eye=dict(x=0.8, y=0.65, z=-2.2)),
+        ), height=680, margin=dict(l=10, r=10, t=60, b=40))
     else:
         fig.update_layout(
             xaxis=dict(title=f"x ({unit})", range=ranges[0], autorange=False),
@@ -294,7 +306,8 @@ def skeleton_animation(
     fig.update_layout(
         title=title,
         updatemenus=[_play_buttons(frame_ms)],
-        sliders=[_slider(labels, names, prefix="t (s) = " if rate_hz else "frame = ")],
+        sliders=[_slider(labels, names, prefix="t (s) = " if rate_hz else "frame = ",
+                         x=_SLIDER_AFTER_BUTTONS)],
         legend=dict(itemclick=False, itemdoubleclick=False),
     )
     return fig
@@ -325,6 +338,22 @@ def _imu_groups(channel_names: Sequence[str]) -> list[tuple[str, list[int]]]:
         key = stem if sep and axis.lower() in ("x", "y", "z") else ch
         groups.setdefault(key, []).append(c)
     return list(groups.items())
+
+
+_AXIS_DASH = ("solid", "dash", "dot", "dashdot")
+
+
+def _channel_style(names: Sequence[str], c: int, k: int, group_index: int) -> tuple[str, str, str]:
+    """(legend name, colour, dash) of channel ``c``, the ``k``-th of its sensor group.
+
+    An ``_x/_y/_z`` channel is drawn in its axis's colour in every sensor and named by the axis
+    alone (one legend entry per axis, the subplot says the sensor); any other channel gets its own
+    name, and a dash per sensor group, so that no two legend entries look alike.
+    """
+    axis = names[c].rpartition("_")[2].lower()
+    if axis in ("x", "y", "z") and "_" in names[c]:
+        return f"{axis} axis", PALETTE["xyz".index(axis)], "solid"
+    return names[c], PALETTE[k % len(PALETTE)], _AXIS_DASH[group_index % len(_AXIS_DASH)]
 
 
 def _default_channels(n: int) -> list[str]:
@@ -378,13 +407,16 @@ def imu_traces(
     t = np.arange(x.shape[0]) / rate_hz
     fig = make_subplots(rows=len(groups), cols=1, shared_xaxes=True, vertical_spacing=0.06,
                         subplot_titles=[g for g, _ in groups])
+    named: set[str] = set()
     for row, (group, chans) in enumerate(groups, start=1):
         for k, c in enumerate(chans):
+            legend, colour, dash = _channel_style(names, c, k, row - 1)
             fig.add_trace(go.Scatter(
-                x=t, y=x[:, c], mode="lines", name=names[c], legendgroup=group,
-                line=dict(color=PALETTE[k % len(PALETTE)], width=1.5),
+                x=t, y=x[:, c], mode="lines", name=legend, legendgroup=legend,
+                showlegend=legend not in named, line=dict(color=colour, width=1.5, dash=dash),
                 hovertemplate=f"{names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
             ), row=row, col=1)
+            named.add(legend)
         fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=1)
     fig.update_xaxes(title_text="time (s)", row=len(groups), col=1)
     fig.update_layout(title=title, height=220 * len(groups) + 100, hovermode="x unified")
@@ -437,30 +469,36 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
         if v.shape[1] != base.shape[1]:
             raise ValueError(f"augmented[{k!r}]: {v.shape[1]} channels, original has {base.shape[1]}")
     groups = _imu_groups(names)
+    # one panel per (augmentation, sensor), stacked: side-by-side sensor columns leave a phone
+    # too little room between them for the right-hand column's axis labels
     fig = make_subplots(
-        rows=len(views), cols=len(groups), shared_xaxes=True, vertical_spacing=0.04,
-        horizontal_spacing=0.06, column_titles=[g for g, _ in groups], row_titles=list(views),
+        rows=len(views) * len(groups), cols=1, shared_xaxes=True, vertical_spacing=0.025,
+        row_titles=[f"{aug_name}<br>{group}" for aug_name in views for group, _ in groups],
     )
+    fig.for_each_annotation(lambda a: a.update(font=dict(size=12)))  # row titles fit a panel's height
     t0 = np.arange(base.shape[0]) / rate_hz
-    for row, (aug_name, view) in enumerate(views.items(), start=1):
+    named: set[str] = set()
+    for v, (aug_name, view) in enumerate(views.items()):
         t = np.arange(view.shape[0]) / rate_hz
-        for col, (group, chans) in enumerate(groups, start=1):
+        for g, (group, chans) in enumerate(groups):
+            row = v * len(groups) + g + 1
             for k, c in enumerate(chans):
-                first = row == 1
+                legend, colour, dash = _channel_style(names, c, k, g)
                 fig.add_trace(go.Scatter(
-                    x=t0, y=base[:, c], mode="lines", name=f"{names[c]} original",
-                    legendgroup=f"{names[c]} original", showlegend=first,
+                    x=t0, y=base[:, c], mode="lines", name="original (grey, dotted)",
+                    legendgroup="original", showlegend="original" not in named,
                     line=dict(color=_GREY, width=1, dash="dot"), hoverinfo="skip",
-                ), row=row, col=col)
+                ), row=row, col=1)
+                named.add("original")
                 fig.add_trace(go.Scatter(
-                    x=t, y=view[:, c], mode="lines", name=names[c], legendgroup=names[c],
-                    showlegend=first, line=dict(color=PALETTE[k % len(PALETTE)], width=1.5),
+                    x=t, y=view[:, c], mode="lines", name=legend, legendgroup=legend,
+                    showlegend=legend not in named, line=dict(color=colour, width=1.5, dash=dash),
                     hovertemplate=f"{aug_name}: {names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
-                ), row=row, col=col)
-            fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=col)
-    for col in range(1, len(groups) + 1):
-        fig.update_xaxes(title_text="time (s)", row=len(views), col=col)
-    fig.update_layout(title=title, height=170 * len(views) + 120)
+                ), row=row, col=1)
+                named.add(legend)
+            fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=1)
+    fig.update_xaxes(title_text="time (s)", row=len(views) * len(groups), col=1)
+    fig.update_layout(title=title, height=140 * len(views) * len(groups) + 140)
     return fig
 
 
@@ -477,7 +515,7 @@ def _skeleton_gallery(original, augmented, skeleton_layout, frame, title) -> go.
     if not 0 <= t < n_frames:
         raise ValueError(f"frame: expected 0 <= frame < {n_frames} (shortest sequence), got {frame}")
     pixels = base.shape[1] == 2
-    cols = min(len(views), 4)
+    cols = min(len(views), 3)  # four panels a row leave a phone 80 px per panel
     rows = math.ceil(len(views) / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(views),
                         horizontal_spacing=0.04, vertical_spacing=0.08)
@@ -485,10 +523,13 @@ def _skeleton_gallery(original, augmented, skeleton_layout, frame, title) -> go.
     ranges = _cube_ranges(np.concatenate(points))
     for k, (aug_name, view) in enumerate(views.items()):
         row, col = divmod(k, cols)
-        for trace in _skeleton_traces(base[:, :2, t], lay, colour=_GREY, name="original",
-                                      opacity=0.6, showlegend=k == 0):
+        # the original is one grey legend entry; the augmented view's trunk / left / right
+        # bones (and its joints) are named once, from the first panel
+        for i, trace in enumerate(_skeleton_traces(base[:, :2, t], lay, colour=_GREY, name="original",
+                                                   opacity=0.6, showlegend=False)):
+            trace.update(name="original (grey)", showlegend=k == 0 and i == 0)
             fig.add_trace(trace, row=row + 1, col=col + 1)
-        for trace in _skeleton_traces(view[:, :2, t], lay, name=aug_name, showlegend=False):
+        for trace in _skeleton_traces(view[:, :2, t], lay, name="augmented", showlegend=k == 0):
             fig.add_trace(trace, row=row + 1, col=col + 1)
         axis = "" if k == 0 else str(k + 1)
         # one scale per panel and the same for all, so the augmentations compare by eye
@@ -691,70 +732,47 @@ def reduce_2d(features, method: str = "umap", *, seed: int = 0, n_neighbors: int
     raise ValueError(f"method: expected 'umap' or 'pca', got {method!r}")
 
 
-def align_2d(coords: Sequence[object]) -> list[np.ndarray]:
-    """Align 2-D embeddings of the same N points to the first one (orthogonal Procrustes).
+def align_embeddings(embeddings: Sequence[object]) -> list[np.ndarray]:
+    """L2-normalise ``(N, E)`` embeddings of the same N samples and rotate each onto the first.
 
-    Each ``(N, 2)`` array is centred, rotated or reflected by the orthogonal matrix that best
-    maps it onto the centred first array, scaled to the first one's RMS radius and moved to its
-    centroid, so frames of a slider neither flip nor spin between betas. Distances within
-    each embedding keep their ratios.
+    Each model's embedding space has its own arbitrary orientation on the unit sphere; the
+    orthogonal matrix that best maps one onto the first (Procrustes, in all E dimensions)
+    changes no cosine similarity, hence no weight q_beta and no retrieval result, but puts all
+    models in one frame, so that one reduction can be fitted on all of them together.
     """
-    if len(coords) == 0:
-        raise ValueError("coords: expected at least one (N, 2) array")
-    arrays = [_array(f"coords[{k}]", c, ndim=2) for k, c in enumerate(coords)]
-    ref = arrays[0]
-    if ref.shape[1] != 2:
-        raise ValueError(f"coords[0]: expected shape (N, 2), got {ref.shape}")
-    ref_mean = ref.mean(axis=0)
-    ref_c = ref - ref_mean
-    ref_rms = np.sqrt((ref_c ** 2).sum(axis=1).mean())
+    if len(embeddings) == 0:
+        raise ValueError("embeddings: expected at least one (N, E) array")
+    arrays = [_array(f"embeddings[{k}]", e, ndim=2) for k, e in enumerate(embeddings)]
+    units = []
+    for k, x in enumerate(arrays):
+        if x.shape != arrays[0].shape:
+            raise ValueError(f"embeddings[{k}]: expected shape {arrays[0].shape} like embeddings[0], got {x.shape}")
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        if np.any(norms == 0):
+            raise ValueError(f"embeddings[{k}]: a row is zero and has no direction")
+        units.append(x / norms)
     out = []
-    for k, y in enumerate(arrays):
-        if y.shape != ref.shape:
-            raise ValueError(f"coords[{k}]: expected shape {ref.shape} like coords[0], got {y.shape}")
-        y_c = y - y.mean(axis=0)
-        u, _, vt = np.linalg.svd(y_c.T @ ref_c)
-        rms = np.sqrt((y_c ** 2).sum(axis=1).mean())
-        scale = ref_rms / rms if rms > 0 else 1.0
-        out.append(scale * y_c @ (u @ vt) + ref_mean)
+    for y in units:
+        u, _, vt = np.linalg.svd(y.T @ units[0], full_matrices=False)
+        out.append(y @ (u @ vt))
     return out
 
 
-def latent_space_figure(
-    coords_by_beta: Mapping[float, object],
-    labels,
-    class_names: Sequence[str],
-    weights_by_beta: Mapping[float, object] | None = None,
-    anchor: int | None = None,
-    *,
-    base_size: float = 7.0,
-    size_range: tuple[float, float] = (2.0, 40.0),
-    title: str = "Embeddings of models pre-trained at each beta",
-) -> go.Figure:
-    """2-D embeddings of the models pre-trained at each beta, switched by a beta slider.
+def joint_layout(embeddings_by_beta: Mapping[float, object], method: str = "umap", *, seed: int = 0) -> dict[float, np.ndarray]:
+    """One 2-D frame for the models trained at every beta: embeddings ``(N, E)`` aligned by
+    :func:`align_embeddings`, then ONE reduction (:func:`reduce_2d`) fitted on all of them
+    stacked, so that a point of the slider's frames can be followed from beta to beta.
 
-    Args:
-        coords_by_beta: beta -> ``(N, 2)`` coordinates of the same N samples (align them with
-            :func:`align_2d` so the slider does not flip the picture).
-        labels: ``(N,)`` class index per sample, in ``[0, len(class_names))``.
-        class_names: ``K`` class names (legend and hover).
-        weights_by_beta: optional beta -> ``(N,)`` hard-negative weight of each point for the
-            ``anchor`` (e.g. :meth:`AnchorWeights.per_point`); needs the same betas as
-            ``coords_by_beta``. Marker AREA is proportional to the weight: diameter
-            ``base_size * sqrt(w * N')`` with ``N'`` the number of non-zero weights (so a
-            uniform weight has diameter ``base_size``), clipped to ``size_range``.
-        anchor: index of the anchor sample, drawn as a star (required with weights).
-
-    Returns:
-        One trace per class (colours and symbols fixed across frames) plus one anchor trace;
-        one frame per beta; the slider shows "beta = x".
+    Returns beta -> ``(N, 2)``, sorted by beta.
     """
-    coords = _by_beta("coords_by_beta", coords_by_beta, ndim=2)
-    betas = list(coords)
-    n = next(iter(coords.values())).shape[0]
-    for beta, c in coords.items():
-        if c.shape != (n, 2):
-            raise ValueError(f"coords_by_beta[{beta!r}]: expected shape ({n}, 2), got {c.shape}")
+    embeddings = _by_beta("embeddings_by_beta", embeddings_by_beta, ndim=2)
+    betas = list(embeddings)
+    aligned = align_embeddings([embeddings[b] for b in betas])
+    flat = reduce_2d(np.concatenate(aligned), method, seed=seed)
+    return dict(zip(betas, np.split(flat, len(betas))))
+
+
+def _labels(labels, n: int, class_names: Sequence[str]) -> np.ndarray:
     lab = _array("labels", labels, ndim=1)
     if lab.shape != (n,):
         raise ValueError(f"labels: expected shape ({n},) to match the coordinates, got {lab.shape}")
@@ -764,68 +782,195 @@ def latent_space_figure(
     k = len(class_names)
     if lab.size and (lab.min() < 0 or lab.max() >= k):
         raise ValueError(f"labels: expected values in [0, {k}) for {k} class_names, got [{lab.min()}, {lab.max()}]")
-    weights = None
-    if weights_by_beta is not None:
-        weights = _by_beta("weights_by_beta", weights_by_beta, ndim=1)
-        if list(weights) != betas:
-            raise ValueError(f"weights_by_beta: expected betas {betas} like coords_by_beta, got {list(weights)}")
-        for beta, w in weights.items():
-            if w.shape != (n,) or np.any(w < 0):
-                raise ValueError(f"weights_by_beta[{beta!r}]: expected ({n},) non-negative weights, got shape {w.shape}")
-        if anchor is None:
-            raise ValueError("anchor: required when weights_by_beta is given")
-    if anchor is not None and not 0 <= anchor < n:
-        raise ValueError(f"anchor: expected 0 <= anchor < {n}, got {anchor}")
+    return lab
 
+
+def _coords(coords_by_beta: Mapping[float, object]) -> tuple[dict[float, np.ndarray], int]:
+    coords = _by_beta("coords_by_beta", coords_by_beta, ndim=2)
+    n = next(iter(coords.values())).shape[0]
+    for beta, c in coords.items():
+        if c.shape != (n, 2):
+            raise ValueError(f"coords_by_beta[{beta!r}]: expected shape ({n}, 2), got {c.shape}")
+    return coords, n
+
+
+def _square_axes(fig: go.Figure, coords: Mapping[float, np.ndarray], height: int) -> None:
+    ranges = _cube_ranges(np.concatenate(list(coords.values())), margin=0.1)
+    fig.update_layout(
+        xaxis=dict(title="2-D map, axis 1 (a.u.)", range=ranges[0], autorange=False),
+        yaxis=dict(title="2-D map, axis 2 (a.u.)", range=ranges[1], autorange=False, scaleanchor="x", scaleratio=1),
+        height=height,
+    )
+
+
+def latent_space_figure(
+    coords_by_beta: Mapping[float, object],
+    labels,
+    class_names: Sequence[str],
+    *,
+    title: str = "Embeddings at each beta",
+) -> go.Figure:
+    """2-D embeddings of the models pre-trained at each beta, by class, switched by a beta slider.
+
+    Args:
+        coords_by_beta: beta -> ``(N, 2)`` coordinates of the same N samples in one frame
+            (:func:`joint_layout`).
+        labels: ``(N,)`` class index per sample, in ``[0, len(class_names))``.
+        class_names: ``K`` class names (legend and hover).
+
+    Returns:
+        One trace per class, with the colour and symbol of :func:`class_style` (no two classes
+        share both), fixed across frames; one frame per beta; the slider shows "beta = x".
+    """
+    coords, n = _coords(coords_by_beta)
+    betas = list(coords)
+    lab = _labels(labels, n, class_names)
     present = sorted(set(lab.tolist()))
     hover = np.array([f"{class_names[c]}<br>sample {i}" for i, c in enumerate(lab)], dtype=object)
 
-    def sizes(beta: float) -> np.ndarray:
-        if weights is None:
-            return np.full(n, base_size)
-        w = weights[beta]
-        uniform = 1.0 / max(np.count_nonzero(w), 1)
-        return np.clip(base_size * np.sqrt(w / uniform), *size_range)
-
     def traces(beta: float) -> list:
-        xy, size = coords[beta], sizes(beta)
+        xy = coords[beta]
         out = []
         for c in present:
             mask = lab == c
             colour, symbol = class_style(c)
-            custom = weights[beta][mask] if weights is not None else None
             out.append(go.Scatter(
-                x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=class_names[c],
-                legendgroup=class_names[c], text=hover[mask], customdata=custom,
-                marker=dict(color=colour, symbol=symbol, size=size[mask], opacity=0.8,
-                            line=dict(width=0.5, color="white")),
-                hovertemplate="%{text}" + ("<br>q = %{customdata:.3g}" if weights is not None else "")
-                + "<extra></extra>",
-            ))
-        if anchor is not None:
-            out.append(go.Scatter(
-                x=xy[[anchor], 0], y=xy[[anchor], 1], mode="markers", name="anchor",
-                text=[f"anchor: {class_names[lab[anchor]]}<br>sample {anchor}"],
-                marker=dict(symbol="star", size=22, color="#000000", line=dict(width=2, color="white")),
-                hovertemplate="%{text}<extra></extra>",
+                x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=class_names[c], legendgroup=class_names[c],
+                text=hover[mask], hovertemplate="%{text}<extra></extra>",
+                marker=dict(color=colour, symbol=symbol, size=7, opacity=0.85, line=dict(width=0.5, color="white")),
             ))
         return out
 
     names = [f"beta={_beta_label(b)}" for b in betas]
-    fig = go.Figure(data=traces(betas[0]),
-                    frames=[go.Frame(data=traces(b), name=nm) for b, nm in zip(betas, names)])
-    everything = np.concatenate(list(coords.values()))
-    ranges = _cube_ranges(everything, margin=0.1)
-    sub = "" if anchor is None else f" (marker area: hard-negative weight for anchor {anchor})"
+    fig = go.Figure(data=traces(betas[0]), frames=[go.Frame(data=traces(b), name=nm) for b, nm in zip(betas, names)])
+    _square_axes(fig, coords, height=1000)
     fig.update_layout(
-        title=title + sub,
-        xaxis=dict(title="embedding dim 1 (a.u.)", range=ranges[0], autorange=False),
-        yaxis=dict(title="embedding dim 2 (a.u.)", range=ranges[1], autorange=False,
-                   scaleanchor="x", scaleratio=1),
+        title=title,
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ")],
-        legend=dict(title="class", itemsizing="constant"),
-        height=650,
+        # two columns at the bottom of the figure (not beside the plot, which would take a narrow
+        # screen's width; not relative to the plot, whose height follows the screen's width)
+        legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", itemsizing="constant",
+                    entrywidth=0.5, entrywidthmode="fraction", font=dict(size=9)),
+        margin=dict(l=60, r=15, b=420),
     )
+    return fig
+
+
+def anchor_weights_figure(
+    coords_by_beta: Mapping[float, object],
+    labels,
+    class_names: Sequence[str],
+    weights_by_anchor: Mapping[int, Mapping[float, object]],
+    *,
+    top_k: int = 3,
+    floor: float = 1e-3,
+    title: str = "One anchor's q_β",
+) -> go.Figure:
+    """The weight q_beta that one IMU anchor gives each skeleton negative, coloured on a log scale.
+
+    Args:
+        coords_by_beta: beta -> ``(N, 2)`` coordinates of the N plotted (skeleton) embeddings of
+            the model trained at that beta, in one frame (:func:`joint_layout`).
+        labels: ``(N,)`` class per sample; class_names: ``K`` names.
+        weights_by_anchor: anchor row -> {beta -> ``(N,)`` weights of that anchor's negatives
+            under that model (:meth:`AnchorWeights.per_point`: sum 1, 0 at the anchor's own row,
+            its positive)}; every anchor needs the betas of ``coords_by_beta``.
+        top_k: the ``top_k`` heaviest negatives are circled and named by class.
+        floor: colours are ``log10(q M)`` (weight relative to the uniform ``1/M``), clipped below
+            at ``log10(floor)``.
+
+    Returns:
+        Per anchor four traces (negatives coloured by weight, one shared colour bar; a ring on
+        each negative of the anchor's class; the positive as a star; the ``top_k`` heaviest,
+        named), one frame per beta with the data of every anchor, a beta slider and, with
+        more than one anchor, a dropdown that shows one anchor's traces at a time.
+    """
+    coords, n = _coords(coords_by_beta)
+    betas = list(coords)
+    lab = _labels(labels, n, class_names)
+    if not isinstance(weights_by_anchor, Mapping) or not weights_by_anchor:
+        raise ValueError("weights_by_anchor: expected a non-empty dict {anchor: {beta: weights}}")
+    if not 0 < floor < 1 or top_k < 0:
+        raise ValueError(f"floor must be in (0, 1) and top_k >= 0, got floor={floor}, top_k={top_k}")
+    anchors = list(weights_by_anchor)
+    weights: dict[int, dict[float, np.ndarray]] = {}
+    for a in anchors:
+        if not 0 <= int(a) < n:
+            raise ValueError(f"weights_by_anchor: anchor {a} outside [0, {n})")
+        w = _by_beta(f"weights_by_anchor[{a}]", weights_by_anchor[a], ndim=1)
+        if list(w) != betas:
+            raise ValueError(f"weights_by_anchor[{a}]: expected betas {betas} like coords_by_beta, got {list(w)}")
+        for beta, q in w.items():
+            if q.shape != (n,) or np.any(q < 0) or not np.isclose(q.sum(), 1.0):
+                raise ValueError(f"weights_by_anchor[{a}][{beta!r}]: expected ({n},) non-negative weights summing to 1")
+        weights[int(a)] = w
+    lo = math.log10(floor)
+    relative = {a: {b: np.log10(np.maximum(q * (n - 1), floor)) for b, q in w.items()} for a, w in weights.items()}
+    # symmetric around the uniform weight (white): red above 1/M, blue below, as far as the data reach
+    reach = max(0.5, max(float(np.abs(r[np.arange(n) != a]).max()) for a, w in relative.items() for r in w.values()))
+    hover = np.array([f"{class_names[c]}<br>sample {i}" for i, c in enumerate(lab)], dtype=object)
+
+    def traces(a: int, beta: float) -> list:
+        xy, q, rel = coords[beta], weights[a][beta], relative[a][beta]
+        negative = np.arange(n) != a
+        same = negative & (lab == lab[a])
+        # with equal weights (beta = 0) no negative is heavier than another: name none
+        heavy = np.argsort(-q, kind="stable")[:top_k] if np.ptp(q[negative]) > 1e-9 * q.max() else np.array([], int)
+        return [
+            go.Scatter(
+                x=xy[negative, 0], y=xy[negative, 1], mode="markers", name="negatives", text=hover[negative],
+                customdata=np.stack([q[negative], q[negative] * (n - 1)], axis=1),
+                hovertemplate="%{text}<br>q = %{customdata[0]:.3g} (%{customdata[1]:.3g} x uniform)<extra></extra>",
+                marker=dict(color=rel[negative], coloraxis="coloraxis", size=8, line=dict(width=0.5, color=_GREY)),
+            ),
+            go.Scatter(
+                x=xy[same, 0], y=xy[same, 1], mode="markers", name=f"same class as the anchor ({class_names[lab[a]]})",
+                hoverinfo="skip", marker=dict(symbol="circle-open", size=14, color=PALETTE[0], line=dict(width=2)),
+            ),
+            go.Scatter(
+                x=xy[[a], 0], y=xy[[a], 1], mode="markers", name="the anchor's own skeleton (positive)",
+                text=[f"positive: {class_names[lab[a]]}<br>sample {a}"], hovertemplate="%{text}<extra></extra>",
+                marker=dict(symbol="star", size=18, color="#000000", line=dict(width=1.5, color="white")),
+            ),
+            go.Scatter(
+                x=xy[heavy, 0], y=xy[heavy, 1], mode="markers+text", name=f"the {top_k} heaviest negatives",
+                text=[f"{r + 1}: {class_names[lab[i]]}" for r, i in enumerate(heavy)],
+                textposition=[("top center", "bottom center", "middle right")[r % 3] for r in range(len(heavy))],
+                textfont=dict(size=11), hoverinfo="skip",
+                marker=dict(symbol="circle-open", size=16, color="#000000", line=dict(width=1.5)),
+            ),
+        ]
+
+    per_anchor = 4
+    names = [f"beta={_beta_label(b)}" for b in betas]
+    data = [t for a in anchors for t in traces(a, betas[0])]
+    for k, trace in enumerate(data):
+        trace.visible = k // per_anchor == 0  # the menu shows one anchor at a time
+    fig = go.Figure(data=data, frames=[go.Frame(data=[t for a in anchors for t in traces(a, b)], name=nm)
+                                       for b, nm in zip(betas, names)])
+    _square_axes(fig, coords, height=900)
+    step = 1.0 if reach >= 2 else 0.5
+    ticks = [k * step for k in range(-int(reach / step), int(reach / step) + 1)]
+    fig.update_layout(
+        title=title,
+        coloraxis=dict(
+            cmin=-reach, cmax=reach, cmid=0.0, colorscale="RdBu_r",
+            colorbar=dict(title=dict(text="weight q_β relative to uniform 1/M (log scale)", side="bottom"), tickvals=ticks,
+                          ticktext=[("<= " if t <= lo else "") + f"{10.0 ** t:.2g}" for t in ticks],
+                          orientation="h", x=0.5, xanchor="center", y=0.17, yref="container", yanchor="bottom",
+                          len=0.9, thickness=12),
+        ),
+        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ")],
+        legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", font=dict(size=11)),
+        margin=dict(l=60, r=15, b=330),
+    )
+    if len(anchors) > 1:
+        buttons = [dict(label=f"anchor {a}: {class_names[lab[a]]}", method="restyle",
+                        args=[{"visible": [k // per_anchor == j for k in range(len(data))]}])
+                   for j, a in enumerate(anchors)]
+        fig.update_layout(updatemenus=[dict(type="dropdown", buttons=buttons, x=0, xanchor="left", y=1.0,
+                                            yanchor="bottom", pad=dict(b=6), showactive=True)],
+                          margin=dict(t=110))
     return fig
 
 
@@ -870,9 +1015,60 @@ def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre
                                      line=dict(color=colour)), row=2, col=1)
     fig.update_yaxes(title_text="loss (nats)", row=1, col=1)
     if has_lr:
-        fig.update_yaxes(title_text="learning rate", type="log", row=2, col=1)
+        # "1e-3" rather than plotly's SI "1m" / "100μ", and few ticks: a flat rate spans a tiny range
+        fig.update_yaxes(title_text="learning rate", type="log", tickformat=".0e", nticks=3, row=2, col=1)
     fig.update_xaxes(title_text="epoch", row=2 if has_lr else 1, col=1)
     fig.update_layout(title=title)
+    return fig
+
+
+def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | None = None,
+                   title: str = "Watched during pre-training") -> go.Figure:
+    """Per-epoch retrieval, alignment and uniformity of watched pre-training runs, one colour per run.
+
+    Args:
+        histories: run name -> per-epoch records with ``epoch`` and the keys of
+            :data:`mmhar_lite.metrics.EMBEDDING_KEYS` (a run pre-trained with ``monitor_indices``).
+        n_rows: the number of watched rows; draws the chance levels ``1/N`` and ``5/N`` of retrieval.
+
+    Returns:
+        Three panels sharing the epoch axis: retrieval top-1 (solid) and top-5 (dashed), in %,
+        the mean of IMU -> skeleton and skeleton -> IMU; alignment; uniformity.
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise ValueError("histories: expected a non-empty dict {run name: list of epoch records}")
+    keys = ("epoch", "imu_to_skeleton_top1", "imu_to_skeleton_top5", "skeleton_to_imu_top1", "skeleton_to_imu_top5",
+            "alignment", "uniformity")
+    for name, hist in histories.items():
+        if not hist:
+            raise ValueError(f"histories[{name!r}]: empty history")
+        for i, rec in enumerate(hist):
+            missing = [k for k in keys if k not in rec]
+            if missing:
+                raise ValueError(f"histories[{name!r}][{i}]: missing {missing} (pre-train with monitor_indices)")
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.44, 0.28, 0.28])
+    for k, (name, hist) in enumerate(histories.items()):
+        colour = PALETTE[k % len(PALETTE)]
+        epochs = [rec["epoch"] for rec in hist]
+        for top, dash in ((1, "solid"), (5, "dash")):
+            y = [50 * (rec[f"imu_to_skeleton_top{top}"] + rec[f"skeleton_to_imu_top{top}"]) for rec in hist]
+            fig.add_trace(go.Scatter(x=epochs, y=y, mode="lines+markers", name=name if top == 1 else f"{name}, top-5",
+                                     legendgroup=name, showlegend=top == 1, line=dict(color=colour, dash=dash),
+                                     marker=dict(size=4),
+                                     hovertemplate=f"{name}<br>top-{top}: %{{y:.1f}} %<extra></extra>"), row=1, col=1)
+        for row, key in ((2, "alignment"), (3, "uniformity")):
+            fig.add_trace(go.Scatter(x=epochs, y=[rec[key] for rec in hist], mode="lines+markers", name=name,
+                                     legendgroup=name, showlegend=False, line=dict(color=colour), marker=dict(size=4),
+                                     hovertemplate=f"{name}<br>{key}: %{{y:.3f}}<extra></extra>"), row=row, col=1)
+    if n_rows:
+        for top in (1, 5):
+            fig.add_hline(y=100 * min(top, n_rows) / n_rows, line=dict(dash="dot", color=_GREY), row=1, col=1,
+                          annotation_text=f"chance top-{top}", annotation_position="top left")
+    fig.update_yaxes(title_text="retrieval (%)<br>top-1 solid, top-5 dashed", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="alignment", row=2, col=1)
+    fig.update_yaxes(title_text="uniformity", row=3, col=1)
+    fig.update_xaxes(title_text="epoch", row=3, col=1)
+    fig.update_layout(title=title, height=640, legend=dict(orientation="h", x=0, y=-0.12, yanchor="top"))
     return fig
 
 
@@ -909,7 +1105,7 @@ def results_bar(
     *,
     metric: str = "accuracy",
     paper: Mapping[tuple[str, str, str], float | None] | None = None,
-    paper_name: str = "paper (UTD-MHAD; different data)",
+    paper_name: str = "paper (UTD-MHAD)",
     title: str = "Linear evaluation",
 ) -> go.Figure:
     """Mean +- std over seeds per method (Table 2/3 analogue), beside published numbers.
@@ -929,7 +1125,7 @@ def results_bar(
     labels = [_row_label(row) for row in summary]
     fig = go.Figure(go.Bar(
         x=labels, y=[100 * row[f"{metric}_mean"] for row in summary],
-        name="this run (mean ± std over seeds)", marker_color=PALETTE[0],
+        name="this run (mean ± std)", marker_color=PALETTE[0],
         error_y=dict(type="data", array=[100 * row[f"{metric}_std"] for row in summary]),
         customdata=[row["n"] for row in summary],
         hovertemplate="%{x}<br>%{y:.2f} % (n = %{customdata})<extra></extra>",
@@ -942,11 +1138,25 @@ def results_bar(
         ))
     fig.update_layout(title=title, barmode="group", yaxis_title=_METRIC_TITLES.get(metric, metric),
                       xaxis_title="method", xaxis_tickangle=-30)
+    return _legend_on_top(fig)
+
+
+def _legend_on_top(fig: go.Figure) -> go.Figure:
+    """A horizontal legend between the title and the plot: a legend on the right takes width
+    that a phone does not have, and plotly cuts its entries at the figure's edge."""
+    fig.update_layout(legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom"),
+                      margin=dict(t=110))
     return fig
 
 
+#: Fewest seeds behind a drawn 95 % band: from 2 seeds the t quantile is 12.7 and the band is
+#: wider than the axis.
+MIN_SEEDS_FOR_CI = 3
+
+
 def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: float) -> go.Figure:
-    """Per method: mean line with markers and a shaded 95 % confidence band over seeds."""
+    """Per method: mean line with markers and a shaded 95 % confidence band over seeds, clipped
+    to [0, 100] %, drawn only from :data:`MIN_SEEDS_FOR_CI` seeds on."""
     _summary_rows(summary, metric, "ci95", extra=(x_key,))
     groups: dict[str, list[Mapping]] = {}
     for row in summary:
@@ -958,11 +1168,15 @@ def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: floa
         x = np.array([float(r[x_key]) for r in rows]) * x_scale
         mean = np.array([100 * r[f"{metric}_mean"] for r in rows])
         half = np.array([100 * r[f"{metric}_ci95"] for r in rows])
-        fig.add_trace(go.Scatter(
-            x=np.concatenate([x, x[::-1]]), y=np.concatenate([mean + half, (mean - half)[::-1]]),
-            fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0), hoverinfo="skip",
-            legendgroup=name, showlegend=False, name=f"{name} 95% CI",
-        ))
+        if min(int(r["n"]) for r in rows) >= MIN_SEEDS_FOR_CI:
+            # an accuracy lies in [0, 100] %: the band is clipped there (the hover gives the
+            # unclipped half-width)
+            fig.add_trace(go.Scatter(
+                x=np.concatenate([x, x[::-1]]),
+                y=np.clip(np.concatenate([mean + half, (mean - half)[::-1]]), 0.0, 100.0),
+                fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0), hoverinfo="skip",
+                legendgroup=name, showlegend=False, name=f"{name} 95% CI",
+            ))
         fig.add_trace(go.Scatter(
             x=x, y=mean, mode="lines+markers", name=name, legendgroup=name,
             line=dict(color=colour), marker=dict(symbol=SYMBOLS[k % len(SYMBOLS)], size=8),
@@ -984,7 +1198,7 @@ def beta_sweep_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
     fig = _ci_lines(summary, "beta", metric, 1.0)
     fig.update_layout(title=title, xaxis_title="beta (concentration of q_beta)",
                       yaxis_title=_METRIC_TITLES.get(metric, metric))
-    return fig
+    return _legend_on_top(fig)
 
 
 def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
@@ -996,9 +1210,12 @@ def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy
             "label_fraction"))`` rows; ``label_fraction`` in (0, 1], plotted in % on a log axis.
     """
     fig = _ci_lines(summary, "label_fraction", metric, 100.0)
-    fig.update_layout(title=title, xaxis=dict(title="labelled training data (%)", type="log"),
+    # one labelled tick per measured fraction: plotly's own log ticks read "2 3 ... 10 2 3 4 5"
+    ticks = sorted({100.0 * float(row["label_fraction"]) for row in summary})
+    fig.update_layout(title=title, xaxis=dict(title="labelled training data (%)", type="log",
+                                              tickvals=ticks, ticktext=[f"{v:g}" for v in ticks]),
                       yaxis_title=_METRIC_TITLES.get(metric, metric))
-    return fig
+    return _legend_on_top(fig)
 
 
 def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool = True,
@@ -1024,7 +1241,12 @@ def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool =
         + (" % (%{customdata:.0f} samples)" if normalize else "") + "<extra></extra>",
         texttemplate="%{z:.0f}" if k <= 12 else None,
     ))
-    fig.update_layout(title=title, xaxis=dict(title="predicted class", tickangle=-45),
-                      yaxis=dict(title="true class", autorange="reversed", scaleanchor="x"),
-                      height=max(400, 22 * k + 200), width=max(500, 22 * k + 300))
+    # every class labelled (plotly would otherwise label every other column of 27)
+    ticks = dict(tickmode="array", tickvals=list(class_names), ticktext=list(class_names),
+                 tickfont=dict(size=10 if k > 12 else 12))
+    fig.update_layout(title=title, xaxis=dict(title="predicted class", tickangle=-60, **ticks),
+                      yaxis=dict(title="true class", autorange="reversed", **ticks),
+                      # no fixed width: the figure takes the text column's width (a fixed 894 px
+                      # hid the last columns and the colour bar)
+                      height=max(450, 16 * k + 330), margin=dict(r=10))
     return fig

@@ -88,11 +88,11 @@ def latent_space_app(
     temperature: float = 0.1,
     anchor: int = 0,
 ) -> FigureApp:
-    """Latent space of the models pre-trained at each beta, sized by the anchor's weights.
+    """Latent space of the models pre-trained at each beta, coloured by one anchor's weights.
 
     Args:
         coords_by_beta: beta -> ``(N, 2)`` 2-D coordinates of the ``b`` embeddings of that
-            model (see :func:`mmhar_lite.viz.reduce_2d` and :func:`~mmhar_lite.viz.align_2d`).
+            model, in one frame for all betas (see :func:`mmhar_lite.viz.joint_layout`).
         embeddings_by_beta: beta -> ``(a, b)``, each ``(N, D)``: the anchor modality and the
             plotted modality of the same model; ``a[anchor]``'s negatives are the rows of ``b``.
         labels: ``(N,)`` class per sample; class_names: ``K`` names.
@@ -101,7 +101,7 @@ def latent_space_app(
 
     Returns:
         A :class:`FigureApp` with controls ``beta`` (the model, and the beta of q_beta),
-        ``temperature`` and ``anchor``.
+        ``temperature`` and ``anchor``, drawing :func:`mmhar_lite.viz.anchor_weights_figure`.
     """
     betas = sorted(float(b) for b in coords_by_beta)
     if sorted(float(b) for b in embeddings_by_beta) != betas:
@@ -114,9 +114,8 @@ def latent_space_app(
     def draw(beta: float, temperature: float, anchor: int) -> go.Figure:
         a, b = embeddings[beta]
         weights = viz.anchor_negative_weights(a, b, anchor=anchor, temperature=temperature, betas=[beta])
-        fig = viz.latent_space_figure({beta: coords[beta]}, labels, class_names,
-                                      weights.per_point(), anchor,
-                                      title=f"Model pre-trained at beta = {beta:g}, t = {temperature:.3f}")
+        fig = viz.anchor_weights_figure({beta: coords[beta]}, labels, class_names, {anchor: weights.per_point()},
+                                        title=f"beta = {beta:g}, t = {temperature:.3f}")
         return _single_frame(fig)
 
     controls = {

@@ -27,6 +27,7 @@ def test_three_profiles_grow_from_smoke_to_full() -> None:
         assert p.n_subjects % 2 == 0 and p.n_subjects >= 2  # odd/even cross-subject split
         assert p.encoder_size in ("lite", "paper")
         assert 0.0 in p.betas and all(0 < f < 1 for f in p.label_fractions)
+        assert p.beta_epochs >= p.pretrain_epochs  # the beta models of chapters 4-5 train at least as long
 
 
 def test_profiles_are_frozen() -> None:
@@ -120,3 +121,12 @@ def test_api_page_documents_every_module() -> None:
     assert modules >= {"mmhar_lite.data", "mmhar_lite.losses", "mmhar_lite.cli"}
     assert documented == modules, (f"undocumented: {sorted(modules - documented)}, "
                                    f"unknown: {sorted(documented - modules)}")
+
+
+def test_output_markdown_turns_headings_into_bold_paragraphs_and_keeps_tables():
+    text = "# reproduce: synthetic\n\nSeeds: 0.\n\n## Table 2: multimodal\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    out = book.output_markdown(text)
+    assert out.splitlines()[0] == "**reproduce: synthetic**"
+    assert "**Table 2: multimodal**" in out and "#" not in out
+    assert "| a | b |\n|---|---|\n| 1 | 2 |" in out  # the table is untouched
+    assert book.output_markdown("no heading # here") == "no heading # here"

@@ -200,3 +200,230 @@ def test_sliders_move_figures(browser: object, base_url: str, name: str) -> None
         assert not recorder.problems, "\n".join(recorder.problems)
     finally:
         page.close()
+
+
+# --------------------------------------------------------------------------- layout and legibility
+# Generic checks of every page at a desktop and a phone width (issue: the book as a newcomer
+# reads it). Each returns a list of human-readable problems; the tests assert it is empty.
+
+DESKTOP, PHONE = 1300, 400
+
+_WAIT_RENDERED = """() => [...document.querySelectorAll('div.plotly-graph-div')]
+    .every(d => d.querySelector('svg.main-svg') && d.dataset.mmharFitted)  // mmhar-figures.js
+  && [...document.querySelectorAll('.math')].every(m => m.querySelector('mjx-container'))"""
+
+# A paragraph that is a markdown table nobody rendered: a pipe row followed by a |---| rule.
+_RAW_TABLES = r"""() => [...document.querySelectorAll('article p, article li')]
+    .map(p => p.textContent)
+    .filter(t => /\|\s*:?-{3,}:?\s*\|/.test(t) || /^\s*\|.*\|.*\|/.test(t))
+    .map(t => 'raw markdown table: ' + t.trim().slice(0, 80))"""
+
+# Elements wider than the text column. Figures and display equations must fit (an equation a
+# reader must scroll is not read); anything else may be wider only inside an ancestor that
+# scrolls horizontally and itself fits the column.
+_OUTSIDE_COLUMN = r"""() => {
+  const col = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const cs = getComputedStyle(col), box = col.getBoundingClientRect();
+  const left = box.left + parseFloat(cs.paddingLeft) - 1, right = box.right - parseFloat(cs.paddingRight) + 1;
+  const name = el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+      ? '.' + el.className.trim().split(/\s+/).join('.') : '') + ' "' + (el.textContent || '').trim().slice(0, 50) + '"';
+  const visible = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const scroller = el => {
+    for (let p = el.parentElement; p && p !== col; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll') return p;
+    }
+    return null;
+  };
+  const problems = [];
+  for (const fig of col.querySelectorAll('div.plotly-graph-div')) {
+    const svg = fig.querySelector('svg.main-svg');
+    const r = (svg || fig).getBoundingClientRect();
+    if (visible(fig) && (r.right > right || r.left < left))
+      problems.push(`figure ${Math.round(r.width)} px wide, column ${Math.round(right - left)} px: ${name(fig.closest('.cell') || fig)}`);
+  }
+  for (const eq of col.querySelectorAll('mjx-container[display="true"]')) {
+    const math = eq.querySelector('mjx-math') || eq;
+    const r = math.getBoundingClientRect();
+    if (visible(eq) && (r.right > right || eq.scrollWidth > eq.clientWidth + 1))
+      problems.push(`display equation ${Math.round(r.width)} px wide, column ${Math.round(right - left)} px: ${eq.getAttribute('aria-label') || name(eq)}`.slice(0, 200));
+  }
+  for (const el of col.querySelectorAll('*')) {
+    if (el.closest('div.plotly-graph-div, mjx-container') || !visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    // inline code that wraps may overhang by its own padding (a few px): not a reading problem
+    if (r.width === 0 || r.right <= right + (getComputedStyle(el).display === 'inline' ? 8 : 0)) continue;
+    const s = scroller(el);
+    if (s && s.getBoundingClientRect().right <= right) continue;
+    problems.push(`sticks out of the column by ${Math.round(r.right - right)} px: ${name(el)}`);
+  }
+  return [...new Set(problems)];
+}"""
+
+_PAGE_WIDER_THAN_VIEWPORT = """() => {
+  const doc = document.documentElement;
+  if (doc.scrollWidth <= window.innerWidth) return [];
+  const wide = [...document.querySelectorAll('body *')].filter(el => {
+      const r = el.getBoundingClientRect();
+      return r.right > window.innerWidth + 1 && !el.closest('mjx-container, .plotly-graph-div')
+        && getComputedStyle(el).position !== 'fixed';
+    }).slice(-3).map(el => el.tagName.toLowerCase() + ' "' + (el.textContent || '').trim().slice(0, 40) + '"');
+  return [`page ${doc.scrollWidth} px wide in a ${window.innerWidth} px viewport: ${wide.join('; ')}`];
+}"""
+
+# Plotly figures: axis titles on every axis that shows tick labels, a title and a legend inside
+# the figure, no two text items (titles, subplot titles, axis titles) overlapping each other or
+# another subplot's plotting area, and no two legend entries drawn alike (a class coloured like
+# another must at least have another symbol).
+_FIGURE_PROBLEMS = r"""() => {
+  const problems = [];
+  const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
+      && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+  document.querySelectorAll('div.js-plotly-plot').forEach((gd, n) => {
+    const L = gd._fullLayout, title = (L.title && L.title.text) || `figure ${n + 1}`;
+    const svg = gd.querySelector('svg.main-svg').getBoundingClientRect();
+    const say = s => problems.push(`"${title.slice(0, 60)}": ${s}`);
+    if (!(L.title && L.title.text)) say('no title');
+    // titles from the figure's own layout: the full layout fills in a placeholder title
+    const titled = t => Boolean(typeof t === 'string' ? t : t && t.text);
+    for (const key of Object.keys(L)) {
+      const ax = L[key], own = (gd.layout || {})[key] || {};
+      if (/^[xy]axis\d*$/.test(key) && ax.visible && ax.showticklabels && !titled(own.title))
+        say(`${key} has tick labels but no title`);
+      if (/^scene\d*$/.test(key)) for (const a of ['xaxis', 'yaxis', 'zaxis'])
+        if (ax[a].visible && !titled((own[a] || {}).title)) say(`${key}.${a} has no title`);
+    }
+    const inside = (el, what) => {
+      const r = el.getBoundingClientRect();
+      if (r.width && (r.left < svg.left - 1 || r.right > svg.right + 1 || r.top < svg.top - 1 || r.bottom > svg.bottom + 1))
+        say(`${what} does not fit the figure (${Math.round(r.left - svg.left)}..${Math.round(r.right - svg.left)} px of ${Math.round(svg.width)})`);
+    };
+    gd.querySelectorAll('.g-gtitle text').forEach(t => {
+      inside(t, 'the title');
+      gd.querySelectorAll('g.legend rect.bg').forEach(l => {
+        if (overlap(t.getBoundingClientRect(), l.getBoundingClientRect())) say('the title overlaps the legend');
+      });
+    });
+    gd.querySelectorAll('g.legend').forEach(l => {
+      inside(l.querySelector('rect.bg') || l, 'the legend');
+      // a clipped legend hides the end of its entries
+      const clip = l.querySelector('g.scrollbox');
+      l.querySelectorAll('g.traces text.legendtext').forEach(t => {
+        const r = t.getBoundingClientRect(), bg = (l.querySelector('rect.bg') || l).getBoundingClientRect();
+        if (r.right > bg.right + 1) say(`legend entry "${t.textContent}" is cut`);
+      });
+    });
+    const texts = [...gd.querySelectorAll('.infolayer g[class$="title"] text, .annotation-text-g text')]
+      .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0)
+      .filter(t => !t.closest('.g-gtitle'));
+    for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++)
+      if (overlap(texts[i].getBoundingClientRect(), texts[j].getBoundingClientRect()))
+        say(`"${texts[i].textContent}" overlaps "${texts[j].textContent}"`);
+    const areas = [...gd.querySelectorAll('.draglayer .nsewdrag')].map(r => r.getBoundingClientRect());
+    gd.querySelectorAll('.infolayer g[class^="g-"][class$="title"] text').forEach(t => {
+      if (t.closest('.g-gtitle')) return;
+      const r = t.getBoundingClientRect();
+      if (r.width && areas.some(a => overlap(r, a))) say(`axis title "${t.textContent}" overlaps a plotting area`);
+    });
+    const seen = new Map();
+    for (const t of gd._fullData) {
+      if (!t.showlegend || !t.visible || t.visible === 'legendonly') continue;
+      const m = t.marker || {}, l = t.line || {};
+      const look = JSON.stringify([t.type, t.mode, typeof m.color === 'string' ? m.color : null,
+        typeof m.symbol === 'string' || typeof m.symbol === 'number' ? m.symbol : null,
+        t.mode && t.mode.includes('lines') ? [l.color, l.dash] : null, t.fillcolor || null]);
+      if (seen.has(look) && seen.get(look) !== t.name) say(`legend entries "${seen.get(look)}" and "${t.name}" look the same`);
+      else seen.set(look, t.name);
+    }
+  });
+  return problems;
+}"""
+
+
+def _rendered_page(browser: object, base_url: str, name: str, width: int) -> object:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    _Recorder(page, base_url)  # keeps the page offline
+    page.goto(base_url + name, wait_until="load")
+    page.wait_for_function(_WAIT_RENDERED, timeout=30_000)
+    page.wait_for_timeout(300)  # MathJax and plotly finish laying out after they insert nodes
+    return page
+
+
+@pytest.mark.parametrize("name", [n for n in PAGES if n != "index.html"])
+def test_no_raw_markdown_tables(browser: object, base_url: str, name: str) -> None:
+    page = _rendered_page(browser, base_url, name, DESKTOP)
+    try:
+        assert not (problems := page.evaluate(_RAW_TABLES)), f"{name}:\n" + "\n".join(problems)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", [n for n in PAGES if n != "index.html"])
+def test_nothing_wider_than_the_column_at_desktop_width(browser: object, base_url: str, name: str) -> None:
+    page = _rendered_page(browser, base_url, name, DESKTOP)
+    try:
+        problems = page.evaluate(_OUTSIDE_COLUMN)
+        assert not problems, f"{name} at {DESKTOP} px:\n" + "\n".join(problems)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", [n for n in PAGES if n != "index.html"])
+def test_page_fits_a_phone(browser: object, base_url: str, name: str) -> None:
+    page = _rendered_page(browser, base_url, name, PHONE)
+    try:
+        problems = page.evaluate(_PAGE_WIDER_THAN_VIEWPORT) + page.evaluate(_FIGURE_PROBLEMS)
+        assert not problems, f"{name} at {PHONE} px:\n" + "\n".join(problems)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", [n for n in PAGES if n.startswith("notebooks/")])
+def test_figures_are_legible_at_desktop_width(browser: object, base_url: str, name: str) -> None:
+    page = _rendered_page(browser, base_url, name, DESKTOP)
+    try:
+        problems = page.evaluate(_FIGURE_PROBLEMS)
+        assert not problems, f"{name} at {DESKTOP} px:\n" + "\n".join(problems)
+    finally:
+        page.close()
+
+
+_DEFECTS = """<!doctype html><html><head><meta charset="utf-8">
+<script src="{base}_static/vendor/plotly/plotly.min.js"></script></head>
+<body style="margin:0"><article class="bd-article" style="width:700px;padding:0 10px">
+<p>| method | accuracy | |---|---| | cmc | 99.5 |</p>
+<div id="wide" style="width:900px">an output wider than the column</div>
+<div style="overflow-x:auto"><div style="width:900px">a wide table in a scrolling container</div></div>
+<mjx-container display="true" style="display:block;overflow-x:auto"><mjx-math style="display:inline-block;width:900px">x</mjx-math></mjx-container>
+<p><code>{long_code}</code></p>
+<div id="fig" class="plotly-graph-div" style="width:680px;height:400px"></div>
+</article></body></html>"""
+
+_DEFECTIVE_FIGURE = """() => Plotly.newPlot('fig', [
+    {x: [1, 2], y: [1, 2], mode: 'markers', name: 'class a', marker: {color: '#0072B2', symbol: 'circle'}},
+    {x: [1, 2], y: [2, 1], mode: 'markers', name: 'class b', marker: {color: '#0072B2', symbol: 'circle'}}],
+  {title: {text: 'a title far too long for its figure, '.repeat(4)}, yaxis: {title: {text: 'y'}},
+   showlegend: true}).then(() => document.getElementById('fig').dataset.mmharFitted = '1')"""
+
+
+def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url: str) -> None:
+    """Each check above reports a page built to have its defect (and not a scrolling container)."""
+    page = browser.new_page(viewport={"width": DESKTOP, "height": 900})
+    try:
+        page.set_content(_DEFECTS.format(base=base_url, long_code="mmhar_lite." * 60))
+        page.wait_for_function("() => window.Plotly")
+        page.evaluate(_DEFECTIVE_FIGURE)
+        page.wait_for_function(_WAIT_RENDERED)
+        assert [p for p in page.evaluate(_RAW_TABLES) if "| method |" in p]
+        outside = page.evaluate(_OUTSIDE_COLUMN)
+        assert any("an output wider than the column" in p for p in outside), outside
+        assert not any("scrolling container" in p for p in outside), outside
+        assert any(p.startswith("display equation 900 px") for p in outside), outside
+        figure = "\n".join(page.evaluate(_FIGURE_PROBLEMS))
+        assert "xaxis has tick labels but no title" in figure
+        assert "the title does not fit the figure" in figure
+        assert 'legend entries "class a" and "class b" look the same' in figure
+        page.set_viewport_size({"width": PHONE, "height": 900})
+        assert page.evaluate(_PAGE_WIDER_THAN_VIEWPORT)
+    finally:
+        page.close()

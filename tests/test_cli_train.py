@@ -3,11 +3,12 @@ tiny synthetic set: every method runs, files appear, and every bad request fails
 before any training."""
 import json
 import re
+import sys
 
 import pytest
 import torch
 
-from mmhar_lite import cli, experiments, training
+from mmhar_lite import cli, experiments, metrics, training
 from mmhar_lite.data import generate_synthetic
 from mmhar_lite.models import build_encoders
 
@@ -57,6 +58,46 @@ def test_pretrain_then_finetune(tmp_path, capsys):
     assert len(json.loads((run / "history.json").read_text())["pretrain"]) == 1
 
 
+def test_pretrain_watches_a_held_out_slice_and_writes_the_same_scalars(tmp_path, monkeypatch):
+    writers = []
+
+    class FakeWriter:  # the SummaryWriter interface; tensorboard itself is an optional extra
+        def __init__(self, log_dir):
+            self.log_dir, self.scalars, self.closed = log_dir, [], False
+            writers.append(self)
+
+        def add_scalar(self, tag, value, step):
+            self.scalars.append((tag, value, step))
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(metrics, "tensorboard_writer", FakeWriter)
+    run = tmp_path / "run"
+    assert cli.main(["pretrain", "--method", "cmc", "--out", str(run), "--tensorboard", str(tmp_path / "tb"),
+                     "--monitor-fraction", "0.25", *PRETRAIN_QUICK[:3], "2", *PRETRAIN_QUICK[4:]]) == 0
+    saved = json.loads((run / "history.json").read_text())
+    train = experiments.load_experiment_data("synthetic").split.train
+    assert saved["monitor"]["rows"] == metrics.holdout_split(train, 0.25, seed=0)[1].tolist()
+    assert len(saved["pretrain"]) == 2 and all(set(metrics.EMBEDDING_KEYS) <= set(r) for r in saved["pretrain"])
+    (writer,) = writers
+    assert writer.log_dir == str(tmp_path / "tb") and writer.closed
+    assert writer.scalars == [(f"pretrain/{k}", v, r["epoch"]) for r in saved["pretrain"] for k, v in r.items() if k != "epoch"]
+    # --monitor-fraction 0: the whole training split, loss only
+    assert cli.main(["pretrain", "--method", "cmc", "--out", str(run), "--monitor-fraction", "0", *PRETRAIN_QUICK]) == 0
+    saved = json.loads((run / "history.json").read_text())
+    assert saved["monitor"] is None and "alignment" not in saved["pretrain"][0]
+
+
+def test_pretrain_tensorboard_without_the_package_fails_in_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)
+    monkeypatch.setattr(training, "pretrain", lambda *a, **k: pytest.fail("training started"))
+    assert cli.main(["pretrain", "--method", "cmc", "--out", str(tmp_path / "run"), "--tensorboard", "tb", *PRETRAIN_QUICK]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == ("mmhar pretrain: error: --tensorboard tb: the optional 'tensorboard' package is not installed "
+                   "(pip install tensorboard)")
+
+
 def test_sweep_beta_and_limited_labels_write_plots(tmp_path):
     sweep = tmp_path / "sweep"
     assert cli.main(["sweep-beta", "--betas", "0.5", "2", "--seeds", "1", "--out", str(sweep), *QUICK]) == 0
@@ -87,6 +128,7 @@ def test_sweep_beta_and_limited_labels_write_plots(tmp_path):
         (["reproduce", "--epochs-scale", "-1"], "epochs_scale must be > 0"),
         (["reproduce", "--finetune-epochs", "-3"], "epochs must be an integer >= 0"),
         (["pretrain", "--method", "simclr", "--modality", "multimodal"], "takes modality imu | skeleton"),
+        (["pretrain", "--method", "cmc", "--monitor-fraction", "1"], r"monitor_fraction must lie in \[0, 1\)"),
         (["sweep-beta", "--method", "cmc"], "needs a hard-negative method"),
         (["sweep-beta", "--betas", "-1"], "betas must be numbers >= 0"),
         (["limited-labels", "--fractions", "0", "0.5"], r"fractions must lie in \(0, 1\]"),

@@ -103,6 +103,11 @@ def test_imu_traces_groups_units_and_time(rng):
     # channels-first input gives the same figure
     same = viz.imu_traces(imu.T, UTD_CHANNELS, layout="CT")
     np.testing.assert_allclose(same.data[4].y, imu[:, 4])
+    # one legend entry per axis, drawn in that axis's colour in every sensor
+    shown = [(tr.name, tr.line.color) for tr in fig.data if tr.showlegend]
+    assert [name for name, _ in shown] == ["x axis", "y axis", "z axis"]
+    assert len({colour for _, colour in shown}) == 3
+    assert fig.data[3].line.color == fig.data[0].line.color and fig.data[3].legendgroup == "x axis"
 
 
 def test_imu_traces_twelve_channels_four_groups(rng):
@@ -136,8 +141,8 @@ def test_augmentation_gallery_imu(rng):
     aug = {"jitter": imu + 0.05, "scaling": 1.2 * imu, "permutation": imu[::-1]}
     fig = viz.augmentation_gallery(imu, aug, kind="imu", channel_names=UTD_CHANNELS)
     assert len(fig.data) == 3 * 6 * 2  # per augmentation and channel: original + augmented
-    assert [a.text for a in fig.layout.annotations][:2] == ["acc", "gyro"]
-    scaled = [tr for tr in fig.data if tr.name == "acc_y" and tr.xaxis == "x3"]
+    assert [a.text for a in fig.layout.annotations][:3] == ["jitter<br>acc", "jitter<br>gyro", "scaling<br>acc"]
+    scaled = [tr for tr in fig.data if tr.name == "y axis" and tr.xaxis == "x3"]  # scaling, acc
     np.testing.assert_allclose(scaled[0].y, 1.2 * imu[:, 1])
 
 
@@ -146,9 +151,12 @@ def test_augmentation_gallery_skeleton(rng):
     aug = {"jitter": sk + 0.1, "scale": 0.8 * sk}
     fig = viz.augmentation_gallery(sk, aug, kind="skeleton", frame=4)
     assert len(fig.data) == 2 * (4 + 4)  # original + augmented, each 3 bone groups + joints
-    joints = [tr for tr in fig.data if tr.name == "scale joints"][0]
+    joints = [tr for tr in fig.data if tr.name == "augmented joints" and tr.xaxis == "x2"][0]  # "scale"
     np.testing.assert_allclose(joints.x, 0.8 * sk[:, 0, 4])
     assert "frame 4" in fig.layout.title.text
+    # one grey entry for the original, one per bone group of the augmented view, words apart
+    shown = [tr.name for tr in fig.data if tr.showlegend is not False]
+    assert shown == ["original (grey)", "augmented trunk", "augmented left", "augmented right", "augmented joints"]
 
 
 def test_augmentation_gallery_errors(rng):
@@ -255,73 +263,82 @@ def test_viz_import_does_not_import_umap():
     assert out.stdout.strip() == "False"
 
 
-def test_align_2d_recovers_rotation_reflection_scale_shift(rng):
-    ref = rng.normal(size=(30, 2))
-    theta = 1.1
-    rot = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
-    flip = np.diag([1.0, -1.0])
-    moved = 3.0 * ref @ rot @ flip + np.array([10.0, -4.0])
-    aligned = viz.align_2d([ref, moved, ref])
-    np.testing.assert_allclose(aligned[0], ref, atol=1e-12)
-    np.testing.assert_allclose(aligned[1], ref, atol=1e-10)
-    np.testing.assert_allclose(aligned[2], ref, atol=1e-12)
+def random_rotation(rng, e):
+    q, r = np.linalg.qr(rng.normal(size=(e, e)))
+    return q * np.sign(np.diag(r))
 
 
-def test_align_2d_errors(rng):
-    with pytest.raises(ValueError, match=r"coords\[1\]: expected shape \(5, 2\)"):
-        viz.align_2d([rng.normal(size=(5, 2)), rng.normal(size=(4, 2))])
-    with pytest.raises(ValueError, match="coords"):
-        viz.align_2d([])
+def test_align_embeddings_undoes_a_rotation_and_keeps_every_cosine(rng):
+    x = rng.normal(size=(30, 6))
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    rotated = 2.5 * x @ random_rotation(rng, 6)  # another model: same geometry, other orientation and scale
+    other = rng.normal(size=(30, 6))
+    aligned = viz.align_embeddings([x, rotated, other])
+    np.testing.assert_allclose(aligned[0], unit, atol=1e-12)
+    np.testing.assert_allclose(aligned[1], unit, atol=1e-10)
+    other_unit = other / np.linalg.norm(other, axis=1, keepdims=True)
+    np.testing.assert_allclose(aligned[2] @ aligned[2].T, other_unit @ other_unit.T, atol=1e-12)  # cosines kept
+
+
+def test_align_embeddings_errors(rng):
+    with pytest.raises(ValueError, match=r"embeddings\[1\]: expected shape \(5, 3\)"):
+        viz.align_embeddings([rng.normal(size=(5, 3)), rng.normal(size=(4, 3))])
+    with pytest.raises(ValueError, match="a row is zero"):
+        viz.align_embeddings([np.zeros((5, 3))])
+    with pytest.raises(ValueError, match="at least one"):
+        viz.align_embeddings([])
+
+
+def test_joint_layout_puts_every_beta_in_one_frame(rng):
+    x = rng.normal(size=(20, 5)) * np.array([4.0, 2.0, 1.0, 0.5, 0.1])
+    rotated = x @ random_rotation(rng, 5)
+    layout = viz.joint_layout({1.0: rotated, 0.0: x}, "pca")
+    assert list(layout) == [0.0, 1.0] and layout[0.0].shape == (20, 2)
+    np.testing.assert_allclose(layout[1.0], layout[0.0], atol=1e-9)  # the same geometry lands on the same points
+    # separate reductions would not put them in one frame: PCA of each is only defined up to the plot's axes
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    np.testing.assert_allclose(layout[0.0], viz.reduce_2d(np.concatenate([unit, unit]), "pca")[:20], atol=1e-9)
 
 
 def latent_inputs(rng, n=24):
     coords = {b: rng.normal(size=(n, 2)) for b in (0.0, 1.0, 2.0)}
     labels = np.arange(n) % 4
-    w = rng.uniform(0.2, 1.0, size=n)
-    weights = {b: (w ** (1 + b)) / (w ** (1 + b)).sum() for b in coords}
-    return coords, labels, weights
+    return coords, labels
 
 
-def test_latent_space_figure_frames_and_slider(rng):
-    coords, labels, weights = latent_inputs(rng)
+def anchor_weights(rng, n, anchor, betas=(0.0, 1.0, 2.0)):
+    sim = rng.uniform(-1, 1, size=n)
+    out = {}
+    for b in betas:
+        w = np.exp(10 * b * sim)
+        w[anchor] = 0.0
+        out[b] = w / w.sum()
+    return out
+
+
+def test_latent_space_figure_frames_slider_and_class_styles(rng):
+    coords, labels = latent_inputs(rng)
     names = ["walk", "sit", "wave", "clap"]
-    fig = viz.latent_space_figure(coords, labels, names, weights, anchor=5)
-    assert len(fig.data) == 4 + 1  # one trace per class + the anchor
-    assert len(fig.frames) == 3
-    assert slider_labels(fig) == ["0", "1", "2"]
+    fig = viz.latent_space_figure(coords, labels, names)
+    assert [tr.name for tr in fig.data] == names
+    assert len(fig.frames) == 3 and slider_labels(fig) == ["0", "1", "2"]
     assert fig.layout.sliders[0].currentvalue.prefix == "beta = "
-    assert [tr.name for tr in fig.data] == names + ["anchor"]
     for frame, beta in zip(fig.frames, (0.0, 1.0, 2.0)):
         np.testing.assert_allclose(frame.data[2].x, coords[beta][labels == 2, 0])
-        np.testing.assert_allclose(frame.data[4].y, coords[beta][[5], 1])
-        # colours and symbols stay with the class in every frame
-        assert [tr.marker.color for tr in frame.data[:4]] == [viz.class_style(c)[0] for c in range(4)]
-    assert not np.allclose(fig.frames[0].data[0].x, fig.frames[1].data[0].x)
+        assert [(tr.marker.color, tr.marker.symbol) for tr in frame.data] == [viz.class_style(c) for c in range(4)]
     assert fig.data[1].text[0] == "sit<br>sample 1"
+    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    everything = np.concatenate(list(coords.values()))
+    assert fig.layout.xaxis.range[0] <= everything[:, 0].min() and fig.layout.xaxis.range[1] >= everything[:, 0].max()
 
 
-def test_latent_space_figure_marker_area_proportional_to_weight(rng):
-    coords, labels, weights = latent_inputs(rng)
-    fig = viz.latent_space_figure(coords, labels, list("abcd"), weights, anchor=0,
-                                  size_range=(0.1, 1e3))  # wide range: nothing clipped
-    for frame, beta in zip(fig.frames, coords):
-        size = np.concatenate([np.asarray(tr.marker.size) for tr in frame.data[:4]])
-        w = np.concatenate([weights[beta][labels == c] for c in range(4)])
-        np.testing.assert_allclose(size ** 2 / w, (size ** 2 / w)[0])
-    # uniform weights draw every point at base_size
-    uniform = {b: np.full(24, 1 / 24) for b in coords}
-    flat = viz.latent_space_figure(coords, labels, list("abcd"), uniform, anchor=0, base_size=9.0)
-    np.testing.assert_allclose(np.asarray(flat.data[0].marker.size), 9.0)
+def test_class_styles_never_repeat_for_27_classes():
+    assert len({viz.class_style(k) for k in range(27)}) == 27
 
 
-def test_latent_space_figure_without_weights(rng):
-    coords, labels, _ = latent_inputs(rng)
-    fig = viz.latent_space_figure(coords, labels, list("abcde"))
-    assert len(fig.data) == 4 and len(fig.frames) == 3  # class "e" has no point: no trace
-
-
-def test_latent_space_figure_errors(rng):
-    coords, labels, weights = latent_inputs(rng)
+def test_latent_space_figure_skips_absent_classes_and_checks_input(rng):
+    coords, labels = latent_inputs(rng)
+    assert len(viz.latent_space_figure(coords, labels, list("abcde")).data) == 4  # class "e" has no point
     names = list("abcd")
     with pytest.raises(ValueError, match=r"labels: expected shape \(24,\)"):
         viz.latent_space_figure(coords, labels[:-1], names)
@@ -329,10 +346,6 @@ def test_latent_space_figure_errors(rng):
         viz.latent_space_figure(coords, labels + 0.5, names)
     with pytest.raises(ValueError, match="labels: expected values in"):
         viz.latent_space_figure(coords, labels, names[:3])
-    with pytest.raises(ValueError, match="anchor: required"):
-        viz.latent_space_figure(coords, labels, names, weights)
-    with pytest.raises(ValueError, match="weights_by_beta: expected betas"):
-        viz.latent_space_figure(coords, labels, names, {0.0: weights[0.0]}, anchor=1)
     bad = dict(coords)
     bad[1.0] = coords[1.0][:20]
     with pytest.raises(ValueError, match=r"coords_by_beta\[1\.0\]"):
@@ -341,6 +354,52 @@ def test_latent_space_figure_errors(rng):
     nan[2.0] = np.where(np.arange(48).reshape(24, 2) == 7, np.nan, coords[2.0])
     with pytest.raises(ValueError, match="NaN"):
         viz.latent_space_figure(nan, labels, names)
+
+
+def test_anchor_weights_figure_colours_names_and_anchor_menu(rng):
+    coords, labels = latent_inputs(rng)
+    names = ["walk", "sit", "wave", "clap"]
+    weights = {5: anchor_weights(rng, 24, 5), 10: anchor_weights(rng, 24, 10)}
+    fig = viz.anchor_weights_figure(coords, labels, names, weights, top_k=3, floor=1e-3)
+    assert len(fig.data) == 8 and len(fig.frames) == 3 and slider_labels(fig) == ["0", "1", "2"]
+    assert [tr.visible for tr in fig.data] == [True] * 4 + [False] * 4
+    menu = fig.layout.updatemenus[0]
+    assert [b.label for b in menu.buttons] == ["anchor 5: sit", "anchor 10: wave"]
+    assert menu.buttons[1].args[0]["visible"] == [False] * 4 + [True] * 4
+    negatives = np.delete(np.arange(24), 10)
+    for frame, beta in zip(fig.frames, (0.0, 1.0, 2.0)):
+        q = weights[10][beta]
+        dots, ring, star, heavy = frame.data[4:]
+        np.testing.assert_allclose(dots.x, coords[beta][negatives, 0])
+        np.testing.assert_allclose(dots.marker.color, np.log10(np.maximum(q[negatives] * 23, 1e-3)))
+        np.testing.assert_allclose(np.asarray(dots.customdata)[:, 0], q[negatives])
+        np.testing.assert_allclose(ring.x, coords[beta][negatives[labels[negatives] == 2], 0])  # anchor 10 is "wave"
+        np.testing.assert_allclose([star.x[0], star.y[0]], coords[beta][10])
+        top = np.argsort(-q)[:3] if beta > 0 else []  # beta = 0: all equal, none named
+        assert list(heavy.text) == [f"{r + 1}: {names[labels[i]]}" for r, i in enumerate(top)]
+        assert all("visible" not in t.to_plotly_json() for t in frame.data)  # the menu's choice survives the slider
+    np.testing.assert_allclose(fig.frames[0].data[0].marker.color, 0.0)  # beta = 0: uniform, q M = 1
+    assert fig.layout.coloraxis.cmin == -3 and fig.layout.coloraxis.cmax >= 0
+    assert fig.layout.coloraxis.colorbar.ticktext[0] == "<= 0.001"
+    single = viz.anchor_weights_figure(coords, labels, names, {5: weights[5]})
+    assert not single.layout.updatemenus
+
+
+def test_anchor_weights_figure_errors(rng):
+    coords, labels = latent_inputs(rng)
+    names = list("abcd")
+    with pytest.raises(ValueError, match="non-empty dict"):
+        viz.anchor_weights_figure(coords, labels, names, {})
+    with pytest.raises(ValueError, match=r"anchor 30 outside \[0, 24\)"):
+        viz.anchor_weights_figure(coords, labels, names, {30: anchor_weights(rng, 24, 0)})
+    with pytest.raises(ValueError, match="expected betas"):
+        viz.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, 24, 1, betas=(0.0,))})
+    bad = anchor_weights(rng, 24, 1)
+    bad[1.0] = 2 * bad[1.0]
+    with pytest.raises(ValueError, match="summing to 1"):
+        viz.anchor_weights_figure(coords, labels, names, {1: bad})
+    with pytest.raises(ValueError, match="floor must be in"):
+        viz.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, 24, 1)}, floor=2.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -427,11 +486,24 @@ def test_beta_sweep_ci_band_from_experiments_summarize(rng):
 
 
 def test_limited_labels_figure():
-    summary = [summary_row("cmc-hnl", None, "multimodal", [0.5, 0.6], label_fraction=f) for f in (0.5, 0.02)]
+    summary = [summary_row("cmc-hnl", None, "multimodal", [0.5, 0.6, 0.7], label_fraction=f) for f in (0.5, 0.02)]
     fig = viz.limited_labels_figure(summary)
     assert len(fig.data) == 2
     assert list(fig.data[1].x) == [2.0, 50.0]  # sorted, in percent
     assert fig.layout.xaxis.type == "log"
+    # one labelled tick per measured fraction, not plotly's "2 3 ... 10 2 3 4 5"
+    assert list(fig.layout.xaxis.tickvals) == [2.0, 50.0]
+    assert list(fig.layout.xaxis.ticktext) == ["2", "50"]
+
+
+def test_ci_band_needs_three_seeds_and_stays_within_0_100():
+    two = [summary_row("cmc", None, "multimodal", [0.5, 0.6], label_fraction=f) for f in (0.1, 0.5)]
+    assert [tr.name for tr in viz.limited_labels_figure(two).data] == ["cmc (multimodal)"]  # no band
+    wide = [summary_row("cmc", None, "multimodal", [0.02, 0.5, 0.99], label_fraction=f) for f in (0.1, 0.5)]
+    band, line = viz.limited_labels_figure(wide).data
+    half = np.asarray(line.customdata)[:, 0]
+    assert max(line.y + half) > 100 and min(line.y - half) < 0  # the interval itself is wider
+    assert min(band.y) == 0.0 and max(band.y) == 100.0
     with pytest.raises(ValueError, match="label_fraction"):
         viz.limited_labels_figure([summary_row("cmc", None, "imu", [0.5, 0.6])])
 
@@ -444,6 +516,7 @@ def test_confusion_matrix_figure():
     np.testing.assert_allclose(z[2], 0)  # no samples: stays 0, no division by zero
     counts = viz.confusion_matrix_figure(cm, ["a", "b", "c"], normalize=False)
     np.testing.assert_allclose(np.asarray(counts.data[0].z), cm)
+    assert fig.layout.width is None  # takes the text column's width, never a fixed one
     with pytest.raises(ValueError, match=r"cm: expected shape \(2, 2\)"):
         viz.confusion_matrix_figure(cm, ["a", "b"])
 
@@ -451,3 +524,23 @@ def test_confusion_matrix_figure():
 def test_class_style_distinct_for_27_classes():
     styles = {viz.class_style(k) for k in range(27)}
     assert len(styles) == 27
+
+
+def watched_history(n_epochs=3):
+    return [{"epoch": e, "loss": 4.0 - e, "imu_to_skeleton_top1": 0.1 * e, "imu_to_skeleton_top5": 0.2 * e,
+             "skeleton_to_imu_top1": 0.05 * e, "skeleton_to_imu_top5": 0.3 * e, "alignment": 2.0 - 0.1 * e,
+             "uniformity": -0.5 * e} for e in range(1, n_epochs + 1)]
+
+
+def test_monitor_curves_draw_the_history():
+    fig = viz.monitor_curves({"CMC": watched_history(), "CMC-HNL": watched_history(2)}, n_rows=50)
+    assert len(fig.data) == 2 * 4  # per run: top-1, top-5, alignment, uniformity
+    top1, top5, align, unif = fig.data[:4]
+    np.testing.assert_allclose(top1.y, [7.5, 15.0, 22.5])  # % mean of both directions
+    np.testing.assert_allclose(top5.y, [25.0, 50.0, 75.0])
+    np.testing.assert_allclose(align.y, [1.9, 1.8, 1.7])
+    np.testing.assert_allclose(unif.y, [-0.5, -1.0, -1.5])
+    assert [s.y0 for s in fig.layout.shapes] == [2.0, 10.0]  # chance 1/N and 5/N
+    assert fig.layout.yaxis.title.text.startswith("retrieval") and fig.layout.xaxis3.title.text == "epoch"
+    with pytest.raises(ValueError, match="missing .*alignment"):
+        viz.monitor_curves({"x": [{"epoch": 1, "loss": 1.0}]})

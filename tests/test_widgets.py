@@ -18,14 +18,6 @@ def model_outputs():
     return coords, embeddings, labels
 
 
-def marker_sizes(fig, labels):
-    """Marker size of every sample, in sample order (the figure has one trace per class)."""
-    sizes = np.empty(len(labels))
-    for c, trace in enumerate(fig.data[: labels.max() + 1]):
-        sizes[labels == c] = trace.marker.size
-    return sizes
-
-
 def test_latent_space_app_redraws_on_every_control(model_outputs):
     coords, embeddings, labels = model_outputs
     app = widgets.latent_space_app(coords, embeddings, labels, ["walk", "sit", "wave"], anchor=2)
@@ -33,30 +25,27 @@ def test_latent_space_app_redraws_on_every_control(model_outputs):
     assert set(app.controls) == {"beta", "temperature", "anchor"}
     first = app.figure
     assert first.frames == () and first.layout.sliders == ()
-    np.testing.assert_allclose(first.data[0].x, coords[0.0][labels == 0, 0])
-    # beta = 0: uniform weights, every negative at the base size; the anchor's own point (its
-    # positive, weight 0) at the smallest size
-    sizes = marker_sizes(first, labels)
-    np.testing.assert_allclose(np.delete(sizes, 2), 7.0)
-    assert sizes[2] == 2.0
+    negatives = np.delete(np.arange(N), 2)
+    np.testing.assert_allclose(first.data[0].x, coords[0.0][negatives, 0])
+    # beta = 0: uniform weights, every negative at q M = 1 (log10: 0)
+    np.testing.assert_allclose(first.data[0].marker.color, 0.0)
 
     app.controls["beta"].value = 1.0
     moved = app.figure
     assert moved is not first
-    np.testing.assert_allclose(moved.data[0].x, coords[1.0][labels == 0, 0])
+    np.testing.assert_allclose(moved.data[0].x, coords[1.0][negatives, 0])
     assert "beta = 1" in moved.layout.title.text
     expected = viz.anchor_negative_weights(*embeddings[1.0], anchor=2, temperature=0.1, betas=[1.0])
-    np.testing.assert_allclose(moved.data[0].customdata, expected.per_point()[1.0][labels == 0])
+    np.testing.assert_allclose(np.asarray(moved.data[0].customdata)[:, 0], expected.weights_by_beta[1.0])
 
     app.controls["temperature"].value = 0.5
-    # a higher temperature flattens q_beta, so the marker sizes spread less
-    hot, cold = np.delete(marker_sizes(moved, labels), 2), np.delete(marker_sizes(app.figure, labels), 2)
-    assert np.ptp(cold) < np.ptp(hot)
+    # a higher temperature flattens q_beta, so the colours spread less
+    assert np.ptp(app.figure.data[0].marker.color) < np.ptp(moved.data[0].marker.color)
 
     app.controls["anchor"].value = 7
-    anchor = app.figure.data[-1]
-    assert anchor.name == "anchor"
-    np.testing.assert_allclose([anchor.x[0], anchor.y[0]], coords[1.0][7])
+    star = app.figure.data[2]
+    assert star.name.startswith("the anchor's own skeleton")
+    np.testing.assert_allclose([star.x[0], star.y[0]], coords[1.0][7])
 
 
 def test_latent_space_app_errors(model_outputs):
