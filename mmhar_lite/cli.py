@@ -350,6 +350,44 @@ def _run_limited_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_regimes_parser(subparsers: argparse._SubParsersAction) -> None:
+    from mmhar_lite import regimes
+
+    parser = subparsers.add_parser(
+        "regimes", help="CMC, CMC-HNL and the label oracle across synthetic difficulty regimes and batch sizes",
+        description="Pre-train each method on each difficulty regime of the synthetic data (mmhar_lite.regimes.REGIMES) "
+                    "at each batch size and seed; writes OUT/results.* and OUT/runs/.")
+    parser.add_argument("--regimes", nargs="+", choices=list(regimes.REGIMES), help="default: all")
+    parser.add_argument("--methods", nargs="+", help=f"default: {' '.join(regimes.REGIME_METHODS)}")
+    parser.add_argument("--batch-sizes", nargs="+", type=int, help="default: 32 128")
+    parser.add_argument("--finetune-modalities", nargs="+", default=["multimodal", "imu"],
+                        help="heads to evaluate each run with (default: multimodal imu)")
+    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (default: %(default)s)")
+    parser.add_argument("--out", help="output folder (default: runs/regimes-synthetic)")
+    parser.add_argument("--cache-dir", help="reuse finished pre-training runs kept in this folder")
+    _add_run_options(parser)
+    parser.set_defaults(run=_run_regimes)
+
+
+@_experiment_errors
+def _run_regimes(args: argparse.Namespace) -> int:
+    from mmhar_lite import regimes
+
+    out = _out(args, "regimes-synthetic")
+    names = args.regimes or list(regimes.REGIMES)
+    overrides = _overrides(args)
+    if "batch_size" in overrides:
+        raise experiments.ConfigError("use --batch-sizes (a list) instead of --batch-size")
+    records = regimes.run_regimes(
+        {n: regimes.REGIMES[n] for n in names}, methods=args.methods or regimes.REGIME_METHODS,
+        batch_sizes=args.batch_sizes or regimes.REGIME_BATCH_SIZES, finetune_modalities=args.finetune_modalities,
+        seeds=args.seeds, epochs_scale=args.epochs_scale, size=args.size, out=out, device=args.device,
+        amp=args.amp, quiet=args.quiet, overrides=overrides, finetune_overrides=_finetune_overrides(args), cache_dir=args.cache_dir,
+    )
+    _report(records, out)
+    return 0
+
+
 _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_data_parser,
     _add_pretrain_parser,
@@ -357,6 +395,7 @@ _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_reproduce_parser,
     _add_sweep_beta_parser,
     _add_limited_labels_parser,
+    _add_regimes_parser,
 ]
 
 

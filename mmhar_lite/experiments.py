@@ -40,6 +40,7 @@ from scipy import stats
 from mmhar_lite import distributed, files, metrics, training
 from mmhar_lite.data import (
     ArrayData,
+    RawDataset,
     Split,
     apply_imu_standardizer,
     default_split,
@@ -62,6 +63,7 @@ __all__ = [
     "LABEL_FRACTIONS",
     "ExperimentData",
     "load_experiment_data",
+    "experiment_from_raw",
     "pretrain_config",
     "finetune_config",
     "reproduce",
@@ -370,9 +372,19 @@ def load_experiment_data(
     dataset's own); DatasetError for problems in the files themselves.
     """
     spec = _check_dataset(dataset, root)
+    raw = load_dataset(spec.loader, root, seed=data_seed, n_subjects=n_subjects, n_trials=n_trials)
+    return experiment_from_raw(raw, dataset, preset=preset, length=length)
+
+
+def experiment_from_raw(raw: RawDataset, dataset: str = "synthetic", *, preset: str | None = None,
+                        length: int = 50) -> ExperimentData:
+    """:func:`load_experiment_data` for an already loaded ``raw`` dataset of kind ``dataset``
+    (for example a synthetic set generated with difficulty controls)."""
+    _require(dataset in DATASETS, f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
+    spec = DATASETS[dataset]
     preset = preset or dataset
     _require(preset in PRESETS, f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
-    data = prepare(load_dataset(spec.loader, root, seed=data_seed, n_subjects=n_subjects, n_trials=n_trials), length=length)
+    data = prepare(raw, length=length)
     expected = DATASETS[preset]
     found = (data.imu.shape[1], data.skeleton.shape[3], data.skeleton.shape[1])
     wanted = (expected.imu_channels, expected.n_joints, expected.skeleton_dims)
@@ -752,8 +764,10 @@ def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reprodu
     return "\n".join(lines)
 
 
-def write_results(records: Sequence[dict], out: str | Path, *, dataset: str, kind: str = "reproduce") -> None:
-    """Write ``results.json`` (the records), ``results.csv`` and ``results.md`` under ``out``."""
+def write_results(records: Sequence[dict], out: str | Path, *, dataset: str, kind: str = "reproduce",
+                  markdown: str | None = None) -> None:
+    """Write ``results.json`` (the records), ``results.csv`` and ``results.md`` under ``out``
+    (``markdown``: that text instead of :func:`results_markdown`'s)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files.write_text(out / "results.json", json.dumps(list(records), indent=1))
@@ -762,7 +776,7 @@ def write_results(records: Sequence[dict], out: str | Path, *, dataset: str, kin
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(records)
-    files.write_text(out / "results.md", results_markdown(records, dataset, kind))
+    files.write_text(out / "results.md", markdown if markdown is not None else results_markdown(records, dataset, kind))
 
 
 # ----------------------------------------------------------------------------- single runs

@@ -48,6 +48,7 @@ __all__ = [
     "beta_sweep_figure",
     "limited_labels_figure",
     "confusion_matrix_figure",
+    "regimes_figure",
 ]
 
 # Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
@@ -1249,4 +1250,51 @@ def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool =
                       # no fixed width: the figure takes the text column's width (a fixed 894 px
                       # hid the last columns and the colour bar)
                       height=max(450, 16 * k + 330), margin=dict(r=10))
+    return fig
+
+
+def regimes_figure(summary: Sequence[Mapping], *, metric: str = "accuracy", head: str = "multimodal",
+                   title: str = "Hard negatives across difficulty regimes") -> go.Figure:
+    """Mean and 95 % interval over seeds per method, regime and batch size (one panel per
+    batch size); the intervals are clipped to [0, 100] % and drawn from 3 seeds on.
+
+    Args:
+        summary: ``experiments.summarize(records, ("regime", "batch_size", "finetune_modality",
+            "method"))`` rows of ``regimes.run_regimes`` records (fractions in [0, 1]).
+        head: which fine-tuning head's rows to draw (``finetune_modality``).
+    """
+    _summary_rows(summary, metric, "ci95", extra=("regime", "batch_size", "finetune_modality"))
+    rows = [row for row in summary if row["finetune_modality"] == head]
+    if not rows:
+        raise ValueError(f"summary: no rows with finetune_modality {head!r} "
+                         f"(has {sorted({r['finetune_modality'] for r in summary})})")
+    regimes = list(dict.fromkeys(row["regime"] for row in rows))
+    batches = sorted({int(row["batch_size"]) for row in rows})
+    methods = list(dict.fromkeys(row["method"] for row in rows))
+    fig = make_subplots(rows=1, cols=len(batches), shared_yaxes=True, horizontal_spacing=0.06,
+                        subplot_titles=[f"batch size {b}" for b in batches])
+    width = 0.5 / max(len(methods), 1)
+    for k, method in enumerate(methods):
+        colour, symbol = PALETTE[k % len(PALETTE)], SYMBOLS[k % len(SYMBOLS)]
+        for col, batch in enumerate(batches, start=1):
+            chosen = [r for r in rows if r["method"] == method and int(r["batch_size"]) == batch]
+            chosen.sort(key=lambda r: regimes.index(r["regime"]))
+            mean = np.array([100 * r[f"{metric}_mean"] for r in chosen])
+            # No t-interval from fewer than 3 seeds: with 2, t = 12.7 and the bar says nothing.
+            half = np.array([100 * r[f"{metric}_ci95"] if r["n"] >= 3 else 0.0 for r in chosen])
+            upper, lower = np.minimum(mean + half, 100.0) - mean, mean - np.maximum(mean - half, 0.0)
+            x = np.array([regimes.index(r["regime"]) for r in chosen]) + (k - (len(methods) - 1) / 2) * width
+            fig.add_trace(go.Scatter(
+                x=x, y=mean, mode="markers", name=method, legendgroup=method, showlegend=col == 1,
+                marker=dict(color=colour, symbol=symbol, size=10),
+                error_y=dict(type="data", symmetric=False, array=upper, arrayminus=lower, color=colour),
+                customdata=np.stack([[r["regime"] for r in chosen], half, [r["n"] for r in chosen]], axis=1),
+                hovertemplate=f"{method}, batch {batch}<br>%{{customdata[0]}}: %{{y:.2f}} ± %{{customdata[1]:.2f}} % "
+                              "(n = %{customdata[2]})<extra></extra>",
+            ), row=1, col=col)
+            fig.update_xaxes(tickvals=list(range(len(regimes))), ticktext=regimes, title_text="difficulty regime",
+                             range=[-0.5, len(regimes) - 0.5], row=1, col=col)
+    fig.update_yaxes(title_text=f"{_METRIC_TITLES.get(metric, metric)}, {head} head", row=1, col=1)
+    # The legend goes below the panels, so narrow screens keep the plot's width.
+    fig.update_layout(title=title, legend=dict(title_text="method", orientation="h", yanchor="top", y=-0.25, x=0))
     return fig

@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from operator import attrgetter
 
 import numpy as np
 import pytest
 
-from mmhar_lite.data import generate_synthetic, load_utd_mhad, write_utd_mhad_layout
+from mmhar_lite.data import generate_synthetic, load_utd_mhad, prepare, write_utd_mhad_layout
 from mmhar_lite.data.synthetic import (
     CLASS_NAMES,
+    CONFUSABLE_PAIRS,
+    DOFS,
     GRAVITY,
     IMU_RATE,
     MOTIONS,
+    Difficulty,
+    class_keep_fractions,
+    confusable_motions,
     make_subject,
     plan_trial,
     simulate,
@@ -191,3 +197,141 @@ def test_subjects_face_the_camera_from_different_angles(full):
         for s in full.samples
     ])
     assert np.abs(yaws).max() < 60 and np.ptp(yaws) > 40
+
+
+# ----------------------------------------------------------------------------- difficulty controls
+
+
+def _digest(raw) -> str:
+    digest = hashlib.sha256()
+    for s in raw.samples:
+        digest.update(np.ascontiguousarray(s.skeleton).tobytes())
+        digest.update(np.ascontiguousarray(s.imu).tobytes())
+        digest.update(np.array([s.label, s.subject, s.trial], dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
+# Computed with the generator of commit 7ca0947, before the difficulty controls existed: the
+# data behind results/synthetic (and every chapter) must not change.
+SMALL_DIGEST = "10bc96c32abb817932ccdb467a67e9bb57489a4d42b4bde26b66249956b2f8b5"
+FULL_DIGEST = "18fab40204d45c63bd4433add428a2edea2ac548a3c37abc6ccd0441ad55238c"
+
+
+def test_default_generator_output_is_unchanged_bit_for_bit(full):
+    assert _digest(full) == FULL_DIGEST
+    assert _digest(generate_synthetic(n_subjects=2, n_trials=2, seed=3)) == SMALL_DIGEST
+    explicit = generate_synthetic(n_subjects=2, n_trials=2, seed=3, difficulty=Difficulty(0.0, 1.0, 1.0))
+    assert _digest(explicit) == SMALL_DIGEST
+
+
+@pytest.mark.parametrize("field, value", [
+    ("confusion", -0.1), ("confusion", 1.5), ("confusion", float("nan")),
+    ("imbalance", 0.5), ("imbalance", float("inf")), ("nuisance", -1.0),
+])
+def test_difficulty_rejects_out_of_range_values(field, value):
+    with pytest.raises(ValueError, match=f"Difficulty.{field} must be"):
+        Difficulty(**{field: value})
+
+
+def _angle_matrix(motion, s: np.ndarray) -> np.ndarray:
+    """(n_dof, N) joint-angle deltas of `motion` at phases s (zero where it does not move)."""
+    out = np.zeros((len(DOFS), s.size))
+    for name, values in motion.angles(s).items():
+        out[DOFS.index(name)] = values
+    return out
+
+
+def test_confusable_pairs_are_disjoint_and_share_a_sensor():
+    members = [k for pair in CONFUSABLE_PAIRS for k in pair]
+    assert len(members) == len(set(members))
+    assert all(MOTIONS[i].sensor == MOTIONS[j].sensor for i, j in CONFUSABLE_PAIRS)
+
+
+@pytest.mark.parametrize("confusion", [0.25, 0.8, 1.0])
+def test_confusion_shrinks_each_pair_difference_to_one_minus_confusion(confusion):
+    s = np.linspace(0, 1, 201)
+    blended = confusable_motions(confusion)
+    paired = {k for pair in CONFUSABLE_PAIRS for k in pair}
+    for i, j in CONFUSABLE_PAIRS:
+        before = _angle_matrix(MOTIONS[i], s) - _angle_matrix(MOTIONS[j], s)
+        after = _angle_matrix(blended[i], s) - _angle_matrix(blended[j], s)
+        assert np.abs(before).max() > 10  # the pair does differ today
+        np.testing.assert_allclose(after, (1 - confusion) * before, atol=1e-9)
+        assert blended[i].duration - blended[j].duration == pytest.approx((1 - confusion) * (MOTIONS[i].duration - MOTIONS[j].duration))
+        # Both move symmetrically towards their midpoint.
+        np.testing.assert_allclose(_angle_matrix(blended[i], s) + _angle_matrix(blended[j], s),
+                                   _angle_matrix(MOTIONS[i], s) + _angle_matrix(MOTIONS[j], s), atol=1e-9)
+    assert all(blended[k] is MOTIONS[k] for k in range(len(MOTIONS)) if k not in paired)
+    assert confusable_motions(0.0) is MOTIONS
+
+
+def _pair_recordings(i: int, j: int, motions) -> tuple:
+    """Noise-free recordings of classes i and j from the same subject and the same draws."""
+    subject = make_subject(np.random.default_rng(0), 1)
+    return tuple(
+        simulate([plan_trial(np.random.default_rng(7), k, subject, 0, 1, motions=motions)], [subject], motions=motions)[0]
+        for k in (i, j)
+    )
+
+
+def _gap(a, b) -> tuple[float, float]:
+    """IMU and skeleton distance between two recordings (over their common length)."""
+    n, m = min(len(a.imu), len(b.imu)), min(a.skeleton.shape[2], b.skeleton.shape[2])
+    return (float(np.linalg.norm(a.imu[:n] - b.imu[:n])),
+            float(np.linalg.norm(a.skeleton[..., :m] - b.skeleton[..., :m])))
+
+
+def test_confusion_draws_the_pairs_together_in_the_generated_data():
+    for i, j in CONFUSABLE_PAIRS:
+        today = _gap(*_pair_recordings(i, j, MOTIONS))
+        close = _gap(*_pair_recordings(i, j, confusable_motions(0.8)))
+        same = _gap(*_pair_recordings(i, j, confusable_motions(1.0)))
+        for modality, before, after, identical in zip(("imu", "skeleton"), today, close, same):
+            assert after < 0.5 * before, (CLASS_NAMES[i], CLASS_NAMES[j], modality, before, after)
+            assert identical < 1e-6 * before, (CLASS_NAMES[i], CLASS_NAMES[j], modality, identical)
+    # The other classes are untouched, to the bit.
+    today = generate_synthetic(n_subjects=1, n_trials=1, seed=5, noise=False)
+    hard = generate_synthetic(n_subjects=1, n_trials=1, seed=5, noise=False, difficulty=Difficulty(confusion=0.8))
+    paired = {k for pair in CONFUSABLE_PAIRS for k in pair}
+    for a, b in zip(today.samples, hard.samples):
+        assert (a.label, a.subject, a.trial) == (b.label, b.subject, b.trial)
+        untouched = np.array_equal(a.skeleton, b.skeleton) and np.array_equal(a.imu, b.imu)
+        assert untouched == (a.label not in paired), CLASS_NAMES[a.label]
+
+
+def test_imbalance_sets_the_largest_to_smallest_class_ratio():
+    n_subjects, n_trials = 3, 4
+    raw = generate_synthetic(n_subjects=n_subjects, n_trials=n_trials, seed=2, noise=False,
+                             difficulty=Difficulty(imbalance=4.0))
+    counts = np.bincount([s.label for s in raw.samples], minlength=27)
+    fractions = class_keep_fractions(4.0, 27, seed=2)
+    assert fractions.max() == 1.0 and fractions.min() == pytest.approx(0.25)
+    expected = n_subjects * np.maximum(1, np.round(n_trials * fractions))
+    np.testing.assert_array_equal(counts, expected)  # no KNOWN_ABSENT trial in 3 subjects x 4 trials
+    assert counts.max() / counts.min() == 4.0
+    # The kept trials are today's trials, unchanged.
+    today = {(s.label, s.subject, s.trial): s for s in generate_synthetic(n_subjects=n_subjects, n_trials=n_trials,
+                                                                           seed=2, noise=False).samples}
+    for sample in raw.samples:
+        assert np.array_equal(sample.imu, today[(sample.label, sample.subject, sample.trial)].imu)
+    assert len(generate_synthetic(n_subjects=1, n_trials=2, seed=2, difficulty=Difficulty(imbalance=1.0)).samples) == 54
+
+
+def test_nuisance_scales_the_style_drift_of_each_trial():
+    subject = make_subject(np.random.default_rng(0), 1)
+    plans = {k: plan_trial(np.random.default_rng(1), 4, subject, 0, 1, nuisance=k) for k in (0.0, 1.0, 2.5)}
+    np.testing.assert_array_equal(plans[0.0].style_amplitude, 0.0)
+    np.testing.assert_allclose(plans[2.5].style_amplitude, 2.5 * plans[1.0].style_amplitude)
+    assert plans[2.5].active == plans[1.0].active and plans[2.5].yaw == plans[1.0].yaw
+
+
+def test_nuisance_widens_the_spread_within_each_class():
+    def spread(nuisance: float) -> float:
+        data = prepare(generate_synthetic(n_subjects=2, n_trials=2, seed=4, noise=False,
+                                          difficulty=Difficulty(nuisance=nuisance)))
+        x = data.skeleton.reshape(len(data.labels), -1)
+        return float(np.mean([x[data.labels == k].var(axis=0).sum() for k in range(data.n_classes)]))
+
+    none, today, strong = spread(0.0), spread(1.0), spread(3.0)
+    assert none < today < strong
+    assert strong > 2 * today

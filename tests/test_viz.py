@@ -526,6 +526,52 @@ def test_class_style_distinct_for_27_classes():
     assert len(styles) == 27
 
 
+def _regime_records():
+    """Records of two regimes x two batch sizes x two methods x 3 seeds, one near 100 %."""
+    recs = []
+    for regime, base in (("today", 0.99), ("hard", 0.6)):
+        for batch in (32, 128):
+            for k, method in enumerate(("cmc", "cmc-hnl")):
+                for seed, noise in enumerate((-0.02, 0.0, 0.02)):
+                    acc = min(1.0, base + 0.01 * k + noise * (3 if regime == "today" else 1))
+                    recs.append({"regime": regime, "batch_size": batch, "finetune_modality": "multimodal",
+                                 "method": method, "seed": seed, "accuracy": acc, "macro_f1": acc})
+    return recs
+
+
+def test_regimes_figure_panels_styles_and_clipped_intervals():
+    from mmhar_lite import experiments
+
+    summary = experiments.summarize(_regime_records(), ("regime", "batch_size", "finetune_modality", "method"))
+    fig = viz.regimes_figure(summary)
+    assert [a.text for a in fig.layout.annotations] == ["batch size 32", "batch size 128"]
+    assert len(fig.data) == 4  # 2 methods x 2 panels
+    styles = {(t.name, t.marker.color, t.marker.symbol) for t in fig.data}
+    assert len({(c, s) for _, c, s in styles}) == len({n for n, _, _ in styles}) == 2
+    assert [t.showlegend for t in fig.data] == [True, False, True, False]
+    assert fig.layout.title.text and fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    for trace in fig.data:
+        y = np.asarray(trace.y)
+        assert np.all(y + np.asarray(trace.error_y.array) <= 100 + 1e-9)
+        assert np.all(y - np.asarray(trace.error_y.arrayminus) >= -1e-9)
+    # cmc-hnl, batch 32: regime order kept (today, hard); the means are the records' means in %.
+    hnl = fig.data[2]
+    accs = [100 * r["accuracy"] for r in _regime_records() if r["method"] == "cmc-hnl" and r["batch_size"] == 32]
+    assert hnl.y[0] == pytest.approx(np.mean(accs[:3])) and hnl.y[1] == pytest.approx(np.mean(accs[3:]))
+    assert hnl.x[0] < 0.5 < hnl.x[1]
+    # today's cmc-hnl interval would pass 100 %: it is clipped there, the lower arm is not.
+    half = float(np.asarray(hnl.customdata)[0, 1])
+    assert hnl.y[0] + half > 100 and hnl.error_y.array[0] == pytest.approx(100 - hnl.y[0])
+    assert hnl.error_y.arrayminus[0] == pytest.approx(half)
+    two_seeds = experiments.summarize([r for r in _regime_records() if r["seed"] < 2],
+                                      ("regime", "batch_size", "finetune_modality", "method"))
+    assert all(np.all(np.asarray(t.error_y.array) == 0) for t in viz.regimes_figure(two_seeds).data)
+    with pytest.raises(ValueError, match="no rows with finetune_modality 'imu'"):
+        viz.regimes_figure(summary, head="imu")
+    with pytest.raises(ValueError, match="regime"):
+        viz.regimes_figure([{k: v for k, v in row.items() if k != "regime"} for row in summary])
+
+
 def watched_history(n_epochs=3):
     return [{"epoch": e, "loss": 4.0 - e, "imu_to_skeleton_top1": 0.1 * e, "imu_to_skeleton_top5": 0.2 * e,
              "skeleton_to_imu_top1": 0.05 * e, "skeleton_to_imu_top5": 0.3 * e, "alignment": 2.0 - 0.1 * e,

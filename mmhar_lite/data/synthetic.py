@@ -24,12 +24,17 @@ vs seated: seated, the torso reclines 30 degrees, which the wrist sensor sees on
 tilt of gravity), so that hard negatives exist and the skeleton adds information. Subjects face
 the camera from up to 35 degrees to either side (10 more per trial): a nuisance of the
 skeleton's coordinates that the IMU, in the body's own frame, does not share.
+
+Difficulty controls (:class:`Difficulty`, all off by default, so the default data are the
+same bit for bit with or without them): ``confusion`` moves the two motions of each
+:data:`CONFUSABLE_PAIRS` pair towards each other (fewer distinguishing cues), ``imbalance``
+makes class sizes unequal, and ``nuisance`` scales the label-free per-trial style drift.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import scipy.io
@@ -43,12 +48,16 @@ __all__ = [
     "MOTIONS",
     "CLASS_NAMES",
     "DOFS",
+    "CONFUSABLE_PAIRS",
+    "Difficulty",
     "Motion",
     "Subject",
     "TrialPlan",
     "Recording",
     "make_subject",
     "plan_trial",
+    "confusable_motions",
+    "class_keep_fractions",
     "simulate",
     "generate_synthetic",
     "write_utd_mhad_layout",
@@ -382,6 +391,77 @@ MOTIONS: tuple[Motion, ...] = (
 )
 CLASS_NAMES = [m.name for m in MOTIONS]
 
+# Disjoint pairs of classes told apart by one cue (side, direction, posture or tempo), each
+# pair on the same sensor: the pairs that Difficulty.confusion draws together.
+CONFUSABLE_PAIRS: tuple[tuple[int, int], ...] = (
+    (0, 1),  # right arm swipe left / right: direction
+    (2, 3),  # right / left hand wave: side
+    (6, 7),  # circle clockwise / counter-clockwise: direction
+    (8, 9),  # right / left punch: side
+    (10, 11),  # arm curl standing / seated: posture
+    (21, 22),  # jogging / walking in place: tempo and height of the steps
+    (23, 24),  # sit to stand / stand to sit: direction
+)
+
+
+@dataclass(frozen=True)
+class Difficulty:
+    """Knobs that make the synthetic task harder; the defaults give the standard data exactly.
+
+    confusion: in [0, 1]. Each CONFUSABLE_PAIRS motion becomes a + confusion / 2 * (b - a)
+        (joint angles and duration), so the difference between the two classes of a pair
+        shrinks to (1 - confusion) of today's: 0 today, 1 makes the pair identical.
+    imbalance: >= 1, the ratio of the largest to the smallest class. Class k keeps the first
+        round(n_trials * r_k) trials (at least 1) of every subject, r_k = imbalance ** (-rank_k
+        / (n_classes - 1)), the ranks a permutation drawn from the seed (so a pair's two classes
+        usually differ in size). 1 keeps every trial.
+    nuisance: >= 0, a factor on the per-trial style drift of every joint angle (a random,
+        label-free movement that both modalities see): 1 today, 0 none.
+    """
+
+    confusion: float = 0.0
+    imbalance: float = 1.0
+    nuisance: float = 1.0
+
+    def __post_init__(self) -> None:
+        checks = (
+            ("confusion", 0.0 <= self.confusion <= 1.0, "a number in [0, 1]"),
+            ("imbalance", np.isfinite(self.imbalance) and self.imbalance >= 1.0, "a finite number >= 1"),
+            ("nuisance", np.isfinite(self.nuisance) and self.nuisance >= 0.0, "a finite number >= 0"),
+        )
+        for name, ok, expected in checks:
+            if not ok:
+                raise ValueError(f"Difficulty.{name} must be {expected}, got {getattr(self, name)!r}")
+
+
+def _blend(a: Motion, b: Motion, weight: float) -> Motion:
+    """Motion `a` moved `weight` of the way towards `b` (angles and duration)."""
+    def angles(s: np.ndarray) -> Angles:
+        own, other = a.angles(s), b.angles(s)
+        zero = np.zeros_like(s)
+        return {k: own.get(k, zero) + weight * (other.get(k, zero) - own.get(k, zero)) for k in {**own, **other}}
+
+    return Motion(a.name, a.sensor, a.duration + weight * (b.duration - a.duration), angles)
+
+
+def confusable_motions(confusion: float) -> tuple[Motion, ...]:
+    """MOTIONS with each CONFUSABLE_PAIRS pair drawn together (see Difficulty.confusion);
+    MOTIONS itself for confusion 0."""
+    if confusion == 0:
+        return MOTIONS
+    motions = list(MOTIONS)
+    for i, j in CONFUSABLE_PAIRS:
+        motions[i] = _blend(MOTIONS[i], MOTIONS[j], confusion / 2)
+        motions[j] = _blend(MOTIONS[j], MOTIONS[i], confusion / 2)
+    return tuple(motions)
+
+
+def class_keep_fractions(imbalance: float, n_classes: int, seed: int) -> np.ndarray:
+    """(n_classes,) fraction of trials each class keeps (see Difficulty.imbalance)."""
+    # Own stream, so the main generator draws exactly what it draws without imbalance.
+    ranks = np.random.default_rng([seed, 1]).permutation(n_classes)
+    return float(imbalance) ** (-ranks / max(n_classes - 1, 1))
+
 
 # ---------------------------------------------------------------------------------------
 # Subjects, trial plans and simulation
@@ -488,9 +568,13 @@ def make_subject(rng: np.random.Generator, subject_id: int) -> Subject:
     )
 
 
-def plan_trial(rng: np.random.Generator, label: int, subject: Subject, subject_index: int, trial: int) -> TrialPlan:
-    """Draw the timing, amplitude and style of one trial of class `label`."""
-    motion = MOTIONS[label]
+def plan_trial(
+    rng: np.random.Generator, label: int, subject: Subject, subject_index: int, trial: int,
+    *, motions: Sequence[Motion] = MOTIONS, nuisance: float = 1.0,
+) -> TrialPlan:
+    """Draw the timing, amplitude and style of one trial of class `label` (`motions`: the
+    class motions in use; `nuisance` scales the style drift, see Difficulty)."""
+    motion = motions[label]
     active = np.clip(motion.duration / subject.speed * rng.uniform(0.88, 1.12), 1.5, 5.4)
     rest_before, rest_after = rng.uniform(0.25, 0.55, size=2)
     duration = rest_before + active + rest_after
@@ -511,7 +595,7 @@ def plan_trial(rng: np.random.Generator, label: int, subject: Subject, subject_i
         skeleton_length=int((skeleton_end - skeleton_start) * skeleton_rate) + 1,
         amplitude=float(subject.amplitude * rng.uniform(0.92, 1.08)),
         warp=float(rng.uniform(-0.3, 0.3)),
-        style_amplitude=rng.normal(0, subject.style, size=n_dof) * _STYLE_WEIGHT,
+        style_amplitude=rng.normal(0, subject.style, size=n_dof) * _STYLE_WEIGHT * nuisance,
         style_frequency=rng.uniform(0.4, 1.5, size=n_dof),
         style_phase=rng.uniform(0, 2 * np.pi, size=n_dof),
         yaw=float(subject.yaw + rng.uniform(-10, 10)),
@@ -530,10 +614,9 @@ def _gather(items: list, attr: str, which: np.ndarray) -> np.ndarray:
 
 
 def _trial_angles(
-    plans: list[TrialPlan], subjects: list[Subject], which: np.ndarray, times: np.ndarray
+    motion: Motion, plans: list[TrialPlan], subjects: list[Subject], which: np.ndarray, times: np.ndarray
 ) -> np.ndarray:
-    """DOF angles (N, n_dof) at `times` (N,) of trial `which` (N,) (all of one class)."""
-    motion = MOTIONS[plans[0].label]
+    """DOF angles (N, n_dof) at `times` (N,) of trial `which` (N,) (all of class `motion`)."""
     u = np.clip((times - _gather(plans, "rest_before", which)) / _gather(plans, "active", which), 0.0, 1.0)
     # Monotone time warp (derivative 1 + warp cos(pi u) > 0). Motions are flat, with zero
     # first and second derivatives, near s = 0 and 1, so the body rests before and after.
@@ -552,12 +635,13 @@ _IMU_JOINTS = frozenset({2, 1, 8, 9, 10, 12, 13, 14, 16, 17, 18})
 
 
 def _body_in_camera(
-    plans: list[TrialPlan], subjects: list[Subject], which: np.ndarray, times: np.ndarray, joints: frozenset[int]
+    motion: Motion, plans: list[TrialPlan], subjects: list[Subject], which: np.ndarray, times: np.ndarray,
+    joints: frozenset[int],
 ) -> tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]:
     """Camera-space joints (N, 20, 3) with the feet on the floor, body-frame bone rotations
     {joint: (N, 3, 3)} and the body-to-camera rotations (N, 3, 3)."""
     offsets = _gather([subjects[p.subject] for p in plans], "offsets", which)
-    positions, bones = _forward_kinematics(_trial_angles(plans, subjects, which, times), offsets, joints)
+    positions, bones = _forward_kinematics(_trial_angles(motion, plans, subjects, which, times), offsets, joints)
     # Keep the lower ankle at its rest height and the ankles' mid-point at its rest depth,
     # so sitting and squatting move the body down and back instead of lifting the feet.
     rest_ankle = offsets[:, [16, 17, 18]].sum(axis=1)  # hip_center -> right ankle at rest
@@ -602,12 +686,14 @@ def _grid(
     return np.concatenate(chunks), which, starts
 
 
-def simulate(plans: list[TrialPlan], subjects: list[Subject]) -> list[Recording]:
+def simulate(
+    plans: list[TrialPlan], subjects: list[Subject], *, motions: Sequence[Motion] = MOTIONS
+) -> list[Recording]:
     """Noise-free recordings of `plans` (all of the same class), vectorised over trials."""
     labels = {p.label for p in plans}
     if len(labels) != 1:
         raise ValueError(f"simulate() takes trials of one class at a time, got classes {sorted(labels)}")
-    motion = MOTIONS[labels.pop()]
+    motion = motions[labels.pop()]
     h = _FD_STEP
 
     def skeleton_times(plan: TrialPlan) -> np.ndarray:
@@ -618,9 +704,9 @@ def simulate(plans: list[TrialPlan], subjects: list[Subject]) -> list[Recording]
         return np.concatenate([t - h, t, t + h])
 
     times, which, skel_starts = _grid(plans, skeleton_times)
-    skeleton = _body_in_camera(plans, subjects, which, times, frozenset(range(20)))[0]
+    skeleton = _body_in_camera(motion, plans, subjects, which, times, frozenset(range(20)))[0]
     times, which, imu_starts = _grid(plans, imu_times)
-    positions, bones, yaw = _body_in_camera(plans, subjects, which, times, _IMU_JOINTS)
+    positions, bones, yaw = _body_in_camera(motion, plans, subjects, which, times, _IMU_JOINTS)
     sensor_pos, sensor_rot = _sensor_pose(motion, subjects, plans, which, positions, bones, yaw)
 
     recordings = []
@@ -657,28 +743,35 @@ def _add_noise(recording: Recording, subject: Subject, rng: np.random.Generator)
     return skeleton, imu
 
 
-def generate_synthetic(*, n_subjects: int = 8, n_trials: int = 4, seed: int = 0, noise: bool = True) -> RawDataset:
+def generate_synthetic(
+    *, n_subjects: int = 8, n_trials: int = 4, seed: int = 0, noise: bool = True,
+    difficulty: Difficulty = Difficulty(),
+) -> RawDataset:
     """A UTD-MHAD-sized paired dataset: 27 classes x n_subjects x n_trials, deterministic in `seed`.
 
     Like the UTD-MHAD release, the three trials a8_s1_t4, a23_s6_t4 and a27_s8_t4 are left
     out (when in range), so the defaults give 861 pairs. `noise=False` gives the exact
-    kinematics (no sensor noise, bias or skeleton jitter) for physics checks.
+    kinematics (no sensor noise, bias or skeleton jitter) for physics checks. `difficulty`
+    turns the controls of :class:`Difficulty` (default: none, today's data).
     """
     if n_subjects < 1 or n_trials < 1:
         raise ValueError(f"need n_subjects >= 1 and n_trials >= 1, got {n_subjects}, {n_trials}")
     rng = np.random.default_rng(seed)
+    motions = confusable_motions(difficulty.confusion)
+    keep = np.maximum(1, np.round(n_trials * class_keep_fractions(difficulty.imbalance, len(motions), seed)))
     subjects = [make_subject(rng, i + 1) for i in range(n_subjects)]
     by_class = []
-    for label in range(len(MOTIONS)):
+    for label in range(len(motions)):
         plans = [
-            plan_trial(rng, label, subjects[s], s, t)
+            plan_trial(rng, label, subjects[s], s, t, motions=motions, nuisance=difficulty.nuisance)
             for s in range(n_subjects) for t in range(1, n_trials + 1)
             if (label + 1, s + 1, t) not in KNOWN_ABSENT
         ]
-        by_class.append(plans)
+        # Every plan is drawn first, so dropping trials leaves the other trials' draws alone.
+        by_class.append([p for p in plans if p.trial <= keep[label]])
     samples = []
     for plans in by_class:
-        for plan, recording in zip(plans, simulate(plans, subjects)):
+        for plan, recording in zip(plans, simulate(plans, subjects, motions=motions)):
             subject = subjects[plan.subject]
             skeleton, imu = _add_noise(recording, subject, rng) if noise else (recording.skeleton, recording.imu)
             samples.append(Sample(
