@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from mmhar_lite import files, metrics, parallel, training
+from mmhar_lite import distributed, files, metrics, parallel, training
 from mmhar_lite.data import (
     ArrayData,
     RawDataset,
@@ -874,7 +874,7 @@ def run_pretrain(
     if monitor_fraction > 0 and method.startswith("cmc"):
         rows, watch = metrics.holdout_split(exp.split.train, monitor_fraction, seed=0)
     try:
-        writer = metrics.tensorboard_writer(tensorboard) if tensorboard is not None else None
+        writer = metrics.tensorboard_writer(tensorboard) if tensorboard is not None and distributed.is_main() else None
     except ValueError as error:  # the optional package is missing
         raise ConfigError(str(error)) from None
     teachers = _teachers(exp, seed, size, epochs_scale, {}, device, amp, quiet, None) if method == "cmc-cmkm" else None
@@ -887,7 +887,7 @@ def run_pretrain(
     finally:
         if writer is not None:
             writer.close()
-    if out is not None:
+    if out is not None and distributed.is_main():
         watched = None if watch is None else {"rows": watch.tolist(), "fraction": monitor_fraction, "seed": 0}
         training.write_history(out / "history.json", {"config": asdict(config), "monitor": watched, "pretrain": result.history})
     return result
