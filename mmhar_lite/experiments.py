@@ -243,12 +243,19 @@ def _check_methods(methods: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(methods))
 
 
+# A seed count is a number of full pre-trainings; far beyond any affordable run, a larger count
+# is a typo (and would not fit in memory as a list).
+MAX_SEEDS = 1000
+
+
 def _seed_list(seeds: int | Sequence[int]) -> list[int]:
     if isinstance(seeds, int):
-        _require(seeds >= 1, f"seeds must be >= 1, got {seeds}")
+        _require(1 <= seeds <= MAX_SEEDS, f"seeds must be a count from 1 to {MAX_SEEDS}, got {seeds}")
         return list(range(seeds))
     seeds = [int(s) for s in seeds]
     _require(len(seeds) > 0, "seeds must not be empty")
+    bad = [s for s in seeds if not 0 <= s <= training.MAX_SEED]
+    _require(not bad, f"seeds must be integers from 0 to {training.MAX_SEED}, got {bad[0] if bad else ''}")
     return seeds
 
 
