@@ -13,6 +13,7 @@ complete (`mmhar_lite.files`), so an interrupted command leaves no half-written 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -20,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
-from mmhar_lite import __version__, experiments, files, training
+from mmhar_lite import __version__, distributed, experiments, files, training
 from mmhar_lite.checkpoints import CheckpointError
 from mmhar_lite.data import DATASETS, DatasetError, format_summary, load_dataset, summarize_dataset
 
@@ -175,21 +176,48 @@ def _add_pretrain_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_run_pretrain)
 
 
+@contextlib.contextmanager
+def _torchrun(args: argparse.Namespace):
+    """Under torchrun (``torchrun --nproc-per-node N -m mmhar_lite pretrain ...``): this process
+    joins the process group for the command and leaves it afterwards; an unexpected error is
+    reported with the rank it happened on (torchrun then stops the other ranks)."""
+    if not distributed.launched():
+        yield
+        return
+    try:
+        distributed.init_from_env(args.device)
+    except ValueError as error:
+        raise experiments.ConfigError(str(error)) from None
+    try:
+        yield
+    except (experiments.ConfigError, DatasetError):
+        raise
+    except Exception as error:
+        print(f"mmhar {args.command}: error on rank {distributed.rank()} of {distributed.world_size()}: "
+              f"{type(error).__name__}: {error}", file=sys.stderr)
+        raise
+    finally:
+        distributed.shutdown()
+
+
 @_experiment_errors
 def _run_pretrain(args: argparse.Namespace) -> int:
     out = _out(args, f"pretrain-{args.dataset}-{args.method}-seed{args.seed}")
-    result = experiments.run_pretrain(
-        args.dataset, args.method, args.modality, root=args.root, preset=args.preset, size=args.size,
-        seed=args.seed, epochs_scale=args.epochs_scale, overrides=_overrides(args), out=out,
-        resume=args.resume, device=args.device, amp=args.amp, quiet=args.quiet,
-        monitor_fraction=args.monitor_fraction, tensorboard=args.tensorboard,
-    )
+    with _torchrun(args):
+        result = experiments.run_pretrain(
+            args.dataset, args.method, args.modality, root=args.root, preset=args.preset, size=args.size,
+            seed=args.seed, epochs_scale=args.epochs_scale, overrides=_overrides(args), out=out,
+            resume=args.resume, device=args.device, amp=args.amp, quiet=args.quiet,
+            monitor_fraction=args.monitor_fraction, tensorboard=args.tensorboard,
+        )
+        ranks, main = distributed.world_size(), distributed.is_main()
     final = result.history[-1]["loss"] if result.history else float("nan")
     last = result.history[-1] if result.history else {}
     watched = (f", watched rows: retrieval top-1 IMU->skeleton {100 * last['imu_to_skeleton_top1']:.1f} %, "
                f"skeleton->IMU {100 * last['skeleton_to_imu_top1']:.1f} %" if "imu_to_skeleton_top1" in last else "")
-    print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}{watched}, "
-          f"{result.seconds:.1f} s -> {out}/checkpoint.pt")
+    if main:
+        print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}{watched}, "
+              f"{result.seconds:.1f} s{f' on {ranks} processes' if ranks > 1 else ''} -> {out}/checkpoint.pt")
     return 0
 
 
@@ -227,6 +255,32 @@ def _add_experiment_options(parser: argparse.ArgumentParser, default_seeds: int 
     parser.add_argument("--seeds", type=int, default=default_seeds, help="number of seeds (default: %(default)s)")
     parser.add_argument("--out", help="output folder (default: runs/COMMAND-DATASET)")
     _add_run_options(parser)
+    _add_jobs_options(parser)
+
+
+def _add_jobs_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("parallel runs and resuming")
+    group.add_argument("--jobs", type=int, default=1,
+                       help="independent pre-trainings run in this many worker processes (default: %(default)s)")
+    group.add_argument("--threads-per-job", type=int,
+                       help="torch threads of each worker, and of this process (default: torch's, i.e. OMP_NUM_THREADS)")
+    group.add_argument("--cache-dir", help="finished pre-training runs, reused when the command is run again "
+                       "(default: OUT/run-cache)")
+    group.add_argument("--no-cache", action="store_true", help="keep no run cache (needs --jobs 1)")
+
+
+def _jobs_options(args: argparse.Namespace, out: str) -> dict:
+    """jobs, threads_per_job and cache_dir for an experiment runner; sets this process's threads."""
+    if args.no_cache and args.jobs != 1:
+        raise experiments.ConfigError("--no-cache needs --jobs 1 (worker processes hand their runs over through the cache)")
+    if args.threads_per_job is not None:
+        if args.threads_per_job < 1:
+            raise experiments.ConfigError(f"--threads-per-job must be >= 1, got {args.threads_per_job}")
+        import torch
+
+        torch.set_num_threads(args.threads_per_job)  # fine-tuning (and --jobs 1 pre-training) run here
+    cache_dir = None if args.no_cache else (args.cache_dir or str(Path(out) / "run-cache"))
+    return dict(jobs=args.jobs, threads_per_job=args.threads_per_job, cache_dir=cache_dir)
 
 
 def _report(records: list[dict], out: str) -> None:
@@ -258,7 +312,7 @@ def _run_options(args: argparse.Namespace, out: Path) -> dict:
     return dict(
         root=args.root, seeds=args.seeds, epochs_scale=args.epochs_scale, size=args.size, preset=args.preset,
         out=out, device=args.device, amp=args.amp, quiet=args.quiet, overrides=_overrides(args),
-        finetune_overrides=_finetune_overrides(args),
+        finetune_overrides=_finetune_overrides(args), **_jobs_options(args, out),
     )
 
 
@@ -391,6 +445,10 @@ _EXPECTED_ERRORS = (DatasetError, experiments.ConfigError, CheckpointError, trai
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `mmhar` with `argv` (default: sys.argv[1:]); returns the exit code (module docstring)."""
     args = build_parser().parse_args(argv)  # usage errors exit 2 here
+    if distributed.launched() and args.command != "pretrain":
+        # every rank would run the whole command and write the same files
+        print(f"mmhar {args.command}: error: only `mmhar pretrain` runs under torchrun", file=sys.stderr)
+        return 2
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from mmhar_lite import files, metrics, training
+from mmhar_lite import distributed, files, metrics, parallel, training
 from mmhar_lite.data import (
     ArrayData,
     RawDataset,
@@ -243,12 +243,19 @@ def _check_methods(methods: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(methods))
 
 
+# A seed count is a number of full pre-trainings; far beyond any affordable run, a larger count
+# is a typo (and would not fit in memory as a list).
+MAX_SEEDS = 1000
+
+
 def _seed_list(seeds: int | Sequence[int]) -> list[int]:
     if isinstance(seeds, int):
-        _require(seeds >= 1, f"seeds must be >= 1, got {seeds}")
+        _require(1 <= seeds <= MAX_SEEDS, f"seeds must be a count from 1 to {MAX_SEEDS}, got {seeds}")
         return list(range(seeds))
     seeds = [int(s) for s in seeds]
     _require(len(seeds) > 0, "seeds must not be empty")
+    bad = [s for s in seeds if not 0 <= s <= training.MAX_SEED]
+    _require(not bad, f"seeds must be integers from 0 to {training.MAX_SEED}, got {bad[0] if bad else ''}")
     return seeds
 
 
@@ -497,6 +504,35 @@ def _setup(dataset: str, root, preset: str | None, experiment: ExperimentData | 
     return experiment or load_experiment_data(dataset, root, preset=preset), seeds
 
 
+def _pretrain_ahead(exp: ExperimentData, tasks: Sequence[parallel.PretrainTask], jobs: int, threads_per_job: int | None,
+                    cache_dir, out, device: str, amp: bool, quiet: bool):
+    """With ``jobs > 1``: train the experiment's pre-trainings in worker processes into the run
+    cache (``cache_dir``, default ``out/run-cache``), so that its sequential loop only loads
+    them and fine-tunes (records identical to ``jobs = 1``). Returns the cache folder to use."""
+    _require(isinstance(jobs, int) and jobs >= 1, f"jobs must be an integer >= 1, got {jobs!r}")
+    _require(threads_per_job is None or threads_per_job >= 1, f"threads_per_job must be >= 1, got {threads_per_job}")
+    if jobs == 1:
+        return cache_dir
+    if cache_dir is None:
+        _require(out is not None, "jobs > 1 passes runs through the run cache: give cache_dir or out")
+        cache_dir = Path(out) / "run-cache"
+    parallel.pretrain_tasks(exp.data, tasks, jobs=jobs, cache_dir=cache_dir, threads_per_job=threads_per_job,
+                            device=device, amp=amp, quiet=quiet)
+    return cache_dir
+
+
+def _teacher_configs(exp: ExperimentData, plan_configs: Sequence[PretrainConfig], seed: int, size: str,
+                     epochs_scale: float) -> tuple[tuple[str, PretrainConfig], ...]:
+    """The SimCLR configurations ``_teachers`` uses for cmc-cmkm of ``seed``: the experiment's
+    own SimCLR runs when it has them, otherwise their Table 1 presets."""
+    own = {(c.modality, c.seed): c for c in plan_configs if c.method == "simclr"}
+    return tuple(
+        (m, own.get((m, seed)) or pretrain_config(exp.preset, "simclr", m, n_classes=exp.n_classes, size=size,
+                                                  seed=seed, epochs_scale=epochs_scale))
+        for m in ("skeleton", "imu")
+    )
+
+
 def reproduce(
     dataset: str = "synthetic",
     *,
@@ -514,6 +550,8 @@ def reproduce(
     finetune_overrides: dict | None = None,
     experiment: ExperimentData | None = None,
     cache_dir: str | Path | None = None,
+    jobs: int = 1,
+    threads_per_job: int | None = None,
 ) -> list[dict]:
     """Run the requested rows of Tables 2 and 3 for every seed (one record per evaluation).
 
@@ -521,7 +559,9 @@ def reproduce(
     IMU-only fine-tuning (Table 3). ``overrides`` / ``finetune_overrides`` replace fields of
     every PretrainConfig / FinetuneConfig. ``experiment`` reuses already loaded data;
     ``cache_dir`` reuses finished pre-training runs (see :func:`mmhar_lite.training.pretrain`),
-    as do the other experiments.
+    as do the other experiments. ``jobs > 1`` trains the independent pre-trainings first in
+    that many worker processes of ``threads_per_job`` threads each (:mod:`mmhar_lite.parallel`;
+    the cache defaults to ``out/run-cache``); the records are those of ``jobs = 1``.
     Everything is validated before the first run; with ``out`` the results files are
     rewritten after each run, so an interrupted run keeps what it finished.
     """
@@ -535,6 +575,11 @@ def reproduce(
             tunes = [finetune_config(exp.preset, f, seed=seed, epochs_scale=epochs_scale, **(finetune_overrides or {}))
                      for f in finetune_modalities]
             plan.append((config, tunes))
+    configs = [c for c, _ in plan]
+    tasks = [parallel.PretrainTask(c, exp.split.train,
+                                   _teacher_configs(exp, configs, c.seed, size, epochs_scale) if c.method == "cmc-cmkm" else ())
+             for c in configs]
+    cache_dir = _pretrain_ahead(exp, tasks, jobs, threads_per_job, cache_dir, out, device, amp, quiet)
     out = Path(out) if out is not None else None
     records: list[dict] = []
     cache: dict = {}
@@ -578,6 +623,8 @@ def sweep_beta(
     finetune_overrides: dict | None = None,
     experiment: ExperimentData | None = None,
     cache_dir: str | Path | None = None,
+    jobs: int = 1,
+    threads_per_job: int | None = None,
 ) -> list[dict]:
     """Figure 3: linear-evaluation metrics of ``method`` pre-trained at each beta (all other
     hyper-parameters from Table 1). Records carry ``beta``."""
@@ -593,6 +640,8 @@ def sweep_beta(
          finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale, **(finetune_overrides or {})))
         for beta in betas for seed in seeds
     ]
+    tasks = [parallel.PretrainTask(c, exp.split.train) for c, _ in plan]
+    cache_dir = _pretrain_ahead(exp, tasks, jobs, threads_per_job, cache_dir, out, device, amp, quiet)
     out = Path(out) if out is not None else None
     records = []
     for config, tune in training.progress(plan, desc="sweep-beta", quiet=quiet, leave=True):
@@ -624,6 +673,8 @@ def limited_labels(
     finetune_overrides: dict | None = None,
     experiment: ExperimentData | None = None,
     cache_dir: str | Path | None = None,
+    jobs: int = 1,
+    threads_per_job: int | None = None,
 ) -> list[dict]:
     """Figure 4: fine-tune on class-stratified ``fractions`` of the training labels.
 
@@ -645,8 +696,12 @@ def limited_labels(
                                      epochs_scale=epochs_scale, **(overrides or {}))
             tune = finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale, **(finetune_overrides or {}))
             plan.append((config, tune))
-    out = Path(out) if out is not None else None
     train_labels = exp.data.labels[exp.split.train]
+    tasks = [parallel.PretrainTask(c, exp.split.train[stratified_subset(train_labels, f, seed=c.seed)])
+             for c, _ in plan if c.method == "supervised" for f in fractions]
+    tasks += [parallel.PretrainTask(c, exp.split.train) for c, _ in plan if c.method != "supervised"]
+    cache_dir = _pretrain_ahead(exp, tasks, jobs, threads_per_job, cache_dir, out, device, amp, quiet)
+    out = Path(out) if out is not None else None
     records = []
     for config, tune in training.progress(plan, desc="limited-labels", quiet=quiet, leave=True):
         pretrained = None
@@ -826,7 +881,7 @@ def run_pretrain(
     if monitor_fraction > 0 and method.startswith("cmc"):
         rows, watch = metrics.holdout_split(exp.split.train, monitor_fraction, seed=0)
     try:
-        writer = metrics.tensorboard_writer(tensorboard) if tensorboard is not None else None
+        writer = metrics.tensorboard_writer(tensorboard) if tensorboard is not None and distributed.is_main() else None
     except ValueError as error:  # the optional package is missing
         raise ConfigError(str(error)) from None
     teachers = _teachers(exp, seed, size, epochs_scale, {}, device, amp, quiet, None) if method == "cmc-cmkm" else None
@@ -839,7 +894,7 @@ def run_pretrain(
     finally:
         if writer is not None:
             writer.close()
-    if out is not None:
+    if out is not None and distributed.is_main():
         watched = None if watch is None else {"rows": watch.tolist(), "fraction": monitor_fraction, "seed": 0}
         training.write_history(out / "history.json", {"config": asdict(config), "monitor": watched, "pretrain": result.history})
     return result

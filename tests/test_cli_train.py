@@ -111,6 +111,20 @@ def test_sweep_beta_and_limited_labels_write_plots(tmp_path):
     assert (labels / "limited_labels.html").exists()
 
 
+def test_jobs_resume_from_the_run_cache_under_out(tmp_path, capfd):
+    sweep = tmp_path / "sweep"
+    argv = ["sweep-beta", "--betas", "0.5", "2", "--seeds", "1", "--out", str(sweep), "--jobs", "2",
+            "--threads-per-job", "1", *QUICK[:-1]]  # not --quiet: the progress lines are checked
+    assert cli.main(argv) == 0
+    first = json.loads((sweep / "results.json").read_text())
+    assert len(list((sweep / "run-cache").glob("cmc-hnl-*.pt"))) == 2
+    assert "[2/2] done" in capfd.readouterr().err
+    assert cli.main(argv) == 0  # started again: nothing is trained, the records are the same
+    assert capfd.readouterr().err.count("in the run cache:") == 2
+    again = json.loads((sweep / "results.json").read_text())
+    assert [r["accuracy"] for r in again] == [r["accuracy"] for r in first]
+
+
 @pytest.mark.parametrize(
     "argv,message",
     [
@@ -133,6 +147,9 @@ def test_sweep_beta_and_limited_labels_write_plots(tmp_path):
         (["sweep-beta", "--betas", "-1"], "betas must be numbers >= 0"),
         (["limited-labels", "--fractions", "0", "0.5"], r"fractions must lie in \(0, 1\]"),
         (["finetune", "--checkpoint", "missing.pt"], "checkpoint missing.pt does not exist"),
+        (["reproduce", "--jobs", "0"], "jobs must be an integer >= 1"),
+        (["sweep-beta", "--jobs", "2", "--no-cache"], "--no-cache needs --jobs 1"),
+        (["limited-labels", "--threads-per-job", "0"], "--threads-per-job must be >= 1"),
     ],
 )
 def test_errors_fail_fast_in_one_line(argv, message, tmp_path, capsys, monkeypatch):

@@ -52,6 +52,32 @@ def test_skeleton_motion_stream_sees_movement():
     assert not torch.allclose(encoder(still), encoder(moving))
 
 
+@pytest.mark.parametrize("size", ["paper", "lite"])
+def test_skeleton_feature_scale_does_not_follow_its_weights(size):
+    # SimCLR's projection head starts with Linear -> BatchNorm, so its loss cannot see the scale of
+    # the encoder's features, and Adam let that scale drift to |h| ~ 1e3 (issue 10): the encoder
+    # itself must fix it. Scaling every weight of the encoder (the drift) leaves its training-mode
+    # features unchanged, and they stay O(1) for inputs in metres or in torso lengths alike.
+    torch.manual_seed(0)
+    encoder = SkeletonEncoder(3, 20, 50, size).train()
+    x = torch.randn(16, 3, 50, 20)
+
+    def features(inputs):
+        torch.manual_seed(1)  # the same dropout masks
+        with torch.no_grad():
+            return encoder(inputs)
+
+    before = features(x)
+    with torch.no_grad():
+        for module in encoder.modules():
+            if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
+                module.weight.mul_(30.0)
+                module.bias.mul_(30.0)
+    assert torch.allclose(features(x), before, atol=1e-3)
+    for scale in (0.3, 1.0, 100.0):
+        assert 0.1 < features(scale * x).abs().mean() < 2.0
+
+
 def test_heads_shapes():
     assert ProjectionHead(100).eval()(torch.randn(4, 100)).shape == (4, 128)
     assert MultimodalClassifier(256, 300, 27).eval()(torch.randn(4, 256), torch.randn(4, 300)).shape == (4, 27)
@@ -95,7 +121,8 @@ def test_stage_shapes_follow_the_batch(kind, size):
     assert not any("Dropout" in row[1] for row in rows)
     last = rows[-1][3]
     if kind == "skeleton":
-        assert rows[-2][1] == "Linear" and last == out_shape  # fc.0 (Linear) -> fc.1 (ReLU) -> features
+        # fc.0 (Linear) -> fc.1 (BatchNorm1d) -> fc.2 (ReLU) -> features
+        assert [row[1] for row in rows[-3:]] == ["Linear", "BatchNorm1d", "ReLU"] and last == out_shape
     else:
         # the IMU encoder flattens its last transformer layer's (B, T', d_model) in forward()
         assert rows[-1][1] == "TransformerEncoderLayer"
