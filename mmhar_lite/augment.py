@@ -8,7 +8,11 @@ of the same shape, dtype and device:
 
 Each sample draws its own parameters, and each transform is applied to a sample with
 probability `p`. Random numbers come from the given `torch.Generator` (on the CPU), so
-the same generator state gives the same augmented batch on any device.
+the same generator state gives the same augmented batch on any device. Pre-training passes
+:class:`SampleGenerators` instead, one generator per sample seeded from that sample's index
+(:func:`sample_generators`): a sample's augmentation then does not depend on which other
+samples share its batch, so a batch split across processes is augmented exactly as it is in
+one process.
 """
 from __future__ import annotations
 
@@ -32,24 +36,77 @@ __all__ = [
     "imu_augmentation",
     "skeleton_augmentation",
     "random_rotation_matrices",
+    "SampleGenerators",
+    "sample_generators",
 ]
 
-Generator = torch.Generator | None
+_MASK64 = (1 << 64) - 1
 
 
-def _rand(shape: Sequence[int], generator: Generator, like: torch.Tensor) -> torch.Tensor:
-    """U(0, 1) draws on the CPU generator, moved to `like`'s device and dtype."""
-    return torch.rand(tuple(shape), generator=generator).to(device=like.device, dtype=like.dtype)
+class SampleGenerators:
+    """One CPU `torch.Generator` per sample of a batch (row ``k`` draws from ``generators[k]``)."""
+
+    def __init__(self, seeds: Sequence[int]) -> None:
+        self.generators = tuple(torch.Generator().manual_seed(int(seed)) for seed in seeds)
+
+    def __len__(self) -> int:
+        return len(self.generators)
+
+    def __iter__(self):
+        return iter(self.generators)
+
+
+def _mix64(value: int) -> int:
+    """splitmix64's finaliser: a bijection of 64-bit integers that scatters nearby inputs."""
+    value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9 & _MASK64
+    value = (value ^ (value >> 27)) * 0x94D049BB133111EB & _MASK64
+    return value ^ (value >> 31)
+
+
+def sample_generators(key: int, indices: Sequence[int] | torch.Tensor, stream: int = 0) -> SampleGenerators:
+    """Per-sample generators for the samples ``indices`` (B,): the seed of each is a hash of
+    ``(key, index, stream)``, so it depends on the sample and not on its batch. ``key`` changes
+    per step (e.g. drawn from the run's seeded generator); ``stream`` tells apart several draws
+    of one sample in a step (two views, two modalities)."""
+    if isinstance(indices, torch.Tensor):
+        indices = indices.tolist()
+    base = _mix64((int(key) & _MASK64) ^ _mix64(int(stream) + 0x9E3779B97F4A7C15 & _MASK64))
+    return SampleGenerators([_mix64(base ^ _mix64(int(i) & _MASK64)) for i in indices])
+
+
+Generator = torch.Generator | SampleGenerators | None
+
+
+def _draw(fn: Callable, shape: Sequence[int], generator: Generator, *, axis: int = 0, **kwargs) -> torch.Tensor:
+    """``fn(shape, generator=...)`` (``torch.rand``, ``torch.randn``): in one call from a single
+    generator, or row by row along the batch ``axis`` from :class:`SampleGenerators`."""
+    shape = tuple(shape)
+    if not isinstance(generator, SampleGenerators):
+        return fn(shape, generator=generator, **kwargs)
+    if len(generator) != shape[axis]:
+        raise ValueError(f"{len(generator)} sample generators for a batch of {shape[axis]}")
+    row = shape[:axis] + shape[axis + 1:]
+    return torch.stack([fn(row, generator=g, **kwargs) for g in generator], dim=axis)
+
+
+def _row_generators(generator: Generator, batch: int) -> Sequence[torch.Generator | None]:
+    """The generator each of ``batch`` rows draws from when a transform loops over rows."""
+    return generator.generators if isinstance(generator, SampleGenerators) else [generator] * batch
+
+
+def _rand(shape: Sequence[int], generator: Generator, like: torch.Tensor, axis: int = 0) -> torch.Tensor:
+    """U(0, 1) draws on the CPU generator(s), moved to `like`'s device and dtype; `axis` is the batch axis."""
+    return _draw(torch.rand, shape, generator, axis=axis).to(device=like.device, dtype=like.dtype)
 
 
 def _randn(shape: Sequence[int], generator: Generator, like: torch.Tensor) -> torch.Tensor:
-    """N(0, 1) draws on the CPU generator, moved to `like`'s device and dtype."""
-    return torch.randn(tuple(shape), generator=generator).to(device=like.device, dtype=like.dtype)
+    """N(0, 1) draws on the CPU generator(s), moved to `like`'s device and dtype (batch axis first)."""
+    return _draw(torch.randn, shape, generator).to(device=like.device, dtype=like.dtype)
 
 
 def _argsort_rand(shape: Sequence[int], generator: Generator, device: torch.device) -> torch.Tensor:
-    """Independent uniform random permutations along the last axis of `shape`."""
-    return torch.rand(tuple(shape), generator=generator).argsort(dim=-1).to(device)
+    """Independent uniform random permutations along the last axis of `shape` (batch axis first)."""
+    return _draw(torch.rand, shape, generator).argsort(dim=-1).to(device)
 
 
 class _Random:
@@ -65,7 +122,7 @@ class _Random:
 
     def __call__(self, x: torch.Tensor, generator: Generator = None) -> torch.Tensor:
         # The apply-mask is drawn first so that a transform's own draws never shift it.
-        apply = torch.rand(x.shape[0], generator=generator).to(x.device) < self.p
+        apply = _draw(torch.rand, (x.shape[0],), generator).to(x.device) < self.p
         out = self.transform(x, generator)
         return torch.where(apply.view(-1, *([1] * (x.dim() - 1))), out, x)
 
@@ -120,7 +177,7 @@ class ImuPermutation(_Random):
 
     def transform(self, x: torch.Tensor, generator: Generator) -> torch.Tensor:
         batch, channels, length = x.shape
-        index = torch.stack([self._order(length, generator) for _ in range(batch)]).to(x.device)
+        index = torch.stack([self._order(length, g) for g in _row_generators(generator, batch)]).to(x.device)
         return x.gather(2, index[:, None, :].expand(batch, channels, length))
 
 
@@ -138,14 +195,19 @@ class ImuChannelShuffle(_Random):
 
 def random_rotation_matrices(n: int, generator: Generator = None, dtype=torch.float32) -> torch.Tensor:
     """(n, 3, 3) rotation matrices drawn uniformly from SO(3) (normalised Gaussian quaternions)."""
-    q = torch.randn(n, 4, generator=generator, dtype=torch.float64)
+    return _quaternion_rotations(torch.randn(n, 4, generator=generator, dtype=torch.float64)).to(dtype)
+
+
+def _quaternion_rotations(q: torch.Tensor) -> torch.Tensor:
+    """(n, 3, 3) rotation matrices of (n, 4) quaternions (normalised here)."""
+    n = q.shape[0]
     w, x, y, z = (q / q.norm(dim=1, keepdim=True)).unbind(1)
     rows = [
         1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
         2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
         2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y),
     ]
-    return torch.stack(rows, dim=1).view(n, 3, 3).to(dtype)
+    return torch.stack(rows, dim=1).view(n, 3, 3)
 
 
 class ImuRotation(_Random):
@@ -160,7 +222,8 @@ class ImuRotation(_Random):
         if channels % 3:
             raise ValueError(f"ImuRotation needs channels in xyz triplets (C % 3 == 0), got C={channels}")
         groups = channels // 3
-        rotations = random_rotation_matrices(batch * groups, generator).to(x.device, x.dtype)
+        quaternions = _draw(torch.randn, (batch, groups, 4), generator, dtype=torch.float64)
+        rotations = _quaternion_rotations(quaternions.view(-1, 4)).to(x.device, x.dtype)
         triplets = x.view(batch, groups, 3, length)
         rotated = torch.einsum("bgij,bgjt->bgit", rotations.view(batch, groups, 3, 3), triplets)
         return rotated.reshape(batch, channels, length)
@@ -242,7 +305,7 @@ class SkeletonRotation(_Random):
         batch, dims = x.shape[:2]
         if dims not in (2, 3):
             raise ValueError(f"SkeletonRotation needs D in (2, 3), got D={dims}")
-        angles = math.radians(self.max_degrees) * (2 * _rand((3, batch), generator, x) - 1)
+        angles = math.radians(self.max_degrees) * (2 * _rand((3, batch), generator, x, axis=1) - 1)
         if dims == 2:
             return _apply_linear(x, _axis_rotation(angles[0], 2)[:, :2, :2])
         rotation = _axis_rotation(angles[2], 2) @ _axis_rotation(angles[1], 1) @ _axis_rotation(angles[0], 0)

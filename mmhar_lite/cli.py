@@ -13,6 +13,7 @@ complete (`mmhar_lite.files`), so an interrupted command leaves no half-written 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -20,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
-from mmhar_lite import __version__, experiments, files, training
+from mmhar_lite import __version__, distributed, experiments, files, training
 from mmhar_lite.checkpoints import CheckpointError
 from mmhar_lite.data import DATASETS, DatasetError, format_summary, load_dataset, summarize_dataset
 
@@ -175,21 +176,48 @@ def _add_pretrain_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_run_pretrain)
 
 
+@contextlib.contextmanager
+def _torchrun(args: argparse.Namespace):
+    """Under torchrun (``torchrun --nproc-per-node N -m mmhar_lite pretrain ...``): this process
+    joins the process group for the command and leaves it afterwards; an unexpected error is
+    reported with the rank it happened on (torchrun then stops the other ranks)."""
+    if not distributed.launched():
+        yield
+        return
+    try:
+        distributed.init_from_env(args.device)
+    except ValueError as error:
+        raise experiments.ConfigError(str(error)) from None
+    try:
+        yield
+    except (experiments.ConfigError, DatasetError):
+        raise
+    except Exception as error:
+        print(f"mmhar {args.command}: error on rank {distributed.rank()} of {distributed.world_size()}: "
+              f"{type(error).__name__}: {error}", file=sys.stderr)
+        raise
+    finally:
+        distributed.shutdown()
+
+
 @_experiment_errors
 def _run_pretrain(args: argparse.Namespace) -> int:
     out = _out(args, f"pretrain-{args.dataset}-{args.method}-seed{args.seed}")
-    result = experiments.run_pretrain(
-        args.dataset, args.method, args.modality, root=args.root, preset=args.preset, size=args.size,
-        seed=args.seed, epochs_scale=args.epochs_scale, overrides=_overrides(args), out=out,
-        resume=args.resume, device=args.device, amp=args.amp, quiet=args.quiet,
-        monitor_fraction=args.monitor_fraction, tensorboard=args.tensorboard,
-    )
+    with _torchrun(args):
+        result = experiments.run_pretrain(
+            args.dataset, args.method, args.modality, root=args.root, preset=args.preset, size=args.size,
+            seed=args.seed, epochs_scale=args.epochs_scale, overrides=_overrides(args), out=out,
+            resume=args.resume, device=args.device, amp=args.amp, quiet=args.quiet,
+            monitor_fraction=args.monitor_fraction, tensorboard=args.tensorboard,
+        )
+        ranks, main = distributed.world_size(), distributed.is_main()
     final = result.history[-1]["loss"] if result.history else float("nan")
     last = result.history[-1] if result.history else {}
     watched = (f", watched rows: retrieval top-1 IMU->skeleton {100 * last['imu_to_skeleton_top1']:.1f} %, "
                f"skeleton->IMU {100 * last['skeleton_to_imu_top1']:.1f} %" if "imu_to_skeleton_top1" in last else "")
-    print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}{watched}, "
-          f"{result.seconds:.1f} s -> {out}/checkpoint.pt")
+    if main:
+        print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}{watched}, "
+              f"{result.seconds:.1f} s{f' on {ranks} processes' if ranks > 1 else ''} -> {out}/checkpoint.pt")
     return 0
 
 
@@ -417,6 +445,10 @@ _EXPECTED_ERRORS = (DatasetError, experiments.ConfigError, CheckpointError, trai
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `mmhar` with `argv` (default: sys.argv[1:]); returns the exit code (module docstring)."""
     args = build_parser().parse_args(argv)  # usage errors exit 2 here
+    if distributed.launched() and args.command != "pretrain":
+        # every rank would run the whole command and write the same files
+        print(f"mmhar {args.command}: error: only `mmhar pretrain` runs under torchrun", file=sys.stderr)
+        return 2
     try:
         return args.run(args)
     except KeyboardInterrupt:

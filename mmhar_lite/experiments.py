@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from mmhar_lite import files, metrics, parallel, training
+from mmhar_lite import distributed, files, metrics, parallel, training
 from mmhar_lite.data import (
     ArrayData,
     RawDataset,
@@ -243,12 +243,19 @@ def _check_methods(methods: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(methods))
 
 
+# A seed count is a number of full pre-trainings; far beyond any affordable run, a larger count
+# is a typo (and would not fit in memory as a list).
+MAX_SEEDS = 1000
+
+
 def _seed_list(seeds: int | Sequence[int]) -> list[int]:
     if isinstance(seeds, int):
-        _require(seeds >= 1, f"seeds must be >= 1, got {seeds}")
+        _require(1 <= seeds <= MAX_SEEDS, f"seeds must be a count from 1 to {MAX_SEEDS}, got {seeds}")
         return list(range(seeds))
     seeds = [int(s) for s in seeds]
     _require(len(seeds) > 0, "seeds must not be empty")
+    bad = [s for s in seeds if not 0 <= s <= training.MAX_SEED]
+    _require(not bad, f"seeds must be integers from 0 to {training.MAX_SEED}, got {bad[0] if bad else ''}")
     return seeds
 
 
@@ -874,7 +881,7 @@ def run_pretrain(
     if monitor_fraction > 0 and method.startswith("cmc"):
         rows, watch = metrics.holdout_split(exp.split.train, monitor_fraction, seed=0)
     try:
-        writer = metrics.tensorboard_writer(tensorboard) if tensorboard is not None else None
+        writer = metrics.tensorboard_writer(tensorboard) if tensorboard is not None and distributed.is_main() else None
     except ValueError as error:  # the optional package is missing
         raise ConfigError(str(error)) from None
     teachers = _teachers(exp, seed, size, epochs_scale, {}, device, amp, quiet, None) if method == "cmc-cmkm" else None
@@ -887,7 +894,7 @@ def run_pretrain(
     finally:
         if writer is not None:
             writer.close()
-    if out is not None:
+    if out is not None and distributed.is_main():
         watched = None if watch is None else {"rows": watch.tolist(), "fraction": monitor_fraction, "seed": 0}
         training.write_history(out / "history.json", {"config": asdict(config), "monitor": watched, "pretrain": result.history})
     return result

@@ -26,6 +26,7 @@ Methods (the CLI spells them the same way):
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -44,8 +45,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from mmhar_lite import checkpoints, files, losses, metrics
-from mmhar_lite.augment import imu_augmentation, skeleton_augmentation
+from mmhar_lite import checkpoints, distributed, files, losses, metrics
+from mmhar_lite.augment import imu_augmentation, sample_generators, skeleton_augmentation
 from mmhar_lite.data import ArrayData
 from mmhar_lite.models import (
     MODALITIES,
@@ -408,7 +409,10 @@ def pretrain(
         train_indices: rows used for training (labels are read only by ``supervised`` and
             ``cmc-hnl-oracle``).
         config: hyper-parameters; ``config.seed`` fixes initialisation, batch order,
-            augmentations and dropout, so a CPU run repeats exactly.
+            augmentations and dropout, so a CPU run repeats exactly. Augmentations are drawn
+            per sample, so under ``torchrun`` (an initialised process group, see
+            :mod:`mmhar_lite.distributed`) the ranks train exactly as one process does
+            (dropout masks aside); only rank 0 writes files.
         teachers: for ``cmc-cmkm`` only, frozen unimodal encoders ``{"skeleton", "imu"}``
             (e.g. SimCLR's) whose features mine the positives.
         device: ``"auto"`` | ``"cpu"`` | ``"cuda"``; ``amp`` enables bf16 autocast on CUDA.
@@ -441,11 +445,12 @@ def pretrain(
         result = pretrain(data, train_indices, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
                           checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume,
                           monitor_indices=monitor_indices, writer=writer)
-        try:
-            save_checkpoint(result, path, cache_key=key)
-        except OSError as error:  # a full or read-only cache must not cost the run just trained
-            warnings.warn(f"run cache: cannot store {path} ({type(error).__name__}: {error}); the run is not cached",
-                          checkpoints.RunCacheWarning, stacklevel=2)
+        if distributed.is_main():
+            try:
+                save_checkpoint(result, path, cache_key=key)
+            except OSError as error:  # a full or read-only cache must not cost the run just trained
+                warnings.warn(f"run cache: cannot store {path} ({type(error).__name__}: {error}); the run is not cached",
+                              checkpoints.RunCacheWarning, stacklevel=2)
         return result
     device = resolve_device(device)
     shapes = input_shapes(data)
@@ -453,14 +458,14 @@ def pretrain(
         _check(teachers is not None and {"skeleton", "imu"} <= set(teachers.keys()),
                "cmc-cmkm needs teachers={'skeleton': ..., 'imu': ...} (frozen unimodal SimCLR encoders)")
     # fork_rng: seeding the global RNG (initialisation, dropout) must not leak to the caller.
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), contextlib.ExitStack() as stack:
         torch.manual_seed(config.seed)
         encoders, heads = _build(config, shapes, device)
         generator = torch.Generator().manual_seed(config.seed)
         result = PretrainResult(config=config, encoders=encoders, heads=heads, shapes=shapes)
         if config.method == "random-init" or config.epochs == 0:
             encoders.eval()
-            if checkpoint is not None:  # the initialisation is the run: finetune can read it
+            if checkpoint is not None and distributed.is_main():  # the initialisation is the run: finetune can read it
                 save_checkpoint(result, checkpoint, epoch=0)
             return result
         skeleton, imu, labels = _tensors(data, train_indices, device)
@@ -471,18 +476,21 @@ def pretrain(
         start = 0
         if resume and checkpoint is not None and Path(checkpoint).exists():
             start = _restore(Path(checkpoint), result, optimizer, scheduler, generator, device)
-        step_loss = _step_function(config, encoders, heads, skeleton, imu, labels, teachers, generator, device, amp)
+        replicas = stack.enter_context(distributed.replicate(trained, device))
+        replicas.seed_dropout(config.seed, start)
+        step_loss = _step_function(config, encoders, heads, skeleton, imu, labels, teachers, generator, device, amp, replicas)
         watch = _monitor(config, encoders, heads, data, train_indices, monitor_indices, device)
 
         resumed_seconds = result.seconds
 
         def save(epoch: int) -> None:
+            replicas.seed_dropout(config.seed, epoch)
             if watch is not None:
                 result.history[-1].update(watch())
             if writer is not None:
                 metrics.write_scalars(writer, result.history[-1])
             result.seconds = resumed_seconds + time.perf_counter() - started  # what the checkpoint records
-            if checkpoint is not None and (epoch % checkpoint_every == 0 or epoch == config.epochs):
+            if checkpoint is not None and distributed.is_main() and (epoch % checkpoint_every == 0 or epoch == config.epochs):
                 save_checkpoint(result, checkpoint, optimizer=optimizer, scheduler=scheduler, generator=generator, epoch=epoch)
 
         started = time.perf_counter()
@@ -492,7 +500,7 @@ def pretrain(
             epochs=config.epochs, start_epoch=start, n=labels.shape[0], batch_size=config.batch_size,
             step_loss=step_loss, optimizer=optimizer, scheduler=scheduler, generator=generator,
             device=device, history=result.history, description=f"{config.method} {config.modality}",
-            quiet=quiet, after_epoch=save,
+            quiet=quiet or not distributed.is_main(), after_epoch=save,
         )
         result.seconds = resumed_seconds + time.perf_counter() - started
     encoders.eval()
@@ -518,7 +526,7 @@ def _code_fingerprint() -> bytes:
     cached runs (the data is hashed by value in :func:`run_key`)."""
     package = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in ("augment.py", "losses.py", "metrics.py", "models.py", "training.py"):
+    for name in ("augment.py", "distributed.py", "losses.py", "metrics.py", "models.py", "training.py"):
         digest.update((package / name).read_bytes())
     return digest.digest()
 
@@ -537,22 +545,37 @@ def run_key(config: PretrainConfig, data: ArrayData, train_indices: np.ndarray, 
     return digest.hexdigest()[:20]
 
 
-def _step_function(config, encoders, heads, skeleton, imu, labels, teachers, generator, device, amp):
-    """The loss of one batch (index tensor -> scalar) for ``config.method``."""
+def _step_function(config, encoders, heads, skeleton, imu, labels, teachers, generator, device, amp, replicas):
+    """The loss of one batch (global index tensor -> scalar) for ``config.method``.
+
+    Each rank embeds its part of the batch (``replicas.shard``) inside ``replicas.forward``
+    and gathers the outputs with their gradients, so the loss is that of the whole batch;
+    with one process these are plain calls. Augmentations draw from one generator per
+    sample, seeded from a per-step key of ``generator`` and the sample's row, so the
+    batch's split over ranks does not change them."""
     augment = {"skeleton": skeleton_augmentation(config.augmentation), "imu": imu_augmentation(config.augmentation)}
     inputs = {"skeleton": skeleton, "imu": imu}
 
-    def embed(modality: str, x: torch.Tensor) -> torch.Tensor:
-        return heads[modality](encoders[modality](x))
+    def embed(views: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {m: heads[m](encoders[m](x)) for m, x in views.items()}
+
+    def augmented(m: str, part: torch.Tensor, key: int, stream: int) -> torch.Tensor:
+        return augment[m](inputs[m][part], sample_generators(key, part, stream))
+
+    def step_key() -> int:
+        return int(torch.randint(2**62, (), generator=generator))
 
     if config.method == "supervised":
         active = _modalities(config.modality)
 
+        def classify(part: torch.Tensor) -> torch.Tensor:
+            features = {m: encoders[m](inputs[m][part]) for m in active}
+            return _apply_head(heads["classifier"], features, config.modality)
+
         def supervised(idx):
             with _autocast(device, amp):
-                features = {m: encoders[m](inputs[m][idx]) for m in active}
-                logits = _apply_head(heads["classifier"], features, config.modality)
-            return F.cross_entropy(logits.float(), labels[idx])
+                logits = replicas.forward(classify, replicas.shard(idx))
+            return F.cross_entropy(replicas.gather(logits).float(), labels[idx])
 
         return supervised
 
@@ -560,11 +583,12 @@ def _step_function(config, encoders, heads, skeleton, imu, labels, teachers, gen
         m = config.modality
 
         def simclr(idx):
-            x = inputs[m][idx]
-            views = torch.cat([augment[m](x, generator), augment[m](x, generator)])
+            part, key = replicas.shard(idx), step_key()
+            views = torch.cat([augmented(m, part, key, 0), augmented(m, part, key, 1)])
             with _autocast(device, amp):
-                z = embed(m, views)  # both views in one pass: one BatchNorm batch, half the calls
-            return _contrastive_loss(config, z[: len(idx)], z[len(idx):], labels[idx])
+                z = replicas.forward(embed, {m: views})[m]  # both views in one pass: one BatchNorm batch, half the calls
+            pairs = replicas.gather(torch.stack([z[: len(part)], z[len(part):]], dim=1))
+            return _contrastive_loss(config, pairs[:, 0], pairs[:, 1], labels[idx])
 
         return simclr
 
@@ -576,16 +600,18 @@ def _step_function(config, encoders, heads, skeleton, imu, labels, teachers, gen
         neighbours = {m: F.normalize(f, dim=1) for m, f in extract_features(frozen, inputs).items()}
 
     def cmc(idx):
-        views = {m: augment[m](inputs[m][idx], generator) for m in ("skeleton", "imu")}
+        part, key = replicas.shard(idx), step_key()
+        views = {m: augmented(m, part, key, stream) for stream, m in enumerate(("skeleton", "imu"))}
         with _autocast(device, amp):
-            z = {m: embed(m, views[m]) for m in ("skeleton", "imu")}
+            z = replicas.forward(embed, views)
+        pairs = replicas.gather(torch.stack([z["skeleton"], z["imu"]], dim=1))
         if neighbours is not None:
             return losses.cmkm_loss(
-                z["skeleton"], z["imu"],
+                pairs[:, 0], pairs[:, 1],
                 _mined_neighbours(neighbours["skeleton"], idx), _mined_neighbours(neighbours["imu"], idx),
                 temperature=config.temperature,
             )
-        return _contrastive_loss(config, z["skeleton"], z["imu"], labels[idx])
+        return _contrastive_loss(config, pairs[:, 0], pairs[:, 1], labels[idx])
 
     return cmc
 

