@@ -795,7 +795,7 @@ def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reprodu
     first = records[0] if records else {}
     lines = [f"# {kind}: {dataset}", ""]
     seeds = sorted({r["seed"] for r in records})
-    lines += [f"Seeds: {', '.join(map(str, seeds))}; encoder size: {first.get('size', '?')}; "
+    lines += [f"Seeds: {', '.join(map(str, seeds))} ({len(seeds)} seed{'s' if len(seeds) != 1 else ''}); encoder size: {first.get('size', '?')}; "
               f"pre-training epochs: {max((r['pretrain_epochs'] for r in records), default='?')}, fine-tuning epochs: "
               f"{max((r['finetune_epochs'] for r in records), default='?')}. Values are mean ± sample std over seeds (%).", ""]
     if kind == "reproduce":

@@ -193,7 +193,7 @@ def regimes_markdown(records: Sequence[dict]) -> str:
                for r in records}
     lines = [
         "# regimes: synthetic", "",
-        f"Seeds: {', '.join(map(str, seeds))}; encoder size: {first['size']}; pre-training epochs: "
+        f"Seeds: {', '.join(map(str, seeds))} ({len(seeds)} seed{'s' if len(seeds) != 1 else ''}); encoder size: {first['size']}; pre-training epochs: "
         f"{first['pretrain_epochs']}, fine-tuning epochs: {first['finetune_epochs']}. Accuracy (%) is the mean "
         "over seeds ± the 95 % t-interval half-width (given from 3 seeds on); 'vs CMC' is the paired (same "
         "seed) difference from CMC ± its 95 % half-width.", "",
