@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -36,6 +37,28 @@ def file_error(path: object, reason: str) -> DatasetError:
     reason = re.sub(r"\s*\n\s*", " ", str(reason)).strip()
     return DatasetError(f"{path}: {reason}", file=str(path), reason=reason)
 
+
+
+def report_file(skipped: list[dict], path: Path | str, reason: str, strict: bool) -> None:
+    """Record an unusable file in `skipped` ({"file", "reason"}), or raise its one-line
+    DatasetError when `strict`: the one rule every reader follows."""
+    if strict:
+        raise file_error(path, reason)
+    skipped.append({"file": str(path), "reason": reason})
+
+
+def unique_files(candidates: dict, skipped: list[dict], strict: bool, describe) -> tuple[dict, set]:
+    """Split `candidates` (trial key -> the files that name it) into the trials named by one
+    file and the duplicated keys; every file of a duplicated key is reported (neither is used,
+    since nothing says which is right). `describe(key)` ends the reason, e.g. "trial a1_s1_t1;
+    expected one inertial file per trial"."""
+    found = {key: paths[0] for key, paths in candidates.items() if len(paths) == 1}
+    duplicated = {key for key, paths in candidates.items() if len(paths) > 1}
+    for key in sorted(duplicated):
+        names = " and ".join(path.name for path in candidates[key])
+        for path in candidates[key]:
+            report_file(skipped, path, f"duplicate: {names} both name {describe(key)}", strict)
+    return found, duplicated
 
 @dataclass
 class Sample:

@@ -38,7 +38,8 @@ import numpy as np
 import scipy.signal
 
 from mmhar_lite.data.base import (
-    COCO17_JOINTS, DatasetError, RawDataset, Sample, as_float32, check_finite, file_error,
+    COCO17_JOINTS, DatasetError, RawDataset, Sample, as_float32, check_finite, file_error, report_file,
+    unique_files,
 )
 
 __all__ = [
@@ -103,24 +104,12 @@ def _scan(folder: Path, suffix: str, skipped: list[dict], strict: bool) -> tuple
     for path in paths:
         match = _TRIAL_DIR.match(path.parent.relative_to(folder).as_posix())
         if match is None:
-            _report(skipped, path, "not under subject{N}/scene{N}/session{N}/", strict)
+            report_file(skipped, path, "not under subject{N}/scene{N}/session{N}/", strict)
             continue
         subject, scene, session = (int(g) for g in match.groups())
         candidates.setdefault((subject, scene, session, _trial_name(path.stem)), []).append(path)
-    found = {key: paths[0] for key, paths in candidates.items() if len(paths) == 1}
-    duplicated = {key for key, paths in candidates.items() if len(paths) > 1}
-    for key in sorted(duplicated):
-        names = " and ".join(path.name for path in candidates[key])
-        for path in candidates[key]:
-            _report(skipped, path, f"duplicate: {names} both name trial {key[3]} of this session; "
-                                   f"expected one {suffix} file per trial", strict)
-    return found, duplicated
-
-
-def _report(skipped: list[dict], path: Path, reason: str, strict: bool) -> None:
-    if strict:
-        raise file_error(path, reason)
-    skipped.append({"file": str(path), "reason": reason})
+    return unique_files(candidates, skipped, strict,
+                        lambda key: f"trial {key[3]} of this session; expected one {suffix} file per trial")
 
 
 def _parse_name(name: str) -> tuple[int, int] | None:
@@ -248,27 +237,27 @@ def load_mmact(root: str | Path, *, strict: bool = False) -> RawDataset:
         first = next(iter(have.values()))
         parsed = _parse_name(key[3])
         if parsed is None:
-            _report(skipped, first, f"unknown action {key[3]!r}; expected one of the 35 MMAct actions", strict)
+            report_file(skipped, first, f"unknown action {key[3]!r}; expected one of the 35 MMAct actions", strict)
             continue
         if key in duplicated:
-            _report(skipped, first, f"another source of this trial is ambiguous: several files name trial {key[3]}", strict)
+            report_file(skipped, first, f"another source of this trial is ambiguous: several files name trial {key[3]}", strict)
             continue
         lacking = [name for name in files if name not in have]
         if lacking:
-            _report(skipped, first, f"unpaired: this trial has no {', '.join(lacking)} file", strict)
+            report_file(skipped, first, f"unpaired: this trial has no {', '.join(lacking)} file", strict)
             continue
         streams = {}
         for name, path in have.items():
             try:  # every file is read, so that each unusable one is reported
                 streams[name] = _read_skeleton(path) if name == "skeleton" else _read_source(path, name)
             except DatasetError as error:
-                _report(skipped, Path(error.file), error.reason, strict)
+                report_file(skipped, Path(error.file), error.reason, strict)
         if len(streams) < len(have):
             continue
         try:
             imu = _combine(streams, have)
         except DatasetError as error:
-            _report(skipped, Path(error.file), error.reason, strict)
+            report_file(skipped, Path(error.file), error.reason, strict)
             continue
         subject, scene, session, _ = key
         label, trial = parsed

@@ -18,7 +18,9 @@ from typing import Sequence
 import numpy as np
 import scipy.io
 
-from mmhar_lite.data.base import KINECT_V1_JOINTS, DatasetError, RawDataset, Sample, as_float32, file_error
+from mmhar_lite.data.base import (
+    KINECT_V1_JOINTS, DatasetError, RawDataset, Sample, as_float32, file_error, report_file, unique_files,
+)
 
 __all__ = [
     "UTD_MHAD_ACTIONS",
@@ -122,24 +124,11 @@ def _scan(
                 if not 1 <= value <= limit:
                     problem = f"{field_name} {value} is outside 1-{limit}"
         if problem is not None:
-            _report(skipped, path, problem, strict)
+            report_file(skipped, path, problem, strict)
             continue
         candidates.setdefault(key, []).append(path)
-    found = {key: paths[0] for key, paths in candidates.items() if len(paths) == 1}
-    duplicated = {key for key, paths in candidates.items() if len(paths) > 1}
-    for key in sorted(duplicated):
-        names = " and ".join(path.name for path in candidates[key])
-        for path in candidates[key]:
-            _report(skipped, path, f"duplicate: {names} both name trial {trial_id(*key)}; "
-                                   f"expected one {kind} file per trial", strict)
-    return found, duplicated
-
-
-def _report(skipped: list[dict], path: Path, reason: str, strict: bool) -> None:
-    """Record an unusable file, or raise when `strict`."""
-    if strict:
-        raise file_error(path, reason)
-    skipped.append({"file": str(path), "reason": reason})
+    return unique_files(candidates, skipped, strict,
+                        lambda key: f"trial {trial_id(*key)}; expected one {kind} file per trial")
 
 
 def load_utd_mhad(
@@ -185,14 +174,14 @@ def load_utd_mhad(
             present, absent = (inertial[key], "Skeleton") if key in inertial else (skeleton[key], "Inertial")
             problem = (f"its {absent}/ partner is ambiguous: several files name trial {trial_id(*key)}"
                        if key in duplicated else f"unpaired: no matching {absent}/ file for {trial_id(*key)}")
-            _report(skipped, present, problem, strict)
+            report_file(skipped, present, problem, strict)
             continue
         arrays = []
         for read, path in ((_read_inertial, inertial[key]), (_read_skeleton, skeleton[key])):
             try:  # both files are read, so that each unusable one is reported
                 arrays.append(read(path))
             except DatasetError as error:
-                _report(skipped, Path(error.file), error.reason, strict)
+                report_file(skipped, Path(error.file), error.reason, strict)
         if len(arrays) < 2:
             continue
         imu, skel = arrays
