@@ -926,7 +926,7 @@ def anchor_weights_figure(
             ),
             go.Scatter(
                 x=xy[same, 0], y=xy[same, 1], mode="markers", name=f"same class as the anchor ({class_names[lab[a]]})",
-                hoverinfo="skip", marker=dict(symbol="circle-open", size=14, color=PALETTE[0], line=dict(width=2)),
+                hoverinfo="skip", marker=dict(symbol="circle-open", size=14, color=PALETTE[2], line=dict(width=2)),
             ),
             go.Scatter(
                 x=xy[[a], 0], y=xy[[a], 1], mode="markers", name="the anchor's own skeleton (positive)",
