@@ -250,7 +250,7 @@ MAX_SEEDS = 1000
 
 def _seed_list(seeds: int | Sequence[int]) -> list[int]:
     if isinstance(seeds, int):
-        _require(1 <= seeds <= MAX_SEEDS, f"seeds must be a count from 1 to {MAX_SEEDS}, got {seeds}")
+        _require(1 <= seeds <= MAX_SEEDS, f"seeds must be >= 1 and at most {MAX_SEEDS}, got {seeds}")
         return list(range(seeds))
     seeds = [int(s) for s in seeds]
     _require(len(seeds) > 0, "seeds must not be empty")

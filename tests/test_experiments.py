@@ -65,7 +65,7 @@ def test_overrides_and_epoch_scale():
         (lambda: experiments.finetune_config("utd-mhad", "audio"), "finetune modality must be one of"),
         (lambda: experiments.load_experiment_data("utd-mhad"), "needs --root"),
         (lambda: experiments.load_experiment_data("ntu"), "unknown dataset 'ntu'"),
-        (lambda: experiments._seed_list(10**20), "seeds must be a count from 1 to 1000"),
+        (lambda: experiments._seed_list(10**20), "seeds must be >= 1 and at most 1000"),
         (lambda: experiments._seed_list([0, 2**64]), "seeds must be integers from 0 to"),
     ],
 )
