@@ -804,6 +804,12 @@ def _square_axes(fig: go.Figure, coords: Mapping[float, np.ndarray], height: int
     )
 
 
+def _legend_name(class_name: str) -> str:
+    """A class name short enough for a two-column legend on a phone (the hover keeps the full
+    name): UTD-MHAD's circle classes end in "_counter_clockwise" / "_clockwise"."""
+    return class_name.replace("_counter_clockwise", "_ccw").replace("_clockwise", "_cw")
+
+
 def latent_space_figure(
     coords_by_beta: Mapping[float, object],
     labels,
@@ -836,7 +842,7 @@ def latent_space_figure(
             mask = lab == c
             colour, symbol = class_style(c)
             out.append(go.Scatter(
-                x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=class_names[c], legendgroup=class_names[c],
+                x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=_legend_name(class_names[c]), legendgroup=class_names[c],
                 text=hover[mask], hovertemplate="%{text}<extra></extra>",
                 marker=dict(color=colour, symbol=symbol, size=7, opacity=0.85, line=dict(width=0.5, color="white")),
             ))
