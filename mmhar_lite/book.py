@@ -326,15 +326,17 @@ def above_chance(values: Sequence[float], n_classes: int, n_test: int, *, level:
     return bool(stats.binomtest(correct, trials, 1 / n_classes, alternative="greater").pvalue < level)
 
 
-def chance_sentence(values: Mapping[str, Sequence[float]], n_classes: int, n_test: int) -> str:
-    """Which rows (``{name: per-seed accuracies in %}``) are at chance level, as one sentence."""
+def chance_sentence(values: Mapping[str, Sequence[float]], n_classes: int, n_test: int, *,
+                    noun: str = "row") -> str:
+    """Which rows (``{name: per-seed accuracies in %}``) are at chance level, as one sentence
+    (``noun``: what one entry is called, "row", "point")."""
     chance = f"{100 / n_classes:.2f} % (1 in {n_classes} classes)"
     low = [name for name, v in values.items() if not above_chance(v, n_classes, n_test)]
     if not low:
-        return f"Every row is significantly above chance level, {chance}."
+        return f"Every {noun} is significantly above chance level, {chance}."
     test = f"one-sided binomial test over {n_test} test recordings per seed"
     if len(low) == len(values):
-        return (f"Every row is at chance level: none is significantly above {chance}, {test}; "
+        return (f"Every {noun} is at chance level: none is significantly above {chance}, {test}; "
                 "these numbers say nothing about the methods.")
     verb = "is" if len(low) == 1 else "are"
     return f"{join_names(low)} {verb} at chance level (not significantly above {chance}, {test})."

@@ -191,6 +191,7 @@ def test_chance_level_is_a_binomial_test_on_the_test_recordings() -> None:
     some = book.chance_sentence({"cmc": [90.0], "random-init": [3.70]}, 27, 54)
     assert some.startswith("random-init is at chance level")
     assert book.chance_sentence({"cmc": [90.0]}, 27, 54).startswith("Every row is significantly above")
+    assert book.chance_sentence({"β = 1": [90.0]}, 27, 54, noun="point").startswith("Every point is significantly")
     with pytest.raises(ValueError, match="n_classes"):
         book.above_chance([50.0], 1, 54)
 
