@@ -72,6 +72,7 @@ __all__ = [
     "summarize",
     "mean_ci",
     "write_results",
+    "results_header",
     "results_markdown",
     "run_pretrain",
     "run_finetune",
@@ -789,15 +790,20 @@ def _sweep_table(records: Sequence[dict], x_key: str, x_title: str) -> list[str]
     return lines + [""]
 
 
+def results_header(records: Sequence[dict]) -> str:
+    """The first line of every ``results.md``: the seeds, encoder size and epochs of ``records``."""
+    first = records[0] if records else {}
+    seeds = sorted({r["seed"] for r in records})
+    return (f"Seeds: {', '.join(map(str, seeds))} ({len(seeds)} seed{'s' if len(seeds) != 1 else ''}); "
+            f"encoder size: {first.get('size', '?')}; pre-training epochs: "
+            f"{max((r['pretrain_epochs'] for r in records), default='?')}, fine-tuning epochs: "
+            f"{max((r['finetune_epochs'] for r in records), default='?')}.")
+
+
 def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reproduce") -> str:
     """The ``results.md`` text: mean ± std over seeds beside the paper's numbers (reproduce)
     or per beta / label fraction with 95 % CIs (sweeps)."""
-    first = records[0] if records else {}
-    lines = [f"# {kind}: {dataset}", ""]
-    seeds = sorted({r["seed"] for r in records})
-    lines += [f"Seeds: {', '.join(map(str, seeds))} ({len(seeds)} seed{'s' if len(seeds) != 1 else ''}); encoder size: {first.get('size', '?')}; "
-              f"pre-training epochs: {max((r['pretrain_epochs'] for r in records), default='?')}, fine-tuning epochs: "
-              f"{max((r['finetune_epochs'] for r in records), default='?')}. Values are mean ± sample std over seeds (%).", ""]
+    lines = [f"# {kind}: {dataset}", "", results_header(records) + " Values are mean ± sample std over seeds (%).", ""]
     if kind == "reproduce":
         if dataset in PAPER_RESULTS[("cmc", "multimodal", "multimodal")]:
             lines += ["Paper columns: the published numbers of Choi, Beedu & Essa for this dataset "
