@@ -366,7 +366,9 @@ def sweep_sentence(values: Mapping[str, Mapping[Any, float]], *, decimals: int =
     top = max(best, key=means.get)
     bottom = min(worst, key=means.get)
     diff = paired(values[top], values[bottom])
-    verdict = {True: "so the choice matters here", False: "so this sweep cannot tell them apart",
+    verdict = {True: (f"so the choice matters here (though best and worst were picked after the fact "
+                      f"among {len(values)} settings, which makes a significant gap likelier by chance)"),
+               False: "so this sweep cannot tell them apart",
                None: "so this sweep cannot tell them apart"}[diff.significant]
     return (f"The best mean is at {side(best)}, the worst at {side(worst)}; paired by seed, "
             f"{top} minus {bottom} is {diff.text(decimals)}, {verdict}.")

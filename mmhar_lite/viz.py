@@ -1165,7 +1165,7 @@ def results_bar(
         ))
     fig.update_layout(title=title, barmode="group", height=140 + (22 if paper else 14) * len(labels) + 40,
                       xaxis=dict(title_text=_METRIC_TITLES.get(metric, metric), range=[0, 100]),
-                      yaxis=dict(title_text="method (mm: multimodal, skel: skeleton)", autorange="reversed",
+                      yaxis=dict(title_text="method", autorange="reversed",
                                  automargin=True))
     return _legend_on_top(fig)
 
