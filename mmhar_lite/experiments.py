@@ -31,7 +31,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -72,6 +72,7 @@ __all__ = [
     "summarize",
     "mean_ci",
     "write_results",
+    "comparison_markdown",
     "results_header",
     "results_markdown",
     "run_pretrain",
@@ -775,6 +776,30 @@ def _table(title: str, rows: Sequence[tuple[str, str, str]], summary: dict, data
             cells += _paper_cells(dataset, row)
         lines.append("| " + " | ".join(cells) + " |")
     return lines + [""]
+
+
+def comparison_markdown(sources: Mapping[str, Sequence[dict]], rows: Sequence[tuple[str, str, str]], *,
+                        paper: str | None = "utd-mhad") -> str:
+    """One markdown table of ``rows`` (``TABLE2_ROWS`` or ``TABLE3_ROWS``): the paper's accuracy
+    on ``paper`` (None: no paper column) and, per named source of ``reproduce`` records (e.g.
+    ``{"real UTD-MHAD": real, "synthetic": synthetic}``), the accuracy (%) as mean ± sample
+    std over seeds with the seed count; "–" where the paper or a source has no such row."""
+    summaries = {name: {(s["method"], s["pretrain_modality"] if s["method"] != "random-init" else "multimodal",
+                         s["finetune_modality"]): s for s in summarize(records)}
+                 for name, records in sources.items()}
+    header = ["method", "pre-training", "fine-tuning"] + ([f"paper ({paper})"] if paper else []) + [
+        f"{name} (n)" for name in sources]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [row[0], "none" if row[0] == "random-init" else row[1], row[2]]
+        if paper:
+            published = PAPER_RESULTS.get(row, {}).get(paper, {}).get("accuracy")
+            cells.append("–" if published is None else f"{published:.2f}")
+        for summary in summaries.values():
+            s = summary.get(row)
+            cells.append("–" if s is None else f"{_pct(s['accuracy_mean'], s['accuracy_std'], s['n'])} ({s['n']})")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _sweep_table(records: Sequence[dict], x_key: str, x_title: str) -> list[str]:

@@ -124,6 +124,25 @@ def test_results_markdown_shows_the_papers_numbers():
     assert "| 81.64 | 83.61 |" in xsub and "| 54.18 | 55.74 |" in xsub
 
 
+def test_comparison_markdown_puts_the_paper_beside_each_source():
+    def rec(method, pre, fine, seed, acc):
+        return dict(method=method, pretrain_modality=pre, finetune_modality=fine, seed=seed, accuracy=acc, macro_f1=0.5)
+    real = [rec("cmc", "multimodal", "multimodal", s, a) for s, a in enumerate((0.90, 0.92, 0.94))]
+    real += [rec("random-init", "none", "multimodal", 0, 0.80)]
+    synthetic = [rec("cmc", "multimodal", "multimodal", 0, 0.99)]
+    text = experiments.comparison_markdown({"real": real, "synthetic": synthetic}, experiments.TABLE2_ROWS)
+    lines = text.splitlines()
+    assert lines[0] == "| method | pre-training | fine-tuning | paper (utd-mhad) | real (n) | synthetic (n) |"
+    assert "| cmc | multimodal | multimodal | 95.35 | 92.00 ± 2.00 (3) | 99.00 (1) |" in lines
+    # a row a source lacks, and a row the paper lacks, say so instead of leaving a blank
+    assert "| random-init | none | multimodal | – | 80.00 (1) | – |" in lines
+    assert "| supervised | imu | imu | 74.65 | – | – |" in lines
+    assert len(lines) == 2 + len(experiments.TABLE2_ROWS)
+    table3 = experiments.comparison_markdown({"real": real}, experiments.TABLE3_ROWS, paper=None)
+    assert table3.splitlines()[0] == "| method | pre-training | fine-tuning | real (n) |"
+    assert "| cmc | multimodal | imu | – |" in table3
+
+
 def test_mean_ci_is_the_t_interval():
     values = [0.8, 0.85, 0.9, 0.7]
     mean, std, half = experiments.mean_ci(values)
