@@ -82,6 +82,21 @@ def test_experiment_data(tiny_data):
     assert set(exp.data.subjects[exp.split.train]) == {1} and set(exp.data.subjects[exp.split.test]) == {2}
 
 
+def test_cmkm_teachers_follow_the_epochs_override_when_the_experiment_has_no_simclr_rows(tiny_data, monkeypatch):
+    trained = []
+    real_pretrain = experiments.training.pretrain
+
+    def pretrain(data, rows, config, **kwargs):
+        trained.append((config.method, config.modality, config.epochs))
+        return real_pretrain(data, rows, config, **kwargs)
+
+    monkeypatch.setattr(experiments.training, "pretrain", pretrain)
+    experiments.reproduce(methods=["cmc-cmkm"], seeds=1, size="lite", quiet=True, overrides={**TINY, "epochs": 1},
+                          finetune_overrides=dict(epochs=1), experiment=tiny_data)
+    # both teachers trained for the requested epoch, not the preset's 150, then CMKM itself
+    assert trained == [("simclr", "skeleton", 1), ("simclr", "imu", 1), ("cmc-cmkm", "multimodal", 1)]
+
+
 def test_preset_must_fit_the_data(tiny_data):
     with pytest.raises(ConfigError, match="preset mmact-xsub expects 12 IMU channels, 17 joints, 2-D skeletons; "
                                           "dataset synthetic has 6 channels, 20 joints, 3-D"):
