@@ -833,7 +833,8 @@ def results_header(records: Sequence[dict]) -> str:
 def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reproduce") -> str:
     """The ``results.md`` text: mean ± std over seeds beside the paper's numbers (reproduce)
     or per beta / label fraction with 95 % CIs (sweeps)."""
-    lines = [f"# {kind}: {dataset}", "", results_header(records) + " Values are mean ± sample std over seeds (%).", ""]
+    lines = [f"# {kind}: {dataset}", "", results_header(records) + (" Values are mean ± sample std over seeds (%)." if len({r["seed"] for r in records}) > 1
+                                           else " One seed, so each value is that run's (%), with no spread."), ""]
     if kind == "reproduce":
         if dataset in PAPER_RESULTS[("cmc", "multimodal", "multimodal")]:
             lines += ["Paper columns: the published numbers of Choi, Beedu & Essa for this dataset "

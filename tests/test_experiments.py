@@ -137,6 +137,11 @@ def test_results_markdown_shows_the_papers_numbers():
     assert "| cmc-hnl | multimodal | imu | 2 | 90.50 ± 0.71 | 80.00 ± 0.00 | 75.73 |" in utd
     xsub = experiments.results_markdown(records, "mmact-xsub")
     assert "| 81.64 | 83.61 |" in xsub and "| 54.18 | 55.74 |" in xsub
+    assert "Values are mean ± sample std over seeds (%)." in utd
+    # one seed: no "mean ± std" promise, and the row is the run's value alone
+    one = experiments.results_markdown([r for r in records if r["seed"] == 0], "utd-mhad")
+    assert "One seed, so each value is that run's (%), with no spread." in one and "± std" not in one
+    assert "| cmc-hnl | multimodal | multimodal | 1 | 90.00 | 80.00 | 96.20 |" in one
 
 
 def test_comparison_markdown_puts_the_paper_beside_each_source():
