@@ -61,6 +61,8 @@ def test_skeleton_animation_3d_equal_aspect_and_camera(rng):
     assert scene.aspectmode == "cube"
     assert (scene.camera.up.x, scene.camera.up.y, scene.camera.up.z) == (0, 1, 0)
     assert scene.camera.eye.z < 0  # looking from the sensor's side
+    names = [tr.name for tr in fig.data]
+    assert "subject's left limbs" in names and "subject's right limbs" in names  # whose side, said
     assert "(m)" in scene.xaxis.title.text
 
 
