@@ -550,7 +550,7 @@ def _skeleton_gallery(original, augmented, skeleton_layout, frame, title) -> go.
                          row=row + 1, col=col + 1)
         fig.update_yaxes(range=y_range[::-1] if pixels else y_range, scaleanchor=f"x{axis}",
                          scaleratio=1, showticklabels=False, row=row + 1, col=col + 1)
-    view_name = "as imaged" if pixels else "seen from the camera: the subject's right on your left"
+    view_name = "as imaged" if pixels else "seen from the camera"  # the legend names the subject's sides
     fig.update_layout(
         title=f"{title}, frame {t}, {view_name}", height=330 * rows + 190,
         legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top"),

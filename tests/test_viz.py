@@ -162,7 +162,7 @@ def test_augmentation_gallery_skeleton(rng):
                      "augmented: subject's right limbs", "augmented: joints"]
     # seen from the camera: camera-space x (the subject's right) grows to the viewer's left
     assert fig.layout.xaxis.range[0] > fig.layout.xaxis.range[1]
-    assert "the subject's right on your left" in fig.layout.title.text
+    assert "seen from the camera" in fig.layout.title.text
 
 
 def test_augmentation_gallery_skeleton_two_columns_and_pixels_as_imaged(rng):
