@@ -28,7 +28,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 if TYPE_CHECKING:  # imported lazily: plotly and Sphinx are only needed by the functions using them
     import plotly.graph_objects as go
@@ -194,6 +194,254 @@ def show_markdown(text: str) -> None:
     from IPython.display import Markdown, display
 
     display(Markdown(output_markdown(text)))
+
+
+# --------------------------------------------------------------------------- sentences from numbers
+#
+# The chapters' prose is glued from these, so that it stays true whatever the numbers are: equal
+# values (at the printed precision) are stated as ties, one or two seeds give no interval, and a
+# run no better than guessing says so. Every value here is in % (accuracies) or points.
+
+#: Fewest seeds behind a 95 % Student-t interval: from 2 seeds t = 12.7 and the interval is wider
+#: than the accuracy axis, so the text shows the points instead.
+MIN_SEEDS_FOR_CI = 3
+
+_NUMBER_WORDS = {1: "one", 2: "two"}
+
+
+def n_seeds_text(n: int) -> str:
+    """``"one seed"``, ``"two seeds"``, ``"3 seeds"``."""
+    return f"{_NUMBER_WORDS.get(n, n)} seed{'s' if n != 1 else ''}"
+
+
+def join_names(names: Sequence[str]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def estimate(values: Sequence[float], *, decimals: int = 2, spread: str = "ci") -> str:
+    """Per-seed values (in %) as one phrase: the mean, and its spread only where seeds give one.
+
+    From :data:`MIN_SEEDS_FOR_CI` seeds on: ``"98.91 ± 0.89 % (mean ± 95 % interval, 3 seeds)"``
+    (``spread="ci"``) or ``"98.91 ± 0.36 % (mean ± std, 3 seeds)"`` (``spread="std"``); from two
+    seeds the two points; from one ``"98.91 % (one seed, no interval)"``.
+    """
+    from mmhar_lite.experiments import mean_ci
+
+    if spread not in ("ci", "std"):
+        raise ValueError(f"spread must be 'ci' or 'std', got {spread!r}")
+    x = [float(v) for v in values]
+    if not x:
+        raise ValueError("estimate needs at least one value")
+    mean, std, half = mean_ci(x)
+    if len(x) == 1:
+        return f"{mean:.{decimals}f} % (one seed, no interval)"
+    if len(x) < MIN_SEEDS_FOR_CI:
+        points = join_names([f"{v:.{decimals}f}" for v in x])
+        return f"{mean:.{decimals}f} % (mean of {n_seeds_text(len(x))}, {points} %: no interval)"
+    width, name = (half, "95 % interval") if spread == "ci" else (std, "std")
+    return f"{mean:.{decimals}f} ± {width:.{decimals}f} % (mean ± {name}, {n_seeds_text(len(x))})"
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Per-seed differences ``a - b`` (points) of two configurations run with the same seeds.
+
+    Attributes:
+        diffs: one difference per shared seed, in seed order.
+        mean: their mean.
+        half: the 95 % Student-t half-width of the mean, ``None`` below :data:`MIN_SEEDS_FOR_CI`
+            seeds.
+    """
+
+    diffs: tuple[float, ...]
+    mean: float
+    half: float | None
+
+    @property
+    def significant(self) -> bool | None:
+        """Whether the 95 % interval excludes 0 (``None``: too few seeds for an interval)."""
+        return None if self.half is None else not (self.mean - self.half <= 0.0 <= self.mean + self.half)
+
+    def text(self, decimals: int = 2) -> str:
+        """``"+0.50 points, 95 % interval [-0.30, +1.30] over 3 paired seeds, which contains 0:
+        no significant difference"``; with fewer seeds the points and "no interval"."""
+        head = f"{self.mean:+.{decimals}f} points"
+        n = len(self.diffs)
+        if n == 1:
+            return f"{head} (one seed, no interval)"
+        if self.half is None:
+            points = join_names([f"{d:+.{decimals}f}" for d in self.diffs])
+            return f"{head} (mean of {n_seeds_text(n)}, {points}: no interval)"
+        low, high = self.mean - self.half, self.mean + self.half
+        verdict = ("excludes 0: a significant difference" if self.significant
+                   else "contains 0: no significant difference")
+        return (f"{head}, 95 % interval [{low:+.{decimals}f}, {high:+.{decimals}f}] over "
+                f"{n} paired seeds, which {verdict}")
+
+
+def paired(a: Mapping[Any, float], b: Mapping[Any, float]) -> Paired:
+    """:class:`Paired` differences ``a[seed] - b[seed]`` of two ``{seed: value}`` mappings.
+
+    Raises:
+        ValueError: the two do not have the same seeds (a difference needs both runs of a seed).
+    """
+    from mmhar_lite.experiments import mean_ci
+
+    if set(a) != set(b) or not a:
+        raise ValueError(f"paired: both sides need the same seeds, got {sorted(a)} and {sorted(b)}")
+    seeds = sorted(a)
+    diffs = tuple(float(a[s]) - float(b[s]) for s in seeds)
+    mean, _, half = mean_ci(diffs)
+    return Paired(diffs, mean, half if len(diffs) >= MIN_SEEDS_FOR_CI else None)
+
+
+def tie_groups(means: Mapping[str, float], decimals: int = 2) -> list[list[str]]:
+    """Names grouped by their value at the printed precision, highest first (ties in given order)."""
+    groups: dict[float, list[str]] = {}
+    for name, value in means.items():
+        groups.setdefault(round(float(value), decimals), []).append(name)
+    return [groups[v] for v in sorted(groups, reverse=True)]
+
+
+def ranking(means: Mapping[str, float], decimals: int = 2) -> str:
+    """An ordering that states ties as ties: ``"cmc (99.46 %) > cmc-hnl = cmc-cmkm (98.91 %)"``."""
+    if not means:
+        raise ValueError("ranking needs at least one value")
+    return " > ".join(f"{' = '.join(group)} ({float(means[group[0]]):.{decimals}f} %)"
+                      for group in tie_groups(means, decimals))
+
+
+def relation(a: float, b: float, decimals: int = 2) -> str:
+    """``"above"``, ``"below"`` or ``"level with"`` (equal at the printed precision)."""
+    a, b = round(float(a), decimals), round(float(b), decimals)
+    return "above" if a > b else "below" if a < b else "level with"
+
+
+def above_chance(values: Sequence[float], n_classes: int, n_test: int, *, level: float = 0.05) -> bool:
+    """Whether per-seed accuracies (in %) on ``n_test`` test recordings each are significantly
+    above guessing, ``100 / n_classes`` %: one-sided binomial test on the pooled correct counts."""
+    from scipy import stats
+
+    if n_classes < 2 or n_test < 1 or not values:
+        raise ValueError(f"above_chance needs n_classes >= 2, n_test >= 1 and values, "
+                         f"got {n_classes}, {n_test}, {list(values)}")
+    correct = sum(round(float(v) / 100 * n_test) for v in values)
+    trials = n_test * len(values)
+    return bool(stats.binomtest(correct, trials, 1 / n_classes, alternative="greater").pvalue < level)
+
+
+def chance_sentence(values: Mapping[str, Sequence[float]], n_classes: int, n_test: int, *,
+                    noun: str = "row") -> str:
+    """Which rows (``{name: per-seed accuracies in %}``) are at chance level, as one sentence
+    (``noun``: what one entry is called, "row", "point")."""
+    chance = f"{100 / n_classes:.2f} % (1 in {n_classes} classes)"
+    low = [name for name, v in values.items() if not above_chance(v, n_classes, n_test)]
+    if not low:
+        return f"Every {noun} is significantly above chance level, {chance}."
+    test = f"one-sided binomial test over {n_test} test recordings per seed"
+    if len(low) == len(values):
+        return (f"Every {noun} is at chance level: none is significantly above {chance}, {test}; "
+                "these numbers say nothing about the methods.")
+    verb = "is" if len(low) == 1 else "are"
+    return f"{join_names(low)} {verb} at chance level (not significantly above {chance}, {test})."
+
+
+def sweep_sentence(values: Mapping[str, Mapping[Any, float]], *, decimals: int = 2) -> str:
+    """Best and worst setting of a sweep (``{setting: {seed: accuracy in %}}``), ties stated as
+    ties, and whether they differ, judged on their paired (same-seed) difference."""
+    from mmhar_lite.experiments import mean_ci
+
+    if not values:
+        raise ValueError("sweep_sentence needs at least one setting")
+    means = {name: mean_ci(list(v.values()))[0] for name, v in values.items()}
+    groups = tie_groups(means, decimals)
+    n = min(len(v) for v in values.values())
+    if len(values) == 1:
+        return f"Only {next(iter(values))} was run: there is nothing to compare."
+    if len(groups) == 1:
+        return (f"Every setting gives the same mean, {means[groups[0][0]]:.{decimals}f} % "
+                f"({n_seeds_text(n)}): this sweep cannot tell them apart.")
+    best, worst = groups[0], groups[-1]
+
+    def side(group: list[str]) -> str:
+        tied = " each" if len(group) > 1 else ""
+        return f"{join_names(group)} ({means[group[0]]:.{decimals}f} %{tied})"
+
+    top = max(best, key=means.get)
+    bottom = min(worst, key=means.get)
+    diff = paired(values[top], values[bottom])
+    verdict = {True: (f"so the choice matters here (though best and worst were picked after the fact "
+                      f"among {len(values)} settings, which makes a significant gap likelier by chance)"),
+               False: "so this sweep cannot tell them apart",
+               None: "so this sweep cannot tell them apart"}[diff.significant]
+    return (f"The best mean is at {side(best)}, the worst at {side(worst)}; paired by seed, "
+            f"{top} minus {bottom} is {diff.text(decimals)}, {verdict}.")
+
+
+def paired_summary(pairs: Mapping[str, Paired], decimals: int = 2) -> str:
+    """Per setting (``{"2 %": paired(a, b), ...}``) the paired difference, then at how many
+    settings its interval excludes 0, as one sentence."""
+    if not pairs:
+        raise ValueError("paired_summary needs at least one setting")
+    each = "; ".join(f"{name}: {p.text(decimals)}" for name, p in pairs.items())
+    if any(p.significant is None for p in pairs.values()):
+        return (f"{each}. With fewer than {MIN_SEEDS_FOR_CI} seeds there is no interval, so this run "
+                "cannot say whether the two differ")
+    apart = [name for name, p in pairs.items() if p.significant]
+    if not apart:
+        return f"{each}. The interval contains 0 at all {len(pairs)}: no significant difference anywhere"
+    return (f"{each}. The interval excludes 0 at {join_names(apart)} ({len(apart)} of {len(pairs)}) "
+            "and contains it elsewhere")
+
+
+def results_context(records: Sequence[Mapping], run: str) -> str:
+    """What a results table shows, for its caption: ``run`` (which run, which profile), the
+    dataset, seeds, encoders, epochs and the unit, read off the ``records`` themselves."""
+    if not records:
+        raise ValueError("results_context needs at least one record")
+    seeds = sorted({int(r["seed"]) for r in records})
+    spread = ("one seed, so no spread" if len(seeds) == 1 else
+              f"mean ± sample std over the {len(seeds)} seeds")
+    sizes = "/".join(sorted({str(r["size"]) for r in records}))
+    return (f"{run}: {records[0]['dataset']} data, {n_seeds_text(len(seeds))} "
+            f"({', '.join(map(str, seeds))}), {sizes} encoders, "
+            f"{max(r['pretrain_epochs'] for r in records)} pre-training + "
+            f"{max(r['finetune_epochs'] for r in records)} fine-tuning epochs. Test accuracy and "
+            f"macro-F1 in % of {records[0]['n_test']} test recordings, {spread}.")
+
+
+def per_seed(records: Sequence[Mapping], key: str, *, metric: str = "accuracy",
+             **where: Any) -> dict[Any, dict[int, float]]:
+    """``{record[key]: {seed: 100 * metric}}`` of the records matching ``where`` (in %)."""
+    out: dict[Any, dict[int, float]] = {}
+    for r in records:
+        if all(r.get(k) == v for k, v in where.items()):
+            out.setdefault(r[key], {})[int(r["seed"])] = 100 * float(r[metric])
+    return out
+
+
+_TABLE_HEADING = re.compile(r"^## (Table \d+[^\n]*)\n\n((?:\|[^\n]*\n?)*)", re.MULTILINE)
+
+
+def table_rows(text: str) -> dict[str, int]:
+    """``{"Table 2: ...": data rows}`` of the tables of a ``results.md`` text (header and rule
+    lines not counted)."""
+    return {m.group(1): max(len(m.group(2).strip().splitlines()) - 2, 0)
+            for m in _TABLE_HEADING.finditer(text)}
+
+
+def caption_tables(text: str, context: str) -> str:
+    """A ``results.md`` text with each ``## Table N: ...`` heading made a caption: the heading,
+    ``context`` (data, run, seeds, units) and the table's own row count."""
+    counts = table_rows(text)
+
+    def caption(m: re.Match) -> str:
+        n = counts[m.group(1)]
+        return f"**{m.group(1)}.** {context} {n} row{'s' if n != 1 else ''}.\n\n{m.group(2)}"
+
+    return _TABLE_HEADING.sub(caption, text)
 
 
 # --------------------------------------------------------------------------- Sphinx extension

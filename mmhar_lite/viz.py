@@ -21,6 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from mmhar_lite.book import MIN_SEEDS_FOR_CI  # one rule for the prose and the figures: no interval below it
 from mmhar_lite.data import COCO17_JOINTS, KINECT_V1_JOINTS, SKELETON_EDGES
 
 __all__ = [
@@ -1125,15 +1126,31 @@ def _row_label(row: Mapping) -> str:
 _METRIC_TITLES = {"accuracy": "accuracy (%)", "macro_f1": "macro-F1 (%)"}
 
 
+_SHORT_MODALITY = {"multimodal": "mm", "skeleton": "skel", "imu": "imu", "none": "none"}
+
+
+def _short_row_label(row: Mapping) -> str:
+    """:func:`_row_label` with short modality names (mm, skel, imu): it fits a phone's width."""
+    pre, fine = row.get("pretrain_modality"), row.get("finetune_modality")
+    short = {k: _SHORT_MODALITY.get(v, v) if v is not None else None for k, v in (("pre", pre), ("fine", fine))}
+    if row["method"] == "random-init":  # never pre-trained: only its head's modality says anything
+        short["pre"] = None
+    return _row_label({"method": row["method"], "pretrain_modality": short["pre"],
+                       "finetune_modality": short["fine"]})
+
+
 def results_bar(
     summary: Sequence[Mapping],
     *,
     metric: str = "accuracy",
     paper: Mapping[tuple[str, str, str], float | None] | None = None,
-    paper_name: str = "paper (UTD-MHAD)",
+    paper_name: str = "paper, UTD-MHAD",
     title: str = "Linear evaluation",
 ) -> go.Figure:
     """Mean +- std over seeds per method (Table 2/3 analogue), beside published numbers.
+
+    Horizontal bars, one row per method, top to bottom in row order: the method names sit on the
+    y axis, where they stay readable on a narrow screen. Rows from one seed have no error bar.
 
     Args:
         summary: rows of ``experiments.summarize(records)``: ``method``, ``pretrain_modality``,
@@ -1147,22 +1164,27 @@ def results_bar(
         paper_name: legend name of the published bars.
     """
     _summary_rows(summary, metric, "std")
-    labels = [_row_label(row) for row in summary]
+    labels = [_short_row_label(row) for row in summary]
+    n_max = max(int(row["n"]) for row in summary)
+    ours = "this run, one seed" if n_max == 1 else "this run, mean ± std"
     fig = go.Figure(go.Bar(
-        x=labels, y=[100 * row[f"{metric}_mean"] for row in summary],
-        name="this run (mean ± std)", marker_color=PALETTE[0],
-        error_y=dict(type="data", array=[100 * row[f"{metric}_std"] for row in summary]),
+        y=labels, x=[100 * row[f"{metric}_mean"] for row in summary], orientation="h",
+        name=ours, marker_color=PALETTE[0],
+        error_x=dict(type="data", array=[100 * row[f"{metric}_std"] if row["n"] > 1 else None for row in summary],
+                     visible=n_max > 1),
         customdata=[row["n"] for row in summary],
-        hovertemplate="%{x}<br>%{y:.2f} % (n = %{customdata})<extra></extra>",
+        hovertemplate="%{y}<br>%{x:.2f} % (n = %{customdata})<extra></extra>",
     ))
     if paper:
         keys = [(row["method"], row.get("pretrain_modality"), row.get("finetune_modality")) for row in summary]
         fig.add_trace(go.Bar(
-            x=labels, y=[paper.get(key) for key in keys], name=paper_name, marker_color=PALETTE[1],
-            hovertemplate="%{x}<br>%{y:.2f} %<extra>" + paper_name + "</extra>",
+            y=labels, x=[paper.get(key) for key in keys], name=paper_name, marker_color=PALETTE[1],
+            orientation="h", hovertemplate="%{y}<br>%{x:.2f} %<extra>" + paper_name + "</extra>",
         ))
-    fig.update_layout(title=title, barmode="group", yaxis_title=_METRIC_TITLES.get(metric, metric),
-                      xaxis_title="method", xaxis_tickangle=-30)
+    fig.update_layout(title=title, barmode="group", height=140 + (22 if paper else 14) * len(labels) + 40,
+                      xaxis=dict(title_text=_METRIC_TITLES.get(metric, metric), range=[0, 100]),
+                      yaxis=dict(title_text="method", autorange="reversed",
+                                 automargin=True))
     return _legend_on_top(fig)
 
 
@@ -1174,9 +1196,6 @@ def _legend_on_top(fig: go.Figure) -> go.Figure:
     return fig
 
 
-#: Fewest seeds behind a drawn 95 % band: from 2 seeds the t quantile is 12.7 and the band is
-#: wider than the axis.
-MIN_SEEDS_FOR_CI = 3
 
 
 def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: float) -> go.Figure:
@@ -1184,8 +1203,10 @@ def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: floa
     to [0, 100] %, drawn only from :data:`MIN_SEEDS_FOR_CI` seeds on."""
     _summary_rows(summary, metric, "ci95", extra=(x_key,))
     groups: dict[str, list[Mapping]] = {}
+    # the method alone when every row has the same head: short entries fit a phone's legend
+    one_head = len({row.get("finetune_modality") for row in summary}) == 1
     for row in summary:
-        groups.setdefault(_row_label(row), []).append(row)
+        groups.setdefault(str(row["method"]) if one_head else _row_label(row), []).append(row)
     fig = go.Figure()
     for k, (name, rows) in enumerate(groups.items()):
         colour = PALETTE[k % len(PALETTE)]
@@ -1202,12 +1223,14 @@ def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: floa
                 fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0), hoverinfo="skip",
                 legendgroup=name, showlegend=False, name=f"{name} 95% CI",
             ))
+        # no "± 0.00" from one seed nor a t = 12.7 interval from two: the hover says so
+        spread = [f"± {h:.2f} % (n = {r['n']})" if int(r["n"]) >= MIN_SEEDS_FOR_CI
+                  else f"% (n = {r['n']}, no interval)" for h, r in zip(half, rows)]
         fig.add_trace(go.Scatter(
             x=x, y=mean, mode="lines+markers", name=name, legendgroup=name,
             line=dict(color=colour), marker=dict(symbol=SYMBOLS[k % len(SYMBOLS)], size=8),
-            customdata=np.stack([half, [r["n"] for r in rows]], axis=1),
-            hovertemplate=f"{name}<br>%{{x:g}}: %{{y:.2f}} ± %{{customdata[0]:.2f}} % "
-                          "(n = %{customdata[1]})<extra></extra>",
+            customdata=np.stack([half, [r["n"] for r in rows]], axis=1), text=spread,
+            hovertemplate=f"{name}<br>%{{x:g}}: %{{y:.2f}} %{{text}}<extra></extra>",
         ))
     return fig
 
@@ -1221,7 +1244,10 @@ def beta_sweep_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
             rows (``<metric>_mean`` and ``<metric>_ci95`` fractions, ``n``, ``beta``).
     """
     fig = _ci_lines(summary, "beta", metric, 1.0)
-    fig.update_layout(title=title, xaxis_title="beta (concentration of q_beta)",
+    # one labelled tick per swept beta: plotly's own ticks (0, 0.5, 1, ...) skip 0.25
+    ticks = sorted({float(row["beta"]) for row in summary})
+    fig.update_layout(title=title, xaxis=dict(title="beta (concentration of q_beta)", tickvals=ticks,
+                                              ticktext=[f"{b:g}" for b in ticks]),
                       yaxis_title=_METRIC_TITLES.get(metric, metric))
     return _legend_on_top(fig)
 
@@ -1237,8 +1263,8 @@ def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy
     fig = _ci_lines(summary, "label_fraction", metric, 100.0)
     # one labelled tick per measured fraction: plotly's own log ticks read "2 3 ... 10 2 3 4 5"
     ticks = sorted({100.0 * float(row["label_fraction"]) for row in summary})
-    fig.update_layout(title=title, xaxis=dict(title="labelled training data (%)", type="log",
-                                              tickvals=ticks, ticktext=[f"{v:g}" for v in ticks]),
+    fig.update_layout(title=title, xaxis=dict(title="labelled training recordings (log scale)", type="log",
+                                              tickvals=ticks, ticktext=[f"{v:g} %" for v in ticks]),
                       yaxis_title=_METRIC_TITLES.get(metric, metric))
     return _legend_on_top(fig)
 

@@ -8,8 +8,10 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
+from scipy import stats
 
 import mmhar_lite
 from mmhar_lite import book
@@ -142,3 +144,120 @@ def test_strip_nbval_marker_drops_only_the_marker_line() -> None:
     src = "# NBVAL_CHECK_OUTPUT\nx = 1  # keep\n    # NBVAL_CHECK_OUTPUT\nprint(x)"
     assert book.strip_nbval_marker(src) == "x = 1  # keep\nprint(x)"
     assert book.strip_nbval_marker("y = '# not a marker'") == "y = '# not a marker'"
+
+
+# ----------------------------------------------------------------------- sentences from numbers
+
+
+def test_estimate_gives_an_interval_only_from_three_seeds() -> None:
+    assert book.estimate([98.91]) == "98.91 % (one seed, no interval)"
+    two = book.estimate([98.0, 99.0])
+    assert two == "98.50 % (mean of two seeds, 98.00 and 99.00 %: no interval)" and "±" not in two
+    half = stats.t.ppf(0.975, 2) * np.std([90.0, 92.0, 97.0], ddof=1) / np.sqrt(3)
+    assert book.estimate([90.0, 92.0, 97.0]) == f"93.00 ± {half:.2f} % (mean ± 95 % interval, 3 seeds)"
+    assert book.estimate([90.0, 92.0, 97.0], spread="std", decimals=1) == "93.0 ± 3.6 % (mean ± std, 3 seeds)"
+    with pytest.raises(ValueError, match="spread"):
+        book.estimate([1.0, 2.0, 3.0], spread="sem")
+
+
+def test_paired_differences_pair_by_seed_and_judge_by_their_interval() -> None:
+    a, b = {0: 99.0, 1: 98.0, 2: 97.0}, {2: 96.0, 0: 98.0, 1: 97.0}  # order of the seeds does not matter
+    same_gap = book.paired(a, b)
+    assert same_gap.diffs == (1.0, 1.0, 1.0) and same_gap.half == 0.0 and same_gap.significant
+    assert "excludes 0: a significant difference" in same_gap.text()
+    noisy = book.paired({0: 99.0, 1: 96.0, 2: 98.0}, {0: 98.0, 1: 97.0, 2: 97.0})
+    assert noisy.significant is False and "[-" in noisy.text() and "contains 0" in noisy.text()
+    one = book.paired({0: 99.0}, {0: 98.5})
+    assert one.significant is None and one.text() == "+0.50 points (one seed, no interval)"
+    two = book.paired({0: 99.0, 1: 97.0}, {0: 98.0, 1: 98.0})
+    assert two.significant is None and two.text() == "+0.00 points (mean of two seeds, +1.00 and -1.00: no interval)"
+    with pytest.raises(ValueError, match=r"same seeds, got \[0, 1\] and \[0\]"):
+        book.paired({0: 1.0, 1: 2.0}, {0: 1.0})
+
+
+def test_ranking_and_relation_state_ties_as_ties() -> None:
+    means = {"cmc": 99.46, "cmc-hnl": 98.914, "cmc-cmkm": 98.906, "random-init": 93.8}
+    assert book.ranking(means) == "cmc (99.46 %) > cmc-hnl = cmc-cmkm (98.91 %) > random-init (93.80 %)"
+    assert book.ranking({"a": 5.0}) == "a (5.00 %)"
+    assert book.tie_groups({"a": 1.0, "b": 2.0, "c": 1.0}) == [["b"], ["a", "c"]]
+    assert book.relation(98.914, 98.906) == "level with"
+    assert book.relation(98.92, 98.906) == "above" and book.relation(1.0, 2.0) == "below"
+    with pytest.raises(ValueError, match="ranking"):
+        book.ranking({})
+
+
+def test_chance_level_is_a_binomial_test_on_the_test_recordings() -> None:
+    # 27 classes, 54 test recordings: 3 of 54 correct (5.6 %) is what guessing gives
+    assert not book.above_chance([5.56], 27, 54)
+    assert book.above_chance([50.0], 27, 54)
+    # three seeds at 7.4 % pool 12 of 162: significantly above 1/27 where one seed is not
+    assert not book.above_chance([7.41], 27, 54) and book.above_chance([7.41] * 3, 27, 54)
+    every = book.chance_sentence({"cmc": [5.56], "cmc-hnl": [3.70]}, 27, 54)
+    assert every.startswith("Every row is at chance level") and "3.70 % (1 in 27 classes)" in every
+    some = book.chance_sentence({"cmc": [90.0], "random-init": [3.70]}, 27, 54)
+    assert some.startswith("random-init is at chance level")
+    assert book.chance_sentence({"cmc": [90.0]}, 27, 54).startswith("Every row is significantly above")
+    assert book.chance_sentence({"β = 1": [90.0]}, 27, 54, noun="point").startswith("Every point is significantly")
+    with pytest.raises(ValueError, match="n_classes"):
+        book.above_chance([50.0], 1, 54)
+
+
+def test_sweep_sentence_handles_ties_one_seed_and_paired_seeds() -> None:
+    flat = book.sweep_sentence({"β = 0": {0: 5.56}, "β = 1": {0: 5.56}})
+    assert flat == "Every setting gives the same mean, 5.56 % (one seed): this sweep cannot tell them apart."
+    tied_best = book.sweep_sentence({"β = 0.5": {0: 98.0, 1: 99.0, 2: 97.0}, "β = 1": {0: 98.0, 1: 99.0, 2: 97.0},
+                                     "β = 2": {0: 90.0, 1: 91.0, 2: 92.0}})
+    assert tied_best.startswith("The best mean is at β = 0.5 and β = 1 (98.00 % each), the worst at β = 2 (91.00 %)")
+    assert "excludes 0" in tied_best and "so the choice matters here (though best and worst were picked" in tied_best
+    one_seed = book.sweep_sentence({"β = 0": {0: 5.56}, "β = 1": {0: 3.70}})
+    assert "(one seed, no interval)" in one_seed and "cannot tell them apart" in one_seed
+    assert book.sweep_sentence({"β = 1": {0: 98.0}}).startswith("Only β = 1 was run")
+
+
+def test_paired_summary_counts_the_settings_whose_interval_excludes_0() -> None:
+    apart = book.paired({0: 3.0, 1: 3.1, 2: 2.9}, {0: 1.0, 1: 1.0, 2: 1.0})
+    close = book.paired({0: 3.0, 1: 1.0, 2: 2.0}, {0: 2.0, 1: 2.0, 2: 2.0})
+    text = book.paired_summary({"2 %": apart, "50 %": close})
+    assert text.startswith("2 %: +2.00 points") and text.endswith("excludes 0 at 2 % (1 of 2) and contains it elsewhere")
+    assert book.paired_summary({"2 %": close}).endswith("contains 0 at all 1: no significant difference anywhere")
+    few = book.paired_summary({"10 %": book.paired({0: 1.0}, {0: 2.0})})
+    assert few.startswith("10 %: -1.00 points (one seed, no interval)") and "cannot say" in few
+
+
+_RESULTS_MD = """# reproduce: synthetic
+
+Seeds: 0.
+
+## Table 2: multimodal pre-training and fine-tuning
+
+| method | n | accuracy (%) |
+|---|---|---|
+| cmc | 1 | 5.56 |
+| cmc-hnl | 1 | 3.70 |
+
+## Table 3: pre-training as above, IMU-only fine-tuning
+
+| method | n | accuracy (%) |
+|---|---|---|
+| cmc | 1 | 1.85 |
+"""
+
+
+def test_table_rows_and_captions_count_the_rows_shown() -> None:
+    assert book.table_rows(_RESULTS_MD) == {"Table 2: multimodal pre-training and fine-tuning": 2,
+                                            "Table 3: pre-training as above, IMU-only fine-tuning": 1}
+    out = book.caption_tables(_RESULTS_MD, "Live run, smoke.")
+    assert "**Table 2: multimodal pre-training and fine-tuning.** Live run, smoke. 2 rows." in out
+    assert "**Table 3: pre-training as above, IMU-only fine-tuning.** Live run, smoke. 1 row." in out
+    assert "## Table" not in out and "| cmc-hnl | 1 | 3.70 |" in out
+
+
+def test_results_context_reads_the_records() -> None:
+    rec = dict(dataset="synthetic", size="lite", pretrain_epochs=1, finetune_epochs=1, n_test=54)
+    one = book.results_context([dict(rec, seed=0)], "Live run, `smoke` profile")
+    assert one == ("Live run, `smoke` profile: synthetic data, one seed (0), lite encoders, 1 pre-training + "
+                   "1 fine-tuning epochs. Test accuracy and macro-F1 in % of 54 test recordings, one seed, so no spread.")
+    three = book.results_context([dict(rec, seed=s) for s in (2, 0, 1)], "Committed")
+    assert "3 seeds (0, 1, 2)" in three and three.endswith("mean ± sample std over the 3 seeds.")
+    assert book.per_seed([dict(rec, seed=1, method="cmc", accuracy=0.5), dict(rec, seed=1, method="x", accuracy=0.1)],
+                         "method", method="cmc") == {"cmc": {1: 50.0}}

@@ -463,15 +463,26 @@ def test_results_bar_rows_and_paper_numbers():
     paper = {("cmc", "multimodal", "multimodal"): 95.35, ("cmc-hnl", "multimodal", "imu"): None}
     fig = viz.results_bar(summary, paper=paper)
     ours, published = fig.data
-    assert list(ours.x) == ["cmc (multimodal)", "cmc-hnl (multimodal → imu)"]
-    np.testing.assert_allclose(ours.y, [85.0, 72.0])
-    np.testing.assert_allclose(ours.error_y.array, [100 * np.std([0.8, 0.9], ddof=1), 2.0])
-    assert list(published.y) == [95.35, None]
-    assert fig.layout.yaxis.title.text == "accuracy (%)"
+    # horizontal bars: short method names on the y axis, first row on top
+    assert ours.orientation == published.orientation == "h"
+    assert list(ours.y) == ["cmc (mm)", "cmc-hnl (mm → imu)"]
+    assert fig.layout.yaxis.autorange == "reversed"
+    np.testing.assert_allclose(ours.x, [85.0, 72.0])
+    np.testing.assert_allclose(ours.error_x.array, [100 * np.std([0.8, 0.9], ddof=1), 2.0])
+    assert list(published.x) == [95.35, None]
+    assert fig.layout.xaxis.title.text == "accuracy (%)" and ours.name == "this run, mean ± std"
     with pytest.raises(ValueError, match=r"summary\[0\]: missing keys \['macro_f1_mean', 'macro_f1_std'\]"):
         viz.results_bar(summary, metric="macro_f1")
     with pytest.raises(ValueError, match="summary"):
         viz.results_bar([])
+
+
+def test_results_bar_draws_no_error_bar_from_one_seed():
+    one = [dict(summary_row("cmc", "multimodal", "multimodal", [0.8, 0.9]), n=1, accuracy_std=0.0),
+           dict(summary_row("random-init", "none", "imu", [0.8, 0.9]), n=1, accuracy_std=0.0)]
+    bar = viz.results_bar(one).data[0]
+    assert bar.error_x.visible is False and bar.name == "this run, one seed"
+    assert list(bar.y) == ["cmc (mm)", "random-init (imu)"]  # never pre-trained: its head only
 
 
 def test_results_bar_from_experiments_summarize(rng):
@@ -480,9 +491,9 @@ def test_results_bar_from_experiments_summarize(rng):
     recs = records(rng)
     fig = viz.results_bar(experiments.summarize(recs))
     cmc = np.array([r["accuracy"] for r in recs if r["method"] == "cmc"]) * 100
-    assert list(fig.data[0].x) == ["cmc (multimodal)", "cmc-hnl (multimodal)"]
-    assert fig.data[0].y[0] == pytest.approx(cmc.mean())
-    assert fig.data[0].error_y.array[0] == pytest.approx(cmc.std(ddof=1))
+    assert list(fig.data[0].y) == ["cmc (mm)", "cmc-hnl (mm)"]
+    assert fig.data[0].x[0] == pytest.approx(cmc.mean())
+    assert fig.data[0].error_x.array[0] == pytest.approx(cmc.std(ddof=1))
 
 
 def test_beta_sweep_ci_band_from_experiments_summarize(rng):
@@ -491,8 +502,10 @@ def test_beta_sweep_ci_band_from_experiments_summarize(rng):
     recs = records(rng)
     fig = viz.beta_sweep_figure(experiments.summarize(recs, ("method", "finetune_modality", "beta")))
     band, line = fig.data[2], fig.data[3]  # the second method
-    assert line.name == "cmc-hnl (multimodal)"
+    assert line.name == "cmc-hnl"  # one head for every row: the method names the line
     assert list(line.x) == [0.5, 1.0]
+    # every swept beta has a labelled tick
+    assert list(fig.layout.xaxis.tickvals) == [0.5, 1.0] and list(fig.layout.xaxis.ticktext) == ["0.5", "1"]
     accs = np.array([r["accuracy"] for r in recs if r["method"] == "cmc-hnl" and r["beta"] == 1.0]) * 100
     half = stats.t.ppf(0.975, accs.size - 1) * accs.std(ddof=1) / np.sqrt(accs.size)
     assert line.y[1] == pytest.approx(accs.mean())
@@ -510,12 +523,16 @@ def test_limited_labels_figure():
     assert fig.layout.xaxis.type == "log"
     # one labelled tick per measured fraction, not plotly's "2 3 ... 10 2 3 4 5"
     assert list(fig.layout.xaxis.tickvals) == [2.0, 50.0]
-    assert list(fig.layout.xaxis.ticktext) == ["2", "50"]
+    assert list(fig.layout.xaxis.ticktext) == ["2 %", "50 %"]
+    mixed = summary + [summary_row("cmc-hnl", None, "imu", [0.5, 0.6, 0.7], label_fraction=0.5)]
+    assert {tr.name for tr in viz.limited_labels_figure(mixed).data} >= {"cmc-hnl (multimodal)", "cmc-hnl (imu)"}
 
 
 def test_ci_band_needs_three_seeds_and_stays_within_0_100():
     two = [summary_row("cmc", None, "multimodal", [0.5, 0.6], label_fraction=f) for f in (0.1, 0.5)]
-    assert [tr.name for tr in viz.limited_labels_figure(two).data] == ["cmc (multimodal)"]  # no band
+    only_line = viz.limited_labels_figure(two).data
+    assert [tr.name for tr in only_line] == ["cmc"]  # no band
+    assert "no interval" in only_line[0].text[0] and "±" not in only_line[0].text[0]
     wide = [summary_row("cmc", None, "multimodal", [0.02, 0.5, 0.99], label_fraction=f) for f in (0.1, 0.5)]
     band, line = viz.limited_labels_figure(wide).data
     half = np.asarray(line.customdata)[:, 0]
