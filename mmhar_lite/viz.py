@@ -213,6 +213,10 @@ def _bone_xyz(frame: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[list[
     return coords
 
 
+#: Legend names of the bone groups: "left" alone leaves open whose left (the viewer's or the subject's).
+_SIDE_LABELS = {"left": "subject's left limbs", "right": "subject's right limbs"}
+
+
 def _skeleton_traces(frame: np.ndarray, layout: SkeletonLayout, *, colour: str | None = None,
                      name: str = "", opacity: float = 1.0, showlegend: bool = True) -> list:
     """Traces (bones per group, then joints) drawing one (J, D) frame in 2-D or 3-D."""
@@ -222,8 +226,9 @@ def _skeleton_traces(frame: np.ndarray, layout: SkeletonLayout, *, colour: str |
     for side, side_colour, edges in _bone_groups(layout):
         xyz = _bone_xyz(frame, edges)
         kw = dict(z=xyz[2]) if three_d else {}
+        label = _SIDE_LABELS.get(side, side)
         traces.append(line_cls(
-            x=xyz[0], y=xyz[1], **kw, mode="lines", name=f"{name} {side}".strip(), opacity=opacity,
+            x=xyz[0], y=xyz[1], **kw, mode="lines", name=f"{name} {label}".strip(), opacity=opacity,
             legendgroup=f"{name} {side}".strip() if colour is None else name or None,
             line=dict(color=colour or side_colour, width=6 if three_d else 3),
             hoverinfo="skip", showlegend=showlegend,
@@ -270,7 +275,8 @@ def skeleton_animation(
         frame_ms: milliseconds per frame when playing.
 
     Returns:
-        Figure with one frame per time step; left limbs blue, right limbs vermillion.
+        Figure with one frame per time step; the subject's left limbs blue, right limbs vermilion
+        (3-D: seen from the camera, so the subject's right is on the viewer's left).
     """
     sk_raw = _array("skeleton", skeleton, ndim=3)
     lay = skeleton_layout_for(sk_raw.shape[0] if layout is None else layout)
@@ -517,12 +523,17 @@ def _skeleton_gallery(original, augmented, skeleton_layout, frame, title) -> go.
     if not 0 <= t < n_frames:
         raise ValueError(f"frame: expected 0 <= frame < {n_frames} (shortest sequence), got {frame}")
     pixels = base.shape[1] == 2
-    cols = min(len(views), 3)  # four panels a row leave a phone 80 px per panel
+    cols = min(len(views), 2)  # three panels a row leave a phone ~110 px per skeleton
     rows = math.ceil(len(views) / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(views),
-                        horizontal_spacing=0.04, vertical_spacing=0.08)
-    points = [base[:, :2, t]] + [v[:, :2, t] for v in views.values()]
-    ranges = _cube_ranges(np.concatenate(points))
+                        horizontal_spacing=0.04, vertical_spacing=0.12 / rows)
+    points = np.concatenate([base[:, :2, t]] + [v[:, :2, t] for v in views.values()])
+    # each axis spans the points (a body is tall and narrow: tall panels, not squares)
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    pad = 0.05 * float(np.max(hi - lo)) or 1.0
+    x_range, y_range = [float(lo[0] - pad), float(hi[0] + pad)], [float(lo[1] - pad), float(hi[1] + pad)]
+    # Camera space (x to the subject's right) is drawn as the camera sees a subject facing it:
+    # x grows to the left, so the subject's right limbs are on the viewer's left. Pixels: as imaged.
     for k, (aug_name, view) in enumerate(views.items()):
         row, col = divmod(k, cols)
         # the original is one grey legend entry; the augmented view's trunk / left / right
@@ -532,13 +543,20 @@ def _skeleton_gallery(original, augmented, skeleton_layout, frame, title) -> go.
             trace.update(name="original (grey)", showlegend=k == 0 and i == 0)
             fig.add_trace(trace, row=row + 1, col=col + 1)
         for trace in _skeleton_traces(view[:, :2, t], lay, name="augmented", showlegend=k == 0):
+            trace.update(name=f"augmented: {trace.name.removeprefix('augmented ')}")
             fig.add_trace(trace, row=row + 1, col=col + 1)
         axis = "" if k == 0 else str(k + 1)
         # one scale per panel and the same for all, so the augmentations compare by eye
-        fig.update_xaxes(range=ranges[0], showticklabels=False, row=row + 1, col=col + 1)
-        fig.update_yaxes(range=ranges[1][::-1] if pixels else ranges[1], scaleanchor=f"x{axis}",
+        fig.update_xaxes(range=x_range if pixels else x_range[::-1], showticklabels=False,
+                         row=row + 1, col=col + 1)
+        fig.update_yaxes(range=y_range[::-1] if pixels else y_range, scaleanchor=f"x{axis}",
                          scaleratio=1, showticklabels=False, row=row + 1, col=col + 1)
-    fig.update_layout(title=f"{title} (front view, frame {t})", height=300 * rows + 100)
+    view_name = "as imaged" if pixels else "seen from the camera"  # the legend names the subject's sides
+    fig.update_layout(
+        title=f"{title}, frame {t}, {view_name}", height=330 * rows + 190,
+        legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top"),
+        margin=dict(l=10, r=10, t=90, b=10),
+    )
     return fig
 
 

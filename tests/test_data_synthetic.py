@@ -23,6 +23,7 @@ from mmhar_lite.data.synthetic import (
     make_subject,
     plan_trial,
     simulate,
+    trial_plans,
 )
 from mmhar_lite.data.utd_mhad import KNOWN_ABSENT
 
@@ -89,6 +90,16 @@ def test_deterministic_in_seed():
         np.testing.assert_array_equal(x.imu, y.imu)
         np.testing.assert_array_equal(x.skeleton, y.skeleton)
     assert not np.array_equal(a.samples[0].imu[:10], c.samples[0].imu[:10])
+
+
+@pytest.mark.parametrize("difficulty", [Difficulty(), Difficulty(imbalance=4.0)], ids=["default", "imbalanced"])
+def test_trial_plans_are_the_plans_of_the_generated_samples(difficulty):
+    raw = generate_synthetic(n_subjects=2, n_trials=2, seed=3, difficulty=difficulty)
+    plans = trial_plans(n_subjects=2, n_trials=2, seed=3, difficulty=difficulty)
+    assert [(p.label, p.subject + 1, p.trial, p.imu_length, p.skeleton_length) for p in plans] == [
+        (s.label, s.subject, s.trial, s.imu.shape[0], s.skeleton.shape[2]) for s in raw.samples]
+    rates = np.array([p.skeleton_rate for p in plans])
+    assert np.all((rates >= 18.0) & (rates <= 24.0)) and np.unique(rates).size == rates.size
 
 
 def test_still_sensor_reads_one_g_and_no_rotation(exact):

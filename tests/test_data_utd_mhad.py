@@ -227,6 +227,19 @@ def test_input_case(utd_root, small_synthetic, case):
     assert any(message.startswith(f"{path}: ") for path in reported)
 
 
+@pytest.mark.parametrize("contents, found", [
+    (b"<html>download interrupted</html>", "found text beginning '<html>download interrupted</html>' (a web page)"),
+    (b"MATLAB 5.0 MAT-file, truncated", "found a MATLAB 5 header but unreadable data after it (a truncated or damaged copy?)"),
+    (bytes(range(200, 256)), "found 56 bytes of other binary data"),
+], ids=["web page", "truncated", "binary"])
+def test_a_file_that_is_not_matlab_data_gets_a_reason_a_user_can_act_on(utd_root, contents, found):
+    path = inertial_path(utd_root, *TRIAL)
+    path.write_bytes(contents)
+    (entry,) = load_utd_mhad(utd_root).skipped
+    assert entry["file"] == str(path)
+    assert entry["reason"] == f"not a MATLAB 5 .mat file: expected MATLAB 5 data holding 'd_iner', {found}"
+
+
 def test_class_names_must_match_the_27_actions(utd_root):
     with pytest.raises(ValueError, match="27 entries"):
         load_utd_mhad(utd_root, class_names=["a", "b"])

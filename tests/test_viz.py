@@ -61,6 +61,8 @@ def test_skeleton_animation_3d_equal_aspect_and_camera(rng):
     assert scene.aspectmode == "cube"
     assert (scene.camera.up.x, scene.camera.up.y, scene.camera.up.z) == (0, 1, 0)
     assert scene.camera.eye.z < 0  # looking from the sensor's side
+    names = [tr.name for tr in fig.data]
+    assert "subject's left limbs" in names and "subject's right limbs" in names  # whose side, said
     assert "(m)" in scene.xaxis.title.text
 
 
@@ -151,12 +153,27 @@ def test_augmentation_gallery_skeleton(rng):
     aug = {"jitter": sk + 0.1, "scale": 0.8 * sk}
     fig = viz.augmentation_gallery(sk, aug, kind="skeleton", frame=4)
     assert len(fig.data) == 2 * (4 + 4)  # original + augmented, each 3 bone groups + joints
-    joints = [tr for tr in fig.data if tr.name == "augmented joints" and tr.xaxis == "x2"][0]  # "scale"
+    joints = [tr for tr in fig.data if tr.name == "augmented: joints" and tr.xaxis == "x2"][0]  # "scale"
     np.testing.assert_allclose(joints.x, 0.8 * sk[:, 0, 4])
     assert "frame 4" in fig.layout.title.text
     # one grey entry for the original, one per bone group of the augmented view, words apart
     shown = [tr.name for tr in fig.data if tr.showlegend is not False]
-    assert shown == ["original (grey)", "augmented trunk", "augmented left", "augmented right", "augmented joints"]
+    assert shown == ["original (grey)", "augmented: trunk", "augmented: subject's left limbs",
+                     "augmented: subject's right limbs", "augmented: joints"]
+    # seen from the camera: camera-space x (the subject's right) grows to the viewer's left
+    assert fig.layout.xaxis.range[0] > fig.layout.xaxis.range[1]
+    assert "seen from the camera" in fig.layout.title.text
+
+
+def test_augmentation_gallery_skeleton_two_columns_and_pixels_as_imaged(rng):
+    sk = kinect_sequence(rng, t=10)
+    fig = viz.augmentation_gallery(sk, {name: sk + 0.01 * k for k, name in enumerate("abcde")}, kind="skeleton")
+    assert [a.text for a in fig.layout.annotations] == list("abcde")
+    assert fig.layout.xaxis2.domain[0] > 0.5 and fig.layout.xaxis3.domain[0] < 0.5  # 2 panels a row
+    pixels = rng.uniform(0, 640, size=(17, 2, 6))
+    image = viz.augmentation_gallery(pixels, {"x": pixels}, kind="skeleton")
+    assert image.layout.xaxis.range[0] < image.layout.xaxis.range[1]  # image x grows to the right
+    assert image.layout.yaxis.range[0] > image.layout.yaxis.range[1]  # image rows grow downwards
 
 
 def test_augmentation_gallery_errors(rng):

@@ -63,8 +63,8 @@ INPUT_CASES: tuple[InputCase, ...] = (
     # UTD-MHAD: Inertial/a{A}_s{S}_t{T}_inertial.mat (d_iner) + Skeleton/..._skeleton.mat (d_skel)
     _utd("other_files", "a folder also holds READMEs or `.DS_Store` (not `.mat`)", "loaded"),
     _utd("absent_trial", "a trial is absent from both folders", "missing"),
-    _utd("corrupt", "a `.mat` file is not MATLAB 5 data", "skipped", "cannot read as a MATLAB 5 .mat file"),
-    _utd("zero_bytes", "a `.mat` file is empty (0 bytes)", "skipped", "cannot read as a MATLAB 5 .mat file"),
+    _utd("corrupt", "a `.mat` file is not MATLAB 5 data", "skipped", "not a MATLAB 5 .mat file: expected MATLAB 5 data holding 'd_iner'"),
+    _utd("zero_bytes", "a `.mat` file is empty (0 bytes)", "skipped", "found an empty file (0 bytes)"),
     _utd("folder", "a folder stands where a `.mat` file should be", "skipped", "IsADirectoryError"),
     _utd("broken_link", "a `.mat` file is a broken symbolic link", "skipped", "FileNotFoundError"),
     _utd("wrong_variable", "the inertial file has no variable `d_iner`", "skipped", "no variable 'd_iner' (found: inertial)"),

@@ -57,6 +57,7 @@ __all__ = [
     "Recording",
     "make_subject",
     "plan_trial",
+    "trial_plans",
     "confusable_motions",
     "class_keep_fractions",
     "simulate",
@@ -754,20 +755,13 @@ def _add_noise(recording: Recording, subject: Subject, rng: np.random.Generator)
     return skeleton, imu
 
 
-def generate_synthetic(
-    *, n_subjects: int = 8, n_trials: int = 4, seed: int = 0, noise: bool = True,
-    difficulty: Difficulty = Difficulty(),
-) -> RawDataset:
-    """A UTD-MHAD-sized paired dataset: 27 classes x n_subjects x n_trials, deterministic in `seed`.
-
-    Like the UTD-MHAD release, the three trials a8_s1_t4, a23_s6_t4 and a27_s8_t4 are left
-    out (when in range), so the defaults give 861 pairs. `noise=False` gives the exact
-    kinematics (no sensor noise, bias or skeleton jitter) for physics checks. `difficulty`
-    turns the controls of :class:`Difficulty` (default: none, today's data).
-    """
+def _draw_plans(
+    rng: np.random.Generator, n_subjects: int, n_trials: int, seed: int, difficulty: Difficulty
+) -> tuple[tuple[Motion, ...], list[Subject], list[list[TrialPlan]]]:
+    """The motions, subjects and per-class trial plans of :func:`generate_synthetic` (drawn from
+    `rng` first, before any noise, so both callers draw the same plans)."""
     if n_subjects < 1 or n_trials < 1:
         raise ValueError(f"need n_subjects >= 1 and n_trials >= 1, got {n_subjects}, {n_trials}")
-    rng = np.random.default_rng(seed)
     motions = confusable_motions(difficulty.confusion)
     keep = np.maximum(1, np.round(n_trials * class_keep_fractions(difficulty.imbalance, len(motions), seed)))
     subjects = [make_subject(rng, i + 1) for i in range(n_subjects)]
@@ -780,6 +774,31 @@ def generate_synthetic(
         ]
         # Every plan is drawn first, so dropping trials leaves the other trials' draws alone.
         by_class.append([p for p in plans if p.trial <= keep[label]])
+    return motions, subjects, by_class
+
+
+def trial_plans(
+    *, n_subjects: int = 8, n_trials: int = 4, seed: int = 0, difficulty: Difficulty = Difficulty(),
+) -> list[TrialPlan]:
+    """The plans (timing, skeleton frame rate, style, ...) of the trials that
+    :func:`generate_synthetic` with the same arguments simulates, in the order of its samples."""
+    by_class = _draw_plans(np.random.default_rng(seed), n_subjects, n_trials, seed, difficulty)[2]
+    return [plan for plans in by_class for plan in plans]
+
+
+def generate_synthetic(
+    *, n_subjects: int = 8, n_trials: int = 4, seed: int = 0, noise: bool = True,
+    difficulty: Difficulty = Difficulty(),
+) -> RawDataset:
+    """A UTD-MHAD-sized paired dataset: 27 classes x n_subjects x n_trials, deterministic in `seed`.
+
+    Like the UTD-MHAD release, the three trials a8_s1_t4, a23_s6_t4 and a27_s8_t4 are left
+    out (when in range), so the defaults give 861 pairs. `noise=False` gives the exact
+    kinematics (no sensor noise, bias or skeleton jitter) for physics checks. `difficulty`
+    turns the controls of :class:`Difficulty` (default: none, today's data).
+    """
+    rng = np.random.default_rng(seed)
+    motions, subjects, by_class = _draw_plans(rng, n_subjects, n_trials, seed, difficulty)
     samples = []
     for plans in by_class:
         for plan, recording in zip(plans, simulate(plans, subjects, motions=motions)):

@@ -52,6 +52,8 @@ KNOWN_ABSENT = ((8, 1, 4), (23, 6, 4), (27, 8, 4))
 
 _NAME = re.compile(r"^a(\d+)_s(\d+)_t(\d+)_(inertial|skeleton)\.mat$")
 _N_JOINTS = len(KINECT_V1_JOINTS)
+#: How much of a file that is not MATLAB 5 data its skip reason quotes.
+_SHOWN_BYTES = 40
 
 
 def trial_id(action: int, subject: int, trial: int) -> str:
@@ -69,12 +71,34 @@ def skeleton_path(root: str | Path, action: int, subject: int, trial: int) -> Pa
     return Path(root) / "Skeleton" / f"{trial_id(action, subject, trial)}_skeleton.mat"
 
 
+def _describe_contents(path: Path) -> str:
+    """What a file that is not MATLAB 5 data holds, in a few words ("an empty file (0 bytes)",
+    "text beginning '<html>...'"): enough to tell an interrupted download from a damaged file."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(_SHOWN_BYTES)
+    except OSError as error:
+        return f"a file that cannot be read ({type(error).__name__})"
+    if not start:
+        return "an empty file (0 bytes)"
+    if start.startswith(b"MATLAB 5.0 MAT-file"):
+        return "a MATLAB 5 header but unreadable data after it (a truncated or damaged copy?)"
+    text = start.decode("ascii", errors="replace")
+    if "\ufffd" in text or not all(ch.isprintable() or ch in "\t\r\n" for ch in text):
+        return f"{path.stat().st_size} bytes of other binary data"
+    shown = " ".join(text.split())
+    return f"text beginning {shown!r}" + (" (a web page)" if shown.lower().startswith(("<html", "<!doctype")) else "")
+
+
 def _read_variable(path: Path, variable: str) -> np.ndarray:
     """Array `variable` of a MATLAB 5 file, as stored; DatasetError names what was wrong."""
     try:
         contents = scipy.io.loadmat(str(path))
-    except Exception as error:  # scipy raises many types for corrupt input (ValueError, OSError, ...)
-        raise file_error(path, f"cannot read as a MATLAB 5 .mat file ({type(error).__name__}: {error})")
+    except OSError as error:  # a folder, a broken link, permissions: the system's words say it
+        raise file_error(path, f"cannot open the file to read {variable!r}: {error.strerror or error} ({type(error).__name__})")
+    except Exception:  # scipy's own IndexError, ValueError, ... say nothing a user can act on
+        raise file_error(path, f"not a MATLAB 5 .mat file: expected MATLAB 5 data holding {variable!r}, "
+                               f"found {_describe_contents(path)}")
     if variable not in contents:
         found = sorted(k for k in contents if not k.startswith("__"))
         raise file_error(path, f"no variable {variable!r} (found: {', '.join(found) or 'none'})")
