@@ -78,8 +78,9 @@ class Profile:
     beta_epochs: int
 
 
-#: The three profiles. ``smoke``: CI, seconds per notebook; ``book``: the rendered book, the
-#: whole ``make book`` under 10 minutes on 2 cores; ``full``: the paper's epochs (hours).
+#: The three profiles, by name. ``smoke`` is for CI (seconds per notebook), ``book`` for the
+#: rendered book (the whole ``make book`` under 10 minutes on 2 cores), ``full`` runs the
+#: paper's epochs (hours).
 PROFILES: Mapping[str, Profile] = MappingProxyType(
     {
         p.name: p

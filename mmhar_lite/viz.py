@@ -3,7 +3,7 @@
 Every public function is pure: it takes numpy arrays (or plain records) and returns a
 ``plotly.graph_objects.Figure``. Interactivity uses only plotly frames plus layout sliders and
 play buttons, so each figure keeps working in a static HTML page with no kernel (no
-``FigureWidget``; see REFERENCE section 6). Bad input raises ``ValueError`` naming the argument.
+``FigureWidget``, whose JavaScript comes from a CDN at run time). Bad input raises ``ValueError`` naming the argument.
 
 Shape letters: J joints, D coordinate dims (3 for Kinect, 2 for COCO pixels), T time steps,
 C IMU channels, N points, F feature size, M negatives of one anchor, K classes.
@@ -642,7 +642,7 @@ def negative_weights_figure(
     class_names: Sequence[str] | None = None,
     indices=None,
     log_y: bool = False,
-    title: str = "Hard-negative weights q_beta of one anchor's negatives",
+    title: str = "Hard-negative weights q_β of one anchor's negatives",
 ) -> go.Figure:
     """Weight q_beta of each negative against its cosine similarity to the anchor, with a beta slider.
 
@@ -711,13 +711,14 @@ def negative_weights_figure(
         yaxis = dict(type="log", range=[lo, math.log10(max(y_all.max(), 1.0 / m)) + 0.2])
     else:
         yaxis = dict(range=[0, 1.08 * max(y_all.max(), 1.0 / m)])
+    # at beta = 0 every weight is 1/M: the markers then sit on this line, which the label says
     fig.add_hline(y=1.0 / m, line=dict(dash="dash", color=_GREY),
-                  annotation_text="uniform 1/M (beta = 0)", annotation_position="top left")
+                  annotation_text="uniform 1/M: every weight at β = 0", annotation_position="top left")
     fig.update_layout(
         title=title,
         xaxis=dict(title="cosine similarity to the anchor", range=[-1.05, 1.05]),
-        yaxis=dict(title="importance weight q_beta (sums to 1)", **yaxis),
-        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ")],
+        yaxis=dict(title="weight q_β (sums to 1)", automargin=True, **yaxis),
+        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ")],
     )
     return fig
 
@@ -1058,8 +1059,8 @@ def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | 
         n_rows: the number of watched rows; draws the chance levels ``1/N`` and ``5/N`` of retrieval.
 
     Returns:
-        Three panels sharing the epoch axis: retrieval top-1 (solid) and top-5 (dashed), in %,
-        the mean of IMU -> skeleton and skeleton -> IMU; alignment; uniformity.
+        A figure of three panels that share the epoch axis (retrieval top-1, solid, and top-5,
+        dashed, in %, the mean of IMU -> skeleton and skeleton -> IMU; alignment; uniformity).
     """
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError("histories: expected a non-empty dict {run name: list of epoch records}")

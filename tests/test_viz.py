@@ -228,7 +228,7 @@ def test_negative_weights_figure_beta_slider(rng):
                                       class_names=["walk", "sit", "wave"])
     assert len(fig.frames) == 3
     assert slider_labels(fig) == ["0", "0.5", "1"]
-    assert fig.layout.sliders[0].currentvalue.prefix == "beta = "
+    assert fig.layout.sliders[0].currentvalue.prefix == "β = "
     true_neg, same_class = fig.frames[2].data
     np.testing.assert_allclose(same_class.x, sim[labels == 1])
     np.testing.assert_allclose(same_class.y, weights[1.0][labels == 1])

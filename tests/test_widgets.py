@@ -69,7 +69,7 @@ def test_weights_app_redraws(model_outputs):
     y = np.concatenate([tr.y for tr in app.figure.data])
     assert np.ptp(y) > 0
     assert y.sum() == pytest.approx(1.0)
-    assert "beta = 4" in app.figure.layout.title.text
+    assert "β = 4" in app.figure.layout.title.text
     app.controls["anchor"].value = 3
     # the anchor's own row is its positive, never one of its negatives
     assert all("sample 3<" not in text for tr in app.figure.data for text in tr.text)

@@ -1,10 +1,10 @@
 """Data layer: synthetic generator, UTD-MHAD and MMAct loaders, preprocessing, splits.
 
-Public API (see each module for details): `Sample`, `RawDataset`, `DatasetError`,
-`generate_synthetic`, `write_utd_mhad_layout`, `load_utd_mhad`, `load_mmact`,
-`write_mmact_layout`, `load_dataset`, `summarize_dataset`, `format_summary`, `prepare`,
-`ArrayData`, the split functions, `stratified_subset` and `PairedDataset`; `INPUT_CASES` and
-`cases_markdown`: what the loaders accept, skip and reject (`mmhar_lite.data.cases`).
+Public API (see each module for details): ``Sample``, ``RawDataset``, ``DatasetError``,
+``generate_synthetic``, ``write_utd_mhad_layout``, ``load_utd_mhad``, ``load_mmact``,
+``write_mmact_layout``, ``load_dataset``, ``summarize_dataset``, ``format_summary``, ``prepare``,
+``ArrayData``, the split functions, ``stratified_subset`` and ``PairedDataset``; ``INPUT_CASES`` and
+``cases_markdown``: what the loaders accept, skip and reject (``mmhar_lite.data.cases``).
 """
 from mmhar_lite.data.base import (
     COCO17_JOINTS,

@@ -1,14 +1,14 @@
 """What the loaders do with each kind of input: one table, run by the tests and shown in the book.
 
-Every case is exercised by `tests/test_data_utd_mhad.py` or `tests/test_data_mmact.py` on a
-fixture written in the dataset's real format (the tests find each case's fixture by `name`
+Every case is exercised by ``tests/test_data_utd_mhad.py`` or ``tests/test_data_mmact.py`` on a
+fixture written in the dataset's real format (the tests find each case's fixture by ``name``
 and fail if a case has none), so the table cannot promise what the loaders do not do.
-`cases_markdown` renders it for chapter 8's "What happens when ..." section.
+``cases_markdown`` renders it for chapter 8's "What happens when ..." section.
 
-The rule behind the `skipped` rows: any error while reading a file (it cannot be opened,
+The rule behind the ``skipped`` rows: any error while reading a file (it cannot be opened,
 decoded or parsed, or its variable, shape, dtype or values are wrong) makes it a skipped
-file, listed in `RawDataset.skipped` with its reason; with `strict=True` (`mmhar data
---strict`) the first one raises DatasetError instead, in one line naming the file, the field
+file, listed in ``RawDataset.skipped`` with its reason; with ``strict=True``
+(``mmhar data --strict``) the first one raises DatasetError instead, in one line naming the file, the field
 and what was expected. Labels come from file names only, so a damaged file never shifts one.
 """
 from __future__ import annotations

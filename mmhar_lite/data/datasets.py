@@ -49,7 +49,10 @@ class ArrayData:
     Attributes:
         skeleton: (N, D, T, J) float32, channels-first for Conv2d (C = D).
         imu: (N, C, T) float32.
-        labels, subjects, trials, sessions: (N,) int64.
+        labels: (N,) int64, the class of each sample.
+        subjects: (N,) int64, the subject of each sample.
+        trials: (N,) int64, the trial number of each sample.
+        sessions: (N,) int64, the session of each sample.
         class_names: one name per label.
         name: dataset name ("synthetic" | "utd-mhad" | "mmact").
     """

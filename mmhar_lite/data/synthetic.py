@@ -420,15 +420,18 @@ PAIRS_BY_CUE: dict[str, tuple[tuple[str, str], ...]] = {
 class Difficulty:
     """Knobs that make the synthetic task harder; the defaults give the standard data exactly.
 
-    confusion: in [0, 1]. Each CONFUSABLE_PAIRS motion becomes a + confusion / 2 * (b - a)
-        (joint angles and duration), so the difference between the two classes of a pair
-        shrinks to (1 - confusion) of today's: 0 today, 1 makes the pair identical.
-    imbalance: >= 1, the ratio of the largest to the smallest class. Class k keeps the first
-        round(n_trials * r_k) trials (at least 1) of every subject, r_k = imbalance ** (-rank_k
-        / (n_classes - 1)), the ranks a permutation drawn from the seed (so a pair's two classes
-        usually differ in size). 1 keeps every trial.
-    nuisance: >= 0, a factor on the per-trial style drift of every joint angle (a random,
-        label-free movement that both modalities see): 1 today, 0 none.
+    Attributes:
+        confusion: in [0, 1]. Each ``CONFUSABLE_PAIRS`` motion a becomes
+            ``a + confusion / 2 * (b - a)`` (joint angles and duration), so the difference
+            between the two classes of a pair shrinks to ``1 - confusion`` of the default's:
+            0 (the default) changes nothing, 1 makes the two classes of a pair identical.
+        imbalance: >= 1, the ratio of the largest to the smallest class. Class k keeps the
+            first ``round(n_trials * r_k)`` trials (at least 1) of every subject, with
+            ``r_k = imbalance ** (-rank_k / (n_classes - 1))`` and the ranks a permutation
+            drawn from the seed (so a pair's two classes usually differ in size). 1 (the
+            default) keeps every trial.
+        nuisance: >= 0, a factor on the per-trial style drift of every joint angle (a random,
+            label-free movement that both modalities see). 1 is the default drift, 0 none.
     """
 
     confusion: float = 0.0
