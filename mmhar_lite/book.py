@@ -203,8 +203,8 @@ def show_markdown(text: str) -> None:
 # values (at the printed precision) are stated as ties, one or two seeds give no interval, and a
 # run no better than guessing says so. Every value here is in % (accuracies) or points.
 
-#: Fewest seeds behind a 95 % Student-t interval: from 2 seeds t = 12.7 and the interval is wider
-#: than the accuracy axis, so the text shows the points instead.
+#: Fewest seeds behind a 95 % Student-t interval. From 2 seeds t = 12.7 and the interval is
+#: wider than the accuracy axis, so the text shows the points instead.
 MIN_SEEDS_FOR_CI = 3
 
 _NUMBER_WORDS = {1: "one", 2: "two"}
@@ -262,7 +262,7 @@ class Paired:
 
     @property
     def significant(self) -> bool | None:
-        """Whether the 95 % interval excludes 0 (``None``: too few seeds for an interval)."""
+        """Whether the 95 % interval excludes 0, or ``None`` when too few seeds give no interval."""
         return None if self.half is None else not (self.mean - self.half <= 0.0 <= self.mean + self.half)
 
     def text(self, decimals: int = 2) -> str:

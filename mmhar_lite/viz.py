@@ -642,7 +642,7 @@ def negative_weights_figure(
     class_names: Sequence[str] | None = None,
     indices=None,
     log_y: bool = False,
-    title: str = "Hard-negative weights q_β of one anchor's negatives",
+    title: str = "Hard-negative weights q<sub>β</sub> of one anchor's negatives",
 ) -> go.Figure:
     """Weight q_beta of each negative against its cosine similarity to the anchor, with a beta slider.
 
@@ -717,7 +717,7 @@ def negative_weights_figure(
     fig.update_layout(
         title=title,
         xaxis=dict(title="cosine similarity to the anchor", range=[-1.05, 1.05]),
-        yaxis=dict(title="weight q_β (sums to 1)", automargin=True, **yaxis),
+        yaxis=dict(title="weight q<sub>β</sub> (sums to 1)", automargin=True, **yaxis),
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ")],
     )
     return fig

@@ -169,7 +169,7 @@ def weights_app(
             negative_labels=None if lab is None else lab[weights.indices],
             anchor_label=None if lab is None else int(lab[anchor]),
             class_names=class_names, indices=weights.indices,
-            title=f"q_β of anchor {anchor}'s negatives (β = {beta:g}, t = {temperature:.3f})",
+            title=f"q<sub>β</sub> of anchor {anchor}'s negatives (β = {beta:g}, t = {temperature:.3f})",
         )
         return _single_frame(fig)
 

@@ -798,7 +798,7 @@ def generate_synthetic(
     Like the UTD-MHAD release, the three trials a8_s1_t4, a23_s6_t4 and a27_s8_t4 are left
     out (when in range), so the defaults give 861 pairs. `noise=False` gives the exact
     kinematics (no sensor noise, bias or skeleton jitter) for physics checks. `difficulty`
-    turns the controls of :class:`Difficulty` (default: none, today's data).
+    turns the controls of :class:`Difficulty` (default: none, the standard data).
     """
     rng = np.random.default_rng(seed)
     motions, subjects, by_class = _draw_plans(rng, n_subjects, n_trials, seed, difficulty)
