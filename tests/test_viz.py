@@ -542,6 +542,16 @@ def test_ci_band_needs_three_seeds_and_stays_within_0_100():
         viz.limited_labels_figure([summary_row("cmc", None, "imu", [0.5, 0.6])])
 
 
+def test_confusion_matrix_single_errors_stand_out_from_empty_cells():
+    cm = np.diag([15, 16, 16]); cm[0, 1] = 1  # one error in sixteen: 6.25 % of the row
+    heat = viz.confusion_matrix_figure(cm, ["a", "b", "c"]).data[0]
+    stops = [(float(v), c) for v, c in heat.colorscale]
+    assert stops[0] == (0.0, "#ffffff")
+    # the colour of 6.25 % (of zmax 100) lies past the first non-white stop, so it is not white
+    first_colour_at = stops[1][0]
+    assert 0 < first_colour_at < 0.0625 and heat.zmin == 0 and heat.zmax == 100
+
+
 def test_confusion_matrix_figure():
     cm = np.array([[8, 2, 0], [0, 5, 5], [0, 0, 0]])
     fig = viz.confusion_matrix_figure(cm, ["a", "b", "c"])
