@@ -28,7 +28,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 if TYPE_CHECKING:  # imported lazily: plotly and Sphinx are only needed by the functions using them
     import plotly.graph_objects as go
@@ -181,6 +181,28 @@ def output_markdown(text: str) -> str:
     """
     # the blank line keeps a table that follows the heading a block of its own
     return _HEADING.sub(lambda m: f"**{m.group(2)}**\n", text)
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A markdown table: first column left-aligned (row names), the others right-aligned (numbers).
+
+    Shown with :func:`show_markdown` it is an HTML table, which the site scrolls inside the text
+    column when it is wider, instead of a printed block whose lines wrap or run off a phone.
+
+    Raises:
+        ValueError: ``header`` is empty or a row does not have one cell per header cell.
+    """
+    if not header:
+        raise ValueError("header: expected at least one column name")
+    for i, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ValueError(f"rows[{i}]: expected {len(header)} cells like header, got {len(row)}")
+
+    def line(cells: Sequence[object]) -> str:
+        return "| " + " | ".join(str(c).replace("|", r"\|") for c in cells) + " |"
+
+    rule = "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|"
+    return "\n".join([line(header), rule, *map(line, rows)]) + "\n"
 
 
 def show_markdown(text: str) -> None:

@@ -136,3 +136,13 @@ def test_strip_nbval_marker_drops_only_the_marker_line() -> None:
     src = "# NBVAL_CHECK_OUTPUT\nx = 1  # keep\n    # NBVAL_CHECK_OUTPUT\nprint(x)"
     assert book.strip_nbval_marker(src) == "x = 1  # keep\nprint(x)"
     assert book.strip_nbval_marker("y = '# not a marker'") == "y = '# not a marker'"
+
+
+def test_markdown_table_aligns_numbers_right_and_escapes_pipes() -> None:
+    out = book.markdown_table(["model", "top-1 (%)"], [["β = 0", "1.9"], ["a|b", 2.5]])
+    assert out == "| model | top-1 (%) |\n|:---|---:|\n| β = 0 | 1.9 |\n| a\\|b | 2.5 |\n"
+    assert book.markdown_table(["only"], []) == "| only |\n|:---|\n"
+    with pytest.raises(ValueError, match=r"rows\[1\]: expected 2 cells like header, got 1"):
+        book.markdown_table(["a", "b"], [[1, 2], [3]])
+    with pytest.raises(ValueError, match="header"):
+        book.markdown_table([], [])
