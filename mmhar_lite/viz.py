@@ -1033,8 +1033,11 @@ def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre
         fig.update_yaxes(title_text="learning rate", type="log", tickvals=ticks, ticktext=[_sci(v) for v in ticks],
                          range=[math.log10(rates[0]) - 0.3, math.log10(rates[-1]) + 0.3], row=2, col=1)
     fig.update_xaxes(title_text="epoch", row=2 if has_lr else 1, col=1)
-    fig.update_layout(title=title)
-    return _legend_on_top(fig)
+    # the legend in the figure's bottom margin (run names such as "beta=1, tau+=0.037" take three
+    # rows on a phone: above the plot they would run into the title)
+    fig.update_layout(title=title, height=520, margin=dict(b=160),
+                      legend=dict(orientation="h", x=0, xanchor="left", y=0, yref="container", yanchor="bottom"))
+    return fig
 
 
 def _sci(value: float) -> str:
@@ -1051,11 +1054,12 @@ def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | 
         histories: run name -> per-epoch records with ``epoch`` and the keys of
             :data:`mmhar_lite.metrics.EMBEDDING_KEYS` (a run pre-trained with ``monitor_indices``).
         n_rows: the number of watched rows; draws the chance levels ``1/N`` and ``5/N`` of retrieval
-            (dotted lines, named with their values by one legend entry).
+            (dotted lines, named with their values by a legend entry).
 
     Returns:
         Three panels sharing the epoch axis: retrieval top-1 (solid) and top-5 (dashed), in %,
-        the mean of IMU -> skeleton and skeleton -> IMU; alignment; uniformity.
+        the mean of IMU -> skeleton and skeleton -> IMU; alignment; uniformity. The legend names
+        the runs (colours), the two line styles and the chance levels.
     """
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError("histories: expected a non-empty dict {run name: list of epoch records}")
@@ -1082,17 +1086,21 @@ def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | 
             fig.add_trace(go.Scatter(x=epochs, y=[rec[key] for rec in hist], mode="lines+markers", name=name,
                                      legendgroup=name, showlegend=False, line=dict(color=colour), marker=dict(size=4),
                                      hovertemplate=f"{name}<br>{key}: %{{y:.3f}}<extra></extra>"), row=row, col=1)
+    # Line styles and chance levels are named in the legend, not on the axis (a two-line axis title
+    # is cut on a phone) nor by labels on the lines (with many watched rows the two chance lines lie
+    # a few % apart, and labels on them overlap). A one-point "lines" trace is a legend entry only.
+    first = next(iter(histories.values()))[0]["epoch"]
+    for top, dash in ((1, "solid"), (5, "dash")):
+        fig.add_trace(go.Scatter(x=[first], y=[0.0], mode="lines", line=dict(dash=dash, color=_GREY),
+                                 name=f"top-{top}", hoverinfo="skip"), row=1, col=1)
     if n_rows:
         chance = [100 * min(top, n_rows) / n_rows for top in (1, 5)]
         for y in chance:
             fig.add_hline(y=y, line=dict(dash="dot", color=_GREY), row=1, col=1)
-        # named once in the legend, not by labels on the lines: with many watched rows the two
-        # lines lie a few % apart and labels on them overlap. One point in "lines" mode draws nothing.
-        first = next(iter(histories.values()))[0]["epoch"]
         fig.add_trace(go.Scatter(x=[first], y=[chance[0]], mode="lines", line=dict(dash="dot", color=_GREY),
                                  name=f"chance: top-1 {chance[0]:.1f} %, top-5 {chance[1]:.1f} %",
                                  hoverinfo="skip"), row=1, col=1)
-    fig.update_yaxes(title_text="retrieval (%)<br>top-1 solid, top-5 dashed", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="retrieval (%)", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="alignment", row=2, col=1)
     fig.update_yaxes(title_text="uniformity", row=3, col=1)
     fig.update_xaxes(title_text="epoch", row=3, col=1)
