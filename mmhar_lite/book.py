@@ -157,15 +157,21 @@ def figure_bundle(fig: go.Figure, *, div_id: str | None = None) -> dict[str, Any
     return {"text/html": figure_html(fig, div_id=div_id), PLOTLY_MIME: json.loads(fig.to_json())}
 
 
-def show(fig: go.Figure, *, div_id: str | None = None) -> None:
+def show(fig: go.Figure, *, div_id: str | None = None, min_width: int | None = None) -> None:
     """Display a plotly figure in a notebook so that it also appears in the static book.
 
     JupyterLab renders the plotly JSON (interactive, with its own plotly.js); the book renders
     the ``text/html`` part, whose plotly.js the Sphinx extension below serves from the site.
+    ``min_width`` (px) keeps a figure that is unreadable when squeezed (a 27 x 27 confusion
+    matrix) at least that wide: narrower screens scroll it sideways, with the scroll cue.
     """
     from IPython.display import display
 
-    display(figure_bundle(fig, div_id=div_id), raw=True)
+    bundle = figure_bundle(fig, div_id=div_id)
+    if min_width is not None:
+        bundle["text/html"] = (f'<div class="mmhar-scroll"><div style="min-width:{int(min_width)}px">'
+                               f'{bundle["text/html"]}</div></div>')
+    display(bundle, raw=True)
 
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)

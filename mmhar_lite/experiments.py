@@ -31,7 +31,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -72,6 +72,8 @@ __all__ = [
     "summarize",
     "mean_ci",
     "write_results",
+    "comparison_markdown",
+    "results_header",
     "results_markdown",
     "run_pretrain",
     "run_finetune",
@@ -480,15 +482,15 @@ def _jobs(methods: Sequence[str]) -> list[tuple[str, str, list[str]]]:
     return jobs
 
 
-def _teachers(exp, seed, size, epochs_scale, cache, device, amp, quiet, cache_dir) -> torch.nn.ModuleDict:
-    """Frozen unimodal SimCLR encoders of ``seed`` for CMC-CMKM: reused from this experiment
-    when it trained them, otherwise trained here with their Table 1 preset."""
+def _teachers(exp: ExperimentData, configs: Sequence[tuple[str, PretrainConfig]], cache: dict, device, amp, quiet,
+              cache_dir) -> torch.nn.ModuleDict:
+    """Frozen unimodal SimCLR encoders for CMC-CMKM, one per ``(modality, config)`` of
+    :func:`_teacher_configs`: taken from ``cache`` when this experiment trained them, otherwise
+    trained here (and kept in ``cache``)."""
     encoders = {}
-    for modality in ("skeleton", "imu"):
-        key = ("simclr", modality, seed)
+    for modality, config in configs:
+        key = ("simclr", modality, config.seed)
         if key not in cache:
-            config = pretrain_config(exp.preset, "simclr", modality, n_classes=exp.n_classes, size=size,
-                                     seed=seed, epochs_scale=epochs_scale)
             cache[key] = training.pretrain(exp.data, exp.split.train, config, device=device, amp=amp, quiet=quiet,
                                            cache_dir=cache_dir)
         encoders[modality] = cache[key].encoders[modality]
@@ -522,13 +524,16 @@ def _pretrain_ahead(exp: ExperimentData, tasks: Sequence[parallel.PretrainTask],
 
 
 def _teacher_configs(exp: ExperimentData, plan_configs: Sequence[PretrainConfig], seed: int, size: str,
-                     epochs_scale: float) -> tuple[tuple[str, PretrainConfig], ...]:
-    """The SimCLR configurations ``_teachers`` uses for cmc-cmkm of ``seed``: the experiment's
-    own SimCLR runs when it has them, otherwise their Table 1 presets."""
+                     epochs_scale: float, overrides: dict | None = None) -> tuple[tuple[str, PretrainConfig], ...]:
+    """The SimCLR configurations of the teachers of cmc-cmkm at ``seed``: the experiment's own
+    SimCLR runs when it has them, otherwise their Table 1 presets, with the ``epochs``
+    override of the request if it has one (a short look stays short; the other overrides are
+    CMKM's own hyper-parameters, not its teachers')."""
     own = {(c.modality, c.seed): c for c in plan_configs if c.method == "simclr"}
+    epochs = {"epochs": overrides["epochs"]} if overrides and "epochs" in overrides else {}
     return tuple(
         (m, own.get((m, seed)) or pretrain_config(exp.preset, "simclr", m, n_classes=exp.n_classes, size=size,
-                                                  seed=seed, epochs_scale=epochs_scale))
+                                                  seed=seed, epochs_scale=epochs_scale, **epochs))
         for m in ("skeleton", "imu")
     )
 
@@ -577,7 +582,8 @@ def reproduce(
             plan.append((config, tunes))
     configs = [c for c, _ in plan]
     tasks = [parallel.PretrainTask(c, exp.split.train,
-                                   _teacher_configs(exp, configs, c.seed, size, epochs_scale) if c.method == "cmc-cmkm" else ())
+                                   _teacher_configs(exp, configs, c.seed, size, epochs_scale, overrides)
+                                   if c.method == "cmc-cmkm" else ())
              for c in configs]
     cache_dir = _pretrain_ahead(exp, tasks, jobs, threads_per_job, cache_dir, out, device, amp, quiet)
     out = Path(out) if out is not None else None
@@ -586,7 +592,8 @@ def reproduce(
     for config, tunes in training.progress(plan, desc="reproduce", quiet=quiet, leave=True):
         teachers = None
         if config.method == "cmc-cmkm":
-            teachers = _teachers(exp, config.seed, size, epochs_scale, cache, device, amp, quiet, cache_dir)
+            teachers = _teachers(exp, _teacher_configs(exp, configs, config.seed, size, epochs_scale, overrides), cache,
+                                 device, amp, quiet, cache_dir)
         pretrained = training.pretrain(exp.data, exp.split.train, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
                                        cache_dir=cache_dir)
         if config.method == "simclr":
@@ -776,6 +783,30 @@ def _table(title: str, rows: Sequence[tuple[str, str, str]], summary: dict, data
     return lines + [""]
 
 
+def comparison_markdown(sources: Mapping[str, Sequence[dict]], rows: Sequence[tuple[str, str, str]], *,
+                        paper: str | None = "utd-mhad") -> str:
+    """One markdown table of ``rows`` (``TABLE2_ROWS`` or ``TABLE3_ROWS``): the paper's accuracy
+    on ``paper`` (None: no paper column) and, per named source of ``reproduce`` records (e.g.
+    ``{"real UTD-MHAD": real, "synthetic": synthetic}``), the accuracy (%) as mean ± sample
+    std over seeds with the seed count; "–" where the paper or a source has no such row."""
+    summaries = {name: {(s["method"], s["pretrain_modality"] if s["method"] != "random-init" else "multimodal",
+                         s["finetune_modality"]): s for s in summarize(records)}
+                 for name, records in sources.items()}
+    header = ["method", "pre-training", "fine-tuning"] + ([f"paper ({paper})"] if paper else []) + [
+        f"{name} (n)" for name in sources]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [row[0], "none" if row[0] == "random-init" else row[1], row[2]]
+        if paper:
+            published = PAPER_RESULTS.get(row, {}).get(paper, {}).get("accuracy")
+            cells.append("–" if published is None else f"{published:.2f}")
+        for summary in summaries.values():
+            s = summary.get(row)
+            cells.append("–" if s is None else f"{_pct(s['accuracy_mean'], s['accuracy_std'], s['n'])} ({s['n']})")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _sweep_table(records: Sequence[dict], x_key: str, x_title: str) -> list[str]:
     summary = summarize(records, ("method", "finetune_modality", x_key))
     header = ["method", "fine-tuning", x_title, "n", "accuracy (%) mean ± std", "95 % CI ±", "macro-F1 (%) mean ± std"]
@@ -789,15 +820,20 @@ def _sweep_table(records: Sequence[dict], x_key: str, x_title: str) -> list[str]
     return lines + [""]
 
 
+def results_header(records: Sequence[dict]) -> str:
+    """The first line of every ``results.md``: the seeds, encoder size and epochs of ``records``."""
+    first = records[0] if records else {}
+    seeds = sorted({r["seed"] for r in records})
+    return (f"Seeds: {', '.join(map(str, seeds))} ({len(seeds)} seed{'s' if len(seeds) != 1 else ''}); "
+            f"encoder size: {first.get('size', '?')}; pre-training epochs: "
+            f"{max((r['pretrain_epochs'] for r in records), default='?')}, fine-tuning epochs: "
+            f"{max((r['finetune_epochs'] for r in records), default='?')}.")
+
+
 def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reproduce") -> str:
     """The ``results.md`` text: mean ± std over seeds beside the paper's numbers (reproduce)
     or per beta / label fraction with 95 % CIs (sweeps)."""
-    first = records[0] if records else {}
-    lines = [f"# {kind}: {dataset}", ""]
-    seeds = sorted({r["seed"] for r in records})
-    lines += [f"Seeds: {', '.join(map(str, seeds))} ({len(seeds)} seed{'s' if len(seeds) != 1 else ''}); encoder size: {first.get('size', '?')}; "
-              f"pre-training epochs: {max((r['pretrain_epochs'] for r in records), default='?')}, fine-tuning epochs: "
-              f"{max((r['finetune_epochs'] for r in records), default='?')}. Values are mean ± sample std over seeds (%).", ""]
+    lines = [f"# {kind}: {dataset}", "", results_header(records) + " Values are mean ± sample std over seeds (%).", ""]
     if kind == "reproduce":
         if dataset in PAPER_RESULTS[("cmc", "multimodal", "multimodal")]:
             lines += ["Paper columns: the published numbers of Choi, Beedu & Essa for this dataset "
@@ -884,7 +920,8 @@ def run_pretrain(
         writer = metrics.tensorboard_writer(tensorboard) if tensorboard is not None and distributed.is_main() else None
     except ValueError as error:  # the optional package is missing
         raise ConfigError(str(error)) from None
-    teachers = _teachers(exp, seed, size, epochs_scale, {}, device, amp, quiet, None) if method == "cmc-cmkm" else None
+    teachers = (_teachers(exp, _teacher_configs(exp, (), seed, size, epochs_scale, overrides), {}, device, amp, quiet, None)
+                if method == "cmc-cmkm" else None)
     try:
         result = training.pretrain(exp.data, rows, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
                                    checkpoint=out / "checkpoint.pt" if out else None, resume=resume,

@@ -71,7 +71,7 @@ def _init_worker(data: ArrayData, threads: int | None, cache_dir: str, device: s
 
 
 def _teacher_encoders(task: PretrainTask, data: ArrayData, rows: np.ndarray, cache_dir, device, amp) -> torch.nn.ModuleDict | None:
-    """The teachers of a cmc-cmkm task, as ``_teachers`` in experiments builds them (from the cache)."""
+    """The teachers of a cmc-cmkm task, as ``experiments._teachers`` builds them from ``experiments._teacher_configs`` (via the cache)."""
     if not task.teachers:
         return None
     return torch.nn.ModuleDict({

@@ -22,9 +22,13 @@ from mmhar_lite.data.synthetic import Difficulty, generate_synthetic
 from mmhar_lite.experiments import (
     ConfigError,
     ExperimentData,
+    _check_device,
+    _check_scale,
     _evaluate,
     _record,
     _save_run,
+    _seed_list,
+    results_header,
     experiment_from_raw,
     finetune_config,
     mean_ci,
@@ -112,8 +116,9 @@ def run_regimes(
     ConfigError before any training for a bad request.
     """
     _check(regimes, methods, batch_sizes, finetune_modalities)
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
-    _require(len(seed_list) > 0, f"seeds must be >= 1, got {seeds}")
+    seed_list = _seed_list(seeds)
+    _check_scale(epochs_scale)
+    _check_device(device)
     overrides = dict(overrides or {})
     _require("batch_size" not in overrides, "give batch sizes with batch_sizes, not overrides")
     data = {name: regime_data(d, n_subjects=n_subjects, n_trials=n_trials) for name, d in regimes.items()}
@@ -186,17 +191,13 @@ def regimes_markdown(records: Sequence[dict]) -> str:
     interval, and each method's paired difference from CMC."""
     if not records:
         return "# regimes: synthetic\n\nno records\n"
-    first = records[0]
-    seeds = sorted({r["seed"] for r in records})
     diffs = {tuple(d[k] for k in _KEYS): d for d in paired_differences(records)}
     regimes = {r["regime"]: f"confusion {r['confusion']:g}, imbalance {r['imbalance']:g}, nuisance {r['nuisance']:g}"
                for r in records}
     lines = [
         "# regimes: synthetic", "",
-        f"Seeds: {', '.join(map(str, seeds))} ({len(seeds)} seed{'s' if len(seeds) != 1 else ''}); encoder size: {first['size']}; pre-training epochs: "
-        f"{first['pretrain_epochs']}, fine-tuning epochs: {first['finetune_epochs']}. Accuracy (%) is the mean "
-        "over seeds ± the 95 % t-interval half-width (given from 3 seeds on); 'vs CMC' is the paired (same "
-        "seed) difference from CMC ± its 95 % half-width.", "",
+        results_header(records) + " Accuracy (%) is the mean over seeds ± the 95 % t-interval half-width (given "
+        "from 3 seeds on); 'vs CMC' is the paired (same seed) difference from CMC ± its 95 % half-width.", "",
         "Regimes: " + "; ".join(f"`{name}` ({text})" for name, text in regimes.items()) + ".", "",
         "| regime | batch | head | method | n | accuracy (%) | macro-F1 (%) | vs CMC (points) |",
         "|---|---|---|---|---|---|---|---|",

@@ -90,6 +90,12 @@ def test_show_displays_the_bundle_raw(monkeypatch: pytest.MonkeyPatch) -> None:
     fig = _figure([3, 2, 1])
     book.show(fig)
     assert shown == [(book.figure_bundle(fig), True)]
+    # min_width wraps the same HTML in the scrolling container (the plotly JSON is untouched)
+    book.show(fig, min_width=640)
+    wide, raw = shown[-1]
+    assert raw and wide[book.PLOTLY_MIME] == book.figure_bundle(fig)[book.PLOTLY_MIME]
+    assert wide["text/html"] == ('<div class="mmhar-scroll"><div style="min-width:640px">'
+                                 + book.figure_html(fig) + "</div></div>")
 
 
 class _App:

@@ -12,6 +12,7 @@ from mmhar_lite.data import generate_synthetic, load_utd_mhad, prepare, write_ut
 from mmhar_lite.data.synthetic import (
     CLASS_NAMES,
     CONFUSABLE_PAIRS,
+    PAIRS_BY_CUE,
     DOFS,
     GRAVITY,
     IMU_RATE,
@@ -239,6 +240,13 @@ def _angle_matrix(motion, s: np.ndarray) -> np.ndarray:
     for name, values in motion.angles(s).items():
         out[DOFS.index(name)] = values
     return out
+
+
+def test_pairs_by_cue_name_real_classes_each_pair_once():
+    pairs = [pair for kind in PAIRS_BY_CUE.values() for pair in kind]
+    assert set(PAIRS_BY_CUE) == {"mirror", "reversed", "posture"}
+    assert all(a in CLASS_NAMES and b in CLASS_NAMES and a != b for a, b in pairs)
+    assert len({frozenset(p) for p in pairs}) == len(pairs)
 
 
 def test_confusable_pairs_are_disjoint_and_share_a_sensor():

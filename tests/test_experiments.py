@@ -82,6 +82,21 @@ def test_experiment_data(tiny_data):
     assert set(exp.data.subjects[exp.split.train]) == {1} and set(exp.data.subjects[exp.split.test]) == {2}
 
 
+def test_cmkm_teachers_follow_the_epochs_override_when_the_experiment_has_no_simclr_rows(tiny_data, monkeypatch):
+    trained = []
+    real_pretrain = experiments.training.pretrain
+
+    def pretrain(data, rows, config, **kwargs):
+        trained.append((config.method, config.modality, config.epochs))
+        return real_pretrain(data, rows, config, **kwargs)
+
+    monkeypatch.setattr(experiments.training, "pretrain", pretrain)
+    experiments.reproduce(methods=["cmc-cmkm"], seeds=1, size="lite", quiet=True, overrides={**TINY, "epochs": 1},
+                          finetune_overrides=dict(epochs=1), experiment=tiny_data)
+    # both teachers trained for the requested epoch, not the preset's 150, then CMKM itself
+    assert trained == [("simclr", "skeleton", 1), ("simclr", "imu", 1), ("cmc-cmkm", "multimodal", 1)]
+
+
 def test_preset_must_fit_the_data(tiny_data):
     with pytest.raises(ConfigError, match="preset mmact-xsub expects 12 IMU channels, 17 joints, 2-D skeletons; "
                                           "dataset synthetic has 6 channels, 20 joints, 3-D"):
@@ -122,6 +137,25 @@ def test_results_markdown_shows_the_papers_numbers():
     assert "| cmc-hnl | multimodal | imu | 2 | 90.50 ± 0.71 | 80.00 ± 0.00 | 75.73 |" in utd
     xsub = experiments.results_markdown(records, "mmact-xsub")
     assert "| 81.64 | 83.61 |" in xsub and "| 54.18 | 55.74 |" in xsub
+
+
+def test_comparison_markdown_puts_the_paper_beside_each_source():
+    def rec(method, pre, fine, seed, acc):
+        return dict(method=method, pretrain_modality=pre, finetune_modality=fine, seed=seed, accuracy=acc, macro_f1=0.5)
+    real = [rec("cmc", "multimodal", "multimodal", s, a) for s, a in enumerate((0.90, 0.92, 0.94))]
+    real += [rec("random-init", "none", "multimodal", 0, 0.80)]
+    synthetic = [rec("cmc", "multimodal", "multimodal", 0, 0.99)]
+    text = experiments.comparison_markdown({"real": real, "synthetic": synthetic}, experiments.TABLE2_ROWS)
+    lines = text.splitlines()
+    assert lines[0] == "| method | pre-training | fine-tuning | paper (utd-mhad) | real (n) | synthetic (n) |"
+    assert "| cmc | multimodal | multimodal | 95.35 | 92.00 ± 2.00 (3) | 99.00 (1) |" in lines
+    # a row a source lacks, and a row the paper lacks, say so instead of leaving a blank
+    assert "| random-init | none | multimodal | – | 80.00 (1) | – |" in lines
+    assert "| supervised | imu | imu | 74.65 | – | – |" in lines
+    assert len(lines) == 2 + len(experiments.TABLE2_ROWS)
+    table3 = experiments.comparison_markdown({"real": real}, experiments.TABLE3_ROWS, paper=None)
+    assert table3.splitlines()[0] == "| method | pre-training | fine-tuning | real (n) |"
+    assert "| cmc | multimodal | imu | – |" in table3
 
 
 def test_mean_ci_is_the_t_interval():

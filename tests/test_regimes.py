@@ -103,7 +103,11 @@ def test_markdown_reports_intervals_and_paired_differences():
     ({"methods": ("cmc-cmkm",)}, "cross-modal contrastive methods"),
     ({"batch_sizes": (1,)}, "batch sizes must be integers >= 2"),
     ({"finetune_modalities": ("audio",)}, "fine-tuning modalities"),
-    ({"seeds": []}, "seeds must be >= 1"),
+    ({"seeds": []}, "seeds must not be empty"),
+    ({"seeds": 0}, "seeds must be >= 1 and at most 1000"),
+    ({"seeds": 10 ** 20}, "seeds must be >= 1 and at most 1000"),
+    ({"epochs_scale": 0.0}, "epochs_scale must be > 0"),
+    ({"device": "tpu"}, "device"),
     ({"overrides": {"batch_size": 8}}, "give batch sizes with batch_sizes"),
 ])
 def test_bad_requests_fail_before_any_data_or_training(kwargs, message, monkeypatch):

@@ -49,6 +49,7 @@ __all__ = [
     "CLASS_NAMES",
     "DOFS",
     "CONFUSABLE_PAIRS",
+    "PAIRS_BY_CUE",
     "Difficulty",
     "Motion",
     "Subject",
@@ -402,6 +403,16 @@ CONFUSABLE_PAIRS: tuple[tuple[int, int], ...] = (
     (21, 22),  # jogging / walking in place: tempo and height of the steps
     (23, 24),  # sit to stand / stand to sit: direction
 )
+
+
+# The confusable pairs as chapter 1 groups them, by the one cue that tells the two classes apart
+# (class names; CONFUSABLE_PAIRS above is the set the ``confusion`` control draws together).
+PAIRS_BY_CUE: dict[str, tuple[tuple[str, str], ...]] = {
+    "mirror": (("right_hand_wave", "left_hand_wave"), ("right_punch", "left_punch")),
+    "reversed": (("right_arm_swipe_left", "right_arm_swipe_right"),
+                 ("right_hand_circle_clockwise", "right_hand_circle_counter_clockwise"), ("sit_to_stand", "stand_to_sit")),
+    "posture": (("arm_curl_standing", "arm_curl_seated"), ("right_hand_wave", "right_hand_wave_seated")),
+}
 
 
 @dataclass(frozen=True)
