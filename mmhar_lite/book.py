@@ -189,6 +189,61 @@ def output_markdown(text: str) -> str:
     return _HEADING.sub(lambda m: f"**{m.group(2)}**\n", text)
 
 
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A markdown table: first column left-aligned (row names), the others right-aligned (numbers).
+
+    Shown with :func:`show_markdown` it is an HTML table, which the site scrolls inside the text
+    column when it is wider, instead of a printed block whose lines wrap or run off a phone.
+
+    Raises:
+        ValueError: ``header`` is empty or a row does not have one cell per header cell.
+    """
+    if not header:
+        raise ValueError("header: expected at least one column name")
+    for i, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ValueError(f"rows[{i}]: expected {len(header)} cells like header, got {len(row)}")
+
+    def line(cells: Sequence[object]) -> str:
+        return "| " + " | ".join(str(c).replace("|", r"\|") for c in cells) + " |"
+
+    rule = "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|"
+    return "\n".join([line(header), rule, *map(line, rows)]) + "\n"
+
+
+#: Rows of :func:`embedding_table`: short name, key of ``metrics.EMBEDDING_KEYS``, k of top-k.
+EMBEDDING_ROWS = (
+    ("IMU→skel. top-1 (%)", "imu_to_skeleton_top1", 1),
+    ("IMU→skel. top-5 (%)", "imu_to_skeleton_top5", 5),
+    ("skel.→IMU top-1 (%)", "skeleton_to_imu_top1", 1),
+    ("skel.→IMU top-5 (%)", "skeleton_to_imu_top5", 5),
+    ("alignment", "alignment", None),
+    ("uniformity", "uniformity", None),
+)
+
+
+def embedding_table(by_model: Mapping[str, Mapping[str, float]], n_rows: int) -> str:
+    """Retrieval, alignment and uniformity as a markdown table: a column per model, a row per measure.
+
+    Args:
+        by_model: column name -> record with the keys of ``metrics.EMBEDDING_KEYS`` (retrieval as
+            fractions in [0, 1]), e.g. ``metrics.embedding_metrics(...)`` or a history record.
+        n_rows: how many rows the measures were computed on; the last column is the chance level
+            ``k / n_rows`` of top-k retrieval.
+    """
+    if not by_model:
+        raise ValueError("by_model: expected at least one model")
+    if n_rows < 1:
+        raise ValueError(f"n_rows: expected at least 1 row, got {n_rows}")
+    for name, record in by_model.items():
+        missing = [key for _, key, _ in EMBEDDING_ROWS if key not in record]
+        if missing:
+            raise ValueError(f"by_model[{name!r}]: missing {missing} (a run pre-trained with monitor_indices has them)")
+    rows = [[label, *[f"{100 * r[key]:.1f}" if k else f"{r[key]:.3f}" for r in by_model.values()],
+             f"{100 * min(k, n_rows) / n_rows:.1f}" if k else ""] for label, key, k in EMBEDDING_ROWS]
+    return markdown_table(["", *by_model, "chance"], rows)
+
+
 def show_markdown(text: str) -> None:
     """Display :func:`output_markdown` of ``text`` (rendered as MyST, so tables are tables)."""
     from IPython.display import Markdown, display

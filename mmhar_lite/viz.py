@@ -861,7 +861,7 @@ def latent_space_figure(
             mask = lab == c
             colour, symbol = class_style(c)
             out.append(go.Scatter(
-                x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=_legend_name(class_names[c]), legendgroup=class_names[c],
+                x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=_legend_name(class_names[c]),
                 text=hover[mask], hovertemplate="%{text}<extra></extra>",
                 marker=dict(color=colour, symbol=symbol, size=7, opacity=0.85, line=dict(width=0.5, color="white")),
             ))
@@ -874,9 +874,11 @@ def latent_space_figure(
         title=title,
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ")],
         # two columns at the bottom of the figure (not beside the plot, which would take a narrow
-        # screen's width; not relative to the plot, whose height follows the screen's width)
+        # screen's width; not relative to the plot, whose height follows the screen's width).
+        # One trace per class and no legend groups: grouped entries are laid out one per row with
+        # gaps, and plotly then squeezes the legend into a scroll box (maxheight: never).
         legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", itemsizing="constant",
-                    entrywidth=0.5, entrywidthmode="fraction", font=dict(size=9)),
+                    entrywidth=0.5, entrywidthmode="fraction", font=dict(size=10), maxheight=1.0),
         margin=dict(l=60, r=15, b=420),
     )
     return fig
@@ -1027,25 +1029,40 @@ def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre
     for k, (name, hist) in enumerate(histories.items()):
         colour = PALETTE[k % len(PALETTE)]
         epochs = [rec["epoch"] for rec in hist]
-        fig.add_trace(go.Scatter(x=epochs, y=[rec["loss"] for rec in hist], mode="lines",
-                                 name=name, legendgroup=name, line=dict(color=colour)), row=1, col=1)
+        # markers too: a one-epoch run (the smoke profile) is a single point, which a line does not draw
+        fig.add_trace(go.Scatter(x=epochs, y=[rec["loss"] for rec in hist], mode="lines+markers",
+                                 name=name, legendgroup=name, line=dict(color=colour), marker=dict(size=5)),
+                      row=1, col=1)
         val = [(rec["epoch"], rec["val_loss"]) for rec in hist if rec.get("val_loss") is not None]
         if val:
-            fig.add_trace(go.Scatter(x=[e for e, _ in val], y=[v for _, v in val], mode="lines",
+            fig.add_trace(go.Scatter(x=[e for e, _ in val], y=[v for _, v in val], mode="lines+markers",
                                      name=f"{name} (validation)", legendgroup=name,
-                                     line=dict(color=colour, dash="dot")), row=1, col=1)
+                                     line=dict(color=colour, dash="dot"), marker=dict(size=5)), row=1, col=1)
         lr = [(rec["epoch"], rec["lr"]) for rec in hist if "lr" in rec]
         if lr:
-            fig.add_trace(go.Scatter(x=[e for e, _ in lr], y=[v for _, v in lr], mode="lines",
+            fig.add_trace(go.Scatter(x=[e for e, _ in lr], y=[v for _, v in lr], mode="lines+markers",
                                      name=f"{name} lr", legendgroup=name, showlegend=False,
-                                     line=dict(color=colour)), row=2, col=1)
+                                     line=dict(color=colour), marker=dict(size=4)), row=2, col=1)
     fig.update_yaxes(title_text="loss (nats)", row=1, col=1)
     if has_lr:
-        # "1e-3" rather than plotly's SI "1m" / "100μ", and few ticks: a flat rate spans a tiny range
-        fig.update_yaxes(title_text="learning rate", type="log", tickformat=".0e", nticks=3, row=2, col=1)
+        rates = sorted({rec["lr"] for hist in histories.values() for rec in hist if "lr" in rec})
+        # ticks only at rates the runs used (at most three: the panel is short), written "1e-3",
+        # not plotly's SI "1m" / "100μ" or its 1-2-5 labels of every decade, which run together
+        ticks = rates if len(rates) <= 3 else [rates[0], rates[len(rates) // 2], rates[-1]]
+        fig.update_yaxes(title_text="learning rate", type="log", tickvals=ticks, ticktext=[_sci(v) for v in ticks],
+                         range=[math.log10(rates[0]) - 0.3, math.log10(rates[-1]) + 0.3], row=2, col=1)
     fig.update_xaxes(title_text="epoch", row=2 if has_lr else 1, col=1)
-    fig.update_layout(title=title)
+    # the legend in the figure's bottom margin (run names such as "beta=1, tau+=0.037" take three
+    # rows on a phone: above the plot they would run into the title)
+    fig.update_layout(title=title, height=520, margin=dict(b=160),
+                      legend=dict(orientation="h", x=0, xanchor="left", y=0, yref="container", yanchor="bottom"))
     return fig
+
+
+def _sci(value: float) -> str:
+    """``value`` as ``1e-3`` / ``2.5e-4``: short, and unambiguous at any magnitude."""
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
 
 
 def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | None = None,
@@ -1055,11 +1072,13 @@ def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | 
     Args:
         histories: run name -> per-epoch records with ``epoch`` and the keys of
             :data:`mmhar_lite.metrics.EMBEDDING_KEYS` (a run pre-trained with ``monitor_indices``).
-        n_rows: the number of watched rows; draws the chance levels ``1/N`` and ``5/N`` of retrieval.
+        n_rows: the number of watched rows; draws the chance levels ``1/N`` and ``5/N`` of retrieval
+            (dotted lines, named with their values by a legend entry).
 
     Returns:
         Three panels sharing the epoch axis: retrieval top-1 (solid) and top-5 (dashed), in %,
-        the mean of IMU -> skeleton and skeleton -> IMU; alignment; uniformity.
+        the mean of IMU -> skeleton and skeleton -> IMU; alignment; uniformity. The legend names
+        the runs (colours), the two line styles and the chance levels.
     """
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError("histories: expected a non-empty dict {run name: list of epoch records}")
@@ -1086,11 +1105,21 @@ def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | 
             fig.add_trace(go.Scatter(x=epochs, y=[rec[key] for rec in hist], mode="lines+markers", name=name,
                                      legendgroup=name, showlegend=False, line=dict(color=colour), marker=dict(size=4),
                                      hovertemplate=f"{name}<br>{key}: %{{y:.3f}}<extra></extra>"), row=row, col=1)
+    # Line styles and chance levels are named in the legend, not on the axis (a two-line axis title
+    # is cut on a phone) nor by labels on the lines (with many watched rows the two chance lines lie
+    # a few % apart, and labels on them overlap). A one-point "lines" trace is a legend entry only.
+    first = next(iter(histories.values()))[0]["epoch"]
+    for top, dash in ((1, "solid"), (5, "dash")):
+        fig.add_trace(go.Scatter(x=[first], y=[0.0], mode="lines", line=dict(dash=dash, color=_GREY),
+                                 name=f"top-{top}", hoverinfo="skip"), row=1, col=1)
     if n_rows:
-        for top in (1, 5):
-            fig.add_hline(y=100 * min(top, n_rows) / n_rows, line=dict(dash="dot", color=_GREY), row=1, col=1,
-                          annotation_text=f"chance top-{top}", annotation_position="top left")
-    fig.update_yaxes(title_text="retrieval (%)<br>top-1 solid, top-5 dashed", rangemode="tozero", row=1, col=1)
+        chance = [100 * min(top, n_rows) / n_rows for top in (1, 5)]
+        for y in chance:
+            fig.add_hline(y=y, line=dict(dash="dot", color=_GREY), row=1, col=1)
+        fig.add_trace(go.Scatter(x=[first], y=[chance[0]], mode="lines", line=dict(dash="dot", color=_GREY),
+                                 name=f"chance: top-1 {chance[0]:.1f} %, top-5 {chance[1]:.1f} %",
+                                 hoverinfo="skip"), row=1, col=1)
+    fig.update_yaxes(title_text="retrieval (%)", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="alignment", row=2, col=1)
     fig.update_yaxes(title_text="uniformity", row=3, col=1)
     fig.update_xaxes(title_text="epoch", row=3, col=1)
@@ -1269,12 +1298,18 @@ def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy
     return _legend_on_top(fig)
 
 
+# Sequential blues (colour-blind safe), white only at exactly 0 (in fractions of zmax).
+_CONFUSION_SCALE = [[0.0, "#ffffff"], [1e-6, "#c6dbef"], [0.2, "#6baed6"], [0.5, "#2171b5"], [1.0, "#08306b"]]
+
+
 def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool = True,
                             title: str = "Confusion matrix") -> go.Figure:
     """Heat map of a ``(K, K)`` confusion matrix (rows: true class, columns: predicted).
 
     With ``normalize`` each row is divided by its count (recall per class, %); rows with no
-    samples stay 0. Uses the colour-blind-safe sequential scale cividis.
+    samples stay 0. Zero is white and any non-zero cell is at least a light blue, with most of
+    the ramp spent below 20 %: an error of one sample in sixteen (6 %) must stand out from the
+    empty cells, which a linear scale from 0 to 100 % does not do.
     """
     m = _array("cm", cm, ndim=2)
     k = len(class_names)
@@ -1285,7 +1320,7 @@ def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool =
     counts = m.sum(axis=1, keepdims=True)
     z = np.divide(100 * m, counts, out=np.zeros_like(m), where=counts > 0) if normalize else m
     fig = go.Figure(go.Heatmap(
-        z=z, x=list(class_names), y=list(class_names), colorscale="cividis",
+        z=z, x=list(class_names), y=list(class_names), colorscale=_CONFUSION_SCALE,
         zmin=0, zmax=100 if normalize else None,
         colorbar=dict(title="% of true class" if normalize else "count"),
         customdata=m, hovertemplate="true %{y}<br>predicted %{x}<br>%{z:.1f}"

@@ -21,6 +21,9 @@ from IPython.display import display
 from mmhar_lite import viz
 
 _PLOTLY_MIME = "application/vnd.plotly.v1+json"
+#: ipywidgets gives a description a fixed width and cuts longer ones ("temperat…"); "initial"
+#: sizes it to its text, so every label reads in full.
+_FULL_LABEL = {"description_width": "initial"}
 
 __all__ = ["FigureApp", "latent_space_app", "weights_app"]
 
@@ -38,7 +41,9 @@ class FigureApp:
     def __init__(self, controls: Mapping[str, W.ValueWidget], draw) -> None:
         self.controls = dict(controls)
         self.output = W.Output()
-        self.widget = W.VBox([W.HBox(list(self.controls.values())), self.output])
+        # the controls wrap onto further lines on a narrow screen instead of running off it
+        self.widget = W.VBox([W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap")),
+                              self.output])
         self._draw = draw
         self.figure: go.Figure | None = None
         for control in self.controls.values():
@@ -63,13 +68,13 @@ def _temperature_slider(temperature: float) -> W.FloatLogSlider:
     if not 0.01 <= temperature <= 1.0:
         raise ValueError(f"temperature: expected a value in [0.01, 1], got {temperature!r}")
     return W.FloatLogSlider(value=temperature, base=10, min=-2, max=0, step=0.05,
-                            description="temperature", readout_format=".3f")
+                            description="temperature", readout_format=".3f", style=_FULL_LABEL)
 
 
 def _anchor_slider(anchor: int, n: int) -> W.IntSlider:
     if not 0 <= anchor < n:
         raise ValueError(f"anchor: expected 0 <= anchor < {n}, got {anchor}")
-    return W.IntSlider(value=anchor, min=0, max=n - 1, description="anchor")
+    return W.IntSlider(value=anchor, min=0, max=n - 1, description="anchor", style=_FULL_LABEL)
 
 
 def _single_frame(fig: go.Figure) -> go.Figure:
@@ -120,7 +125,7 @@ def latent_space_app(
 
     controls = {
         "beta": W.SelectionSlider(options=[(f"{b:g}", b) for b in betas], value=betas[0],
-                                  description="beta"),
+                                  description="beta", style=_FULL_LABEL),
         "temperature": _temperature_slider(temperature),
         "anchor": _anchor_slider(anchor, n),
     }
@@ -169,7 +174,7 @@ def weights_app(
         return _single_frame(fig)
 
     controls = {
-        "beta": W.FloatSlider(value=beta, min=0.0, max=max_beta, step=0.25, description="beta"),
+        "beta": W.FloatSlider(value=beta, min=0.0, max=max_beta, step=0.25, description="beta", style=_FULL_LABEL),
         "temperature": _temperature_slider(temperature),
         "anchor": _anchor_slider(anchor, n),
     }

@@ -261,3 +261,30 @@ def test_results_context_reads_the_records() -> None:
     assert "3 seeds (0, 1, 2)" in three and three.endswith("mean ± sample std over the 3 seeds.")
     assert book.per_seed([dict(rec, seed=1, method="cmc", accuracy=0.5), dict(rec, seed=1, method="x", accuracy=0.1)],
                          "method", method="cmc") == {"cmc": {1: 50.0}}
+
+
+def test_markdown_table_aligns_numbers_right_and_escapes_pipes() -> None:
+    out = book.markdown_table(["model", "top-1 (%)"], [["β = 0", "1.9"], ["a|b", 2.5]])
+    assert out == "| model | top-1 (%) |\n|:---|---:|\n| β = 0 | 1.9 |\n| a\\|b | 2.5 |\n"
+    assert book.markdown_table(["only"], []) == "| only |\n|:---|\n"
+    with pytest.raises(ValueError, match=r"rows\[1\]: expected 2 cells like header, got 1"):
+        book.markdown_table(["a", "b"], [[1, 2], [3]])
+    with pytest.raises(ValueError, match="header"):
+        book.markdown_table([], [])
+
+
+def test_embedding_table_has_a_column_per_model_and_the_chance_levels() -> None:
+    from mmhar_lite import metrics
+
+    assert tuple(key for _, key, _ in book.EMBEDDING_ROWS) == metrics.EMBEDDING_KEYS
+    record = {"imu_to_skeleton_top1": 0.25, "imu_to_skeleton_top5": 0.5, "skeleton_to_imu_top1": 0.125,
+              "skeleton_to_imu_top5": 1.0, "alignment": 1.5, "uniformity": -2.25}
+    lines = book.embedding_table({"β = 0": record, "β = 1": {**record, "alignment": 0.5}}, n_rows=4).splitlines()
+    assert lines[0] == "|  | β = 0 | β = 1 | chance |"
+    assert lines[2] == "| IMU→skel. top-1 (%) | 25.0 | 25.0 | 25.0 |"
+    assert lines[3] == "| IMU→skel. top-5 (%) | 50.0 | 50.0 | 100.0 |"  # top-5 of 4 rows: every row
+    assert lines[6] == "| alignment | 1.500 | 0.500 |  |"
+    with pytest.raises(ValueError, match=r"by_model\['x'\]: missing \['uniformity'\]"):
+        book.embedding_table({"x": {k: v for k, v in record.items() if k != "uniformity"}}, n_rows=4)
+    with pytest.raises(ValueError, match="n_rows"):
+        book.embedding_table({"x": record}, n_rows=0)

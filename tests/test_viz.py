@@ -345,6 +345,9 @@ def test_latent_space_figure_frames_slider_and_class_styles(rng):
         assert [(tr.marker.color, tr.marker.symbol) for tr in frame.data] == [viz.class_style(c) for c in range(4)]
     assert fig.data[1].text[0] == "sit<br>sample 1"
     assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    # a flat two-column legend that is never squeezed into a scroll box (grouped entries would be)
+    assert not any(tr.legendgroup for tr in fig.data)
+    assert fig.layout.legend.entrywidth == 0.5 and fig.layout.legend.maxheight == 1.0
     everything = np.concatenate(list(coords.values()))
     assert fig.layout.xaxis.range[0] <= everything[:, 0].min() and fig.layout.xaxis.range[1] >= everything[:, 0].max()
 
@@ -432,6 +435,15 @@ def test_loss_curves():
     assert [tr.name for tr in fig.data] == ["cmc", "cmc lr", "cmc-hnl", "cmc-hnl (validation)", "cmc-hnl lr"]
     np.testing.assert_allclose(fig.data[2].y, [5 - 0.2 * e for e in range(5)])
     assert fig.layout.yaxis2.type == "log"
+    # a flat rate: one tick, "1e-3", in the middle of the panel (not plotly's "1m" / "100μ")
+    assert list(fig.layout.yaxis2.tickvals) == [1e-3] and list(fig.layout.yaxis2.ticktext) == ["1e-3"]
+    assert fig.layout.yaxis2.range[0] < -3 < fig.layout.yaxis2.range[1]
+    # under the plot, not beside it (a phone's width) nor above it (into the title)
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.yref == "container"
+    assert all("markers" in tr.mode for tr in fig.data)  # a one-epoch run is still drawn
+    halved = [{"epoch": e, "loss": 1.0, "lr": 1e-3 * 0.5 ** (e // 30)} for e in range(150)]
+    axis = viz.loss_curves({"long": halved}).layout.yaxis2
+    assert list(axis.ticktext) == ["6.25e-5", "2.5e-4", "1e-3"]  # at most three, at rates the run used
     with pytest.raises(ValueError, match=r"histories\['x'\]\[1\]: missing key 'loss'"):
         viz.loss_curves({"x": [{"epoch": 0, "loss": 1.0}, {"epoch": 1}]})
 
@@ -542,6 +554,16 @@ def test_ci_band_needs_three_seeds_and_stays_within_0_100():
         viz.limited_labels_figure([summary_row("cmc", None, "imu", [0.5, 0.6])])
 
 
+def test_confusion_matrix_single_errors_stand_out_from_empty_cells():
+    cm = np.diag([15, 16, 16]); cm[0, 1] = 1  # one error in sixteen: 6.25 % of the row
+    heat = viz.confusion_matrix_figure(cm, ["a", "b", "c"]).data[0]
+    stops = [(float(v), c) for v, c in heat.colorscale]
+    assert stops[0] == (0.0, "#ffffff")
+    # the colour of 6.25 % (of zmax 100) lies past the first non-white stop, so it is not white
+    first_colour_at = stops[1][0]
+    assert 0 < first_colour_at < 0.0625 and heat.zmin == 0 and heat.zmax == 100
+
+
 def test_confusion_matrix_figure():
     cm = np.array([[8, 2, 0], [0, 5, 5], [0, 0, 0]])
     fig = viz.confusion_matrix_figure(cm, ["a", "b", "c"])
@@ -614,13 +636,21 @@ def watched_history(n_epochs=3):
 
 def test_monitor_curves_draw_the_history():
     fig = viz.monitor_curves({"CMC": watched_history(), "CMC-HNL": watched_history(2)}, n_rows=50)
-    assert len(fig.data) == 2 * 4  # per run: top-1, top-5, alignment, uniformity
+    assert len(fig.data) == 2 * 4 + 3  # per run: top-1, top-5, alignment, uniformity; then the legend keys
     top1, top5, align, unif = fig.data[:4]
     np.testing.assert_allclose(top1.y, [7.5, 15.0, 22.5])  # % mean of both directions
     np.testing.assert_allclose(top5.y, [25.0, 50.0, 75.0])
     np.testing.assert_allclose(align.y, [1.9, 1.8, 1.7])
     np.testing.assert_allclose(unif.y, [-0.5, -1.0, -1.5])
     assert [s.y0 for s in fig.layout.shapes] == [2.0, 10.0]  # chance 1/N and 5/N
-    assert fig.layout.yaxis.title.text.startswith("retrieval") and fig.layout.xaxis3.title.text == "epoch"
+    # named by one legend entry, not by two labels that overlap when the lines are close
+    assert not fig.layout.annotations
+    keys = fig.data[-3:]  # one-point lines: legend entries that draw nothing
+    assert [(k.name, k.line.dash) for k in keys] == [("top-1", "solid"), ("top-5", "dash"),
+                                                      ("chance: top-1 2.0 %, top-5 10.0 %", "dot")]
+    assert all(len(k.x) == 1 and k.mode == "lines" for k in keys)
+    assert fig.layout.yaxis.title.text == "retrieval (%)"  # one line: a two-line title is cut on a phone
+    assert [tr.name for tr in viz.monitor_curves({"CMC": watched_history()}).data][-2:] == ["top-1", "top-5"]
+    assert fig.layout.xaxis3.title.text == "epoch"
     with pytest.raises(ValueError, match="missing .*alignment"):
         viz.monitor_curves({"x": [{"epoch": 1, "loss": 1.0}]})

@@ -82,3 +82,13 @@ def test_weights_app_errors(model_outputs):
         widgets.weights_app(a, b, labels=labels[:-1])
     with pytest.raises(ValueError, match="beta"):
         widgets.weights_app(a, b, beta=20.0)
+
+
+def test_every_control_label_reads_in_full(model_outputs):
+    coords, embeddings, labels = model_outputs
+    for app in (widgets.latent_space_app(coords, embeddings, labels, list("abc")),
+                widgets.weights_app(*embeddings[0.0])):
+        # ipywidgets' default description width cuts "temperature" to "temperat…"
+        assert {name: c.style.description_width for name, c in app.controls.items()} == \
+            {name: "initial" for name in ("beta", "temperature", "anchor")}
+        assert app.widget.children[0].layout.flex_flow == "row wrap"  # controls wrap on a phone
