@@ -51,13 +51,14 @@ def unique_files(candidates: dict, skipped: list[dict], strict: bool, describe) 
     """Split `candidates` (trial key -> the files that name it) into the trials named by one
     file and the duplicated keys; every file of a duplicated key is reported (neither is used,
     since nothing says which is right). `describe(key)` ends the reason, e.g. "trial a1_s1_t1;
-    expected one inertial file per trial"."""
+    expected one inertial file per trial"; the reason reads "more than one file names trial ...",
+    as the partners' reasons do."""
     found = {key: paths[0] for key, paths in candidates.items() if len(paths) == 1}
     duplicated = {key for key, paths in candidates.items() if len(paths) > 1}
     for key in sorted(duplicated):
         names = " and ".join(path.name for path in candidates[key])
         for path in candidates[key]:
-            report_file(skipped, path, f"duplicate: {names} both name {describe(key)}", strict)
+            report_file(skipped, path, f"duplicate ({names}): more than one file names {describe(key)}", strict)
     return found, duplicated
 
 @dataclass

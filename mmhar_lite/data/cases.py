@@ -3,7 +3,8 @@
 Every case is exercised by ``tests/test_data_utd_mhad.py`` or ``tests/test_data_mmact.py`` on a
 fixture written in the dataset's real format (the tests find each case's fixture by ``name``
 and fail if a case has none), so the table cannot promise what the loaders do not do.
-``cases_markdown`` renders it for chapter 8's "What happens when ..." section.
+``cases_markdown`` renders it for chapter 8's "What happens when ..." section (as lists: a
+reader on a phone sees every reason in full).
 
 The rule behind the ``skipped`` rows: any error while reading a file (it cannot be opened,
 decoded or parsed, or its variable, shape, dtype or values are wrong) makes it a skipped
@@ -14,6 +15,7 @@ and what was expected. Labels come from file names only, so a damaged file never
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
 
 __all__ = ["InputCase", "INPUT_CASES", "OUTCOMES", "cases_markdown"]
 
@@ -22,7 +24,7 @@ OUTCOMES = {
     "loaded": "loaded",
     "missing": "listed in `missing`",
     "skipped": "skipped, with the reason in `skipped` (`--strict`: an error)",
-    "error": "an error: nothing is loaded",
+    "error": "an error (nothing is loaded)",
 }
 
 
@@ -78,13 +80,14 @@ INPUT_CASES: tuple[InputCase, ...] = (
     _utd("unpaired", "a trial has an inertial file but no skeleton file", "skipped", "unpaired: no matching Skeleton/ file"),
     _utd("bad_name", "a `.mat` file name is not `a{A}_s{S}_t{T}_inertial.mat`", "skipped", "file name does not match"),
     _utd("action_range", "a file name has action 30 (UTD-MHAD has 27)", "skipped", "action 30 is outside 1-27"),
-    _utd("duplicate", "`a05_s2_t1` stands beside `a5_s2_t1` (two files, one trial)", "skipped", "name trial a5_s2_t1"),
+    _utd("duplicate", "`a05_s2_t1` stands beside `a5_s2_t1` (two files, one trial)", "skipped", "more than one file names trial a5_s2_t1"),
     _utd("no_folder", "the root folder does not exist", "error", "UTD-MHAD folder does not exist"),
     _utd("root_is_a_file", "the root is a file, not a folder", "error", "UTD-MHAD folder is not a folder"),
     _utd("no_skeleton_folder", "the root has no `Skeleton/` folder", "error", "sub-folder Skeleton/ does not exist"),
     _utd("empty", "`Inertial/` and `Skeleton/` hold no `.mat` files", "error", "hold no .mat files"),
     # MMAct: <source>/subjectN/sceneN/sessionN/<action>[_k].csv (timestamp,x,y,z) + skeleton/....npy
-    _mmact("clip_and_aliases", "folders carry `_clip` (`gyro_clip/`) and files the `_desk` aliases", "loaded"),
+    _mmact("clip_and_aliases", "folders carry the release's `_clip` suffix (`gyro_clip/`) and files its desk-scene "
+           "names (`using_phone_desk.csv`: the action `using_phone`)", "loaded"),
     _mmact("case_differs", "one source spells the file `WALKING.csv`, the others `walking.csv`", "loaded"),
     _mmact("shorter_source", "one source is shorter than the others, by less than half", "loaded"),
     _mmact("header", "a CSV starts with a header row (MMAct's have none)", "skipped", "cannot parse as headerless CSV"),
@@ -106,9 +109,9 @@ INPUT_CASES: tuple[InputCase, ...] = (
     _mmact("unpaired", "a trial has no skeleton file", "skipped", "unpaired: this trial has no skeleton file"),
     _mmact("unknown_action", "a file names an action MMAct does not have", "skipped", "unknown action 'dancing'"),
     _mmact("misplaced", "a file is not under subjectN/sceneN/sessionN/", "skipped", "not under subject{N}/scene{N}/session{N}/"),
-    _mmact("duplicate_case", "`WALKING.csv` stands beside `walking.csv`", "skipped", "name trial walking_1"),
+    _mmact("duplicate_case", "`WALKING.csv` stands beside `walking.csv`", "skipped", "more than one file names trial walking_1"),
     _mmact("duplicate_trial", "`walking_1.csv` stands beside `walking.csv` (both trial 1)", "skipped",
-           "name trial walking_1"),
+           "more than one file names trial walking_1"),
     _mmact("no_folder", "the root folder does not exist", "error", "MMAct folder does not exist"),
     _mmact("root_is_a_file", "the root is a file, not a folder", "error", "MMAct folder is not a folder"),
     _mmact("no_source_folder", "the root has no `gyro/` folder", "error", "no gyro/ folder"),
@@ -117,10 +120,13 @@ INPUT_CASES: tuple[InputCase, ...] = (
 
 
 def cases_markdown(cases: tuple[InputCase, ...] = INPUT_CASES) -> str:
-    """A markdown table of `cases`: dataset, "What happens when ...", outcome, reason shown."""
+    """`cases` as markdown, one block per dataset and outcome (in the order of `cases`): a bold
+    line "UTD-MHAD: skipped, ..." and a bullet per case, "what happens when ...", then the text
+    of its reason or error. Lists rather than a table: the reasons wrap and read in full on a phone."""
     names = {"utd-mhad": "UTD-MHAD", "mmact": "MMAct"}
-    lines = ["| dataset | what happens when ... | the loader | the reason says |", "|---|---|---|---|"]
-    for case in cases:
-        reason = f"`{case.reason}`" if case.reason else ""
-        lines.append(f"| {names[case.dataset]} | {case.situation} | {OUTCOMES[case.outcome]} | {reason} |")
-    return "\n".join(lines)
+    blocks = []
+    for (dataset, outcome), group in groupby(cases, key=lambda case: (case.dataset, case.outcome)):
+        said = "error" if outcome == "error" else "reason"
+        items = [f"- {case.situation}" + (f"; {said}: `{case.reason}`" if case.reason else "") for case in group]
+        blocks.append("\n".join([f"**{names[dataset]}: {OUTCOMES[outcome]}**", "", *items]))
+    return "\n\n".join(blocks)

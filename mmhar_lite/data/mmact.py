@@ -240,7 +240,7 @@ def load_mmact(root: str | Path, *, strict: bool = False) -> RawDataset:
             report_file(skipped, first, f"unknown action {key[3]!r}; expected one of the 35 MMAct actions", strict)
             continue
         if key in duplicated:
-            report_file(skipped, first, f"another source of this trial is ambiguous: several files name trial {key[3]}", strict)
+            report_file(skipped, first, f"another source of this trial is ambiguous: more than one file names trial {key[3]}", strict)
             continue
         lacking = [name for name in files if name not in have]
         if lacking:

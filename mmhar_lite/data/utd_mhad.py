@@ -196,7 +196,7 @@ def load_utd_mhad(
     for key in sorted(inertial.keys() | skeleton.keys()):
         if key not in skeleton or key not in inertial:
             present, absent = (inertial[key], "Skeleton") if key in inertial else (skeleton[key], "Inertial")
-            problem = (f"its {absent}/ partner is ambiguous: several files name trial {trial_id(*key)}"
+            problem = (f"its {absent}/ partner is ambiguous: more than one file names trial {trial_id(*key)}"
                        if key in duplicated else f"unpaired: no matching {absent}/ file for {trial_id(*key)}")
             report_file(skipped, present, problem, strict)
             continue
