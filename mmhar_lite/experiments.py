@@ -497,12 +497,18 @@ def _teachers(exp: ExperimentData, configs: Sequence[tuple[str, PretrainConfig]]
     return torch.nn.ModuleDict(encoders)
 
 
-def _setup(dataset: str, root, preset: str | None, experiment: ExperimentData | None, seeds, epochs_scale: float,
-           device: str) -> tuple[ExperimentData, list[int]]:
-    """The shared checks of every experiment runner (before any training), then its data."""
-    seeds = _seed_list(seeds)
+def _check_request(seeds, epochs_scale: float, device: str) -> list[int]:
+    """The checks every experiment runner makes before any data or training; the seed list."""
+    seed_list = _seed_list(seeds)
     _check_scale(epochs_scale)
     _check_device(device)
+    return seed_list
+
+
+def _setup(dataset: str, root, preset: str | None, experiment: ExperimentData | None, seeds, epochs_scale: float,
+           device: str) -> tuple[ExperimentData, list[int]]:
+    """:func:`_check_request`, then the experiment's data."""
+    seeds = _check_request(seeds, epochs_scale, device)
     return experiment or load_experiment_data(dataset, root, preset=preset), seeds
 
 

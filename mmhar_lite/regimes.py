@@ -22,12 +22,10 @@ from mmhar_lite.data.synthetic import Difficulty, generate_synthetic
 from mmhar_lite.experiments import (
     ConfigError,
     ExperimentData,
-    _check_device,
-    _check_scale,
+    _check_request,
     _evaluate,
     _record,
     _save_run,
-    _seed_list,
     results_header,
     experiment_from_raw,
     finetune_config,
@@ -116,9 +114,7 @@ def run_regimes(
     ConfigError before any training for a bad request.
     """
     _check(regimes, methods, batch_sizes, finetune_modalities)
-    seed_list = _seed_list(seeds)
-    _check_scale(epochs_scale)
-    _check_device(device)
+    seed_list = _check_request(seeds, epochs_scale, device)
     overrides = dict(overrides or {})
     _require("batch_size" not in overrides, "give batch sizes with batch_sizes, not overrides")
     data = {name: regime_data(d, n_subjects=n_subjects, n_trials=n_trials) for name, d in regimes.items()}
