@@ -215,10 +215,10 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
 
 #: Rows of :func:`embedding_table`: short name, key of ``metrics.EMBEDDING_KEYS``, k of top-k.
 EMBEDDING_ROWS = (
-    ("IMU→skel. top-1 (%)", "imu_to_skeleton_top1", 1),
-    ("IMU→skel. top-5 (%)", "imu_to_skeleton_top5", 5),
-    ("skel.→IMU top-1 (%)", "skeleton_to_imu_top1", 1),
-    ("skel.→IMU top-5 (%)", "skeleton_to_imu_top5", 5),
+    ("IMU→skel. top-1", "imu_to_skeleton_top1", 1),
+    ("IMU→skel. top-5", "imu_to_skeleton_top5", 5),
+    ("skel.→IMU top-1", "skeleton_to_imu_top1", 1),
+    ("skel.→IMU top-5", "skeleton_to_imu_top5", 5),
     ("alignment", "alignment", None),
     ("uniformity", "uniformity", None),
 )
@@ -231,7 +231,8 @@ def embedding_table(by_model: Mapping[str, Mapping[str, float]], n_rows: int) ->
         by_model: column name -> record with the keys of ``metrics.EMBEDDING_KEYS`` (retrieval as
             fractions in [0, 1]), e.g. ``metrics.embedding_metrics(...)`` or a history record.
         n_rows: how many rows the measures were computed on; the last column is the chance level
-            ``k / n_rows`` of top-k retrieval.
+            ``k / n_rows`` of top-k retrieval. Retrieval is in % (short row names and headers keep
+            the table within a phone's width).
     """
     if not by_model:
         raise ValueError("by_model: expected at least one model")

@@ -909,7 +909,8 @@ def anchor_weights_figure(
             at ``log10(floor)``.
 
     Returns:
-        Per anchor four traces (negatives coloured by weight, one shared colour bar; a ring on
+        Per anchor five traces (negatives coloured by weight, one shared colour bar; their legend
+        key, drawn as the negatives' markers at the uniform weight; a ring on
         each negative of the anchor's class; the positive as a star; the ``top_k`` heaviest,
         named), one frame per beta with the data of every anchor, a beta slider and, with
         more than one anchor, a dropdown that shows one anchor's traces at a time.
@@ -948,9 +949,14 @@ def anchor_weights_figure(
         return [
             go.Scatter(
                 x=xy[negative, 0], y=xy[negative, 1], mode="markers", name="negatives", text=hover[negative],
+                showlegend=False,  # a colour-scaled trace's legend symbol is not its markers: the key below is
                 customdata=np.stack([q[negative], q[negative] * (n - 1)], axis=1),
                 hovertemplate="%{text}<br>q = %{customdata[0]:.3g} (%{customdata[1]:.3g} x uniform)<extra></extra>",
                 marker=dict(color=rel[negative], coloraxis="coloraxis", size=8, line=dict(width=0.5, color=_GREY)),
+            ),
+            go.Scatter(  # legend key only (draws nothing): the negatives' marker at the uniform weight (white)
+                x=[None], y=[None], mode="markers", name="negatives (colour: weight)", hoverinfo="skip",
+                marker=dict(color="#ffffff", size=8, line=dict(width=0.5, color=_GREY)),
             ),
             go.Scatter(
                 x=xy[same, 0], y=xy[same, 1], mode="markers", name=f"same class as the anchor ({class_names[lab[a]]})",
@@ -970,7 +976,7 @@ def anchor_weights_figure(
             ),
         ]
 
-    per_anchor = 4
+    per_anchor = 5
     names = [f"beta={_beta_label(b)}" for b in betas]
     data = [t for a in anchors for t in traces(a, betas[0])]
     for k, trace in enumerate(data):
@@ -1027,12 +1033,17 @@ def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre
     has_lr = any("lr" in rec for hist in histories.values() for rec in hist)
     fig = make_subplots(rows=2 if has_lr else 1, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         row_heights=[0.7, 0.3] if has_lr else None)
+    dashes = ("solid", "dash", "dot", "dashdot")
     for k, (name, hist) in enumerate(histories.items()):
         colour = PALETTE[k % len(PALETTE)]
         epochs = [rec["epoch"] for rec in hist]
-        # markers too: a one-epoch run (the smoke profile) is a single point, which a line does not draw
+        # markers too: a one-epoch run (the smoke profile) is a single point, which a line does not draw.
+        # Runs that coincide must stay visible: each later run is drawn smaller, in its own symbol and
+        # dash, so it sits nested inside the earlier one's markers instead of hiding them.
+        size = 5 + 3 * (len(histories) - 1 - k)
         fig.add_trace(go.Scatter(x=epochs, y=[rec["loss"] for rec in hist], mode="lines+markers",
-                                 name=name, legendgroup=name, line=dict(color=colour), marker=dict(size=5)),
+                                 name=name, legendgroup=name, line=dict(color=colour, dash=dashes[k % len(dashes)]),
+                                 marker=dict(size=size, symbol=SYMBOLS[k % len(SYMBOLS)])),
                       row=1, col=1)
         val = [(rec["epoch"], rec["val_loss"]) for rec in hist if rec.get("val_loss") is not None]
         if val:
@@ -1101,7 +1112,8 @@ def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | 
             fig.add_trace(go.Scatter(x=epochs, y=y, mode="lines+markers", name=name if top == 1 else f"{name}, top-5",
                                      legendgroup=name, showlegend=top == 1, line=dict(color=colour, dash=dash),
                                      marker=dict(size=4),
-                                     hovertemplate=f"{name}<br>top-{top}: %{{y:.1f}} %<extra></extra>"), row=1, col=1)
+                                     hovertemplate=f"{name}<br>top-{top}, mean of both directions: %{{y:.1f}} %<extra></extra>"),
+                          row=1, col=1)
         for row, key in ((2, "alignment"), (3, "uniformity")):
             fig.add_trace(go.Scatter(x=epochs, y=[rec[key] for rec in hist], mode="lines+markers", name=name,
                                      legendgroup=name, showlegend=False, line=dict(color=colour), marker=dict(size=4),
@@ -1112,7 +1124,7 @@ def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | 
     first = next(iter(histories.values()))[0]["epoch"]
     for top, dash in ((1, "solid"), (5, "dash")):
         fig.add_trace(go.Scatter(x=[first], y=[0.0], mode="lines", line=dict(dash=dash, color=_GREY),
-                                 name=f"top-{top}", hoverinfo="skip"), row=1, col=1)
+                                 name=f"top-{top}, mean of IMU→skel. and skel.→IMU", hoverinfo="skip"), row=1, col=1)
     if n_rows:
         chance = [100 * min(top, n_rows) / n_rows for top in (1, 5)]
         for y in chance:
@@ -1120,7 +1132,7 @@ def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | 
         fig.add_trace(go.Scatter(x=[first], y=[chance[0]], mode="lines", line=dict(dash="dot", color=_GREY),
                                  name=f"chance: top-1 {chance[0]:.1f} %, top-5 {chance[1]:.1f} %",
                                  hoverinfo="skip"), row=1, col=1)
-    fig.update_yaxes(title_text="retrieval (%)", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="mean retrieval (%)", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="alignment", row=2, col=1)
     fig.update_yaxes(title_text="uniformity", row=3, col=1)
     fig.update_xaxes(title_text="epoch", row=3, col=1)

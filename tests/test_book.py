@@ -281,8 +281,8 @@ def test_embedding_table_has_a_column_per_model_and_the_chance_levels() -> None:
               "skeleton_to_imu_top5": 1.0, "alignment": 1.5, "uniformity": -2.25}
     lines = book.embedding_table({"β = 0": record, "β = 1": {**record, "alignment": 0.5}}, n_rows=4).splitlines()
     assert lines[0] == "|  | β = 0 | β = 1 | chance |"
-    assert lines[2] == "| IMU→skel. top-1 (%) | 25.0 | 25.0 | 25.0 |"
-    assert lines[3] == "| IMU→skel. top-5 (%) | 50.0 | 50.0 | 100.0 |"  # top-5 of 4 rows: every row
+    assert lines[2] == "| IMU→skel. top-1 | 25.0 | 25.0 | 25.0 |"
+    assert lines[3] == "| IMU→skel. top-5 | 50.0 | 50.0 | 100.0 |"  # top-5 of 4 rows: every row
     assert lines[6] == "| alignment | 1.500 | 0.500 |  |"
     with pytest.raises(ValueError, match=r"by_model\['x'\]: missing \['uniformity'\]"):
         book.embedding_table({"x": {k: v for k, v in record.items() if k != "uniformity"}}, n_rows=4)

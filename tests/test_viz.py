@@ -381,15 +381,19 @@ def test_anchor_weights_figure_colours_names_and_anchor_menu(rng):
     names = ["walk", "sit", "wave", "clap"]
     weights = {5: anchor_weights(rng, 24, 5), 10: anchor_weights(rng, 24, 10)}
     fig = viz.anchor_weights_figure(coords, labels, names, weights, top_k=3, floor=1e-3)
-    assert len(fig.data) == 8 and len(fig.frames) == 3 and slider_labels(fig) == ["0", "1", "2"]
-    assert [tr.visible for tr in fig.data] == [True] * 4 + [False] * 4
+    assert len(fig.data) == 10 and len(fig.frames) == 3 and slider_labels(fig) == ["0", "1", "2"]
+    assert [tr.visible for tr in fig.data] == [True] * 5 + [False] * 5
     menu = fig.layout.updatemenus[0]
     assert [b.label for b in menu.buttons] == ["anchor 5: sit", "anchor 10: wave"]
-    assert menu.buttons[1].args[0]["visible"] == [False] * 4 + [True] * 4
+    assert menu.buttons[1].args[0]["visible"] == [False] * 5 + [True] * 5
     negatives = np.delete(np.arange(24), 10)
     for frame, beta in zip(fig.frames, (0.0, 1.0, 2.0)):
         q = weights[10][beta]
-        dots, ring, star, heavy = frame.data[4:]
+        dots, key, ring, star, heavy = frame.data[5:]
+        # the negatives' legend key is their marker (size, outline) at the uniform weight, and draws nothing
+        assert dots.showlegend is False and key.name.startswith("negatives") and list(key.x) == [None]
+        assert (key.marker.size, key.marker.line.width, key.marker.line.color) == \
+            (dots.marker.size, dots.marker.line.width, dots.marker.line.color)
         np.testing.assert_allclose(dots.x, coords[beta][negatives, 0])
         np.testing.assert_allclose(dots.marker.color, np.log10(np.maximum(q[negatives] * 23, 1e-3)))
         np.testing.assert_allclose(np.asarray(dots.customdata)[:, 0], q[negatives])
@@ -441,6 +445,10 @@ def test_loss_curves():
     # under the plot, not beside it (a phone's width) nor above it (into the title)
     assert fig.layout.legend.orientation == "h" and fig.layout.legend.yref == "container"
     assert all("markers" in tr.mode for tr in fig.data)  # a one-epoch run is still drawn
+    # coinciding runs stay visible: the later one nested inside the earlier's markers, own symbol and dash
+    cmc, hnl = fig.data[0], fig.data[2]
+    assert hnl.marker.size < cmc.marker.size and hnl.marker.symbol != cmc.marker.symbol
+    assert hnl.line.dash != cmc.line.dash
     halved = [{"epoch": e, "loss": 1.0, "lr": 1e-3 * 0.5 ** (e // 30)} for e in range(150)]
     axis = viz.loss_curves({"long": halved}).layout.yaxis2
     assert list(axis.ticktext) == ["6.25e-5", "2.5e-4", "1e-3"]  # at most three, at rates the run used
@@ -646,11 +654,13 @@ def test_monitor_curves_draw_the_history():
     # named by one legend entry, not by two labels that overlap when the lines are close
     assert not fig.layout.annotations
     keys = fig.data[-3:]  # one-point lines: legend entries that draw nothing
-    assert [(k.name, k.line.dash) for k in keys] == [("top-1", "solid"), ("top-5", "dash"),
+    both = ", mean of IMU→skel. and skel.→IMU"  # the panel plots the mean of the two directions
+    assert [(k.name, k.line.dash) for k in keys] == [("top-1" + both, "solid"), ("top-5" + both, "dash"),
                                                       ("chance: top-1 2.0 %, top-5 10.0 %", "dot")]
     assert all(len(k.x) == 1 and k.mode == "lines" for k in keys)
-    assert fig.layout.yaxis.title.text == "retrieval (%)"  # one line: a two-line title is cut on a phone
-    assert [tr.name for tr in viz.monitor_curves({"CMC": watched_history()}).data][-2:] == ["top-1", "top-5"]
+    assert fig.layout.yaxis.title.text == "mean retrieval (%)"  # one line: a two-line title is cut on a phone
+    assert [tr.name for tr in viz.monitor_curves({"CMC": watched_history()}).data][-2:] == ["top-1" + both,
+                                                                                          "top-5" + both]
     assert fig.layout.xaxis3.title.text == "epoch"
     with pytest.raises(ValueError, match="missing .*alignment"):
         viz.monitor_curves({"x": [{"epoch": 1, "loss": 1.0}]})
