@@ -824,9 +824,10 @@ def _square_axes(fig: go.Figure, coords: Mapping[float, np.ndarray], height: int
     )
 
 
-def _legend_name(class_name: str) -> str:
+def legend_name(class_name: str) -> str:
     """A class name short enough for a two-column legend on a phone (the hover keeps the full
-    name): UTD-MHAD's circle classes end in "_counter_clockwise" / "_clockwise"."""
+    name): UTD-MHAD's circle classes end in "_counter_clockwise" / "_clockwise". Prose that names a
+    class of a figure uses this name too."""
     return class_name.replace("_counter_clockwise", "_ccw").replace("_clockwise", "_cw")
 
 
@@ -862,7 +863,7 @@ def latent_space_figure(
             mask = lab == c
             colour, symbol = class_style(c)
             out.append(go.Scatter(
-                x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=_legend_name(class_names[c]),
+                x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=legend_name(class_names[c]),
                 text=hover[mask], hovertemplate="%{text}<extra></extra>",
                 marker=dict(color=colour, symbol=symbol, size=7, opacity=0.85, line=dict(width=0.5, color="white")),
             ))
@@ -959,7 +960,7 @@ def anchor_weights_figure(
                 marker=dict(color="#ffffff", size=8, line=dict(width=0.5, color=_GREY)),
             ),
             go.Scatter(
-                x=xy[same, 0], y=xy[same, 1], mode="markers", name=f"same class as the anchor ({class_names[lab[a]]})",
+                x=xy[same, 0], y=xy[same, 1], mode="markers", name=f"same class as the anchor ({legend_name(class_names[lab[a]])})",
                 hoverinfo="skip", marker=dict(symbol="circle-open", size=14, color=PALETTE[2], line=dict(width=2)),
             ),
             go.Scatter(
@@ -969,7 +970,7 @@ def anchor_weights_figure(
             ),
             go.Scatter(
                 x=xy[heavy, 0], y=xy[heavy, 1], mode="markers+text", name=f"the {top_k} heaviest negatives",
-                text=[f"{r + 1}: {class_names[lab[i]]}" for r, i in enumerate(heavy)],
+                text=[f"{r + 1}: {legend_name(class_names[lab[i]])}" for r, i in enumerate(heavy)],
                 textposition=[("top center", "bottom center", "middle right")[r % 3] for r in range(len(heavy))],
                 textfont=dict(size=11), hoverinfo="skip",
                 marker=dict(symbol="circle-open", size=16, color="#000000", line=dict(width=1.5)),
@@ -1000,7 +1001,7 @@ def anchor_weights_figure(
         margin=dict(l=60, r=15, b=330),
     )
     if len(anchors) > 1:
-        buttons = [dict(label=f"anchor {a}: {class_names[lab[a]]}", method="restyle",
+        buttons = [dict(label=f"anchor {a}: {legend_name(class_names[lab[a]])}", method="restyle",
                         args=[{"visible": [k // per_anchor == j for k in range(len(data))]}])
                    for j, a in enumerate(anchors)]
         fig.update_layout(updatemenus=[dict(type="dropdown", buttons=buttons, x=0, xanchor="left", y=1.0,
