@@ -664,3 +664,15 @@ def test_monitor_curves_draw_the_history():
     assert fig.layout.xaxis3.title.text == "epoch"
     with pytest.raises(ValueError, match="missing .*alignment"):
         viz.monitor_curves({"x": [{"epoch": 1, "loss": 1.0}]})
+
+
+def test_figures_name_classes_by_their_short_legend_name(rng):
+    coords, labels = latent_inputs(rng)
+    names = ["walk", "circle_clockwise", "circle_counter_clockwise", "clap"]
+    assert [viz.legend_name(c) for c in names] == ["walk", "circle_cw", "circle_ccw", "clap"]
+    anchor = int(np.flatnonzero(labels == 1)[0])
+    fig = viz.anchor_weights_figure(coords, labels, names, {anchor: anchor_weights(rng, 24, anchor)})
+    ring, heavy = fig.frames[-1].data[2], fig.frames[-1].data[4]
+    assert ring.name == "same class as the anchor (circle_cw)"  # the name the prose quotes
+    assert all(t.split(": ")[1] in {viz.legend_name(c) for c in names} for t in heavy.text)
+    assert {tr.name for tr in viz.latent_space_figure(coords, labels, names).data} >= {"circle_cw", "circle_ccw"}
