@@ -89,12 +89,13 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             Profile("smoke", pretrain_epochs=1, finetune_epochs=1, n_seeds=1, n_subjects=4,
                     n_trials=1, encoder_size="lite", betas=(0.0, 1.0), label_fractions=(0.1,),
                     beta_epochs=1),
-            # Sized so that the whole `make book` (about ten pre-training runs of the contrastive
-            # methods across the chapters, shared through the run cache) fits 10 minutes on 2 cores.
-            # 3 seeds: a Student-t interval from 2 seeds (t = 12.7) is wider than the data. Three label
-            # fractions (the committed full-protocol runs in chapter 7 have all five) keep it in budget.
+            # Sized so that the whole `make book` (about twenty pre-training runs across the
+            # chapters, shared through the run cache, two chapters at a time) fits 10 minutes on 2
+            # cores: 2 trials per class halve every epoch against the committed runs' 4. 3 seeds: a
+            # Student-t interval from 2 seeds (t = 12.7) is wider than the data. Three label fractions
+            # and three betas (the committed full-protocol runs of chapter 7 have five and six).
             Profile("book", pretrain_epochs=10, finetune_epochs=30, n_seeds=3, n_subjects=8,
-                    n_trials=4, encoder_size="lite", betas=(0.0, 1.0, 2.0),
+                    n_trials=2, encoder_size="lite", betas=(0.0, 1.0, 2.0),
                     label_fractions=(0.02, 0.1, 0.5), beta_epochs=10),
             Profile("full", pretrain_epochs=150, finetune_epochs=100, n_seeds=5, n_subjects=8,
                     n_trials=4, encoder_size="paper", betas=(0.0, 0.25, 0.5, 1.0, 1.5, 2.0),
