@@ -555,14 +555,14 @@ def _skeleton_gallery(original, augmented, skeleton_layout, frame, unit, title) 
             fig.add_trace(trace, row=row + 1, col=col + 1)
         axis = "" if k == 0 else str(k + 1)
         # one scale per panel and the same for all, so the augmentations compare by eye
-        # ticks on every panel (few, a phone gives a panel ~170 px); the axis titles once, on the
-        # bottom row and the left column, say what the numbers are
-        fig.update_xaxes(range=x_range if pixels else x_range[::-1], nticks=4,
-                         title_text=f"x ({unit})" if row == rows - 1 or k + cols >= len(views) else None,
-                         row=row + 1, col=col + 1)
+        # ticks and titles as on shared axes: x under the lowest panel of each column, y left of
+        # the first column (the ranges are the same everywhere; a phone gives a panel ~170 px)
+        x_shown, y_shown = k + cols >= len(views), col == 0
+        fig.update_xaxes(range=x_range if pixels else x_range[::-1], nticks=4, showticklabels=x_shown,
+                         title_text=f"x ({unit})" if x_shown else None, row=row + 1, col=col + 1)
         fig.update_yaxes(range=y_range[::-1] if pixels else y_range, scaleanchor=f"x{axis}",
-                         scaleratio=1, nticks=6, title_text=f"y ({unit})" if col == 0 else None,
-                         row=row + 1, col=col + 1)
+                         scaleratio=1, nticks=6, showticklabels=y_shown,
+                         title_text=f"y ({unit})" if y_shown else None, row=row + 1, col=col + 1)
     view_name = "as imaged" if pixels else "seen from the camera"  # the legend names the subject's sides
     height = 330 * rows + 250
     fig.update_xaxes(automargin=True)
