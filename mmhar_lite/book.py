@@ -517,6 +517,31 @@ def table_rows(text: str) -> dict[str, int]:
             for m in _TABLE_HEADING.finditer(text)}
 
 
+#: What the two tables of :func:`comparison_tables` hold (the paper's Table 2 also lists the
+#: unimodal baselines, each with its own modality's head).
+COMPARISON_TITLES = (
+    "Table 2 rows: multimodal pre-training with the multimodal head, and the unimodal rows "
+    "(supervised, SimCLR) with their own modality's head",
+    "Table 3 rows: the same pre-trainings, IMU-only linear head",
+)
+
+
+def comparison_tables(records: Sequence[Mapping], *, source: str = "synthetic", paper: str = "utd-mhad") -> str:
+    """``reproduce`` records as the rows of the paper's Tables 2 and 3 that they hold, beside the
+    paper's accuracy on ``paper``, under ``## Table N: ...`` headings (for :func:`caption_tables`)
+    and in narrow columns (:func:`mmhar_lite.experiments.comparison_markdown` with ``short``)."""
+    from mmhar_lite import experiments
+
+    have = {(r["method"], "multimodal" if r["method"] == "random-init" else r["pretrain_modality"],
+             r["finetune_modality"]) for r in records}
+    parts = []
+    for title, rows in zip(COMPARISON_TITLES, (experiments.TABLE2_ROWS, experiments.TABLE3_ROWS)):
+        shown = [row for row in rows if row in have]
+        if shown:
+            parts.append(f"## {title}\n\n" + experiments.comparison_markdown({source: records}, shown, paper=paper, short=True))
+    return "\n".join(parts)
+
+
 def caption_tables(text: str, context: str) -> str:
     """A ``results.md`` text with each ``## Table N: ...`` heading made a caption: the heading,
     ``context`` (data, run, seeds, units) and the table's own row count."""

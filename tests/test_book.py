@@ -281,6 +281,21 @@ def test_table_rows_and_captions_count_the_rows_shown() -> None:
     assert "## Table" not in out and "| cmc-hnl | 1 | 3.70 |" in out
 
 
+def test_comparison_tables_hold_the_rows_run_beside_the_paper() -> None:
+    def rec(method, pre, fine, seed, acc):
+        return dict(method=method, pretrain_modality=pre, finetune_modality=fine, seed=seed, accuracy=acc, macro_f1=0.5)
+    records = [rec("cmc", "multimodal", f, s, 0.9) for f in ("multimodal", "imu") for s in range(3)]
+    records += [rec("random-init", "none", "multimodal", s, 0.8) for s in range(3)]
+    text = book.comparison_tables(records)
+    counts = book.table_rows(text)
+    assert list(counts.values()) == [2, 1] and all(t.startswith(("Table 2 rows", "Table 3 rows")) for t in counts)
+    assert "| method | pre-train | fine-tune | paper | synthetic (n) |" in text
+    assert "| cmc | mm | mm | 95.35 | 90.00 ± 0.00 (3) |" in text and "| random-init | none | mm |" in text
+    captioned = book.caption_tables(text, "Live run.")
+    assert "**Table 2 rows: multimodal pre-training" in captioned and "Live run. 2 rows." in captioned
+    assert "imu | imu" not in text  # rows the run did not make are left out
+
+
 def test_results_context_reads_the_records() -> None:
     rec = dict(dataset="synthetic", size="lite", pretrain_epochs=1, finetune_epochs=1, n_test=54)
     one = book.results_context([dict(rec, seed=0)], "Live run, `smoke` profile")
