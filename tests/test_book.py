@@ -294,6 +294,9 @@ def test_comparison_tables_hold_the_rows_run_beside_the_paper() -> None:
     captioned = book.caption_tables(text, "Live run.")
     assert "**Table 2 rows: multimodal pre-training" in captioned and "Live run. 2 rows." in captioned
     assert "imu | imu" not in text  # rows the run did not make are left out
+    assert "unimodal rows" not in text  # nor named in the caption
+    with_unimodal = book.comparison_tables(records + [rec("supervised", "imu", "imu", 0, 0.7)])
+    assert "and the unimodal rows (supervised, SimCLR)" in with_unimodal and "| supervised | imu | imu | 74.65 | 70.00 (1) |" in with_unimodal
 
 
 def test_results_context_reads_the_records() -> None:
