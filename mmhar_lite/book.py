@@ -474,7 +474,7 @@ def paired_summary(pairs: Mapping[str, Paired], decimals: int = 2, *,
     direction = ""
     if names is not None:
         sides = {side: [n for n in apart if (pairs[n].mean > 0) == (side == "above")] for side in ("above", "below")}
-        direction = ", where " + " and ".join(f"{names[0]} is {side} {names[1]} (at {join_names(at)})"
+        direction = ", where " + " and ".join(f"{names[0]} is {side} {names[1]} at {join_names(at)}"
                                              for side, at in sides.items() if at)
     rest = "and contains it elsewhere" if len(apart) < len(pairs) else "that is, everywhere"
     return (f"{each}. The interval excludes 0 at {join_names(apart)} ({len(apart)} of {len(pairs)})"

@@ -238,9 +238,9 @@ def test_paired_summary_states_the_direction_with_names() -> None:
     up = book.paired({0: 3.0, 1: 3.1, 2: 2.9}, {0: 1.0, 1: 1.0, 2: 1.0})
     close = book.paired({0: 3.0, 1: 1.0, 2: 2.0}, {0: 2.0, 1: 2.0, 2: 2.0})
     text = book.paired_summary({"2 %": down, "10 %": up, "50 %": close}, names=("CMC-HNL", "CMC"))
-    assert text.endswith("excludes 0 at 2 % and 10 % (2 of 3), where CMC-HNL is above CMC (at 10 %) and CMC-HNL "
-                         "is below CMC (at 2 %), and contains it elsewhere")
-    assert book.paired_summary({"2 %": down}, names=("a", "b")).endswith("(1 of 1), where a is below b (at 2 %), that is, everywhere")
+    assert text.endswith("excludes 0 at 2 % and 10 % (2 of 3), where CMC-HNL is above CMC at 10 % and CMC-HNL "
+                         "is below CMC at 2 %, and contains it elsewhere")
+    assert book.paired_summary({"2 %": down}, names=("a", "b")).endswith("(1 of 1), where a is below b at 2 %, that is, everywhere")
 
 
 def test_paired_summary_counts_the_settings_whose_interval_excludes_0() -> None:
