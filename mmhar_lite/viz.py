@@ -1299,18 +1299,23 @@ def beta_sweep_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
 
 
 def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
-                          title: str = "Fine-tuning with limited labels (Figure 4 analogue)") -> go.Figure:
+                          title: str = "Fine-tuning with limited labels (Figure 4 analogue)",
+                          tick_labels: Mapping[float, str] | None = None) -> go.Figure:
     """Metric against the labelled fraction per method: mean and 95 % CI band over seeds.
 
     Args:
         summary: ``experiments.summarize(records, ("method", "finetune_modality",
             "label_fraction"))`` rows; ``label_fraction`` in (0, 1], plotted in % on a log axis.
+        tick_labels: ``{fraction: label}`` for ticks that need more than "2 %" (a point standing
+            for several fractions with the same labelled subset: "2 = 5 %").
     """
     fig = _ci_lines(summary, "label_fraction", metric, 100.0)
     # one labelled tick per measured fraction: plotly's own log ticks read "2 3 ... 10 2 3 4 5"
-    ticks = sorted({100.0 * float(row["label_fraction"]) for row in summary})
+    fractions = sorted({float(row["label_fraction"]) for row in summary})
+    labels = dict(tick_labels or {})
     fig.update_layout(title=title, xaxis=dict(title="labelled training recordings (log scale)", type="log",
-                                              tickvals=ticks, ticktext=[f"{v:g} %" for v in ticks]),
+                                              tickvals=[100.0 * f for f in fractions],
+                                              ticktext=[labels.get(f, f"{100.0 * f:g} %") for f in fractions]),
                       yaxis_title=_METRIC_TITLES.get(metric, metric))
     return _legend_on_top(fig)
 

@@ -550,6 +550,8 @@ def test_limited_labels_figure():
     # one labelled tick per measured fraction, not plotly's "2 3 ... 10 2 3 4 5"
     assert list(fig.layout.xaxis.tickvals) == [2.0, 50.0]
     assert list(fig.layout.xaxis.ticktext) == ["2 %", "50 %"]
+    named = viz.limited_labels_figure(summary, tick_labels={0.02: "2 = 5 %"})
+    assert list(named.layout.xaxis.ticktext) == ["2 = 5 %", "50 %"]
     mixed = summary + [summary_row("cmc-hnl", None, "imu", [0.5, 0.6, 0.7], label_fraction=0.5)]
     assert {tr.name for tr in viz.limited_labels_figure(mixed).data} >= {"cmc-hnl (multimodal)", "cmc-hnl (imu)"}
 
