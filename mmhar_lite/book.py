@@ -93,7 +93,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             # chapters, shared through the run cache, two chapters at a time) fits 10 minutes on 2
             # cores: 2 trials per class halve every epoch against the committed runs' 4. 3 seeds: a
             # Student-t interval from 2 seeds (t = 12.7) is wider than the data. Three label fractions
-            # and three betas (the committed full-protocol runs of chapter 7 have five and six).
+            # and three betas (the committed paper-protocol runs of chapter 7 have five and six).
             Profile("book", pretrain_epochs=10, finetune_epochs=30, n_seeds=3, n_subjects=8,
                     n_trials=2, encoder_size="lite", betas=(0.0, 1.0, 2.0),
                     label_fractions=(0.02, 0.1, 0.5), beta_epochs=10),
