@@ -34,14 +34,13 @@ define need_deb
 	  fi; }
 endef
 
-.PHONY: all venv vendor book test unit nbval ci-book browser browser-deps notebooks clean
+.PHONY: FORCE all venv vendor book test unit nbval ci-book browser browser-deps notebooks clean
 
 all: test
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[book,test]"
+	$(PY) -m pip install --quiet --no-compile -c constraints.txt -e ".[book,test]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -61,16 +60,31 @@ browser-deps:
 # The rendered book: every chapter executed under the `book` profile (or $MMHAR_PROFILE).
 # Chapters are executed by papermill (the same path as the tests), then rendered with execution
 # off: myst-nb's own executor hung on chapter 5 here (kernel idle, client waiting), papermill
-# and nbconvert do not.
+# and nbconvert do not. Each chapter runs on one thread, so two run side by side (BOOK_JOBS);
+# a chapter that reuses another's runs from the run cache waits for it (order-only rules).
+BOOK_JOBS ?= 2
+# the two longest chains first, so that neither is left to run alone at the end
+LONG_FIRST := notebooks/04_pretraining.ipynb notebooks/06_finetuning.ipynb
+CHAPTERS := $(LONG_FIRST) $(filter-out $(LONG_FIRST),$(wildcard notebooks/*.ipynb))
+EXECUTED := $(addprefix $(BOOK_EXECUTED)/,$(CHAPTERS))
+# 5 draws chapter 4's beta models, 7 reuses chapter 6's CMC and CMC-HNL pre-trainings
+$(BOOK_EXECUTED)/notebooks/05_latent_space.ipynb: | $(BOOK_EXECUTED)/notebooks/04_pretraining.ipynb
+$(BOOK_EXECUTED)/notebooks/07_limited_labels_and_beta.ipynb: | $(BOOK_EXECUTED)/notebooks/06_finetuning.ipynb
+
+$(BOOK_EXECUTED)/notebooks/%.ipynb: notebooks/%.ipynb FORCE
+	@mkdir -p $(@D)
+	@echo "executing $< (profile $${MMHAR_PROFILE:-book})"
+	@start=$$(date +%s); $(PY) -m papermill --no-progress-bar --cwd notebooks \
+	  -p profile $${MMHAR_PROFILE:-book} $< $@ 2> $@.log \
+	  || { tail -n 40 $@.log >&2; echo "error: $< failed (full log: $@.log)" >&2; exit 1; }; \
+	  echo "executed $< in $$(( $$(date +%s) - start )) s"
+
 book: $(STAMP) $(NPM_STAMP)
-	mkdir -p $(BOOK_EXECUTED)/notebooks
-	for nb in notebooks/*.ipynb; do \
-	  echo "executing $$nb (profile $${MMHAR_PROFILE:-book})"; \
-	  $(PY) -m papermill --no-progress-bar --cwd notebooks -p profile $${MMHAR_PROFILE:-book} \
-	    $$nb $(BOOK_EXECUTED)/$$nb || exit 1; \
-	done
+	$(MAKE) --no-print-directory -j $(BOOK_JOBS) $(EXECUTED)
 	MMHAR_BOOK_EXECUTED=$(BOOK_EXECUTED) $(JB) build . -W --all
 	@echo "book: open _build/html/index.html"
+
+FORCE:
 
 # CI: unit + papermill tests, nbval, the book built from papermill's executed notebooks
 # (so each chapter is executed twice, not three times), then the browser test of that site.

@@ -89,12 +89,13 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             Profile("smoke", pretrain_epochs=1, finetune_epochs=1, n_seeds=1, n_subjects=4,
                     n_trials=1, encoder_size="lite", betas=(0.0, 1.0), label_fractions=(0.1,),
                     beta_epochs=1),
-            # Sized so that the whole `make book` (about ten pre-training runs of the contrastive
-            # methods across the chapters, shared through the run cache) fits 10 minutes on 2 cores.
-            # 3 seeds: a Student-t interval from 2 seeds (t = 12.7) is wider than the data. Three label
-            # fractions (the committed full-protocol runs in chapter 7 have all five) keep it in budget.
+            # Sized so that the whole `make book` (about twenty pre-training runs across the
+            # chapters, shared through the run cache, two chapters at a time) fits 10 minutes on 2
+            # cores: 2 trials per class halve every epoch against the committed runs' 4. 3 seeds: a
+            # Student-t interval from 2 seeds (t = 12.7) is wider than the data. Three label fractions
+            # and three betas (the committed paper-protocol runs of chapter 7 have five and six).
             Profile("book", pretrain_epochs=10, finetune_epochs=30, n_seeds=3, n_subjects=8,
-                    n_trials=4, encoder_size="lite", betas=(0.0, 1.0, 2.0),
+                    n_trials=2, encoder_size="lite", betas=(0.0, 1.0, 2.0),
                     label_fractions=(0.02, 0.1, 0.5), beta_epochs=10),
             Profile("full", pretrain_epochs=150, finetune_epochs=100, n_seeds=5, n_subjects=8,
                     n_trials=4, encoder_size="paper", betas=(0.0, 0.25, 0.5, 1.0, 1.5, 2.0),
@@ -371,6 +372,13 @@ def ranking(means: Mapping[str, float], decimals: int = 2) -> str:
                       for group in tie_groups(means, decimals))
 
 
+def tie_note(*means: Mapping[str, float], decimals: int = 2) -> str:
+    """The legend of :func:`ranking`'s ``=``, only where one of the orderings shows a tie:
+    ``' ("=" marks a tie at the printed precision)'`` or ``""``."""
+    tied = any(len(group) > 1 for m in means for group in tie_groups(m, decimals))
+    return ' ("=" marks a tie at the printed precision)' if tied else ""
+
+
 def relation(a: float, b: float, decimals: int = 2) -> str:
     """``"above"``, ``"below"`` or ``"level with"`` (equal at the printed precision)."""
     a, b = round(float(a), decimals), round(float(b), decimals)
@@ -406,9 +414,15 @@ def chance_sentence(values: Mapping[str, Sequence[float]], n_classes: int, n_tes
     return f"{join_names(low)} {verb} at chance level (not significantly above {chance}, {test})."
 
 
-def sweep_sentence(values: Mapping[str, Mapping[Any, float]], *, decimals: int = 2) -> str:
+def sweep_sentence(values: Mapping[str, Mapping[Any, float]], *, decimals: int = 2,
+                   rerun: tuple[str, Paired] | None = None) -> str:
     """Best and worst setting of a sweep (``{setting: {seed: accuracy in %}}``), ties stated as
-    ties, and whether they differ, judged on their paired (same-seed) difference."""
+    ties, and whether they differ, judged on their paired (same-seed) difference.
+
+    ``rerun``: ``(what, paired)``, the same configuration run twice (``paired``: one run minus
+    the other, by seed). A best-worst gap no larger than that run-to-run gap is not read as the
+    setting mattering, even where its own interval excludes 0.
+    """
     from mmhar_lite.experiments import mean_ci
 
     if not values:
@@ -434,13 +448,23 @@ def sweep_sentence(values: Mapping[str, Mapping[Any, float]], *, decimals: int =
                       f"among {len(values)} settings, which makes a significant gap likelier by chance)"),
                False: "so this sweep cannot tell them apart",
                None: "so this sweep cannot tell them apart"}[diff.significant]
+    if rerun is not None:
+        what, again = rerun
+        gap, noise = round(abs(diff.mean), decimals), round(abs(again.mean), decimals)
+        if gap <= noise:
+            verdict = (f"but {what} differ by {noise:.{decimals}f} points on average, as much as this gap, so the "
+                       "sweep does not show that the choice matters: the gap is within run-to-run variation")
+        elif diff.significant:
+            verdict += f"; the gap is also larger than the {noise:.{decimals}f} points by which {what} differ"
     return (f"The best mean is at {side(best)}, the worst at {side(worst)}; paired by seed, "
             f"{top} minus {bottom} is {diff.text(decimals)}, {verdict}.")
 
 
-def paired_summary(pairs: Mapping[str, Paired], decimals: int = 2) -> str:
+def paired_summary(pairs: Mapping[str, Paired], decimals: int = 2, *,
+                   names: tuple[str, str] | None = None) -> str:
     """Per setting (``{"2 %": paired(a, b), ...}``) the paired difference, then at how many
-    settings its interval excludes 0, as one sentence."""
+    settings its interval excludes 0, as one sentence; with ``names`` (of ``a`` and ``b``) also
+    in which direction each such difference goes ("a is below b at 2 %")."""
     if not pairs:
         raise ValueError("paired_summary needs at least one setting")
     each = "; ".join(f"{name}: {p.text(decimals)}" for name, p in pairs.items())
@@ -450,8 +474,14 @@ def paired_summary(pairs: Mapping[str, Paired], decimals: int = 2) -> str:
     apart = [name for name, p in pairs.items() if p.significant]
     if not apart:
         return f"{each}. The interval contains 0 at all {len(pairs)}: no significant difference anywhere"
-    return (f"{each}. The interval excludes 0 at {join_names(apart)} ({len(apart)} of {len(pairs)}) "
-            "and contains it elsewhere")
+    direction = ""
+    if names is not None:
+        sides = {side: [n for n in apart if (pairs[n].mean > 0) == (side == "above")] for side in ("above", "below")}
+        direction = ", where " + " and ".join(f"{names[0]} is {side} {names[1]} at {join_names(at)}"
+                                             for side, at in sides.items() if at)
+    rest = "and contains it elsewhere" if len(apart) < len(pairs) else "that is, everywhere"
+    return (f"{each}. The interval excludes 0 at {join_names(apart)} ({len(apart)} of {len(pairs)})"
+            f"{direction + ',' if direction else ''} {rest}")
 
 
 def results_context(records: Sequence[Mapping], run: str) -> str:
@@ -466,8 +496,8 @@ def results_context(records: Sequence[Mapping], run: str) -> str:
     return (f"{run}: {records[0]['dataset']} data, {n_seeds_text(len(seeds))} "
             f"({', '.join(map(str, seeds))}), {sizes} encoders, "
             f"{max(r['pretrain_epochs'] for r in records)} pre-training + "
-            f"{max(r['finetune_epochs'] for r in records)} fine-tuning epochs. Test accuracy and "
-            f"macro-F1 in % of {records[0]['n_test']} test recordings, {spread}.")
+            f"{max(r['finetune_epochs'] for r in records)} fine-tuning epochs. Test accuracy in % of "
+            f"{records[0]['n_test']} test recordings, {spread}.")
 
 
 def per_seed(records: Sequence[Mapping], key: str, *, metric: str = "accuracy",
@@ -488,6 +518,34 @@ def table_rows(text: str) -> dict[str, int]:
     lines not counted)."""
     return {m.group(1): max(len(m.group(2).strip().splitlines()) - 2, 0)
             for m in _TABLE_HEADING.finditer(text)}
+
+
+#: What the tables of :func:`comparison_tables` hold: Table 2 with and without the unimodal
+#: baselines (the paper's Table 2 lists them, each with its own modality's head), Table 3.
+COMPARISON_TITLES = {
+    "table2": "Table 2 rows: multimodal pre-training with the multimodal head",
+    "table2+unimodal": ("Table 2 rows: multimodal pre-training with the multimodal head, and the unimodal rows "
+                        "(supervised, SimCLR) with their own modality's head"),
+    "table3": "Table 3 rows: the same pre-trainings, IMU-only linear head",
+}
+
+
+def comparison_tables(records: Sequence[Mapping], *, source: str = "synthetic", paper: str = "utd-mhad") -> str:
+    """``reproduce`` records as the rows of the paper's Tables 2 and 3 that they hold, beside the
+    paper's accuracy on ``paper``, under ``## Table N: ...`` headings (for :func:`caption_tables`)
+    and in narrow columns (:func:`mmhar_lite.experiments.comparison_markdown` with ``short``)."""
+    from mmhar_lite import experiments
+
+    have = {(r["method"], "multimodal" if r["method"] == "random-init" else r["pretrain_modality"],
+             r["finetune_modality"]) for r in records}
+    parts = []
+    for table, rows in (("table2", experiments.TABLE2_ROWS), ("table3", experiments.TABLE3_ROWS)):
+        shown = [row for row in rows if row in have]
+        unimodal = table == "table2" and any(row[2] != "multimodal" for row in shown)
+        title = COMPARISON_TITLES[table + ("+unimodal" if unimodal else "")]
+        if shown:
+            parts.append(f"## {title}\n\n" + experiments.comparison_markdown({source: records}, shown, paper=paper, short=True))
+    return "\n".join(parts)
 
 
 def caption_tables(text: str, context: str) -> str:

@@ -69,6 +69,7 @@ __all__ = [
     "reproduce",
     "sweep_beta",
     "limited_labels",
+    "distinct_label_sets",
     "summarize",
     "mean_ci",
     "write_results",
@@ -732,6 +733,29 @@ def limited_labels(
     return records
 
 
+def distinct_label_sets(records: Sequence[dict]) -> dict[float, tuple[float, ...]]:
+    """The label fractions of :func:`limited_labels` records that select the same recordings.
+
+    ``{first fraction: (every fraction with that labelled subset, ascending)}``. Two fractions
+    share their subset when every record of the same method and seed has the same
+    ``n_labelled`` at both: :func:`stratified_subset` keeps ``max(1, round(f * n_c))`` rows of
+    each class, which never decreases with ``f``, so equal totals mean equal counts in every
+    class, and the same seed then draws the same rows (at 2 % and 5 % of 16 recordings per class
+    both keep one each).
+    """
+    counts: dict[float, dict[tuple, int]] = {}
+    for r in records:
+        counts.setdefault(float(r["label_fraction"]), {})[(r["method"], r["seed"])] = int(r["n_labelled"])
+    groups: dict[float, tuple[float, ...]] = {}
+    for fraction in sorted(counts):
+        same = next((first for first in groups if counts[first] == counts[fraction]), None)
+        if same is None:
+            groups[fraction] = (fraction,)
+        else:
+            groups[same] += (fraction,)
+    return groups
+
+
 # ----------------------------------------------------------------------------- results
 
 
@@ -789,20 +813,28 @@ def _table(title: str, rows: Sequence[tuple[str, str, str]], summary: dict, data
     return lines + [""]
 
 
+#: The modality names of :func:`comparison_markdown` with ``short=True``.
+SHORT_MODALITIES = {"multimodal": "mm", "skeleton": "skel", "imu": "imu", "none": "none"}
+
+
 def comparison_markdown(sources: Mapping[str, Sequence[dict]], rows: Sequence[tuple[str, str, str]], *,
-                        paper: str | None = "utd-mhad") -> str:
+                        paper: str | None = "utd-mhad", short: bool = False) -> str:
     """One markdown table of ``rows`` (``TABLE2_ROWS`` or ``TABLE3_ROWS``): the paper's accuracy
     on ``paper`` (None: no paper column) and, per named source of ``reproduce`` records (e.g.
     ``{"real UTD-MHAD": real, "synthetic": synthetic}``), the accuracy (%) as mean ± sample
-    std over seeds with the seed count; "–" where the paper or a source has no such row."""
+    std over seeds with the seed count; "–" where the paper or a source has no such row.
+    ``short``: narrow columns for small screens (headers "pre-train", "fine-tune", "paper";
+    modalities as in :data:`SHORT_MODALITIES`)."""
     summaries = {name: {(s["method"], s["pretrain_modality"] if s["method"] != "random-init" else "multimodal",
                          s["finetune_modality"]): s for s in summarize(records)}
                  for name, records in sources.items()}
-    header = ["method", "pre-training", "fine-tuning"] + ([f"paper ({paper})"] if paper else []) + [
+    header = (["method", "pre-train", "fine-tune"] + (["paper"] if paper else []) if short else
+              ["method", "pre-training", "fine-tuning"] + ([f"paper ({paper})"] if paper else [])) + [
         f"{name} (n)" for name in sources]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    name_of = SHORT_MODALITIES.get if short else (lambda m, default: m)
     for row in rows:
-        cells = [row[0], "none" if row[0] == "random-init" else row[1], row[2]]
+        cells = [row[0], name_of("none" if row[0] == "random-init" else row[1], row[1]), name_of(row[2], row[2])]
         if paper:
             published = PAPER_RESULTS.get(row, {}).get(paper, {}).get("accuracy")
             cells.append("–" if published is None else f"{published:.2f}")

@@ -446,6 +446,7 @@ def augmentation_gallery(
     frame: int | None = None,
     rate_hz: float = 50.0,
     units: Mapping[str, str] | None = None,
+    coordinate_unit: str | None = None,
     title: str = "Augmentations",
 ) -> go.Figure:
     """Small multiples: each augmentation of one recording drawn over the original (grey).
@@ -459,6 +460,8 @@ def augmentation_gallery(
         channel_names, layout, rate_hz, units: IMU only, as in :func:`imu_traces`.
         skeleton_layout: skeleton only, as ``layout`` in :func:`skeleton_animation`.
         frame: skeleton only; time step shown, default the middle one.
+        coordinate_unit: skeleton only; unit of the coordinates for the axis titles, default
+            "m" (3-D camera space) or "px" (2-D keypoints); e.g. "torso lengths" once normalised.
     """
     if kind not in ("imu", "skeleton"):
         raise ValueError(f"kind: expected 'imu' or 'skeleton', got {kind!r}")
@@ -466,7 +469,7 @@ def augmentation_gallery(
         raise ValueError("augmented: expected a non-empty dict {name: array}")
     if kind == "imu":
         return _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, title)
-    return _skeleton_gallery(original, augmented, skeleton_layout, frame, title)
+    return _skeleton_gallery(original, augmented, skeleton_layout, frame, coordinate_unit, title)
 
 
 def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, title) -> go.Figure:
@@ -506,11 +509,15 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
                 named.add(legend)
             fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=1)
     fig.update_xaxes(title_text="time (s)", row=len(views) * len(groups), col=1)
-    fig.update_layout(title=title, height=140 * len(views) * len(groups) + 140)
+    # the legend between the title and the first panel, across the full width: on the right it
+    # would cover the row titles, which plotly puts there too
+    fig.update_layout(title=dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=12)),
+                      height=140 * len(views) * len(groups) + 150, margin=dict(t=120),
+                      legend=dict(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom"))
     return fig
 
 
-def _skeleton_gallery(original, augmented, skeleton_layout, frame, title) -> go.Figure:
+def _skeleton_gallery(original, augmented, skeleton_layout, frame, unit, title) -> go.Figure:
     raw = _array("original", original, ndim=3)
     lay = skeleton_layout_for(raw.shape[0] if skeleton_layout is None else skeleton_layout)
     base = _check_skeleton("original", raw, lay)
@@ -523,10 +530,11 @@ def _skeleton_gallery(original, augmented, skeleton_layout, frame, title) -> go.
     if not 0 <= t < n_frames:
         raise ValueError(f"frame: expected 0 <= frame < {n_frames} (shortest sequence), got {frame}")
     pixels = base.shape[1] == 2
+    unit = unit or ("px" if pixels else "m")
     cols = min(len(views), 2)  # three panels a row leave a phone ~110 px per skeleton
     rows = math.ceil(len(views) / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(views),
-                        horizontal_spacing=0.04, vertical_spacing=0.12 / rows)
+                        horizontal_spacing=0.04, vertical_spacing=0.16 / rows)
     points = np.concatenate([base[:, :2, t]] + [v[:, :2, t] for v in views.values()])
     # each axis spans the points (a body is tall and narrow: tall panels, not squares)
     lo, hi = points.min(axis=0), points.max(axis=0)
@@ -547,14 +555,22 @@ def _skeleton_gallery(original, augmented, skeleton_layout, frame, title) -> go.
             fig.add_trace(trace, row=row + 1, col=col + 1)
         axis = "" if k == 0 else str(k + 1)
         # one scale per panel and the same for all, so the augmentations compare by eye
-        fig.update_xaxes(range=x_range if pixels else x_range[::-1], showticklabels=False,
-                         row=row + 1, col=col + 1)
+        # ticks and titles as on shared axes: x under the lowest panel of each column, y left of
+        # the first column (the ranges are the same everywhere; a phone gives a panel ~170 px)
+        x_shown, y_shown = k + cols >= len(views), col == 0
+        fig.update_xaxes(range=x_range if pixels else x_range[::-1], nticks=4, showticklabels=x_shown,
+                         title_text=f"x ({unit})" if x_shown else None, row=row + 1, col=col + 1)
         fig.update_yaxes(range=y_range[::-1] if pixels else y_range, scaleanchor=f"x{axis}",
-                         scaleratio=1, showticklabels=False, row=row + 1, col=col + 1)
+                         scaleratio=1, nticks=6, showticklabels=y_shown,
+                         title_text=f"y ({unit})" if y_shown else None, row=row + 1, col=col + 1)
     view_name = "as imaged" if pixels else "seen from the camera"  # the legend names the subject's sides
+    height = 330 * rows + 250
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     fig.update_layout(
-        title=f"{title}, frame {t}, {view_name}", height=330 * rows + 190,
-        legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top"),
+        title=f"{title}, frame {t}, {view_name}", height=height,
+        # under the bottom row's tick labels and axis title (about 60 px below the plot area)
+        legend=dict(orientation="h", x=0, xanchor="left", y=-60 / (height - 100), yanchor="top"),
         margin=dict(l=10, r=10, t=90, b=10),
     )
     return fig
@@ -1296,18 +1312,23 @@ def beta_sweep_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
 
 
 def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
-                          title: str = "Fine-tuning with limited labels (Figure 4 analogue)") -> go.Figure:
+                          title: str = "Fine-tuning with limited labels (Figure 4 analogue)",
+                          tick_labels: Mapping[float, str] | None = None) -> go.Figure:
     """Metric against the labelled fraction per method: mean and 95 % CI band over seeds.
 
     Args:
         summary: ``experiments.summarize(records, ("method", "finetune_modality",
             "label_fraction"))`` rows; ``label_fraction`` in (0, 1], plotted in % on a log axis.
+        tick_labels: ``{fraction: label}`` for ticks that need more than "2 %" (a point standing
+            for several fractions with the same labelled subset: "2 = 5 %").
     """
     fig = _ci_lines(summary, "label_fraction", metric, 100.0)
     # one labelled tick per measured fraction: plotly's own log ticks read "2 3 ... 10 2 3 4 5"
-    ticks = sorted({100.0 * float(row["label_fraction"]) for row in summary})
+    fractions = sorted({float(row["label_fraction"]) for row in summary})
+    labels = dict(tick_labels or {})
     fig.update_layout(title=title, xaxis=dict(title="labelled training recordings (log scale)", type="log",
-                                              tickvals=ticks, ticktext=[f"{v:g} %" for v in ticks]),
+                                              tickvals=[100.0 * f for f in fractions],
+                                              ticktext=[labels.get(f, f"{100.0 * f:g} %") for f in fractions]),
                       yaxis_title=_METRIC_TITLES.get(metric, metric))
     return _legend_on_top(fig)
 

@@ -214,6 +214,35 @@ def test_sweep_sentence_handles_ties_one_seed_and_paired_seeds() -> None:
     assert book.sweep_sentence({"β = 1": {0: 98.0}}).startswith("Only β = 1 was run")
 
 
+def test_tie_note_only_where_a_tie_is_shown() -> None:
+    assert book.tie_note({"a": 1.0, "b": 2.0}, {"c": 3.0}) == ""
+    assert book.tie_note({"a": 1.0, "b": 2.0}, {"c": 3.0, "d": 3.001}) == ' ("=" marks a tie at the printed precision)'
+
+
+def test_sweep_sentence_weighs_the_gap_against_a_rerun_of_one_configuration() -> None:
+    values = {"β = 1": {0: 97.0, 1: 98.0, 2: 98.0}, "β = 1.5": {0: 97.7, 1: 98.7, 2: 98.7}}
+    same = book.paired({0: 97.8, 1: 98.6, 2: 98.7}, {0: 97.0, 1: 98.0, 2: 98.0})  # +0.70 on average, as the gap
+    alone = book.sweep_sentence(values)
+    assert "excludes 0" in alone and "so the choice matters here" in alone
+    weighed = book.sweep_sentence(values, rerun=("two runs of β = 1", same))
+    assert "so the choice matters" not in weighed
+    assert weighed.endswith("but two runs of β = 1 differ by 0.70 points on average, as much as this gap, so the sweep "
+                            "does not show that the choice matters: the gap is within run-to-run variation.")
+    small = book.paired({0: 97.1, 1: 98.0, 2: 98.0}, {0: 97.0, 1: 98.0, 2: 98.0})
+    larger = book.sweep_sentence(values, rerun=("two runs of β = 1", small))
+    assert "so the choice matters here" in larger and "larger than the 0.03 points by which two runs of β = 1 differ" in larger
+
+
+def test_paired_summary_states_the_direction_with_names() -> None:
+    down = book.paired({0: 1.0, 1: 1.1, 2: 0.9}, {0: 3.0, 1: 3.0, 2: 3.0})
+    up = book.paired({0: 3.0, 1: 3.1, 2: 2.9}, {0: 1.0, 1: 1.0, 2: 1.0})
+    close = book.paired({0: 3.0, 1: 1.0, 2: 2.0}, {0: 2.0, 1: 2.0, 2: 2.0})
+    text = book.paired_summary({"2 %": down, "10 %": up, "50 %": close}, names=("CMC-HNL", "CMC"))
+    assert text.endswith("excludes 0 at 2 % and 10 % (2 of 3), where CMC-HNL is above CMC at 10 % and CMC-HNL "
+                         "is below CMC at 2 %, and contains it elsewhere")
+    assert book.paired_summary({"2 %": down}, names=("a", "b")).endswith("(1 of 1), where a is below b at 2 %, that is, everywhere")
+
+
 def test_paired_summary_counts_the_settings_whose_interval_excludes_0() -> None:
     apart = book.paired({0: 3.0, 1: 3.1, 2: 2.9}, {0: 1.0, 1: 1.0, 2: 1.0})
     close = book.paired({0: 3.0, 1: 1.0, 2: 2.0}, {0: 2.0, 1: 2.0, 2: 2.0})
@@ -252,11 +281,29 @@ def test_table_rows_and_captions_count_the_rows_shown() -> None:
     assert "## Table" not in out and "| cmc-hnl | 1 | 3.70 |" in out
 
 
+def test_comparison_tables_hold_the_rows_run_beside_the_paper() -> None:
+    def rec(method, pre, fine, seed, acc):
+        return dict(method=method, pretrain_modality=pre, finetune_modality=fine, seed=seed, accuracy=acc, macro_f1=0.5)
+    records = [rec("cmc", "multimodal", f, s, 0.9) for f in ("multimodal", "imu") for s in range(3)]
+    records += [rec("random-init", "none", "multimodal", s, 0.8) for s in range(3)]
+    text = book.comparison_tables(records)
+    counts = book.table_rows(text)
+    assert list(counts.values()) == [2, 1] and all(t.startswith(("Table 2 rows", "Table 3 rows")) for t in counts)
+    assert "| method | pre-train | fine-tune | paper | synthetic (n) |" in text
+    assert "| cmc | mm | mm | 95.35 | 90.00 ± 0.00 (3) |" in text and "| random-init | none | mm |" in text
+    captioned = book.caption_tables(text, "Live run.")
+    assert "**Table 2 rows: multimodal pre-training" in captioned and "Live run. 2 rows." in captioned
+    assert "imu | imu" not in text  # rows the run did not make are left out
+    assert "unimodal rows" not in text  # nor named in the caption
+    with_unimodal = book.comparison_tables(records + [rec("supervised", "imu", "imu", 0, 0.7)])
+    assert "and the unimodal rows (supervised, SimCLR)" in with_unimodal and "| supervised | imu | imu | 74.65 | 70.00 (1) |" in with_unimodal
+
+
 def test_results_context_reads_the_records() -> None:
     rec = dict(dataset="synthetic", size="lite", pretrain_epochs=1, finetune_epochs=1, n_test=54)
     one = book.results_context([dict(rec, seed=0)], "Live run, `smoke` profile")
     assert one == ("Live run, `smoke` profile: synthetic data, one seed (0), lite encoders, 1 pre-training + "
-                   "1 fine-tuning epochs. Test accuracy and macro-F1 in % of 54 test recordings, one seed, so no spread.")
+                   "1 fine-tuning epochs. Test accuracy in % of 54 test recordings, one seed, so no spread.")
     three = book.results_context([dict(rec, seed=s) for s in (2, 0, 1)], "Committed")
     assert "3 seeds (0, 1, 2)" in three and three.endswith("mean ± sample std over the 3 seeds.")
     assert book.per_seed([dict(rec, seed=1, method="cmc", accuracy=0.5), dict(rec, seed=1, method="x", accuracy=0.1)],

@@ -271,6 +271,23 @@ _PAGE_WIDER_THAN_VIEWPORT = """() => {
   return [`page ${doc.scrollWidth} px wide in a ${window.innerWidth} px viewport: ${wide.join('; ')}`];
 }"""
 
+# Blocks that scroll sideways at this width without the visible hint above them that
+# book/_static/mmhar-scroll-hint.js adds (the edge shadow alone is missed on a phone), and
+# hints shown above a block that does not scroll.
+_SCROLL_HINTS = r"""() => {
+  const problems = [];
+  const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const shown = el => el && el.classList.contains('mmhar-scroll-hint') && !el.hidden;
+  for (const el of document.querySelectorAll('article *')) {
+    if (!scrolls(el) || !el.getClientRects().length || el.closest('.plotly-graph-div')) continue;
+    const overflows = el.scrollWidth > el.clientWidth + 1;
+    const what = `${el.tagName.toLowerCase()} "${(el.textContent || '').trim().slice(0, 50)}"`;
+    if (overflows && !shown(el.previousElementSibling)) problems.push(`scrolls sideways without a hint: ${what}`);
+    if (!overflows && shown(el.previousElementSibling)) problems.push(`hint above a block that fits: ${what}`);
+  }
+  return problems;
+}"""
+
 # Plotly figures: axis titles on every axis that shows tick labels, a title and a legend inside
 # the figure, no two text items (titles, subplot titles, axis titles) overlapping each other or
 # another subplot's plotting area, and no two legend entries drawn alike (a class coloured like
@@ -372,7 +389,8 @@ def test_nothing_wider_than_the_column_at_desktop_width(browser: object, base_ur
 def test_page_fits_a_phone(browser: object, base_url: str, name: str) -> None:
     page = _rendered_page(browser, base_url, name, PHONE)
     try:
-        problems = page.evaluate(_PAGE_WIDER_THAN_VIEWPORT) + page.evaluate(_FIGURE_PROBLEMS)
+        problems = (page.evaluate(_PAGE_WIDER_THAN_VIEWPORT) + page.evaluate(_FIGURE_PROBLEMS)
+                    + page.evaluate(_SCROLL_HINTS))
         assert not problems, f"{name} at {PHONE} px:\n" + "\n".join(problems)
     finally:
         page.close()
@@ -423,6 +441,9 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
         assert "xaxis has tick labels but no title" in figure
         assert "the title does not fit the figure" in figure
         assert 'legend entries "class a" and "class b" look the same' in figure
+        # the test page does not load mmhar-scroll-hint.js: its scrolling container has no hint
+        assert any("a wide table in a scrolling container" in p and "without a hint" in p
+                   for p in page.evaluate(_SCROLL_HINTS))
         page.set_viewport_size({"width": PHONE, "height": 900})
         assert page.evaluate(_PAGE_WIDER_THAN_VIEWPORT)
     finally:

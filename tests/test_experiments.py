@@ -8,6 +8,7 @@ from scipy import stats
 
 from mmhar_lite import experiments, training
 from mmhar_lite.data import generate_synthetic
+from mmhar_lite.data.datasets import stratified_subset
 from mmhar_lite.experiments import ConfigError
 
 TINY = dict(epochs=1, batch_size=16)
@@ -161,6 +162,33 @@ def test_comparison_markdown_puts_the_paper_beside_each_source():
     table3 = experiments.comparison_markdown({"real": real}, experiments.TABLE3_ROWS, paper=None)
     assert table3.splitlines()[0] == "| method | pre-training | fine-tuning | real (n) |"
     assert "| cmc | multimodal | imu | – |" in table3
+
+
+def test_comparison_markdown_short_columns():
+    rec = dict(method="cmc", pretrain_modality="multimodal", finetune_modality="imu", seed=0, accuracy=0.9, macro_f1=0.5)
+    lines = experiments.comparison_markdown({"synthetic": [rec]}, [("cmc", "multimodal", "imu"), ("simclr", "skeleton", "imu")],
+                                            short=True).splitlines()
+    assert lines[0] == "| method | pre-train | fine-tune | paper | synthetic (n) |"
+    assert lines[2] == "| cmc | mm | imu | 69.77 | 90.00 (1) |"
+    assert lines[3].startswith("| simclr | skel | imu |")
+
+
+def test_distinct_label_sets_agree_with_the_selected_rows():
+    labels = np.repeat(np.arange(27), 16)  # the synthetic training split: 16 recordings per class
+    records = [dict(method=m, seed=s, label_fraction=f, n_labelled=int(stratified_subset(labels, f, seed=s).size))
+               for m in ("supervised", "cmc") for s in range(3) for f in experiments.LABEL_FRACTIONS]
+    groups = experiments.distinct_label_sets(records)
+    assert groups == {0.02: (0.02, 0.05), 0.1: (0.1,), 0.25: (0.25,), 0.5: (0.5,)}
+    for first, same in groups.items():  # the rows themselves: equal inside a group, different across
+        for s in range(3):
+            rows = [stratified_subset(labels, f, seed=s).tolist() for f in same]
+            assert all(r == rows[0] for r in rows)
+    firsts = list(groups)
+    assert all(stratified_subset(labels, a, seed=0).size != stratified_subset(labels, b, seed=0).size
+               for a, b in zip(firsts, firsts[1:]))
+    # one seed with a different count keeps the fractions apart
+    changed = [dict(r, n_labelled=28) if (r["seed"], r["label_fraction"]) == (1, 0.05) else r for r in records]
+    assert experiments.distinct_label_sets(changed)[0.02] == (0.02,)
 
 
 def test_mean_ci_is_the_t_interval():

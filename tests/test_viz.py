@@ -146,6 +146,9 @@ def test_augmentation_gallery_imu(rng):
     assert [a.text for a in fig.layout.annotations][:3] == ["jitter<br>acc", "jitter<br>gyro", "scaling<br>acc"]
     scaled = [tr for tr in fig.data if tr.name == "y axis" and tr.xaxis == "x3"]  # scaling, acc
     np.testing.assert_allclose(scaled[0].y, 1.2 * imu[:, 1])
+    # the legend lies across the top, clear of the row titles on the right
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.y >= 1
+    assert all(a.x > 0.9 for a in fig.layout.annotations)  # the row titles it must not cover
 
 
 def test_augmentation_gallery_skeleton(rng):
@@ -163,6 +166,12 @@ def test_augmentation_gallery_skeleton(rng):
     # seen from the camera: camera-space x (the subject's right) grows to the viewer's left
     assert fig.layout.xaxis.range[0] > fig.layout.xaxis.range[1]
     assert "seen from the camera" in fig.layout.title.text
+    # axes with ticks and units, as shared axes: x under each column, y left of the first one
+    assert (fig.layout.xaxis.title.text, fig.layout.xaxis2.title.text) == ("x (m)", "x (m)")
+    assert (fig.layout.yaxis.title.text, fig.layout.yaxis2.title.text) == ("y (m)", None)
+    assert (fig.layout.yaxis.showticklabels, fig.layout.yaxis2.showticklabels) == (True, False)
+    normalised = viz.augmentation_gallery(sk, aug, kind="skeleton", coordinate_unit="torso lengths")
+    assert normalised.layout.yaxis.title.text == "y (torso lengths)"
 
 
 def test_augmentation_gallery_skeleton_two_columns_and_pixels_as_imaged(rng):
@@ -170,10 +179,15 @@ def test_augmentation_gallery_skeleton_two_columns_and_pixels_as_imaged(rng):
     fig = viz.augmentation_gallery(sk, {name: sk + 0.01 * k for k, name in enumerate("abcde")}, kind="skeleton")
     assert [a.text for a in fig.layout.annotations] == list("abcde")
     assert fig.layout.xaxis2.domain[0] > 0.5 and fig.layout.xaxis3.domain[0] < 0.5  # 2 panels a row
+    # 5 panels in 3 rows: "d" (row 2, right) has no panel under it, so it carries an x title too
+    axes = [fig.layout[f"xaxis{'' if k == 1 else k}"] for k in range(1, 6)]
+    assert [k for k, ax in enumerate(axes, 1) if ax.title.text] == [4, 5]
+    assert [k for k, ax in enumerate(axes, 1) if ax.showticklabels] == [4, 5]  # ticks only where titled
     pixels = rng.uniform(0, 640, size=(17, 2, 6))
     image = viz.augmentation_gallery(pixels, {"x": pixels}, kind="skeleton")
     assert image.layout.xaxis.range[0] < image.layout.xaxis.range[1]  # image x grows to the right
     assert image.layout.yaxis.range[0] > image.layout.yaxis.range[1]  # image rows grow downwards
+    assert image.layout.xaxis.title.text == "x (px)"
 
 
 def test_augmentation_gallery_errors(rng):
@@ -544,6 +558,8 @@ def test_limited_labels_figure():
     # one labelled tick per measured fraction, not plotly's "2 3 ... 10 2 3 4 5"
     assert list(fig.layout.xaxis.tickvals) == [2.0, 50.0]
     assert list(fig.layout.xaxis.ticktext) == ["2 %", "50 %"]
+    named = viz.limited_labels_figure(summary, tick_labels={0.02: "2 = 5 %"})
+    assert list(named.layout.xaxis.ticktext) == ["2 = 5 %", "50 %"]
     mixed = summary + [summary_row("cmc-hnl", None, "imu", [0.5, 0.6, 0.7], label_fraction=0.5)]
     assert {tr.name for tr in viz.limited_labels_figure(mixed).data} >= {"cmc-hnl (multimodal)", "cmc-hnl (imu)"}
 

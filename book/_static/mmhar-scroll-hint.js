@@ -1,0 +1,41 @@
+// A table, printed output or equation wider than the text column scrolls inside it. The edge
+// shadow (mmhar.css) is easy to miss on a phone, so every such block that really overflows at
+// the current width gets a one-line hint just above it; the hint goes away when the window is
+// wide enough. Checked by tests/test_browser.py (test_page_fits_a_phone).
+(function () {
+  "use strict";
+  const SCROLLERS = [
+    ".pst-scrollable-table-container", ".cell_output .output pre", ".cell_output .output.text_html",
+    ".cell_output .output.text_markdown", ".mmhar-scroll", 'mjx-container[display="true"]',
+  ].join(", ");
+  const HINT = "mmhar-scroll-hint";
+
+  function mark() {
+    for (const el of document.querySelectorAll("article " + SCROLLERS.split(", ").join(", article "))) {
+      const overflows = el.getClientRects().length > 0 && el.scrollWidth > el.clientWidth + 1;
+      let hint = el.previousElementSibling;
+      if (!(hint && hint.classList.contains(HINT))) {
+        if (!overflows) continue;
+        hint = document.createElement("div");
+        hint.className = HINT;
+        hint.setAttribute("aria-hidden", "true");  // a screen reader reads the whole block anyway
+        hint.textContent = "\u2194 wider than the screen: scroll sideways for the rest";
+        el.parentNode.insertBefore(hint, el);
+      }
+      hint.hidden = !overflows;
+    }
+  }
+
+  let queued = false;
+  function schedule() {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; mark(); });
+  }
+  window.addEventListener("load", () => {
+    schedule();
+    // MathJax and plotly change the layout after load: follow every size change of the page
+    new ResizeObserver(schedule).observe(document.body);
+  });
+  window.addEventListener("resize", schedule);
+})();
