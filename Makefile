@@ -63,8 +63,9 @@ browser-deps:
 # and nbconvert do not. Each chapter runs on one thread, so two run side by side (BOOK_JOBS);
 # a chapter that reuses another's runs from the run cache waits for it (order-only rules).
 BOOK_JOBS ?= 2
-# the two longest chains first, so that neither is left to run alone at the end
-LONG_FIRST := notebooks/04_pretraining.ipynb notebooks/06_finetuning.ipynb
+# the two longest chains (4 then 5, 6 then 7) first, so that neither is left to run alone at the end
+LONG_FIRST := $(addprefix notebooks/,04_pretraining.ipynb 06_finetuning.ipynb 05_latent_space.ipynb \
+  07_limited_labels_and_beta.ipynb)
 CHAPTERS := $(LONG_FIRST) $(filter-out $(LONG_FIRST),$(wildcard notebooks/*.ipynb))
 EXECUTED := $(addprefix $(BOOK_EXECUTED)/,$(CHAPTERS))
 # 5 draws chapter 4's beta models, 7 reuses chapter 6's CMC and CMC-HNL pre-trainings

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
 import pytest
 
 from mmhar_lite.cli import build_parser, main
@@ -39,6 +40,19 @@ def test_utd_layout_json_reports_missing_and_skipped(capsys, utd_root, small_syn
     assert "a1_s1_t2" in summary["missing"] and "a8_s1_t4" in summary["known_absent"]
     assert summary["train"] + summary["test"] == summary["n_samples"]
     assert summary["skeleton_shape"] == [20, 3] and summary["imu_channels"][0] == "acc_x"
+
+
+def test_summary_reports_the_ratio_of_the_two_clocks(capsys):
+    from mmhar_lite import data
+
+    raw = data.generate_synthetic(n_subjects=2, n_trials=1, seed=0)
+    ratios = sorted(s.imu.shape[0] / s.skeleton.shape[2] for s in raw.samples)
+    summary = data.summarize_dataset(raw)["imu_per_skeleton_frame"]
+    assert summary["min"] == pytest.approx(ratios[0], abs=1e-4)
+    assert summary["median"] == pytest.approx(float(np.median(ratios)), abs=1e-4)
+    assert summary["max"] == pytest.approx(ratios[-1], abs=1e-4) and summary["min"] < summary["max"]
+    code, out, _ = _run(capsys, "--dataset", "synthetic", "--json")
+    assert code == 0 and json.loads(out)["imu_per_skeleton_frame"]["min"] > 1  # 50 Hz over a slower skeleton
 
 
 def test_table_output(capsys, utd_root):

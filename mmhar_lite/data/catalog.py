@@ -53,7 +53,9 @@ def summarize_dataset(raw: RawDataset, protocol: str | None = None) -> dict:
 
     Keys: name, protocol, n_samples, n_classes, class_names, samples_per_class, subjects,
     sessions, skeleton_layout, skeleton_shape (J, D), imu_channels, skeleton_frames and
-    imu_samples ({min, median, max}), missing, known_absent, skipped, train/val/test sizes.
+    imu_samples ({min, median, max}), imu_per_skeleton_frame ({min, median, max} over the
+    recordings of IMU samples / skeleton frames: how unlike the two clocks are), missing,
+    known_absent, skipped, train/val/test sizes.
     """
     protocol = protocol or "cross-subject"
     subjects = np.array([s.subject for s in raw.samples], dtype=np.int64)
@@ -66,6 +68,7 @@ def summarize_dataset(raw: RawDataset, protocol: str | None = None) -> dict:
             return {"min": 0, "median": 0, "max": 0}
         return {"min": int(min(values)), "median": float(np.median(values)), "max": int(max(values))}
 
+    ratios = [s.imu.shape[0] / s.skeleton.shape[2] for s in raw.samples]
     first = raw.samples[0] if raw.samples else None
     return {
         "name": raw.name,
@@ -81,6 +84,8 @@ def summarize_dataset(raw: RawDataset, protocol: str | None = None) -> dict:
         "imu_channels": list(raw.imu_channels),
         "skeleton_frames": lengths([s.skeleton.shape[2] for s in raw.samples]),
         "imu_samples": lengths([s.imu.shape[0] for s in raw.samples]),
+        "imu_per_skeleton_frame": {key: round(float(f(ratios)), 4) if ratios else 0.0
+                                   for key, f in (("min", np.min), ("median", np.median), ("max", np.max))},
         "missing": list(raw.missing),
         "known_absent": list(raw.known_absent),
         "skipped": [dict(item) for item in raw.skipped],
