@@ -425,7 +425,8 @@ def imu_traces(
                 hovertemplate=f"{names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
             ), row=row, col=1)
             named.add(legend)
-        fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=1)
+        # up to 6 ticks: by default a 220 px panel gets two (-500 and 0 deg/s for a gyroscope)
+        fig.update_yaxes(title_text=_unit_for(group, units), nticks=6, row=row, col=1)
     fig.update_xaxes(title_text="time (s)", row=len(groups), col=1)
     fig.update_layout(title=title, height=220 * len(groups) + 100, hovermode="x unified")
     return fig
