@@ -386,6 +386,18 @@ def relation(a: float, b: float, decimals: int = 2) -> str:
     return "above" if a > b else "below" if a < b else "level with"
 
 
+def course(values: Sequence[float], decimals: int = 2) -> str:
+    """How a sequence moves from first to last, compared at the printed precision, each change of
+    direction stated: ``"falls"``, ``"rises, then falls"``, ``"falls, then stays level"``, or
+    ``"does not change"`` (equal printed values are level, not a trend)."""
+    v = [round(float(x), decimals) for x in values]
+    if len(v) < 2:
+        raise ValueError(f"course needs at least two values, got {list(values)}")
+    steps = ["rises" if b > a else "falls" if b < a else "stays level" for a, b in zip(v, v[1:])]
+    runs = [s for k, s in enumerate(steps) if k == 0 or s != steps[k - 1]]
+    return "does not change" if runs == ["stays level"] else ", then ".join(runs)
+
+
 def above_chance(values: Sequence[float], n_classes: int, n_test: int, *, level: float = 0.05) -> bool:
     """Whether per-seed accuracies (in %) on ``n_test`` test recordings each are significantly
     above guessing, ``100 / n_classes`` %: one-sided binomial test on the pooled correct counts."""

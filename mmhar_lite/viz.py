@@ -910,7 +910,7 @@ def anchor_weights_figure(
     *,
     top_k: int = 3,
     floor: float = 1e-3,
-    title: str = "One anchor's q_β",
+    title: str = "One anchor's weights q<sub>β</sub>",
 ) -> go.Figure:
     """The weight q_beta that one IMU anchor gives each skeleton negative, coloured on a log scale.
 
@@ -1007,7 +1007,8 @@ def anchor_weights_figure(
         title=title,
         coloraxis=dict(
             cmin=-reach, cmax=reach, cmid=0.0, colorscale="RdBu_r",
-            colorbar=dict(title=dict(text="weight q_β relative to uniform 1/M (log scale)", side="bottom"), tickvals=ticks,
+            colorbar=dict(title=dict(text="weight q<sub>β</sub> relative to uniform 1/M (log scale)", side="bottom"),
+                          tickvals=ticks,
                           ticktext=[("<= " if t <= lo else "") + f"{10.0 ** t:.2g}" for t in ticks],
                           orientation="h", x=0.5, xanchor="center", y=0.17, yref="container", yanchor="bottom",
                           len=0.9, thickness=12),

@@ -186,6 +186,19 @@ def test_ranking_and_relation_state_ties_as_ties() -> None:
         book.ranking({})
 
 
+def test_course_states_each_change_of_direction_at_the_printed_precision() -> None:
+    # 167.28 and 167.34 print as 167.3: level, not a further fall
+    assert book.course([215.0, 167.28, 167.34], 1) == "falls, then stays level"
+    assert book.course([215.0, 167.28, 167.34], 2) == "falls, then rises"
+    assert book.course([0.0326, 0.0624, 0.0594], 4) == "rises, then falls"
+    assert book.course([1.0, 2.0, 3.0, 2.0, 1.0]) == "rises, then falls"
+    assert book.course([3.0, 2.0, 1.0]) == "falls" and book.course([1.0, 2.0]) == "rises"
+    assert book.course([1.001, 1.004], 2) == "does not change"
+    assert book.course([1.0, 1.0, 2.0]) == "stays level, then rises"
+    with pytest.raises(ValueError, match="at least two"):
+        book.course([1.0])
+
+
 def test_chance_level_is_a_binomial_test_on_the_test_recordings() -> None:
     # 27 classes, 54 test recordings: 3 of 54 correct (5.6 %) is what guessing gives
     assert not book.above_chance([5.56], 27, 54)
