@@ -11,6 +11,8 @@ from types import SimpleNamespace
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 
 import mmhar_lite
@@ -197,6 +199,16 @@ def test_course_states_each_change_of_direction_at_the_printed_precision() -> No
     assert book.course([1.0, 1.0, 2.0]) == "stays level, then rises"
     with pytest.raises(ValueError, match="at least two"):
         book.course([1.0])
+
+
+@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=2, max_size=8))
+def test_course_of_the_reversed_sequence_is_its_mirror(values: list[float]) -> None:
+    swap = {"rises": "falls", "falls": "rises", "stays level": "stays level"}
+    forward, backward = book.course(values, 2), book.course(values[::-1], 2)
+    if forward == "does not change":
+        assert backward == forward
+    else:
+        assert backward == ", then ".join(swap[r] for r in forward.split(", then ")[::-1])
 
 
 def test_chance_level_is_a_binomial_test_on_the_test_recordings() -> None:
