@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 import mmhar_lite
-from mmhar_lite import book
+from mmhar_lite import book, experiments
 
 
 def test_three_profiles_grow_from_smoke_to_full() -> None:
@@ -160,6 +160,16 @@ def test_estimate_gives_an_interval_only_from_three_seeds() -> None:
         book.estimate([1.0, 2.0, 3.0], spread="sem")
 
 
+def test_estimate_prints_an_interval_past_100_percent_by_its_clipped_bounds() -> None:
+    values = [96.0, 99.5, 100.0]
+    mean, _, half = experiments.mean_ci(values)
+    assert mean + half > 100.0
+    text = book.estimate(values)
+    assert text == f"{mean:.2f} % (mean, 95 % interval [{mean - half:.2f}, 100.00] % clipped to [0, 100] %, 3 seeds)"
+    low = book.estimate([0.0, 0.5, 4.0])
+    assert "[0.00, " in low and "±" not in low
+
+
 def test_paired_differences_pair_by_seed_and_judge_by_their_interval() -> None:
     a, b = {0: 99.0, 1: 98.0, 2: 97.0}, {2: 96.0, 0: 98.0, 1: 97.0}  # order of the seeds does not matter
     same_gap = book.paired(a, b)
@@ -248,7 +258,7 @@ def test_paired_summary_counts_the_settings_whose_interval_excludes_0() -> None:
     close = book.paired({0: 3.0, 1: 1.0, 2: 2.0}, {0: 2.0, 1: 2.0, 2: 2.0})
     text = book.paired_summary({"2 %": apart, "50 %": close})
     assert text.startswith("2 %: +2.00 points") and text.endswith("excludes 0 at 2 % (1 of 2) and contains it elsewhere")
-    assert book.paired_summary({"2 %": close}).endswith("contains 0 at all 1: no significant difference anywhere")
+    assert book.paired_summary({"2 %": close}).endswith("contains 0 at the one setting: no significant difference anywhere")
     few = book.paired_summary({"10 %": book.paired({0: 1.0}, {0: 2.0})})
     assert few.startswith("10 %: -1.00 points (one seed, no interval)") and "cannot say" in few
 
