@@ -153,8 +153,8 @@ def test_estimate_gives_an_interval_only_from_three_seeds() -> None:
     assert book.estimate([98.91]) == "98.91 % (one seed, no interval)"
     two = book.estimate([98.0, 99.0])
     assert two == "98.50 % (mean of two seeds, 98.00 and 99.00 %: no interval)" and "±" not in two
-    half = stats.t.ppf(0.975, 2) * np.std([90.0, 92.0, 97.0], ddof=1) / np.sqrt(3)
-    assert book.estimate([90.0, 92.0, 97.0]) == f"93.00 ± {half:.2f} % (mean ± 95 % interval, 3 seeds)"
+    half = stats.t.ppf(0.975, 2) * np.std([90.0, 91.0, 93.0], ddof=1) / np.sqrt(3)
+    assert book.estimate([90.0, 91.0, 93.0]) == f"91.33 ± {half:.2f} % (mean ± 95 % interval, 3 seeds)"
     assert book.estimate([90.0, 92.0, 97.0], spread="std", decimals=1) == "93.0 ± 3.6 % (mean ± std, 3 seeds)"
     with pytest.raises(ValueError, match="spread"):
         book.estimate([1.0, 2.0, 3.0], spread="sem")
