@@ -284,6 +284,8 @@ def estimate(values: Sequence[float], *, decimals: int = 2, spread: str = "ci") 
     """Per-seed values (in %) as one phrase: the mean, and its spread only where seeds give one.
 
     From :data:`MIN_SEEDS_FOR_CI` seeds on: ``"98.91 ± 0.89 % (mean ± 95 % interval, 3 seeds)"``
+    (an interval reaching past 0 or 100 % as its clipped bounds,
+    ``"98.60 % (mean, 95 % interval [95.95, 100.00] % clipped to [0, 100] %, 3 seeds)"``)
     (``spread="ci"``) or ``"98.91 ± 0.36 % (mean ± std, 3 seeds)"`` (``spread="std"``); from two
     seeds the two points; from one ``"98.91 % (one seed, no interval)"``.
     """
@@ -300,6 +302,11 @@ def estimate(values: Sequence[float], *, decimals: int = 2, spread: str = "ci") 
     if len(x) < MIN_SEEDS_FOR_CI:
         points = join_names([f"{v:.{decimals}f}" for v in x])
         return f"{mean:.{decimals}f} % (mean of {n_seeds_text(len(x))}, {points} %: no interval)"
+    low, high = mean - half, mean + half
+    if spread == "ci" and (low < 0.0 or high > 100.0):
+        # an accuracy lies in [0, 100] %, so a t-interval reaching past either end is printed by its clipped bounds
+        return (f"{mean:.{decimals}f} % (mean, 95 % interval [{max(low, 0.0):.{decimals}f}, "
+                f"{min(high, 100.0):.{decimals}f}] % clipped to [0, 100] %, {n_seeds_text(len(x))})")
     width, name = (half, "95 % interval") if spread == "ci" else (std, "std")
     return f"{mean:.{decimals}f} ± {width:.{decimals}f} % (mean ± {name}, {n_seeds_text(len(x))})"
 
@@ -486,7 +493,8 @@ def paired_summary(pairs: Mapping[str, Paired], decimals: int = 2, *,
                 "cannot say whether the two differ")
     apart = [name for name, p in pairs.items() if p.significant]
     if not apart:
-        return f"{each}. The interval contains 0 at all {len(pairs)}: no significant difference anywhere"
+        at = {1: "at the one setting", 2: "at both"}.get(len(pairs), f"at all {len(pairs)}")
+        return f"{each}. The interval contains 0 {at}: no significant difference anywhere"
     direction = ""
     if names is not None:
         sides = {side: [n for n in apart if (pairs[n].mean > 0) == (side == "above")] for side in ("above", "below")}

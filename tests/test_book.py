@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import mmhar_lite
-from mmhar_lite import book
+from mmhar_lite import book, experiments
 
 
 def test_three_profiles_grow_from_smoke_to_full() -> None:
@@ -155,11 +155,21 @@ def test_estimate_gives_an_interval_only_from_three_seeds() -> None:
     assert book.estimate([98.91]) == "98.91 % (one seed, no interval)"
     two = book.estimate([98.0, 99.0])
     assert two == "98.50 % (mean of two seeds, 98.00 and 99.00 %: no interval)" and "±" not in two
-    half = stats.t.ppf(0.975, 2) * np.std([90.0, 92.0, 97.0], ddof=1) / np.sqrt(3)
-    assert book.estimate([90.0, 92.0, 97.0]) == f"93.00 ± {half:.2f} % (mean ± 95 % interval, 3 seeds)"
+    half = stats.t.ppf(0.975, 2) * np.std([90.0, 91.0, 93.0], ddof=1) / np.sqrt(3)
+    assert book.estimate([90.0, 91.0, 93.0]) == f"91.33 ± {half:.2f} % (mean ± 95 % interval, 3 seeds)"
     assert book.estimate([90.0, 92.0, 97.0], spread="std", decimals=1) == "93.0 ± 3.6 % (mean ± std, 3 seeds)"
     with pytest.raises(ValueError, match="spread"):
         book.estimate([1.0, 2.0, 3.0], spread="sem")
+
+
+def test_estimate_prints_an_interval_past_100_percent_by_its_clipped_bounds() -> None:
+    values = [96.0, 99.5, 100.0]
+    mean, _, half = experiments.mean_ci(values)
+    assert mean + half > 100.0
+    text = book.estimate(values)
+    assert text == f"{mean:.2f} % (mean, 95 % interval [{mean - half:.2f}, 100.00] % clipped to [0, 100] %, 3 seeds)"
+    low = book.estimate([0.0, 0.5, 4.0])
+    assert "[0.00, " in low and "±" not in low
 
 
 def test_paired_differences_pair_by_seed_and_judge_by_their_interval() -> None:
@@ -273,7 +283,7 @@ def test_paired_summary_counts_the_settings_whose_interval_excludes_0() -> None:
     close = book.paired({0: 3.0, 1: 1.0, 2: 2.0}, {0: 2.0, 1: 2.0, 2: 2.0})
     text = book.paired_summary({"2 %": apart, "50 %": close})
     assert text.startswith("2 %: +2.00 points") and text.endswith("excludes 0 at 2 % (1 of 2) and contains it elsewhere")
-    assert book.paired_summary({"2 %": close}).endswith("contains 0 at all 1: no significant difference anywhere")
+    assert book.paired_summary({"2 %": close}).endswith("contains 0 at the one setting: no significant difference anywhere")
     few = book.paired_summary({"10 %": book.paired({0: 1.0}, {0: 2.0})})
     assert few.startswith("10 %: -1.00 points (one seed, no interval)") and "cannot say" in few
 
