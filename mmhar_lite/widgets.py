@@ -146,8 +146,9 @@ def weights_app(
     """The weights q_beta of one anchor's negatives against cosine similarity, live.
 
     Args:
-        a: ``(N, D)`` anchor embeddings; b: ``(N, D)`` the other modality (row ``i`` is the
-            positive of ``a[i]``, the other rows its negatives).
+        a: ``(N, D)`` anchor embeddings.
+        b: ``(N, D)`` the other modality (row ``i`` is the positive of ``a[i]``, the other rows
+            its negatives).
         labels: optional ``(N,)`` classes, to mark same-class (false) negatives.
         class_names: optional names for hover text.
         beta: initial value of the ``beta`` control, in ``[0, max_beta]``.
