@@ -278,12 +278,17 @@ _SCROLL_HINTS = r"""() => {
   const problems = [];
   const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
   const shown = el => el && el.classList.contains('mmhar-scroll-hint') && !el.hidden;
+  // the hint goes before a display equation's div.math wrapper, a flex row (mmhar-scroll-hint.js)
+  const before = el => (el.matches('mjx-container') && el.parentElement.matches('div.math')
+      ? el.parentElement : el).previousElementSibling;
   for (const el of document.querySelectorAll('article *')) {
     if (!scrolls(el) || !el.getClientRects().length || el.closest('.plotly-graph-div')) continue;
-    const overflows = el.scrollWidth > el.clientWidth + 1;
+    const overflows = el.scrollWidth > el.clientWidth + 4;  // SLACK_PX of mmhar-scroll-hint.js
     const what = `${el.tagName.toLowerCase()} "${(el.textContent || '').trim().slice(0, 50)}"`;
-    if (overflows && !shown(el.previousElementSibling)) problems.push(`scrolls sideways without a hint: ${what}`);
-    if (!overflows && shown(el.previousElementSibling)) problems.push(`hint above a block that fits: ${what}`);
+    if (overflows && !shown(before(el))) problems.push(`scrolls sideways without a hint: ${what}`);
+    if (!overflows && shown(before(el))) problems.push(`hint above a block that fits: ${what}`);
+    const hint = before(el), box = hint && shown(hint) && hint.getBoundingClientRect();
+    if (box && box.bottom > el.getBoundingClientRect().top + 1) problems.push(`hint not above its block: ${what}`);
   }
   return problems;
 }"""

@@ -9,18 +9,27 @@
     ".cell_output .output.text_markdown", ".mmhar-scroll", 'mjx-container[display="true"]',
   ].join(", ");
   const HINT = "mmhar-scroll-hint";
+  // Less than this many pixels out of sight hides no character: no hint for it.
+  const SLACK_PX = 4;
+
+  // The theme lays out a display equation's wrapper (div.math) as a flex row: a hint inside it
+  // would sit beside the equation and squeeze it, so the hint goes before the wrapper.
+  function anchor(el) {
+    return el.matches("mjx-container") && el.parentElement.matches("div.math") ? el.parentElement : el;
+  }
 
   function mark() {
     for (const el of document.querySelectorAll("article " + SCROLLERS.split(", ").join(", article "))) {
-      const overflows = el.getClientRects().length > 0 && el.scrollWidth > el.clientWidth + 1;
-      let hint = el.previousElementSibling;
+      const overflows = el.getClientRects().length > 0 && el.scrollWidth > el.clientWidth + SLACK_PX;
+      const at = anchor(el);
+      let hint = at.previousElementSibling;
       if (!(hint && hint.classList.contains(HINT))) {
         if (!overflows) continue;
         hint = document.createElement("div");
         hint.className = HINT;
         hint.setAttribute("aria-hidden", "true");  // a screen reader reads the whole block anyway
         hint.textContent = "\u2194 wider than the screen: scroll sideways for the rest";
-        el.parentNode.insertBefore(hint, el);
+        at.parentNode.insertBefore(hint, at);
       }
       hint.hidden = !overflows;
     }
