@@ -215,7 +215,8 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
     return "\n".join([line(header), rule, *map(line, rows)]) + "\n"
 
 
-#: Rows of :func:`embedding_table`: short name, key of ``metrics.EMBEDDING_KEYS``, k of top-k.
+#: The rows of :func:`embedding_table`, each a (short name, key of ``metrics.EMBEDDING_KEYS``, k of
+#: top-k) triple.
 EMBEDDING_ROWS = (
     ("IMU→skel. top-1", "imu_to_skeleton_top1", 1),
     ("IMU→skel. top-5", "imu_to_skeleton_top5", 5),
@@ -541,8 +542,8 @@ def table_rows(text: str) -> dict[str, int]:
             for m in _TABLE_HEADING.finditer(text)}
 
 
-#: What the tables of :func:`comparison_tables` hold: Table 2 with and without the unimodal
-#: baselines (the paper's Table 2 lists them, each with its own modality's head), Table 3.
+#: The titles of the tables of :func:`comparison_tables`, by table name (Table 2 with and without
+#: the unimodal baselines, which the paper's Table 2 lists each with its own modality's head; Table 3).
 COMPARISON_TITLES = {
     "table2": "Table 2 rows: multimodal pre-training with the multimodal head",
     "table2+unimodal": ("Table 2 rows: multimodal pre-training with the multimodal head, and the unimodal rows "
