@@ -215,7 +215,8 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
     return "\n".join([line(header), rule, *map(line, rows)]) + "\n"
 
 
-#: Rows of :func:`embedding_table`: short name, key of ``metrics.EMBEDDING_KEYS``, k of top-k.
+#: The rows of :func:`embedding_table`, each a (short name, key of ``metrics.EMBEDDING_KEYS``, k of
+#: top-k) triple.
 EMBEDDING_ROWS = (
     ("IMU→skel. top-1", "imu_to_skeleton_top1", 1),
     ("IMU→skel. top-5", "imu_to_skeleton_top5", 5),
@@ -284,6 +285,8 @@ def estimate(values: Sequence[float], *, decimals: int = 2, spread: str = "ci") 
     """Per-seed values (in %) as one phrase: the mean, and its spread only where seeds give one.
 
     From :data:`MIN_SEEDS_FOR_CI` seeds on: ``"98.91 ± 0.89 % (mean ± 95 % interval, 3 seeds)"``
+    (an interval reaching past 0 or 100 % as its clipped bounds,
+    ``"98.60 % (mean, 95 % interval [95.95, 100.00] % clipped to [0, 100] %, 3 seeds)"``)
     (``spread="ci"``) or ``"98.91 ± 0.36 % (mean ± std, 3 seeds)"`` (``spread="std"``); from two
     seeds the two points; from one ``"98.91 % (one seed, no interval)"``.
     """
@@ -300,6 +303,11 @@ def estimate(values: Sequence[float], *, decimals: int = 2, spread: str = "ci") 
     if len(x) < MIN_SEEDS_FOR_CI:
         points = join_names([f"{v:.{decimals}f}" for v in x])
         return f"{mean:.{decimals}f} % (mean of {n_seeds_text(len(x))}, {points} %: no interval)"
+    low, high = mean - half, mean + half
+    if spread == "ci" and (low < 0.0 or high > 100.0):
+        # an accuracy lies in [0, 100] %, so a t-interval reaching past either end is printed by its clipped bounds
+        return (f"{mean:.{decimals}f} % (mean, 95 % interval [{max(low, 0.0):.{decimals}f}, "
+                f"{min(high, 100.0):.{decimals}f}] % clipped to [0, 100] %, {n_seeds_text(len(x))})")
     width, name = (half, "95 % interval") if spread == "ci" else (std, "std")
     return f"{mean:.{decimals}f} ± {width:.{decimals}f} % (mean ± {name}, {n_seeds_text(len(x))})"
 
@@ -384,6 +392,18 @@ def relation(a: float, b: float, decimals: int = 2) -> str:
     """``"above"``, ``"below"`` or ``"level with"`` (equal at the printed precision)."""
     a, b = round(float(a), decimals), round(float(b), decimals)
     return "above" if a > b else "below" if a < b else "level with"
+
+
+def course(values: Sequence[float], decimals: int = 2) -> str:
+    """How a sequence moves from first to last, compared at the printed precision, each change of
+    direction stated: ``"falls"``, ``"rises, then falls"``, ``"falls, then stays level"``, or
+    ``"does not change"`` (equal printed values are level, not a trend)."""
+    v = [round(float(x), decimals) for x in values]
+    if len(v) < 2:
+        raise ValueError(f"course needs at least two values, got {list(values)}")
+    steps = ["rises" if b > a else "falls" if b < a else "stays level" for a, b in zip(v, v[1:])]
+    runs = [s for k, s in enumerate(steps) if k == 0 or s != steps[k - 1]]
+    return "does not change" if runs == ["stays level"] else ", then ".join(runs)
 
 
 def above_chance(values: Sequence[float], n_classes: int, n_test: int, *, level: float = 0.05) -> bool:
@@ -474,7 +494,8 @@ def paired_summary(pairs: Mapping[str, Paired], decimals: int = 2, *,
                 "cannot say whether the two differ")
     apart = [name for name, p in pairs.items() if p.significant]
     if not apart:
-        return f"{each}. The interval contains 0 at all {len(pairs)}: no significant difference anywhere"
+        at = {1: "at the one setting", 2: "at both"}.get(len(pairs), f"at all {len(pairs)}")
+        return f"{each}. The interval contains 0 {at}: no significant difference anywhere"
     direction = ""
     if names is not None:
         sides = {side: [n for n in apart if (pairs[n].mean > 0) == (side == "above")] for side in ("above", "below")}
@@ -521,8 +542,8 @@ def table_rows(text: str) -> dict[str, int]:
             for m in _TABLE_HEADING.finditer(text)}
 
 
-#: What the tables of :func:`comparison_tables` hold: Table 2 with and without the unimodal
-#: baselines (the paper's Table 2 lists them, each with its own modality's head), Table 3.
+#: The titles of the tables of :func:`comparison_tables`, by table name (Table 2 with and without
+#: the unimodal baselines, which the paper's Table 2 lists each with its own modality's head; Table 3).
 COMPARISON_TITLES = {
     "table2": "Table 2 rows: multimodal pre-training with the multimodal head",
     "table2+unimodal": ("Table 2 rows: multimodal pre-training with the multimodal head, and the unimodal rows "

@@ -911,7 +911,7 @@ def anchor_weights_figure(
     *,
     top_k: int = 3,
     floor: float = 1e-3,
-    title: str = "One anchor's q_β",
+    title: str = "One anchor's weights q<sub>β</sub>",
 ) -> go.Figure:
     """The weight q_beta that one IMU anchor gives each skeleton negative, coloured on a log scale.
 
@@ -1008,7 +1008,8 @@ def anchor_weights_figure(
         title=title,
         coloraxis=dict(
             cmin=-reach, cmax=reach, cmid=0.0, colorscale="RdBu_r",
-            colorbar=dict(title=dict(text="weight q_β relative to uniform 1/M (log scale)", side="bottom"), tickvals=ticks,
+            colorbar=dict(title=dict(text="weight q<sub>β</sub> relative to uniform 1/M (log scale)", side="bottom"),
+                          tickvals=ticks,
                           ticktext=[("<= " if t <= lo else "") + f"{10.0 ** t:.2g}" for t in ticks],
                           orientation="h", x=0.5, xanchor="center", y=0.17, yref="container", yanchor="bottom",
                           len=0.9, thickness=12),
@@ -1206,6 +1207,8 @@ def results_bar(
     paper: Mapping[tuple[str, str, str], float | None] | None = None,
     paper_name: str = "paper, UTD-MHAD",
     title: str = "Linear evaluation",
+    run_name: str = "this run",
+    zoom: bool = False,
 ) -> go.Figure:
     """Mean +- std over seeds per method (Table 2/3 analogue), beside published numbers.
 
@@ -1222,16 +1225,22 @@ def results_bar(
             ``{k: v["utd-mhad"]["accuracy"] for k, v in experiments.PAPER_RESULTS.items()}``;
             drawn as a second bar per row (None or absent: no bar).
         paper_name: legend name of the published bars.
+        run_name: legend name of the summary's bars ("this run", "committed run").
+        zoom: start the axis at the multiple of 5 % below the lowest bar (and its error bar)
+            instead of 0, so that bars close to 100 % can be told apart; the axis title says so.
     """
     _summary_rows(summary, metric, "std")
     labels = [_short_row_label(row) for row in summary]
     n_max = max(int(row["n"]) for row in summary)
-    ours = "this run, one seed" if n_max == 1 else "this run, mean ± std"
+    ours = f"{run_name}, one seed" if n_max == 1 else f"{run_name}, mean ± std"
+    means = [100 * row[f"{metric}_mean"] for row in summary]
+    stds = [100 * row[f"{metric}_std"] if row["n"] > 1 else 0.0 for row in summary]
     fig = go.Figure(go.Bar(
-        y=labels, x=[100 * row[f"{metric}_mean"] for row in summary], orientation="h",
-        name=ours, marker_color=PALETTE[0],
-        error_x=dict(type="data", array=[100 * row[f"{metric}_std"] if row["n"] > 1 else None for row in summary],
-                     visible=n_max > 1),
+        y=labels, x=means, orientation="h",
+        name=ours, marker_color=PALETTE[0], cliponaxis=False,
+        # an accuracy ends at 100 %: the error bar is clipped there
+        error_x=dict(type="data", symmetric=False, array=[min(sd, 100 - m) if sd else None for m, sd in zip(means, stds)],
+                     arrayminus=[sd or None for sd in stds], visible=n_max > 1),
         customdata=[row["n"] for row in summary],
         hovertemplate="%{y}<br>%{x:.2f} % (n = %{customdata})<extra></extra>",
     ))
@@ -1241,8 +1250,14 @@ def results_bar(
             y=labels, x=[paper.get(key) for key in keys], name=paper_name, marker_color=PALETTE[1],
             orientation="h", hovertemplate="%{y}<br>%{x:.2f} %<extra>" + paper_name + "</extra>",
         ))
+    low = 0.0
+    if zoom:
+        published = [paper.get((r["method"], r.get("pretrain_modality"), r.get("finetune_modality"))) for r in summary] if paper else []
+        lowest = min([m - sd for m, sd in zip(means, stds)] + [v for v in published if v is not None])
+        low = max(0.0, 5 * np.floor(lowest / 5))
+    axis_title = _METRIC_TITLES.get(metric, metric) + (f" (axis starts at {low:g} %)" if low > 0 else "")
     fig.update_layout(title=title, barmode="group", height=140 + (22 if paper else 14) * len(labels) + 40,
-                      xaxis=dict(title_text=_METRIC_TITLES.get(metric, metric), range=[0, 100]),
+                      xaxis=dict(title_text=axis_title, range=[low, 100]),
                       yaxis=dict(title_text="method", autorange="reversed",
                                  automargin=True))
     return _legend_on_top(fig)
@@ -1327,7 +1342,7 @@ def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy
     # one labelled tick per measured fraction: plotly's own log ticks read "2 3 ... 10 2 3 4 5"
     fractions = sorted({float(row["label_fraction"]) for row in summary})
     labels = dict(tick_labels or {})
-    fig.update_layout(title=title, xaxis=dict(title="labelled training recordings (log scale)", type="log",
+    fig.update_layout(title=title, xaxis=dict(title="labelled share of the training recordings (log scale)", type="log",
                                               tickvals=[100.0 * f for f in fractions],
                                               ticktext=[labels.get(f, f"{100.0 * f:g} %") for f in fractions]),
                       yaxis_title=_METRIC_TITLES.get(metric, metric))

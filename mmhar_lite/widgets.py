@@ -146,11 +146,15 @@ def weights_app(
     """The weights q_beta of one anchor's negatives against cosine similarity, live.
 
     Args:
-        a: ``(N, D)`` anchor embeddings; b: ``(N, D)`` the other modality (row ``i`` is the
-            positive of ``a[i]``, the other rows its negatives).
+        a: ``(N, D)`` anchor embeddings.
+        b: ``(N, D)`` the other modality (row ``i`` is the positive of ``a[i]``, the other rows
+            its negatives).
         labels: optional ``(N,)`` classes, to mark same-class (false) negatives.
         class_names: optional names for hover text.
-        beta, temperature, anchor: initial control values; ``beta`` in ``[0, max_beta]``.
+        beta: initial value of the ``beta`` control, in ``[0, max_beta]``.
+        temperature: initial value of the ``temperature`` control (tau, dividing the cosine).
+        anchor: initial value of the ``anchor`` control, a row index of ``a`` in ``[0, N)``.
+        max_beta: the upper end of the ``beta`` control.
 
     Returns:
         A :class:`FigureApp` with controls ``beta``, ``temperature`` and ``anchor``.

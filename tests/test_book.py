@@ -11,10 +11,12 @@ from types import SimpleNamespace
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 
 import mmhar_lite
-from mmhar_lite import book
+from mmhar_lite import book, experiments
 
 
 def test_three_profiles_grow_from_smoke_to_full() -> None:
@@ -153,11 +155,21 @@ def test_estimate_gives_an_interval_only_from_three_seeds() -> None:
     assert book.estimate([98.91]) == "98.91 % (one seed, no interval)"
     two = book.estimate([98.0, 99.0])
     assert two == "98.50 % (mean of two seeds, 98.00 and 99.00 %: no interval)" and "±" not in two
-    half = stats.t.ppf(0.975, 2) * np.std([90.0, 92.0, 97.0], ddof=1) / np.sqrt(3)
-    assert book.estimate([90.0, 92.0, 97.0]) == f"93.00 ± {half:.2f} % (mean ± 95 % interval, 3 seeds)"
+    half = stats.t.ppf(0.975, 2) * np.std([90.0, 91.0, 93.0], ddof=1) / np.sqrt(3)
+    assert book.estimate([90.0, 91.0, 93.0]) == f"91.33 ± {half:.2f} % (mean ± 95 % interval, 3 seeds)"
     assert book.estimate([90.0, 92.0, 97.0], spread="std", decimals=1) == "93.0 ± 3.6 % (mean ± std, 3 seeds)"
     with pytest.raises(ValueError, match="spread"):
         book.estimate([1.0, 2.0, 3.0], spread="sem")
+
+
+def test_estimate_prints_an_interval_past_100_percent_by_its_clipped_bounds() -> None:
+    values = [96.0, 99.5, 100.0]
+    mean, _, half = experiments.mean_ci(values)
+    assert mean + half > 100.0
+    text = book.estimate(values)
+    assert text == f"{mean:.2f} % (mean, 95 % interval [{mean - half:.2f}, 100.00] % clipped to [0, 100] %, 3 seeds)"
+    low = book.estimate([0.0, 0.5, 4.0])
+    assert "[0.00, " in low and "±" not in low
 
 
 def test_paired_differences_pair_by_seed_and_judge_by_their_interval() -> None:
@@ -184,6 +196,29 @@ def test_ranking_and_relation_state_ties_as_ties() -> None:
     assert book.relation(98.92, 98.906) == "above" and book.relation(1.0, 2.0) == "below"
     with pytest.raises(ValueError, match="ranking"):
         book.ranking({})
+
+
+def test_course_states_each_change_of_direction_at_the_printed_precision() -> None:
+    # 167.28 and 167.34 print as 167.3: level, not a further fall
+    assert book.course([215.0, 167.28, 167.34], 1) == "falls, then stays level"
+    assert book.course([215.0, 167.28, 167.34], 2) == "falls, then rises"
+    assert book.course([0.0326, 0.0624, 0.0594], 4) == "rises, then falls"
+    assert book.course([1.0, 2.0, 3.0, 2.0, 1.0]) == "rises, then falls"
+    assert book.course([3.0, 2.0, 1.0]) == "falls" and book.course([1.0, 2.0]) == "rises"
+    assert book.course([1.001, 1.004], 2) == "does not change"
+    assert book.course([1.0, 1.0, 2.0]) == "stays level, then rises"
+    with pytest.raises(ValueError, match="at least two"):
+        book.course([1.0])
+
+
+@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=2, max_size=8))
+def test_course_of_the_reversed_sequence_is_its_mirror(values: list[float]) -> None:
+    swap = {"rises": "falls", "falls": "rises", "stays level": "stays level"}
+    forward, backward = book.course(values, 2), book.course(values[::-1], 2)
+    if forward == "does not change":
+        assert backward == forward
+    else:
+        assert backward == ", then ".join(swap[r] for r in forward.split(", then ")[::-1])
 
 
 def test_chance_level_is_a_binomial_test_on_the_test_recordings() -> None:
@@ -248,7 +283,7 @@ def test_paired_summary_counts_the_settings_whose_interval_excludes_0() -> None:
     close = book.paired({0: 3.0, 1: 1.0, 2: 2.0}, {0: 2.0, 1: 2.0, 2: 2.0})
     text = book.paired_summary({"2 %": apart, "50 %": close})
     assert text.startswith("2 %: +2.00 points") and text.endswith("excludes 0 at 2 % (1 of 2) and contains it elsewhere")
-    assert book.paired_summary({"2 %": close}).endswith("contains 0 at all 1: no significant difference anywhere")
+    assert book.paired_summary({"2 %": close}).endswith("contains 0 at the one setting: no significant difference anywhere")
     few = book.paired_summary({"10 %": book.paired({0: 1.0}, {0: 2.0})})
     assert few.startswith("10 %: -1.00 points (one seed, no interval)") and "cannot say" in few
 

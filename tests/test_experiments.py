@@ -134,15 +134,15 @@ def test_results_markdown_shows_the_papers_numbers():
                     accuracy=0.9 + 0.01 * s, macro_f1=0.8, size="lite", pretrain_epochs=1, finetune_epochs=1)
                for s in (0, 1) for f in ("multimodal", "imu") for d in ("x",)]
     utd = experiments.results_markdown(records, "utd-mhad")
-    assert "| cmc-hnl | multimodal | multimodal | 2 | 90.50 ± 0.71 | 80.00 ± 0.00 | 96.20 |" in utd
-    assert "| cmc-hnl | multimodal | imu | 2 | 90.50 ± 0.71 | 80.00 ± 0.00 | 75.73 |" in utd
+    assert "| cmc-hnl | 96.20 | multimodal | multimodal | 2 | 90.50 ± 0.71 | 80.00 ± 0.00 |" in utd
+    assert "| cmc-hnl | 75.73 | multimodal | imu | 2 | 90.50 ± 0.71 | 80.00 ± 0.00 |" in utd
     xsub = experiments.results_markdown(records, "mmact-xsub")
-    assert "| 81.64 | 83.61 |" in xsub and "| 54.18 | 55.74 |" in xsub
+    assert "| cmc-hnl | 81.64 | 83.61 |" in xsub and "| cmc-hnl | 54.18 | 55.74 |" in xsub
     assert "Values are mean ± sample std over seeds (%)." in utd
     # one seed: no "mean ± std" promise, and the row is the run's value alone
     one = experiments.results_markdown([r for r in records if r["seed"] == 0], "utd-mhad")
     assert "One seed, so each value is that run's (%), with no spread." in one and "± std" not in one
-    assert "| cmc-hnl | multimodal | multimodal | 1 | 90.00 | 80.00 | 96.20 |" in one
+    assert "| cmc-hnl | 96.20 | multimodal | multimodal | 1 | 90.00 | 80.00 |" in one
 
 
 def test_comparison_markdown_puts_the_paper_beside_each_source():

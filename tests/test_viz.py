@@ -511,6 +511,22 @@ def test_results_bar_rows_and_paper_numbers():
         viz.results_bar([])
 
 
+def test_results_bar_clips_error_bars_at_100_and_zooms_on_request():
+    summary = [summary_row("cmc", "multimodal", "multimodal", [0.97, 0.99, 1.0]),
+               summary_row("random-init", "none", "multimodal", [0.86, 0.88, 0.90])]
+    paper = {("cmc", "multimodal", "multimodal"): 95.35}
+    fig = viz.results_bar(summary, paper=paper, run_name="committed run", zoom=True)
+    ours = fig.data[0]
+    std = 100 * np.std([0.97, 0.99, 1.0], ddof=1)
+    np.testing.assert_allclose(ours.error_x.array[0], 100 - 100 * np.mean([0.97, 0.99, 1.0]))
+    np.testing.assert_allclose(ours.error_x.arrayminus[0], std)
+    assert ours.name == "committed run, mean ± std"
+    # the lowest bar minus its std is 86 %: the axis starts at the multiple of 5 below it, and says so
+    assert list(fig.layout.xaxis.range) == [85.0, 100.0]
+    assert fig.layout.xaxis.title.text == "accuracy (%) (axis starts at 85 %)"
+    assert list(viz.results_bar(summary).layout.xaxis.range) == [0, 100]
+
+
 def test_results_bar_draws_no_error_bar_from_one_seed():
     one = [dict(summary_row("cmc", "multimodal", "multimodal", [0.8, 0.9]), n=1, accuracy_std=0.0),
            dict(summary_row("random-init", "none", "imu", [0.8, 0.9]), n=1, accuracy_std=0.0)]
