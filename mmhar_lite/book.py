@@ -558,8 +558,7 @@ def comparison_tables(records: Sequence[Mapping], *, source: str = "synthetic", 
     and in narrow columns (:func:`mmhar_lite.experiments.comparison_markdown` with ``short``)."""
     from mmhar_lite import experiments
 
-    have = {(r["method"], "multimodal" if r["method"] == "random-init" else r["pretrain_modality"],
-             r["finetune_modality"]) for r in records}
+    have = {experiments.table_row(r) for r in records}
     parts = []
     for table, rows in (("table2", experiments.TABLE2_ROWS), ("table3", experiments.TABLE3_ROWS)):
         shown = [row for row in rows if row in have]

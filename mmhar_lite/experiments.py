@@ -70,6 +70,7 @@ __all__ = [
     "sweep_beta",
     "limited_labels",
     "distinct_label_sets",
+    "table_row",
     "summarize",
     "mean_ci",
     "write_results",
@@ -813,6 +814,14 @@ def _table(title: str, rows: Sequence[tuple[str, str, str]], summary: dict, data
     return lines + [""]
 
 
+def table_row(record: Mapping) -> tuple[str, str, str]:
+    """The ``(method, pre-training modality, fine-tuning modality)`` row of ``TABLE2_ROWS`` /
+    ``TABLE3_ROWS`` that a record or summary belongs to (``random-init`` has no pre-training
+    modality of its own and sits in the multimodal rows)."""
+    pretrain = "multimodal" if record["method"] == "random-init" else record["pretrain_modality"]
+    return record["method"], pretrain, record["finetune_modality"]
+
+
 #: The modality names of :func:`comparison_markdown` with ``short=True``.
 SHORT_MODALITIES = {"multimodal": "mm", "skeleton": "skel", "imu": "imu", "none": "none"}
 
@@ -825,9 +834,7 @@ def comparison_markdown(sources: Mapping[str, Sequence[dict]], rows: Sequence[tu
     std over seeds with the seed count; "–" where the paper or a source has no such row.
     ``short``: narrow columns for small screens (headers "pre-train", "fine-tune", "paper";
     modalities as in :data:`SHORT_MODALITIES`)."""
-    summaries = {name: {(s["method"], s["pretrain_modality"] if s["method"] != "random-init" else "multimodal",
-                         s["finetune_modality"]): s for s in summarize(records)}
-                 for name, records in sources.items()}
+    summaries = {name: {table_row(s): s for s in summarize(records)} for name, records in sources.items()}
     header = (["method", "pre-train", "fine-tune"] + (["paper"] if paper else []) if short else
               ["method", "pre-training", "fine-tuning"] + ([f"paper ({paper})"] if paper else [])) + [
         f"{name} (n)" for name in sources]
@@ -883,8 +890,7 @@ def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reprodu
         lines += ["`supervised` rows train encoders and classifier end to end (no separate fine-tuning); every "
                   "other row trains the fine-tuning head on frozen encoders. `random-init` is that fine-tuning on "
                   "randomly initialised, never trained encoders: the floor pre-training has to beat.", ""]
-        summary = {(s["method"], s["pretrain_modality"] if s["method"] != "random-init" else "multimodal",
-                    s["finetune_modality"]): s for s in summarize(records)}
+        summary = {table_row(s): s for s in summarize(records)}
         lines += _table("Table 2: multimodal pre-training and fine-tuning", TABLE2_ROWS, summary, dataset)
         lines += _table("Table 3: pre-training as above, IMU-only fine-tuning", TABLE3_ROWS, summary, dataset)
     elif kind == "sweep-beta":

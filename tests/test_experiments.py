@@ -233,3 +233,10 @@ def test_reproduce_validates_everything_before_training(tiny_data, monkeypatch):
         experiments.reproduce(methods=["cmc"], overrides=dict(beta=-1.0), experiment=tiny_data)
     with pytest.raises(ConfigError, match="seeds must be >= 1"):
         experiments.reproduce(seeds=0, experiment=tiny_data)
+
+
+def test_table_row_puts_random_init_in_the_multimodal_rows():
+    assert experiments.table_row({"method": "random-init", "pretrain_modality": "none",
+                                  "finetune_modality": "imu"}) == ("random-init", "multimodal", "imu")
+    assert experiments.table_row({"method": "simclr", "pretrain_modality": "skeleton",
+                                  "finetune_modality": "skeleton"}) in experiments.TABLE2_ROWS
