@@ -216,7 +216,8 @@ def _run_pretrain(args: argparse.Namespace) -> int:
     watched = (f", watched rows: retrieval top-1 IMU->skeleton {100 * last['imu_to_skeleton_top1']:.1f} %, "
                f"skeleton->IMU {100 * last['skeleton_to_imu_top1']:.1f} %" if "imu_to_skeleton_top1" in last else "")
     if main:
-        print(f"{args.method} ({result.config.modality}): {len(result.history)} epochs, final loss {final:.4f}{watched}, "
+        epochs = len(result.history)
+        print(f"{args.method} ({result.config.modality}): {epochs} epoch{'' if epochs == 1 else 's'}, final loss {final:.4f}{watched}, "
               f"{result.seconds:.1f} s{f' on {ranks} processes' if ranks > 1 else ''} -> {out}/checkpoint.pt")
     return 0
 

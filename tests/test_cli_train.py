@@ -234,6 +234,13 @@ def test_divergence_is_reported_with_epoch_and_lr(tmp_path, capsys):
     assert "training diverged at epoch 1 with lr 1e+30" in err
 
 
+@pytest.mark.parametrize("epochs, words", [("1", "1 epoch,"), ("2", "2 epochs,")])
+def test_pretrain_counts_epochs_in_words(tmp_path, capsys, epochs, words):
+    out = tmp_path / "run"
+    assert cli.main(["pretrain", "--method", "cmc", "--out", str(out), *PRETRAIN_QUICK, "--epochs", epochs]) == 0
+    assert f"cmc (multimodal): {words} final loss" in capsys.readouterr().out
+
+
 def test_zero_epochs_writes_the_checkpoint_it_prints(tmp_path, capsys):
     out = tmp_path / "run"
     assert cli.main(["pretrain", "--method", "cmc", "--out", str(out), *PRETRAIN_QUICK, "--epochs", "0"]) == 0
