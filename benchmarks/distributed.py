@@ -1,4 +1,4 @@
-"""Data-parallel pre-training speed (issue 11): ``python -m benchmarks.distributed [--quick]``.
+"""Data-parallel pre-training speed: ``python -m benchmarks.distributed [--quick | --report-only]``.
 
 CMC-HNL pre-training (batch 64, skeleton + IMU) on the UTD-MHAD-sized synthetic set (431
 training pairs), paper and lite encoders, on the CPU:
@@ -15,8 +15,8 @@ normally overlaps the backward pass), so the share is an upper bound. The load a
 recorded: the CPU is shared, and absolute times are only as good as that.
 
 Without ``--quick`` the report goes to ``benchmarks/results/distributed.md`` and the figures to
-``benchmarks/results/distributed.json``. No GPU was lent to this session: the GPU column reads
-"not measured".
+``benchmarks/results/distributed.json``; ``--report-only`` rewrites the report from that JSON
+without measuring. Every run is on the CPU (no GPU was available for this measurement).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from benchmarks.losses import machine
-from mmhar_lite import distributed, experiments, training
+from mmhar_lite import book, distributed, experiments, training
 from mmhar_lite.data import ArrayData
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,11 +136,12 @@ def one_process(path: str, size: str, epochs: int, threads: int) -> dict:
         torch.set_num_threads(previous)
 
 
-def report(rows: list[dict], load: tuple[float, float], quick: bool) -> str:
+def report(rows: list[dict], load: tuple[float, float], quick: bool, machine_text: str) -> str:
+    """The markdown report of ``rows`` measured on ``machine_text`` (``machine()`` of the run)."""
     lines = [
-        "# Distributed pre-training benchmark (issue 11)",
+        "# Distributed pre-training benchmark",
         "",
-        f"Machine: {machine()}. Load average (1 min) {load[0]:.1f} at the start, {load[1]:.1f} at the end. "
+        f"Machine: {machine_text}. No GPU was available for this measurement: every run is on the CPU. Load average (1 min) {load[0]:.1f} at the start, {load[1]:.1f} at the end. "
         "**The machine was shared and busy during this run** (other engineers' tests and trainings on the "
         "same 2 cores: a load above 2 means the cores were oversubscribed), so the absolute figures are low "
         "and noisy; the best epoch is the least disturbed one.",
@@ -148,14 +149,13 @@ def report(rows: list[dict], load: tuple[float, float], quick: bool) -> str:
         f"(431 training pairs); {'1 measured epoch (--quick)' if quick else 'measured epochs'} after a warm-up epoch.",
         "",
         "| encoders | processes x threads | epoch, best (s) | epoch, mean (s) | pairs / s (best) | pairs / s (mean) "
-        "| communication share (rank 0) | GPU |",
-        "|---|---|---|---|---|---|---|---|",
+        "| communication share (rank 0) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row['size']} | {row['processes']} x {row['threads']} | {row['epoch_best_s']:.2f} | {row['epoch_mean_s']:.2f} "
-            f"| {row['pairs_per_s_best']:.0f} | {row['pairs_per_s_mean']:.0f} | {100 * row['communication_share']:.1f} % "
-            "| not measured (no GPU lent) |"
+            f"| {row['pairs_per_s_best']:.0f} | {row['pairs_per_s_mean']:.0f} | {100 * row['communication_share']:.1f} % |"
         )
     lines += [
         "",
@@ -165,9 +165,8 @@ def report(rows: list[dict], load: tuple[float, float], quick: bool) -> str:
         "TCP (gloo) and include the time one rank waits for the other to finish its share of the step, so "
         "this share also holds any imbalance between the ranks.",
         "",
-        "Reading it: two processes share the same 2 cores, so they can at best match one process that uses "
-        "both; scale-out pays where each rank has its own device. One process with 2 threads suffers most "
-        "from a busy machine (its OpenMP threads wait for each other on cores that other jobs hold); "
+        "Reading it: measured here, " + book.scaling_sentence(rows)[0].lower() + book.scaling_sentence(rows)[1:] + " Scale-out pays where each rank has its own device. "
+        "One process with 2 threads suffers most from a busy machine (its OpenMP threads wait for each other on cores that other jobs hold); "
         "`benchmarks/results/training.md`, recorded on the quiet machine, has the undisturbed 1-process figures.",
         "",
     ]
@@ -178,7 +177,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="lite only, 1 measured epoch, nothing written")
     parser.add_argument("--epochs", type=int, default=3, help="measured epochs per configuration (default: 3)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite distributed.md from distributed.json, measuring nothing")
     args = parser.parse_args(argv)
+    results = ROOT / "benchmarks" / "results"
+    if args.report_only:
+        figures = json.loads((results / "distributed.json").read_text())
+        (results / "distributed.md").write_text(report(figures["rows"], tuple(figures["load"]), False, figures["machine"]))
+        return 0
     start_load = os.getloadavg()[0]
     epochs = 1 if args.quick else args.epochs
     exp = experiments.load_experiment_data("synthetic")
@@ -192,13 +198,13 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"size": size, "processes": 2, "threads": 1, **two_processes(path, size, epochs)})
             print(rows[-3:], flush=True)
     load = (start_load, os.getloadavg()[0])
-    text = report(rows, load, args.quick)
+    text = report(rows, load, args.quick, machine())
     print(text)
     if not args.quick:
-        (ROOT / "benchmarks" / "results" / "distributed.md").write_text(text)
+        (results / "distributed.md").write_text(text)
         figures = {"machine": machine(), "load": list(load), "busy_machine": True, "gpu": "not measured (no GPU lent)",
                    "rows": rows}
-        (ROOT / "benchmarks" / "results" / "distributed.json").write_text(json.dumps(figures, indent=1) + "\n")
+        (results / "distributed.json").write_text(json.dumps(figures, indent=1) + "\n")
     return 0
 
 

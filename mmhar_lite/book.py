@@ -435,6 +435,53 @@ def chance_sentence(values: Mapping[str, Sequence[float]], n_classes: int, n_tes
     return f"{join_names(low)} {verb} at chance level (not significantly above {chance}, {test})."
 
 
+def versus_chance(percent: float, n_items: int, decimals: int = 1) -> str:
+    """Where a top-1 share (in %) over ``n_items`` candidates lies against chance, ``100 / n_items``
+    %, compared at the printed precision: ``"at chance"``, ``"below chance"``, ``"above chance but
+    below twice chance"`` or ``"at least twice chance"``."""
+    if n_items < 2:
+        raise ValueError(f"versus_chance needs n_items >= 2, got {n_items}")
+    value, chance = round(float(percent), decimals), round(100 / n_items, decimals)
+    if value == chance:
+        return "at chance"
+    if value < chance:
+        return "below chance"
+    return "above chance but below twice chance" if value < round(200 / n_items, decimals) else "at least twice chance"
+
+
+def _speed(seconds: float, reference: float, reference_name: str, decimals: int = 2) -> str:
+    """``seconds`` against ``reference`` (both per epoch) in words; a factor that prints as 1.0 is
+    "about as fast"."""
+    a, b = round(float(seconds), decimals), round(float(reference), decimals)
+    times = f"{reference_name} ({b:.{decimals}f} s)"
+    factor = max(a, b) / min(a, b)
+    if round(factor, 1) == 1.0:
+        return f"about as fast as {times}"
+    return f"{'faster' if a < b else 'slower'} than {times} by a factor of {factor:.1f}"
+
+
+def scaling_sentence(rows: Sequence[Mapping]) -> str:
+    """What two processes measured against one, per encoder size, as sentences built from
+    ``benchmarks/results/distributed.json`` rows (``size``, ``processes``, ``threads``,
+    ``epoch_best_s``): the 2 x 1 epoch against the 1 x 1 and the 1 x 2 epochs of the same size.
+
+    Raises:
+        ValueError: a size lacks one of the three configurations.
+    """
+    best = {(r["size"], int(r["processes"]), int(r["threads"])): float(r["epoch_best_s"]) for r in rows}
+    sentences = []
+    for size in dict.fromkeys(r["size"] for r in rows):
+        wanted = [(size, 2, 1), (size, 1, 1), (size, 1, 2)]
+        lacking = [f"{p} x {t}" for _, p, t in wanted if (size, p, t) not in best]
+        if lacking:
+            raise ValueError(f"rows: {size} encoders lack the {', '.join(lacking)} configuration(s)")
+        two, one, threads = (best[key] for key in wanted)
+        sentences.append(f"With the {size} encoders two processes took {two:.2f} s per epoch at best, "
+                         f"{_speed(two, one, 'one process of one thread')} and "
+                         f"{_speed(two, threads, 'one process of two threads')}.")
+    return " ".join(sentences)
+
+
 def sweep_sentence(values: Mapping[str, Mapping[Any, float]], *, decimals: int = 2,
                    rerun: tuple[str, Paired] | None = None) -> str:
     """Best and worst setting of a sweep (``{setting: {seed: accuracy in %}}``), ties stated as
@@ -584,6 +631,76 @@ def caption_tables(text: str, context: str) -> str:
 # --------------------------------------------------------------------------- Sphinx extension
 
 
+#: Derived figures a ``{bench}`` reference may ask for (its fifth field), each from the cell's text.
+BENCH_TRANSFORMS: Mapping[str, Any] = MappingProxyType({
+    # the size of one (B, B) float32 matrix, from a batch size B
+    "B x B float32 MiB": lambda cell: f"{4 * int(cell) ** 2 / 2 ** 20:g}",
+})
+
+
+def results_table(text: str, title: str) -> list[dict[str, str]]:
+    """The rows (``{column: cell text}``) of the first markdown table after the paragraph that
+    starts with ``**title**`` in a benchmark's results markdown.
+
+    Raises:
+        ValueError: no such title, or no table after it.
+    """
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(f"**{title}**")), None)
+    if start is None:
+        raise ValueError(f"no table titled **{title}**")
+    table = []
+    for line in lines[start + 1:]:
+        if line.startswith("|"):
+            table.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+        elif table or (line.strip() and not line.startswith("|")):
+            break
+    if len(table) < 3:
+        raise ValueError(f"no table after **{title}**")
+    header, body = table[0], table[2:]
+    return [dict(zip(header, row)) for row in body]
+
+
+def bench_figure(results_dir: str | Path, spec: str) -> str:
+    """One figure of a committed benchmark result, for prose that quotes it.
+
+    ``spec`` is ``"FILE | TABLE | ROW | COLUMN"`` with an optional ``" | TRANSFORM"``: the cell of
+    ``COLUMN`` in row ``ROW`` (an index, ``-1`` the last) of the table titled ``TABLE`` in
+    ``results_dir/FILE``, as written there, or a figure derived from it (:data:`BENCH_TRANSFORMS`).
+
+    Raises:
+        ValueError: a field is missing or names nothing in the file.
+    """
+    fields = [f.strip() for f in spec.split("|")]
+    if len(fields) not in (4, 5):
+        raise ValueError(f"{spec!r}: expected 'FILE | TABLE | ROW | COLUMN [| TRANSFORM]'")
+    name, title, row, column = fields[:4]
+    rows = results_table((Path(results_dir) / name).read_text(), title)
+    try:
+        cell = rows[int(row)][column]
+    except (ValueError, IndexError, KeyError):
+        raise ValueError(f"{spec!r}: {name}'s table {title!r} has {len(rows)} rows and the columns "
+                         f"{', '.join(rows[0]) if rows else 'none'}") from None
+    if len(fields) == 5:
+        if fields[4] not in BENCH_TRANSFORMS:
+            raise ValueError(f"{spec!r}: unknown transform; expected one of {', '.join(BENCH_TRANSFORMS)}")
+        return BENCH_TRANSFORMS[fields[4]](cell)
+    return cell
+
+
+def _bench_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{bench}`FILE | TABLE | ROW | COLUMN``` in a page: the figure from ``benchmarks/results/``."""
+    from docutils import nodes
+
+    env = inliner.document.settings.env
+    try:
+        return [nodes.Text(bench_figure(Path(env.srcdir) / "benchmarks" / "results", text))], []
+    except (OSError, ValueError) as error:
+        message = inliner.reporter.error(f"bench: {error}", line=lineno)
+        return [inliner.problematic(rawtext, rawtext, message)], [message]
+
+
+
 def _vendored_assets(app: Sphinx) -> dict[str, Path]:
     """Map each folder/file under the site's ``_static/vendor/`` to where it comes from."""
     import plotly
@@ -688,6 +805,7 @@ def _configure(app: Sphinx, config: Any) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     """Sphinx entry point (``sphinx: extra_extensions: [mmhar_lite.book]`` in ``_config.yml``)."""
     app.add_config_value("mmhar_node_modules", ".vendor/npm/node_modules", "html")
+    app.add_role("bench", _bench_role)
     app.connect("config-inited", _configure)
     app.connect("builder-inited", _check_assets)
     app.connect("html-page-context", _add_plotly_js)

@@ -370,3 +370,77 @@ def test_embedding_table_has_a_column_per_model_and_the_chance_levels() -> None:
         book.embedding_table({"x": {k: v for k, v in record.items() if k != "uniformity"}}, n_rows=4)
     with pytest.raises(ValueError, match="n_rows"):
         book.embedding_table({"x": record}, n_rows=0)
+
+
+@pytest.mark.parametrize("percent, n, words", [
+    (100 / 43, 43, "at chance"), (2.3, 43, "at chance"), (1.0, 43, "below chance"),
+    (4.6, 43, "above chance but below twice chance"), (4.7, 43, "at least twice chance"),
+    (33.3, 3, "at chance"), (66.7, 3, "at least twice chance"),
+])
+def test_versus_chance_compares_at_the_printed_precision(percent, n, words):
+    assert book.versus_chance(percent, n) == words
+
+
+def test_versus_chance_refuses_a_single_candidate():
+    with pytest.raises(ValueError, match="n_items >= 2"):
+        book.versus_chance(100.0, 1)
+
+
+def _scaling_rows(one, threads, two):
+    return [{"size": "lite", "processes": p, "threads": t, "epoch_best_s": s}
+            for p, t, s in ((1, 1, one), (1, 2, threads), (2, 1, two))]
+
+
+def test_scaling_sentence_follows_the_measured_times():
+    text = book.scaling_sentence(_scaling_rows(12.42, 88.93, 6.26))
+    assert text == ("With the lite encoders two processes took 6.26 s per epoch at best, faster than one process "
+                    "of one thread (12.42 s) by a factor of 2.0 and faster than one process of two threads "
+                    "(88.93 s) by a factor of 14.2.")
+    slower = book.scaling_sentence(_scaling_rows(5.0, 5.02, 6.0))
+    assert "slower than one process of one thread (5.00 s) by a factor of 1.2" in slower
+    assert book.scaling_sentence(_scaling_rows(5.0, 5.02, 5.01)).count("about as fast as") == 2
+
+
+def test_scaling_sentence_names_a_missing_configuration():
+    with pytest.raises(ValueError, match="lite encoders lack the 1 x 2"):
+        book.scaling_sentence(_scaling_rows(1.0, 2.0, 3.0)[::2])
+
+
+BENCH_MD = """# A benchmark
+
+**Time** (ms)
+
+| B | InfoNCE | HNL |
+|---|---|---|
+| 64 | 0.31 | 0.37 |
+| 4096 | 511.37 | 250.96 |
+
+**Peak memory** (MiB)
+
+| B | InfoNCE | HNL |
+|---|---|---|
+| 64 | 0.19 | 0.26 |
+| 4096 | 262.11 | 15.52 |
+"""
+
+
+def test_bench_figure_reads_the_named_cell(tmp_path):
+    (tmp_path / "losses.md").write_text(BENCH_MD)
+    assert book.bench_figure(tmp_path, "losses.md | Peak memory | -1 | InfoNCE") == "262.11"
+    assert book.bench_figure(tmp_path, "losses.md|Time|0|HNL") == "0.37"
+    assert book.bench_figure(tmp_path, "losses.md | Peak memory | -1 | B | B x B float32 MiB") == "64"
+    assert book.results_table(BENCH_MD, "Time") == [{"B": "64", "InfoNCE": "0.31", "HNL": "0.37"},
+                                                    {"B": "4096", "InfoNCE": "511.37", "HNL": "250.96"}]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("losses.md | Peak memory | -1", "expected 'FILE"),
+    ("losses.md | Energy | 0 | HNL", r"no table titled \*\*Energy\*\*"),
+    ("losses.md | Time | 5 | HNL", "has 2 rows and the columns B, InfoNCE, HNL"),
+    ("losses.md | Time | 0 | naive", "has 2 rows"),
+    ("losses.md | Time | 0 | B | cubed", "unknown transform"),
+])
+def test_bench_figure_names_what_it_cannot_find(tmp_path, spec, message):
+    (tmp_path / "losses.md").write_text(BENCH_MD)
+    with pytest.raises(ValueError, match=message):
+        book.bench_figure(tmp_path, spec)
