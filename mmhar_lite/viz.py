@@ -1428,11 +1428,12 @@ def regimes_figure(summary: Sequence[Mapping], *, metric: str = "accuracy", head
                 hovertemplate=f"{method}, batch {batch}<br>%{{customdata[0]}}: %{{y:.2f}} ± %{{customdata[1]:.2f}} % "
                               "(n = %{customdata[2]})<extra></extra>",
             ), row=1, col=col)
-            fig.update_xaxes(tickvals=list(range(len(regimes))), ticktext=regimes, title_text="regime", tickangle=-30,
+            # upright labels: slanted ones of neighbouring regimes touched in a 400 px panel
+            fig.update_xaxes(tickvals=list(range(len(regimes))), ticktext=regimes, title_text="regime", tickangle=-90,
                              range=[-0.5, len(regimes) - 0.5], row=1, col=col)
     fig.update_yaxes(title_text=f"{_METRIC_TITLES.get(metric, metric)}, {head} head", row=1, col=1)
     # The legend sits at the bottom of the figure box, under the axis titles whatever the
     # width (a legend placed relative to the plot area landed on them at 400 px).
-    fig.update_layout(title=title, height=480, margin=dict(b=110),
+    fig.update_layout(title=title, height=520, margin=dict(b=150),
                       legend=dict(title_text="method", orientation="h", x=0, y=0, yref="container", yanchor="bottom"))
     return fig

@@ -641,6 +641,8 @@ def test_regimes_figure_panels_styles_and_clipped_intervals():
     summary = experiments.summarize(_regime_records(), ("regime", "batch_size", "finetune_modality", "method"))
     fig = viz.regimes_figure(summary)
     assert [a.text for a in fig.layout.annotations] == ["batch size 32", "batch size 128"]
+    # upright regime labels: slanted, neighbours touched in a 400 px panel
+    assert fig.layout.xaxis.tickangle == fig.layout.xaxis2.tickangle == -90
     assert len(fig.data) == 4  # 2 methods x 2 panels
     styles = {(t.name, t.marker.color, t.marker.symbol) for t in fig.data}
     assert len({(c, s) for _, c, s in styles}) == len({n for n, _, _ in styles}) == 2
