@@ -406,6 +406,61 @@ def course(values: Sequence[float], decimals: int = 2) -> str:
     return "does not change" if runs == ["stays level"] else ", then ".join(runs)
 
 
+def most_confused_pairs(cm: Any) -> tuple[int, list[tuple[int, int]]]:
+    """The class pairs that a ``(K, K)`` confusion matrix (rows true, columns predicted) swaps
+    most, both directions counted: ``(count, [(i, j), ...])`` with ``i < j`` in row order.
+
+    Every pair sharing the largest ``cm[i, j] + cm[j, i]`` is listed, so that a tie is stated
+    rather than settled by index order (as an argmax, ``training.most_confused``, does).
+
+    Raises:
+        ValueError: ``cm`` is not square with K > 1.
+    """
+    import numpy as np
+
+    counts = np.asarray(cm)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] < 2:
+        raise ValueError(f"cm: expected a (K, K) confusion matrix with K > 1, got shape {counts.shape}")
+    both = np.triu(counts + counts.T, k=1)
+    top = int(both.max())
+    return top, [(int(i), int(j)) for i, j in zip(*np.nonzero(both == top)) if i < j]
+
+
+def confused_with(cm: Any, i: int) -> list[tuple[int, int]]:
+    """Where the test samples of class ``i`` went, other than to ``i``: ``(predicted class,
+    count)`` for every class that received at least one, most first (ties in class order).
+
+    Raises:
+        ValueError: ``cm`` is not square or ``i`` is not one of its classes.
+    """
+    import numpy as np
+
+    counts = np.asarray(cm)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"cm: expected a (K, K) confusion matrix, got shape {counts.shape}")
+    if not 0 <= i < counts.shape[0]:
+        raise ValueError(f"i: expected a class in [0, {counts.shape[0]}), got {i}")
+    row = [(int(j), int(counts[i, j])) for j in range(counts.shape[0]) if j != i and counts[i, j] > 0]
+    return sorted(row, key=lambda jc: -jc[1])
+
+
+def pairs_text(pairs: Sequence[tuple[str, str]], count: int, *, max_named: int = 6) -> str:
+    """The most swapped pair(s) of :func:`most_confused_pairs`, by name, as a phrase:
+    ``"`a / b` (8 samples)"``, ``"3 pairs tied at 8 samples each, `a / b`, `c / d` and `e / f`"``,
+    beyond ``max_named`` pairs only how many tie, and ``"none (no sample taken for another class)"``
+    when ``count`` is 0."""
+    if not pairs:
+        raise ValueError("pairs: expected at least one pair")
+    if count == 0:
+        return "none (no sample taken for another class)"
+    samples = f"{count} sample{'s' if count != 1 else ''}"
+    named = [f"`{a} / {b}`" for a, b in pairs]
+    if len(pairs) == 1:
+        return f"{named[0]} ({samples})"
+    head = f"{len(pairs)} pairs tied at {samples} each"
+    return f"{head}, {join_names(named)}" if len(pairs) <= max_named else head
+
+
 def above_chance(values: Sequence[float], n_classes: int, n_test: int, *, level: float = 0.05) -> bool:
     """Whether per-seed accuracies (in %) on ``n_test`` test recordings each are significantly
     above guessing, ``100 / n_classes`` %: one-sided binomial test on the pooled correct counts."""

@@ -660,6 +660,7 @@ def negative_weights_figure(
     indices=None,
     log_y: bool = False,
     title: str = "Hard-negative weights q<sub>β</sub> of one anchor's negatives",
+    initial_beta: float | None = None,
 ) -> go.Figure:
     """Weight q_beta of each negative against its cosine similarity to the anchor, with a beta slider.
 
@@ -672,10 +673,12 @@ def negative_weights_figure(
         class_names: optional names for hover text.
         indices: optional ``(M,)`` sample index of each negative for hover text (default 0..M-1).
         log_y: logarithmic weight axis.
+        initial_beta: the beta the figure opens at (its points drawn, its slider step active),
+            one of ``weights_by_beta``; default the smallest.
 
     Returns:
         One frame per beta (sorted); slider steps labelled with the beta values and a dashed
-        line at the uniform weight ``1/M`` (beta = 0).
+        line at the uniform weight ``1/M`` (beta = 0), named in a legend at the top left.
     """
     weights = _by_beta("weights_by_beta", weights_by_beta, ndim=1)
     sim = _array("similarities", similarities, ndim=1)
@@ -719,7 +722,10 @@ def negative_weights_figure(
 
     betas = list(weights)
     names = [f"beta={_beta_label(b)}" for b in betas]
-    fig = go.Figure(data=traces(weights[betas[0]]),
+    start = betas[0] if initial_beta is None else float(initial_beta)
+    if start not in weights:
+        raise ValueError(f"initial_beta: expected one of {betas}, got {initial_beta!r}")
+    fig = go.Figure(data=traces(weights[start]),
                     frames=[go.Frame(data=traces(weights[b]), name=n) for b, n in zip(betas, names)])
     y_all = np.concatenate(list(weights.values()))
     if log_y:
@@ -727,16 +733,21 @@ def negative_weights_figure(
         lo = math.log10(positive.min()) - 0.2 if positive.size else -6
         yaxis = dict(type="log", range=[lo, math.log10(max(y_all.max(), 1.0 / m)) + 0.2])
     else:
-        yaxis = dict(range=[0, 1.08 * max(y_all.max(), 1.0 / m)])
-    # at beta = 0 every weight is 1/M: the markers then sit on this line, which the label says
-    fig.add_hline(y=1.0 / m, line=dict(dash="dash", color=_GREY),
-                  annotation_text="uniform 1/M: every weight at β = 0", annotation_position="top left")
+        # 1/M at most 60 % up the axis, so that the legend's corner stays clear even at beta = 0
+        yaxis = dict(range=[0, max(1.08 * y_all.max(), 1.7 / m)])
+    # At beta = 0 every weight is 1/M: the markers then sit on this line. It is named in the legend,
+    # whose top-left corner no marker reaches (there the cosine is low, so the weight is at most
+    # about 1/M), where a label on the line would lie on the markers.
+    fig.add_scatter(x=[-1.05, 1.05], y=[1.0 / m, 1.0 / m], mode="lines", line=dict(dash="dash", color=_GREY),
+                    name="uniform 1/M: every weight at β = 0", hoverinfo="skip")
     fig.update_layout(
+        legend=dict(x=0.01, y=0.99, xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.8)"),
         title=title,
         xaxis=dict(title="cosine similarity to the anchor", range=[-1.05, 1.05]),
         yaxis=dict(title="weight q<sub>β</sub> (sums to 1)", automargin=True, **yaxis),
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ")],
     )
+    fig.layout.sliders[0].active = betas.index(start)
     return fig
 
 

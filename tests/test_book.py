@@ -370,3 +370,39 @@ def test_embedding_table_has_a_column_per_model_and_the_chance_levels() -> None:
         book.embedding_table({"x": {k: v for k, v in record.items() if k != "uniformity"}}, n_rows=4)
     with pytest.raises(ValueError, match="n_rows"):
         book.embedding_table({"x": record}, n_rows=0)
+
+
+def test_most_confused_pairs_lists_every_tied_pair() -> None:
+    cm = np.array([[5, 2, 0, 0], [1, 4, 0, 0], [0, 0, 3, 3], [1, 0, 0, 6]])
+    assert book.most_confused_pairs(cm) == (3, [(0, 1), (2, 3)])
+    assert book.most_confused_pairs(np.eye(3, dtype=int)) == (0, [(0, 1), (0, 2), (1, 2)])
+    with pytest.raises(ValueError, match=r"cm: expected a \(K, K\)"):
+        book.most_confused_pairs(np.zeros((2, 3)))
+
+
+@given(st.lists(st.integers(0, 5), min_size=16, max_size=16))
+def test_most_confused_pairs_agrees_with_the_argmax(cells: list[int]) -> None:
+    from mmhar_lite import training
+
+    cm = np.array(cells).reshape(4, 4)
+    count, pairs = book.most_confused_pairs(cm)
+    i, j, top = training.most_confused(cm, both_directions=True)
+    assert count == top and (count == 0 or (i, j) in pairs)
+    assert all(cm[a, b] + cm[b, a] == count and a < b for a, b in pairs)
+
+
+def test_confused_with_counts_where_a_class_went_most_first() -> None:
+    cm = np.array([[0, 1, 3, 0], [0, 2, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])
+    assert book.confused_with(cm, 0) == [(2, 3), (1, 1)]
+    assert book.confused_with(cm, 1) == []
+    with pytest.raises(ValueError, match="i: expected a class"):
+        book.confused_with(cm, 4)
+
+
+def test_pairs_text_names_ties_up_to_a_limit() -> None:
+    assert book.pairs_text([("a", "b")], 1) == "`a / b` (1 sample)"
+    assert book.pairs_text([("a", "b"), ("c", "d")], 8) == "2 pairs tied at 8 samples each, `a / b` and `c / d`"
+    assert book.pairs_text([("a", "b")] * 7, 2) == "7 pairs tied at 2 samples each"
+    assert book.pairs_text([("a", "b"), ("c", "d")], 0).startswith("none")
+    with pytest.raises(ValueError, match="pairs"):
+        book.pairs_text([], 3)

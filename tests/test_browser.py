@@ -202,6 +202,29 @@ def test_sliders_move_figures(browser: object, base_url: str, name: str) -> None
         page.close()
 
 
+# Pages that show a live ipywidgets app (mmhar_lite.widgets), which does nothing without a kernel.
+LIVE_APP_PAGES = ("notebooks/03_losses.html", "notebooks/05_latent_space.html")
+
+
+@pytest.mark.parametrize("name", LIVE_APP_PAGES)
+def test_live_controls_look_inert_without_a_kernel(browser: object, base_url: str, name: str) -> None:
+    page, recorder = _open(browser, base_url, name)
+    try:
+        app = page.locator(".mmhar-live-app").first
+        app.wait_for(state="attached", timeout=15_000)
+        looks = app.evaluate("""el => ({
+            note: getComputedStyle(el, '::before').content,
+            controls: [...el.querySelectorAll(':scope > .widget-hbox')].map(c => {
+                const s = getComputedStyle(c); return [s.pointerEvents, Number(s.opacity)]; }),
+        })""")
+        assert "running Jupyter kernel" in looks["note"], f"{name}: no note on the live app: {looks['note']!r}"
+        assert looks["controls"] and all(events == "none" and opacity < 0.6 for events, opacity in looks["controls"]), \
+            f"{name}: the live controls look usable: {looks['controls']}"
+        assert not recorder.problems, "\n".join(recorder.problems)
+    finally:
+        page.close()
+
+
 # --------------------------------------------------------------------------- layout and legibility
 # Generic checks of every page at a desktop and a phone width (issue: the book as a newcomer
 # reads it). Each returns a list of human-readable problems; the tests assert it is empty.

@@ -248,8 +248,25 @@ def test_negative_weights_figure_beta_slider(rng):
     np.testing.assert_allclose(same_class.y, weights[1.0][labels == 1])
     assert all("sit" in text for text in same_class.text)
     assert not np.allclose(fig.frames[0].data[0].y, fig.frames[2].data[0].y)
-    assert fig.layout.shapes[0].y0 == pytest.approx(1 / 15)  # uniform reference line
+    uniform = fig.data[-1]  # the reference line, named in the legend, not redrawn by the frames
+    assert uniform.name.startswith("uniform 1/M") and list(uniform.y) == pytest.approx([1 / 15, 1 / 15])
+    assert all(len(frame.data) == len(fig.data) - 1 for frame in fig.frames)
     assert fig.layout.yaxis.range[1] >= max(w.max() for w in weights.values())
+    # the legend sits in the top-left corner: 1/M, the highest a low-cosine weight gets, stays below 60 %
+    assert (fig.layout.legend.x, fig.layout.legend.y) == (0.01, 0.99)
+    assert 1 / 15 <= 0.6 * fig.layout.yaxis.range[1]
+    assert fig.layout.sliders[0].active == 0  # opens at the smallest beta by default
+    np.testing.assert_allclose(fig.data[0].y, weights[0.0][labels != 1])
+
+
+def test_negative_weights_figure_opens_at_initial_beta(rng):
+    sim = rng.uniform(-1, 1, size=15)
+    weights = {b: np.exp(b * sim / 0.1) / np.exp(b * sim / 0.1).sum() for b in (0.0, 0.5, 1.0)}
+    fig = viz.negative_weights_figure(weights, sim, initial_beta=1.0)
+    assert fig.layout.sliders[0].active == 2
+    np.testing.assert_allclose(fig.data[0].y, weights[1.0])
+    with pytest.raises(ValueError, match=r"initial_beta: expected one of \[0.0, 0.5, 1.0\], got 2.0"):
+        viz.negative_weights_figure(weights, sim, initial_beta=2.0)
 
 
 def test_negative_weights_figure_errors(rng):
