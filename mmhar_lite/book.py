@@ -394,6 +394,55 @@ def relation(a: float, b: float, decimals: int = 2) -> str:
     return "above" if a > b else "below" if a < b else "level with"
 
 
+#: A gap between two accuracies is "far" from this many points on ...
+FAR_POINTS = 10.0
+#: ... or when the lower accuracy makes at least this many times the test errors of the higher
+#: one (near 100 % a gap of a few points is most of the remaining errors).
+FAR_ERROR_RATIO = 2.0
+
+
+def margin_word(a: float, b: float, decimals: int = 1) -> str:
+    """How accuracy ``a`` (%) stands to ``b`` (%), one rule for every chapter: ``"far above"``,
+    ``"above"``, ``"level with"`` (equal at the printed precision), ``"below"`` or ``"far below"``
+    (a gap of :data:`FAR_POINTS` points or more, or :data:`FAR_ERROR_RATIO` times the errors)."""
+    side = relation(a, b, decimals)
+    if side == "level with":
+        return side
+    high, low = max(float(a), float(b)), min(float(a), float(b))
+    ratio = (100.0 - low) / max(100.0 - high, 1e-9)
+    return ("far " if high - low >= FAR_POINTS or ratio >= FAR_ERROR_RATIO else "") + side
+
+
+def margin_text(a: float, b: float, what: str, decimals: int = 1) -> str:
+    """:func:`margin_word` with its numbers, ``a`` and ``b`` accuracies in %: ``"far below <what>
+    (5.1 points, 6.0 times as many test errors)"``, ``"above <what> (0.5 points, 1.5 times fewer test
+    errors)"``, ``"level with <what>"`` (the error ratio left out where the better one makes none)."""
+    word = margin_word(a, b, decimals)
+    if word == "level with":
+        return f"level with {what}"
+    err_a, err_b = 100.0 - float(a), 100.0 - float(b)
+    points = f"{abs(float(a) - float(b)):.{decimals}f} points"
+    better = err_a if a > b else err_b
+    if better <= 0:
+        return f"{word} {what} ({points})"
+    times = err_b / err_a if a > b else err_a / err_b
+    times_text = f"{times:.{1 if times >= 2 else 2}f} times"  # 1.02, not a misleading 1.0
+    ratio = f"{times_text} fewer test errors" if a > b else f"{times_text} as many test errors"
+    return f"{word} {what} ({points}, {ratio})"
+
+
+def versus_spread(value: float, samples: Sequence[float]) -> str | None:
+    """Where ``value`` lies against the mean of ``samples`` (e.g. per-batch measures): ``"above"``
+    or ``"below"`` the 95 % Student-t interval of their mean, ``"within"`` it, or ``None`` when
+    fewer than :data:`MIN_SEEDS_FOR_CI` samples give no interval."""
+    from mmhar_lite.experiments import mean_ci
+
+    if len(samples) < MIN_SEEDS_FOR_CI:
+        return None
+    mean, _, half = mean_ci([float(s) for s in samples])
+    return "above" if value > mean + half else "below" if value < mean - half else "within"
+
+
 def course(values: Sequence[float], decimals: int = 2) -> str:
     """How a sequence moves from first to last, compared at the printed precision, each change of
     direction stated: ``"falls"``, ``"rises, then falls"``, ``"falls, then stays level"``, or

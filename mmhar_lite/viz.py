@@ -44,6 +44,7 @@ __all__ = [
     "latent_space_figure",
     "anchor_weights_figure",
     "loss_curves",
+    "coinciding_curves",
     "monitor_curves",
     "results_bar",
     "beta_sweep_figure",
@@ -102,8 +103,9 @@ def _beta_label(beta: float) -> str:
 
 
 def _slider(labels: Sequence[str], frame_names: Sequence[str], *, prefix: str, duration: int = 0,
-            x: float = 0.0) -> dict:
-    """A layout slider whose step k shows frame ``frame_names[k]``, from ``x`` to the right edge."""
+            x: float = 0.0, active: int = 0) -> dict:
+    """A layout slider whose step k shows frame ``frame_names[k]``, from ``x`` to the right edge,
+    standing at step ``active`` (the figure's own data must be that frame's)."""
     steps = [
         dict(
             method="animate",
@@ -113,7 +115,7 @@ def _slider(labels: Sequence[str], frame_names: Sequence[str], *, prefix: str, d
         )
         for label, frame in zip(labels, frame_names)
     ]
-    return dict(active=0, steps=steps, currentvalue=dict(prefix=prefix), pad=dict(t=40),
+    return dict(active=active, steps=steps, currentvalue=dict(prefix=prefix), pad=dict(t=40),
                 x=x, len=1.0 - x, xanchor="left")
 
 
@@ -833,10 +835,14 @@ def _coords(coords_by_beta: Mapping[float, object]) -> tuple[dict[float, np.ndar
 
 
 def _square_axes(fig: go.Figure, coords: Mapping[float, np.ndarray], height: int) -> None:
+    """Both axes over the same span (one frame for every slider position), but not pinned to one
+    scale: with ``scaleanchor`` a phone's narrow plot forces the y range to the width and the
+    points shrink into a band with empty space above and below. The plot area's shape follows
+    the screen (about square at a desktop's column width)."""
     ranges = _cube_ranges(np.concatenate(list(coords.values())), margin=0.1)
     fig.update_layout(
         xaxis=dict(title="2-D map, axis 1 (a.u.)", range=ranges[0], autorange=False),
-        yaxis=dict(title="2-D map, axis 2 (a.u.)", range=ranges[1], autorange=False, scaleanchor="x", scaleratio=1),
+        yaxis=dict(title="2-D map, axis 2 (a.u.)", range=ranges[1], autorange=False),
         height=height,
     )
 
@@ -911,6 +917,7 @@ def anchor_weights_figure(
     *,
     top_k: int = 3,
     floor: float = 1e-3,
+    start: int = -1,
     title: str = "One anchor's weights q<sub>β</sub>",
 ) -> go.Figure:
     """The weight q_beta that one IMU anchor gives each skeleton negative, coloured on a log scale.
@@ -925,6 +932,8 @@ def anchor_weights_figure(
         top_k: the ``top_k`` heaviest negatives are circled and named by class.
         floor: colours are ``log10(q M)`` (weight relative to the uniform ``1/M``), clipped below
             at ``log10(floor)``.
+        start: index into the betas of the model the figure opens at; by default the last (the
+            largest beta of a sweep: at beta = 0 every weight is uniform, one colour).
 
     Returns:
         Per anchor five traces (negatives coloured by weight, one shared colour bar; their legend
@@ -996,7 +1005,10 @@ def anchor_weights_figure(
 
     per_anchor = 5
     names = [f"beta={_beta_label(b)}" for b in betas]
-    data = [t for a in anchors for t in traces(a, betas[0])]
+    if not -len(betas) <= start < len(betas):
+        raise ValueError(f"start: expected an index into the {len(betas)} betas, got {start}")
+    start %= len(betas)
+    data = [t for a in anchors for t in traces(a, betas[start])]
     for k, trace in enumerate(data):
         trace.visible = k // per_anchor == 0  # the menu shows one anchor at a time
     fig = go.Figure(data=data, frames=[go.Frame(data=[t for a in anchors for t in traces(a, b)], name=nm)
@@ -1014,7 +1026,7 @@ def anchor_weights_figure(
                           orientation="h", x=0.5, xanchor="center", y=0.17, yref="container", yanchor="bottom",
                           len=0.9, thickness=12),
         ),
-        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ")],
+        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ", active=start)],
         legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", font=dict(size=11)),
         margin=dict(l=60, r=15, b=330),
     )
@@ -1030,6 +1042,31 @@ def anchor_weights_figure(
 
 # --------------------------------------------------------------------------------------------
 # training curves and results
+
+
+def coinciding_curves(histories: Mapping[str, Sequence[Mapping]], *, key: str = "loss",
+                      rel_tol: float = 0.02) -> dict[str, tuple[str, float]]:
+    """Runs whose curve would hide under an earlier run's: ``{later: (earlier, largest gap)}``.
+
+    Two curves coincide when, over the epochs both have, ``key`` never differs by more than
+    ``rel_tol`` of the span of all the curves' values (the figure's axis): closer than a marker.
+    Each run is matched to the first earlier run it coincides with.
+    """
+    values = {name: {rec["epoch"]: float(rec[key]) for rec in hist} for name, hist in histories.items()}
+    every = [v for curve in values.values() for v in curve.values()]
+    span = (max(every) - min(every)) if every else 0.0
+    names = list(values)
+    out: dict[str, tuple[str, float]] = {}
+    for k, name in enumerate(names):
+        for earlier in names[:k]:
+            shared = sorted(set(values[name]) & set(values[earlier]))
+            if not shared:
+                continue
+            gap = max(abs(values[name][e] - values[earlier][e]) for e in shared)
+            if gap <= rel_tol * span:
+                out[name] = (earlier, gap)
+                break
+    return out
 
 
 def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre-training") -> go.Figure:
@@ -1053,16 +1090,24 @@ def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre
     fig = make_subplots(rows=2 if has_lr else 1, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         row_heights=[0.7, 0.3] if has_lr else None)
     dashes = ("solid", "dash", "dot", "dashdot")
+    sizes = {name: 5 + 3 * (len(histories) - 1 - k) for k, name in enumerate(histories)}
+    hidden = coinciding_curves(histories)
     for k, (name, hist) in enumerate(histories.items()):
         colour = PALETTE[k % len(PALETTE)]
         epochs = [rec["epoch"] for rec in hist]
         # markers too: a one-epoch run (the smoke profile) is a single point, which a line does not draw.
         # Runs that coincide must stay visible: each later run is drawn smaller, in its own symbol and
-        # dash, so it sits nested inside the earlier one's markers instead of hiding them.
-        size = 5 + 3 * (len(histories) - 1 - k)
+        # dash, so it sits nested inside the earlier one's markers instead of hiding them; a run that
+        # stays within a marker of an earlier one all along gets open markers larger than that
+        # run's (a ring around them) and says so in the legend.
+        size, symbol, label = sizes[name], SYMBOLS[k % len(SYMBOLS)], name
+        if name in hidden:
+            under, gap = hidden[name]
+            size, symbol = sizes[under] + 6, f"{symbol}-open"
+            label = f"{name} (on {under}: within {gap:.2g})"
         fig.add_trace(go.Scatter(x=epochs, y=[rec["loss"] for rec in hist], mode="lines+markers",
-                                 name=name, legendgroup=name, line=dict(color=colour, dash=dashes[k % len(dashes)]),
-                                 marker=dict(size=size, symbol=SYMBOLS[k % len(SYMBOLS)])),
+                                 name=label, legendgroup=name, line=dict(color=colour, dash=dashes[k % len(dashes)]),
+                                 marker=dict(size=size, symbol=symbol, line=dict(width=2, color=colour))),
                       row=1, col=1)
         val = [(rec["epoch"], rec["val_loss"]) for rec in hist if rec.get("val_loss") is not None]
         if val:

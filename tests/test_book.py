@@ -187,6 +187,29 @@ def test_paired_differences_pair_by_seed_and_judge_by_their_interval() -> None:
         book.paired({0: 1.0, 1: 2.0}, {0: 1.0})
 
 
+def test_margin_word_one_rule_for_far_and_near() -> None:
+    # chapter 6's committed floor: 5.1 points, but ten times the errors: far
+    assert book.margin_word(94.0, 99.1) == "far below" and book.margin_word(99.1, 94.0) == "far above"
+    # a large gap in points far from 100 %: far; a small one in both respects: not
+    assert book.margin_word(40.0, 28.0) == "far above" and book.margin_word(92.0, 93.5) == "below"
+    assert book.margin_word(93.04, 92.96) == "level with"  # equal at the printed 0.1
+    assert book.margin_word(97.9, 99.0, decimals=1) == "far below"  # 2.1 / 1.0 errors: at the ratio
+    assert book.margin_word(98.0, 99.0) == "far below" and book.margin_word(98.1, 99.0) == "below"
+    assert book.margin_text(94.0, 99.0, "them") == "far below them (5.0 points, 6.0 times as many test errors)"
+    assert book.margin_text(99.0, 98.5, "it") == "above it (0.5 points, 1.50 times fewer test errors)"
+    assert book.margin_text(3.7, 5.56, "it") == "below it (1.9 points, 1.02 times as many test errors)"
+    assert book.margin_text(100.0, 80.0, "it") == "far above it (20.0 points)"  # no errors: no ratio
+    assert book.margin_text(50.0, 50.01, "it") == "level with it"
+
+
+def test_versus_spread_needs_an_interval() -> None:
+    assert book.versus_spread(5.0, [1.0, 2.0]) is None  # two samples: no interval
+    assert book.versus_spread(5.0, [1.0, 2.0, 3.0]) == "above"
+    assert book.versus_spread(-3.0, [1.0, 2.0, 3.0]) == "below"
+    assert book.versus_spread(2.5, [1.0, 2.0, 3.0]) == "within"
+    assert book.versus_spread(2.0, [2.0, 2.0, 2.0]) == "within"  # no spread, equal value
+
+
 def test_ranking_and_relation_state_ties_as_ties() -> None:
     means = {"cmc": 99.46, "cmc-hnl": 98.914, "cmc-cmkm": 98.906, "random-init": 93.8}
     assert book.ranking(means) == "cmc (99.46 %) > cmc-hnl = cmc-cmkm (98.91 %) > random-init (93.80 %)"

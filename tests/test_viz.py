@@ -421,6 +421,12 @@ def test_anchor_weights_figure_colours_names_and_anchor_menu(rng):
     assert fig.layout.coloraxis.colorbar.ticktext[0] == "<= 0.001"
     single = viz.anchor_weights_figure(coords, labels, names, {5: weights[5]})
     assert not single.layout.updatemenus
+    # it opens at the largest beta (at beta = 0 every point is white): slider and data agree
+    assert fig.layout.sliders[0].active == 2
+    np.testing.assert_allclose(fig.data[0].marker.color, fig.frames[2].data[0].marker.color)
+    first = viz.anchor_weights_figure(coords, labels, names, weights, start=0)
+    assert first.layout.sliders[0].active == 0
+    np.testing.assert_allclose(first.data[0].marker.color, 0.0)
 
 
 def test_anchor_weights_figure_errors(rng):
@@ -438,6 +444,8 @@ def test_anchor_weights_figure_errors(rng):
         viz.anchor_weights_figure(coords, labels, names, {1: bad})
     with pytest.raises(ValueError, match="floor must be in"):
         viz.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, 24, 1)}, floor=2.0)
+    with pytest.raises(ValueError, match="start: expected an index into the 3 betas, got 3"):
+        viz.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, 24, 1)}, start=3)
 
 
 # --------------------------------------------------------------------------------------------
@@ -468,6 +476,22 @@ def test_loss_curves():
     assert list(axis.ticktext) == ["6.25e-5", "2.5e-4", "1e-3"]  # at most three, at rates the run used
     with pytest.raises(ValueError, match=r"histories\['x'\]\[1\]: missing key 'loss'"):
         viz.loss_curves({"x": [{"epoch": 0, "loss": 1.0}, {"epoch": 1}]})
+
+
+def test_coinciding_curves_ring_and_name_the_hidden_run():
+    base = [{"epoch": e, "loss": 5 - 0.1 * e} for e in range(1, 21)]
+    near = [{"epoch": r["epoch"], "loss": r["loss"] - 0.01} for r in base]  # 0.01 of a span of 1.9
+    far = [{"epoch": r["epoch"], "loss": r["loss"] - 0.5} for r in base]
+    hist = {"a": base, "b": far, "c": near}
+    found = viz.coinciding_curves(hist)
+    assert list(found) == ["c"] and found["c"][0] == "a" and found["c"][1] == pytest.approx(0.01)
+    assert viz.coinciding_curves(hist, rel_tol=0.001) == {}
+    assert viz.coinciding_curves({"a": base, "x": [{"epoch": 99, "loss": 5.0}]}) == {}  # no shared epoch
+    fig = viz.loss_curves(hist)
+    a, c = fig.data[0], fig.data[2]
+    # the hidden run: open markers larger than those it sits on, and a legend entry that says so
+    assert c.marker.symbol.endswith("-open") and c.marker.size > a.marker.size
+    assert c.name == "c (on a: within 0.01)" and fig.data[1].name == "b"
 
 
 def records(rng):
