@@ -1023,12 +1023,14 @@ def anchor_weights_figure(
             colorbar=dict(title=dict(text="weight q<sub>β</sub> relative to uniform 1/M (log scale)", side="bottom"),
                           tickvals=ticks,
                           ticktext=[("<= " if t <= lo else "") + f"{10.0 ** t:.2g}" for t in ticks],
-                          orientation="h", x=0.5, xanchor="center", y=0.17, yref="container", yanchor="bottom",
+                          # just above the legend (two rows on a desktop, four on a phone): higher, it
+                          # left a blank band between the two
+                          orientation="h", x=0.5, xanchor="center", y=0.11, yref="container", yanchor="bottom",
                           len=0.9, thickness=12),
         ),
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ", active=start)],
         legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", font=dict(size=11)),
-        margin=dict(l=60, r=15, b=330),
+        margin=dict(l=60, r=15, b=280),
     )
     if len(anchors) > 1:
         buttons = [dict(label=f"anchor {a}: {legend_name(class_names[lab[a]])}", method="restyle",
