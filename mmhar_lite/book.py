@@ -406,28 +406,45 @@ def course(values: Sequence[float], decimals: int = 2) -> str:
     return "does not change" if runs == ["stays level"] else ", then ".join(runs)
 
 
-def above_chance(values: Sequence[float], n_classes: int, n_test: int, *, level: float = 0.05) -> bool:
-    """Whether per-seed accuracies (in %) on ``n_test`` test recordings each are significantly
-    above guessing, ``100 / n_classes`` %: one-sided binomial test on the pooled correct counts."""
+def chance_pvalue(values: Sequence[float], n_classes: int, n_test: int) -> float:
+    """One-sided binomial test p-value that per-seed accuracies (in %) on ``n_test`` test
+    recordings each are above guessing, ``100 / n_classes`` %: the correct counts of all seeds
+    pooled, against Binomial(``n_test`` * seeds, 1 / ``n_classes``)."""
     from scipy import stats
 
     if n_classes < 2 or n_test < 1 or not values:
-        raise ValueError(f"above_chance needs n_classes >= 2, n_test >= 1 and values, "
+        raise ValueError(f"chance test needs n_classes >= 2, n_test >= 1 and values, "
                          f"got {n_classes}, {n_test}, {list(values)}")
     correct = sum(round(float(v) / 100 * n_test) for v in values)
     trials = n_test * len(values)
-    return bool(stats.binomtest(correct, trials, 1 / n_classes, alternative="greater").pvalue < level)
+    return float(stats.binomtest(correct, trials, 1 / n_classes, alternative="greater").pvalue)
+
+
+def above_chance(values: Sequence[float], n_classes: int, n_test: int, *, level: float = 0.05) -> bool:
+    """Whether per-seed accuracies (in %) on ``n_test`` test recordings each are significantly
+    above guessing, ``100 / n_classes`` %: :func:`chance_pvalue` below ``level``."""
+    return chance_pvalue(values, n_classes, n_test) < level
+
+
+def p_text(p: float) -> str:
+    """A p-value as printed: ``"p = 0.012"``, ``"p = 3.1e-08"``, ``"p < 1e-300"`` (below what a
+    float holds)."""
+    if p < 1e-300:
+        return "p < 1e-300"
+    return f"p = {p:.3f}" if p >= 0.001 else f"p = {p:.1e}"
 
 
 def chance_sentence(values: Mapping[str, Sequence[float]], n_classes: int, n_test: int, *,
                     noun: str = "row") -> str:
     """Which rows (``{name: per-seed accuracies in %}``) are at chance level, as one sentence
-    (``noun``: what one entry is called, "row", "point")."""
+    naming the test (``noun``: what one entry is called, "row", "point")."""
     chance = f"{100 / n_classes:.2f} % (1 in {n_classes} classes)"
-    low = [name for name, v in values.items() if not above_chance(v, n_classes, n_test)]
+    test = f"one-sided binomial test over {n_test} test recordings per seed, the seeds pooled"
+    pvalues = {name: chance_pvalue(v, n_classes, n_test) for name, v in values.items()}
+    low = [name for name, p in pvalues.items() if not p < 0.05]
     if not low:
-        return f"Every {noun} is significantly above chance level, {chance}."
-    test = f"one-sided binomial test over {n_test} test recordings per seed"
+        return (f"Every {noun} is significantly above chance level, {chance} ({test}; "
+                f"largest {p_text(max(pvalues.values()))}).")
     if len(low) == len(values):
         return (f"Every {noun} is at chance level: none is significantly above {chance}, {test}; "
                 "these numbers say nothing about the methods.")

@@ -237,6 +237,23 @@ def test_chance_level_is_a_binomial_test_on_the_test_recordings() -> None:
         book.above_chance([50.0], 1, 54)
 
 
+def test_chance_pvalue_is_the_pooled_one_sided_binomial_test_and_is_named() -> None:
+    from scipy import stats
+
+    # 2 of 54 right is what guessing gives, 27 of 54 is not; two seeds pool their counts
+    assert book.chance_pvalue([2 / 54 * 100], 27, 54) > 0.5
+    assert book.chance_pvalue([50.0], 27, 54) < 1e-20
+    pooled = stats.binomtest(4 + 5, 108, 1 / 27, alternative="greater").pvalue
+    assert book.chance_pvalue([4 / 54 * 100, 5 / 54 * 100], 27, 54) == pytest.approx(pooled)
+    assert book.p_text(0.0123) == "p = 0.012" and book.p_text(3.14e-8) == "p = 3.1e-08"
+    assert book.p_text(0.0) == "p < 1e-300"
+    # the sentence names the test and quotes the largest p-value of the rows
+    sentence = book.chance_sentence({"cmc": [90.0], "random-init": [12.0]}, 27, 54)
+    largest = book.chance_pvalue([12.0], 27, 54)
+    assert "one-sided binomial test over 54 test recordings per seed" in sentence
+    assert f"largest {book.p_text(largest)}" in sentence
+
+
 def test_sweep_sentence_handles_ties_one_seed_and_paired_seeds() -> None:
     flat = book.sweep_sentence({"β = 0": {0: 5.56}, "β = 1": {0: 5.56}})
     assert flat == "Every setting gives the same mean, 5.56 % (one seed): this sweep cannot tell them apart."
