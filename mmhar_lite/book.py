@@ -303,13 +303,61 @@ def estimate(values: Sequence[float], *, decimals: int = 2, spread: str = "ci") 
     if len(x) < MIN_SEEDS_FOR_CI:
         points = join_names([f"{v:.{decimals}f}" for v in x])
         return f"{mean:.{decimals}f} % (mean of {n_seeds_text(len(x))}, {points} %: no interval)"
-    low, high = mean - half, mean + half
-    if spread == "ci" and (low < 0.0 or high > 100.0):
+    low, high = ci_bounds(x)
+    if spread == "ci" and (low != mean - half or high != mean + half):
         # an accuracy lies in [0, 100] %, so a t-interval reaching past either end is printed by its clipped bounds
-        return (f"{mean:.{decimals}f} % (mean, 95 % interval [{max(low, 0.0):.{decimals}f}, "
-                f"{min(high, 100.0):.{decimals}f}] % clipped to [0, 100] %, {n_seeds_text(len(x))})")
+        return (f"{mean:.{decimals}f} % (mean, 95 % interval [{low:.{decimals}f}, "
+                f"{high:.{decimals}f}] % clipped to [0, 100] %, {n_seeds_text(len(x))})")
     width, name = (half, "95 % interval") if spread == "ci" else (std, "std")
     return f"{mean:.{decimals}f} ± {width:.{decimals}f} % (mean ± {name}, {n_seeds_text(len(x))})"
+
+
+def ci_bounds(values: Sequence[float]) -> tuple[float, float] | None:
+    """The 95 % Student-t interval of the mean of per-seed values (in %), clipped to [0, 100] %
+    (an accuracy lies there); ``None`` below :data:`MIN_SEEDS_FOR_CI` seeds."""
+    from mmhar_lite.experiments import mean_ci
+
+    if len(values) < MIN_SEEDS_FOR_CI:
+        return None
+    mean, _, half = mean_ci([float(v) for v in values])
+    return max(mean - half, 0.0), min(mean + half, 100.0)
+
+
+def sweep_table(values: Mapping[str, Mapping[Any, float]], *, setting: str = "setting", decimals: int = 2) -> str:
+    """A sweep (``{setting: {seed: accuracy in %}}``) as a :func:`markdown_table`: per setting the
+    mean, the clipped 95 % interval (:func:`ci_bounds`; "–" below :data:`MIN_SEEDS_FOR_CI` seeds),
+    the standard deviation over seeds (points; "–" from one seed) and the number of seeds."""
+    import numpy as np
+
+    if not values:
+        raise ValueError("sweep_table needs at least one setting")
+    rows = []
+    for name, by_seed in values.items():
+        x = [float(v) for v in by_seed.values()]
+        bounds = ci_bounds(x)
+        rows.append([name, f"{np.mean(x):.{decimals}f}",
+                     f"[{bounds[0]:.{decimals}f}, {bounds[1]:.{decimals}f}]" if bounds else "–",
+                     f"{np.std(x, ddof=1):.{decimals}f}" if len(x) > 1 else "–", len(x)])
+    return markdown_table([setting, "mean (%)", "95 % interval (%)", "std (points)", "seeds"], rows)
+
+
+def pair_confusions(cm: Any, class_names: Sequence[str], pairs: Sequence[tuple[str, str]]) -> list[int]:
+    """Errors between the two classes of each pair, both directions (``cm[a, b] + cm[b, a]``) of a
+    ``(K, K)`` confusion matrix (rows: true class, columns: predicted), one count per pair.
+
+    Raises:
+        ValueError: ``cm`` is not ``(K, K)`` for the ``K`` names, or a pair names an unknown class.
+    """
+    import numpy as np
+
+    m = np.asarray(cm)
+    if m.shape != (len(class_names), len(class_names)):
+        raise ValueError(f"cm: expected shape ({len(class_names)}, {len(class_names)}) for the class names, got {m.shape}")
+    index = {name: k for k, name in enumerate(class_names)}
+    unknown = [n for pair in pairs for n in pair if n not in index]
+    if unknown:
+        raise ValueError(f"pairs: unknown class names {unknown}")
+    return [int(m[index[a], index[b]] + m[index[b], index[a]]) for a, b in pairs]
 
 
 @dataclass(frozen=True)

@@ -254,6 +254,32 @@ def test_chance_pvalue_is_the_pooled_one_sided_binomial_test_and_is_named() -> N
     assert f"largest {book.p_text(largest)}" in sentence
 
 
+def test_ci_bounds_and_sweep_table_clip_to_0_100_and_need_three_seeds() -> None:
+    from mmhar_lite import experiments
+
+    mean, _, half = experiments.mean_ci([90.0, 92.0, 94.0])
+    assert book.ci_bounds([90.0, 92.0, 94.0]) == pytest.approx((mean - half, mean + half))
+    assert book.ci_bounds([97.0, 99.0, 100.0])[1] == 100.0 and book.ci_bounds([0.0, 1.0, 6.0])[0] == 0.0
+    assert book.ci_bounds([90.0, 92.0]) is None
+    table = book.sweep_table({"β = 1": {0: 97.0, 1: 99.0, 2: 100.0}, "β = 2": {0: 90.0}}, setting="β")
+    header, rule, first, second = table.strip().splitlines()
+    assert header == "| β | mean (%) | 95 % interval (%) | std (points) | seeds |"
+    low = book.ci_bounds([97.0, 99.0, 100.0])[0]
+    assert first == f"| β = 1 | 98.67 | [{low:.2f}, 100.00] | 1.53 | 3 |"
+    assert second == "| β = 2 | 90.00 | – | – | 1 |"
+    with pytest.raises(ValueError, match="at least one"):
+        book.sweep_table({})
+
+
+def test_pair_confusions_count_both_directions() -> None:
+    cm = np.array([[5, 2, 0], [1, 6, 3], [0, 0, 9]])
+    assert book.pair_confusions(cm, ["a", "b", "c"], [("a", "b"), ("c", "b")]) == [3, 3]
+    with pytest.raises(ValueError, match="unknown class names \\['d'\\]"):
+        book.pair_confusions(cm, ["a", "b", "c"], [("a", "d")])
+    with pytest.raises(ValueError, match="shape"):
+        book.pair_confusions(cm, ["a", "b"], [("a", "b")])
+
+
 def test_sweep_sentence_handles_ties_one_seed_and_paired_seeds() -> None:
     flat = book.sweep_sentence({"β = 0": {0: 5.56}, "β = 1": {0: 5.56}})
     assert flat == "Every setting gives the same mean, 5.56 % (one seed): this sweep cannot tell them apart."
