@@ -491,8 +491,8 @@ def chance_sentence(values: Mapping[str, Sequence[float]], n_classes: int, n_tes
     pvalues = {name: chance_pvalue(v, n_classes, n_test) for name, v in values.items()}
     low = [name for name, p in pvalues.items() if not p < 0.05]
     if not low:
-        return (f"Every {noun} is significantly above chance level, {chance} ({test}; "
-                f"largest {p_text(max(pvalues.values()))}).")
+        return (f"Every {noun} is significantly above chance level, {chance}: {test}, "
+                f"largest {p_text(max(pvalues.values()))}.")
     if len(low) == len(values):
         return (f"Every {noun} is at chance level: none is significantly above {chance}, {test}; "
                 "these numbers say nothing about the methods.")
