@@ -326,7 +326,8 @@ def ci_bounds(values: Sequence[float]) -> tuple[float, float] | None:
 def sweep_table(values: Mapping[str, Mapping[Any, float]], *, setting: str = "setting", decimals: int = 2) -> str:
     """A sweep (``{setting: {seed: accuracy in %}}``) as a :func:`markdown_table`: per setting the
     mean, the clipped 95 % interval (:func:`ci_bounds`; "–" below :data:`MIN_SEEDS_FOR_CI` seeds),
-    the standard deviation over seeds (points; "–" from one seed) and the number of seeds."""
+    the standard deviation over seeds (points; "–" from one seed) and the number of seeds; short
+    headers, so that it fits a phone."""
     import numpy as np
 
     if not values:
@@ -338,7 +339,7 @@ def sweep_table(values: Mapping[str, Mapping[Any, float]], *, setting: str = "se
         rows.append([name, f"{np.mean(x):.{decimals}f}",
                      f"[{bounds[0]:.{decimals}f}, {bounds[1]:.{decimals}f}]" if bounds else "–",
                      f"{np.std(x, ddof=1):.{decimals}f}" if len(x) > 1 else "–", len(x)])
-    return markdown_table([setting, "mean (%)", "95 % interval (%)", "std (points)", "seeds"], rows)
+    return markdown_table([setting, "mean %", "95 % interval", "std", "seeds"], rows)
 
 
 def pair_confusions(cm: Any, class_names: Sequence[str], pairs: Sequence[tuple[str, str]]) -> list[int]:

@@ -1305,7 +1305,7 @@ def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: floa
             drawn.append(band)
             fig.add_trace(go.Scatter(
                 x=np.concatenate([x, x[::-1]]),
-                y=band,
+                y=band, mode="lines",  # plotly's default for few points adds markers at the band's corners
                 fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0), hoverinfo="skip",
                 legendgroup=name, showlegend=False, name=f"{name} 95% CI",
             ))

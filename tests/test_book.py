@@ -263,7 +263,7 @@ def test_ci_bounds_and_sweep_table_clip_to_0_100_and_need_three_seeds() -> None:
     assert book.ci_bounds([90.0, 92.0]) is None
     table = book.sweep_table({"β = 1": {0: 97.0, 1: 99.0, 2: 100.0}, "β = 2": {0: 90.0}}, setting="β")
     header, rule, first, second = table.strip().splitlines()
-    assert header == "| β | mean (%) | 95 % interval (%) | std (points) | seeds |"
+    assert header == "| β | mean % | 95 % interval | std | seeds |"
     low = book.ci_bounds([97.0, 99.0, 100.0])[0]
     assert first == f"| β = 1 | 98.67 | [{low:.2f}, 100.00] | 1.53 | 3 |"
     assert second == "| β = 2 | 90.00 | – | – | 1 |"

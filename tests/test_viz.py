@@ -614,6 +614,7 @@ def test_ci_lines_axis_holds_every_band_and_equal_lines_stay_apart():
     assert lowest < 50
     y0, y1 = fig.layout.yaxis.range
     assert y0 <= lowest and y1 >= highest and y0 % 5 == 0 and 0 <= y0 < y1 <= 100
+    assert all(b.mode == "lines" for b in bands)  # no markers at the band's corners
     # the two methods have equal means: they differ in dash and marker, the later one drawn smaller
     cmc, hnl = [tr for tr in fig.data if tr.mode == "lines+markers"]
     np.testing.assert_allclose(cmc.y, hnl.y)
