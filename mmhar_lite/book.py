@@ -303,13 +303,62 @@ def estimate(values: Sequence[float], *, decimals: int = 2, spread: str = "ci") 
     if len(x) < MIN_SEEDS_FOR_CI:
         points = join_names([f"{v:.{decimals}f}" for v in x])
         return f"{mean:.{decimals}f} % (mean of {n_seeds_text(len(x))}, {points} %: no interval)"
-    low, high = mean - half, mean + half
-    if spread == "ci" and (low < 0.0 or high > 100.0):
+    low, high = ci_bounds(x)
+    if spread == "ci" and (low != mean - half or high != mean + half):
         # an accuracy lies in [0, 100] %, so a t-interval reaching past either end is printed by its clipped bounds
-        return (f"{mean:.{decimals}f} % (mean, 95 % interval [{max(low, 0.0):.{decimals}f}, "
-                f"{min(high, 100.0):.{decimals}f}] % clipped to [0, 100] %, {n_seeds_text(len(x))})")
+        return (f"{mean:.{decimals}f} % (mean, 95 % interval [{low:.{decimals}f}, "
+                f"{high:.{decimals}f}] % clipped to [0, 100] %, {n_seeds_text(len(x))})")
     width, name = (half, "95 % interval") if spread == "ci" else (std, "std")
     return f"{mean:.{decimals}f} ± {width:.{decimals}f} % (mean ± {name}, {n_seeds_text(len(x))})"
+
+
+def ci_bounds(values: Sequence[float]) -> tuple[float, float] | None:
+    """The 95 % Student-t interval of the mean of per-seed values (in %), clipped to [0, 100] %
+    (an accuracy lies there); ``None`` below :data:`MIN_SEEDS_FOR_CI` seeds."""
+    from mmhar_lite.experiments import mean_ci
+
+    if len(values) < MIN_SEEDS_FOR_CI:
+        return None
+    mean, _, half = mean_ci([float(v) for v in values])
+    return max(mean - half, 0.0), min(mean + half, 100.0)
+
+
+def sweep_table(values: Mapping[str, Mapping[Any, float]], *, setting: str = "setting", decimals: int = 2) -> str:
+    """A sweep (``{setting: {seed: accuracy in %}}``) as a :func:`markdown_table`: per setting the
+    mean, the clipped 95 % interval (:func:`ci_bounds`; "–" below :data:`MIN_SEEDS_FOR_CI` seeds),
+    the standard deviation over seeds (points; "–" from one seed) and the number of seeds; short
+    headers, so that it fits a phone."""
+    import numpy as np
+
+    if not values:
+        raise ValueError("sweep_table needs at least one setting")
+    rows = []
+    for name, by_seed in values.items():
+        x = [float(v) for v in by_seed.values()]
+        bounds = ci_bounds(x)
+        rows.append([name, f"{np.mean(x):.{decimals}f}",
+                     f"[{bounds[0]:.{decimals}f}, {bounds[1]:.{decimals}f}]" if bounds else "–",
+                     f"{np.std(x, ddof=1):.{decimals}f}" if len(x) > 1 else "–", len(x)])
+    return markdown_table([setting, "mean %", "95 % interval", "std", "seeds"], rows)
+
+
+def pair_confusions(cm: Any, class_names: Sequence[str], pairs: Sequence[tuple[str, str]]) -> list[int]:
+    """Errors between the two classes of each pair, both directions (``cm[a, b] + cm[b, a]``) of a
+    ``(K, K)`` confusion matrix (rows: true class, columns: predicted), one count per pair.
+
+    Raises:
+        ValueError: ``cm`` is not ``(K, K)`` for the ``K`` names, or a pair names an unknown class.
+    """
+    import numpy as np
+
+    m = np.asarray(cm)
+    if m.shape != (len(class_names), len(class_names)):
+        raise ValueError(f"cm: expected shape ({len(class_names)}, {len(class_names)}) for the class names, got {m.shape}")
+    index = {name: k for k, name in enumerate(class_names)}
+    unknown = [n for pair in pairs for n in pair if n not in index]
+    if unknown:
+        raise ValueError(f"pairs: unknown class names {unknown}")
+    return [int(m[index[a], index[b]] + m[index[b], index[a]]) for a, b in pairs]
 
 
 @dataclass(frozen=True)
@@ -455,28 +504,45 @@ def course(values: Sequence[float], decimals: int = 2) -> str:
     return "does not change" if runs == ["stays level"] else ", then ".join(runs)
 
 
-def above_chance(values: Sequence[float], n_classes: int, n_test: int, *, level: float = 0.05) -> bool:
-    """Whether per-seed accuracies (in %) on ``n_test`` test recordings each are significantly
-    above guessing, ``100 / n_classes`` %: one-sided binomial test on the pooled correct counts."""
+def chance_pvalue(values: Sequence[float], n_classes: int, n_test: int) -> float:
+    """One-sided binomial test p-value that per-seed accuracies (in %) on ``n_test`` test
+    recordings each are above guessing, ``100 / n_classes`` %: the correct counts of all seeds
+    pooled, against Binomial(``n_test`` * seeds, 1 / ``n_classes``)."""
     from scipy import stats
 
     if n_classes < 2 or n_test < 1 or not values:
-        raise ValueError(f"above_chance needs n_classes >= 2, n_test >= 1 and values, "
+        raise ValueError(f"chance test needs n_classes >= 2, n_test >= 1 and values, "
                          f"got {n_classes}, {n_test}, {list(values)}")
     correct = sum(round(float(v) / 100 * n_test) for v in values)
     trials = n_test * len(values)
-    return bool(stats.binomtest(correct, trials, 1 / n_classes, alternative="greater").pvalue < level)
+    return float(stats.binomtest(correct, trials, 1 / n_classes, alternative="greater").pvalue)
+
+
+def above_chance(values: Sequence[float], n_classes: int, n_test: int, *, level: float = 0.05) -> bool:
+    """Whether per-seed accuracies (in %) on ``n_test`` test recordings each are significantly
+    above guessing, ``100 / n_classes`` %: :func:`chance_pvalue` below ``level``."""
+    return chance_pvalue(values, n_classes, n_test) < level
+
+
+def p_text(p: float) -> str:
+    """A p-value as printed: ``"p = 0.012"``, ``"p = 3.1e-08"``, ``"p < 1e-300"`` (below what a
+    float holds)."""
+    if p < 1e-300:
+        return "p < 1e-300"
+    return f"p = {p:.3f}" if p >= 0.001 else f"p = {p:.1e}"
 
 
 def chance_sentence(values: Mapping[str, Sequence[float]], n_classes: int, n_test: int, *,
                     noun: str = "row") -> str:
     """Which rows (``{name: per-seed accuracies in %}``) are at chance level, as one sentence
-    (``noun``: what one entry is called, "row", "point")."""
+    naming the test (``noun``: what one entry is called, "row", "point")."""
     chance = f"{100 / n_classes:.2f} % (1 in {n_classes} classes)"
-    low = [name for name, v in values.items() if not above_chance(v, n_classes, n_test)]
+    test = f"one-sided binomial test over {n_test} test recordings per seed, the seeds pooled"
+    pvalues = {name: chance_pvalue(v, n_classes, n_test) for name, v in values.items()}
+    low = [name for name, p in pvalues.items() if not p < 0.05]
     if not low:
-        return f"Every {noun} is significantly above chance level, {chance}."
-    test = f"one-sided binomial test over {n_test} test recordings per seed"
+        return (f"Every {noun} is significantly above chance level, {chance}: {test}, "
+                f"largest {p_text(max(pvalues.values()))}.")
     if len(low) == len(values):
         return (f"Every {noun} is at chance level: none is significantly above {chance}, {test}; "
                 "these numbers say nothing about the methods.")

@@ -60,6 +60,8 @@ PALETTE: tuple[str, ...] = (
 # With more classes than colours (UTD-MHAD has 27) the marker symbol carries the rest, so
 # classes stay distinct without relying on hue alone.
 SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "cross", "x")
+# Line styles of the methods of one figure: two methods with equal means stay visible as two lines.
+DASHES: tuple[str, ...] = ("solid", "dash", "dot", "dashdot")
 _GREY = "#8c8c8c"
 
 
@@ -1285,9 +1287,9 @@ def results_bar(
     fig = go.Figure(go.Bar(
         y=labels, x=means, orientation="h",
         name=ours, marker_color=PALETTE[0], cliponaxis=False,
-        # an accuracy ends at 100 %: the error bar is clipped there
+        # an accuracy lies in [0, 100] %: the error bar is clipped there (as book.estimate clips intervals)
         error_x=dict(type="data", symmetric=False, array=[min(sd, 100 - m) if sd else None for m, sd in zip(means, stds)],
-                     arrayminus=[sd or None for sd in stds], visible=n_max > 1),
+                     arrayminus=[min(sd, m) if sd else None for m, sd in zip(means, stds)], visible=n_max > 1),
         customdata=[row["n"] for row in summary],
         hovertemplate="%{y}<br>%{x:.2f} % (n = %{customdata})<extra></extra>",
     ))
@@ -1301,13 +1303,18 @@ def results_bar(
     if zoom:
         published = [paper.get((r["method"], r.get("pretrain_modality"), r.get("finetune_modality"))) for r in summary] if paper else []
         lowest = min([m - sd for m, sd in zip(means, stds)] + [v for v in published if v is not None])
-        low = max(0.0, 5 * np.floor(lowest / 5))
+        low = _axis_floor(lowest)
     axis_title = _METRIC_TITLES.get(metric, metric) + (f" (axis starts at {low:g} %)" if low > 0 else "")
     fig.update_layout(title=title, barmode="group", height=140 + (22 if paper else 14) * len(labels) + 40,
                       xaxis=dict(title_text=axis_title, range=[low, 100]),
                       yaxis=dict(title_text="method", autorange="reversed",
                                  automargin=True))
     return _legend_on_top(fig)
+
+
+def _axis_floor(lowest: float) -> float:
+    """Where a zoomed percentage axis starts: the multiple of 5 % at or below ``lowest``, not below 0."""
+    return float(max(0.0, 5 * np.floor(lowest / 5)))
 
 
 def _legend_on_top(fig: go.Figure) -> go.Figure:
@@ -1322,7 +1329,8 @@ def _legend_on_top(fig: go.Figure) -> go.Figure:
 
 def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: float) -> go.Figure:
     """Per method: mean line with markers and a shaded 95 % confidence band over seeds, clipped
-    to [0, 100] %, drawn only from :data:`MIN_SEEDS_FOR_CI` seeds on."""
+    to [0, 100] %, drawn only from :data:`MIN_SEEDS_FOR_CI` seeds on. The y axis runs between
+    multiples of 5 % that hold every mean and band; each method has its own dash."""
     _summary_rows(summary, metric, "ci95", extra=(x_key,))
     groups: dict[str, list[Mapping]] = {}
     # the method alone when every row has the same head: short entries fit a phone's legend
@@ -1330,6 +1338,7 @@ def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: floa
     for row in summary:
         groups.setdefault(str(row["method"]) if one_head else _row_label(row), []).append(row)
     fig = go.Figure()
+    drawn: list[np.ndarray] = []  # every plotted y (means and clipped bands): the axis must hold them all
     for k, (name, rows) in enumerate(groups.items()):
         colour = PALETTE[k % len(PALETTE)]
         rows = sorted(rows, key=lambda r: float(r[x_key]))
@@ -1339,21 +1348,29 @@ def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: floa
         if min(int(r["n"]) for r in rows) >= MIN_SEEDS_FOR_CI:
             # an accuracy lies in [0, 100] %: the band is clipped there (the hover gives the
             # unclipped half-width)
+            band = np.clip(np.concatenate([mean + half, (mean - half)[::-1]]), 0.0, 100.0)
+            drawn.append(band)
             fig.add_trace(go.Scatter(
                 x=np.concatenate([x, x[::-1]]),
-                y=np.clip(np.concatenate([mean + half, (mean - half)[::-1]]), 0.0, 100.0),
+                y=band, mode="lines",  # plotly's default for few points adds markers at the band's corners
                 fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0), hoverinfo="skip",
                 legendgroup=name, showlegend=False, name=f"{name} 95% CI",
             ))
         # no "± 0.00" from one seed nor a t = 12.7 interval from two: the hover says so
         spread = [f"± {h:.2f} % (n = {r['n']})" if int(r["n"]) >= MIN_SEEDS_FOR_CI
                   else f"% (n = {r['n']}, no interval)" for h, r in zip(half, rows)]
+        drawn.append(mean)
+        # dashes and shrinking markers: a later line drawn over an equal earlier one leaves it visible
         fig.add_trace(go.Scatter(
             x=x, y=mean, mode="lines+markers", name=name, legendgroup=name,
-            line=dict(color=colour), marker=dict(symbol=SYMBOLS[k % len(SYMBOLS)], size=8),
+            line=dict(color=colour, dash=DASHES[k % len(DASHES)]),
+            marker=dict(symbol=SYMBOLS[k % len(SYMBOLS)], size=max(5, 11 - 2 * k)), cliponaxis=False,
             customdata=np.stack([half, [r["n"] for r in rows]], axis=1), text=spread,
             hovertemplate=f"{name}<br>%{{x:g}}: %{{y:.2f}} %{{text}}<extra></extra>",
         ))
+    values = np.concatenate(drawn)
+    high = float(min(100.0, max(5.0, 5 * np.ceil(float(values.max()) / 5))))
+    fig.update_layout(yaxis=dict(range=[min(_axis_floor(float(values.min())), high - 5), high]))
     return fig
 
 

@@ -260,6 +260,49 @@ def test_chance_level_is_a_binomial_test_on_the_test_recordings() -> None:
         book.above_chance([50.0], 1, 54)
 
 
+def test_chance_pvalue_is_the_pooled_one_sided_binomial_test_and_is_named() -> None:
+    from scipy import stats
+
+    # 2 of 54 right is what guessing gives, 27 of 54 is not; two seeds pool their counts
+    assert book.chance_pvalue([2 / 54 * 100], 27, 54) > 0.5
+    assert book.chance_pvalue([50.0], 27, 54) < 1e-20
+    pooled = stats.binomtest(4 + 5, 108, 1 / 27, alternative="greater").pvalue
+    assert book.chance_pvalue([4 / 54 * 100, 5 / 54 * 100], 27, 54) == pytest.approx(pooled)
+    assert book.p_text(0.0123) == "p = 0.012" and book.p_text(3.14e-8) == "p = 3.1e-08"
+    assert book.p_text(0.0) == "p < 1e-300"
+    # the sentence names the test and quotes the largest p-value of the rows
+    sentence = book.chance_sentence({"cmc": [90.0], "random-init": [12.0]}, 27, 54)
+    largest = book.chance_pvalue([12.0], 27, 54)
+    assert "one-sided binomial test over 54 test recordings per seed" in sentence
+    assert f"largest {book.p_text(largest)}" in sentence
+
+
+def test_ci_bounds_and_sweep_table_clip_to_0_100_and_need_three_seeds() -> None:
+    from mmhar_lite import experiments
+
+    mean, _, half = experiments.mean_ci([90.0, 92.0, 94.0])
+    assert book.ci_bounds([90.0, 92.0, 94.0]) == pytest.approx((mean - half, mean + half))
+    assert book.ci_bounds([97.0, 99.0, 100.0])[1] == 100.0 and book.ci_bounds([0.0, 1.0, 6.0])[0] == 0.0
+    assert book.ci_bounds([90.0, 92.0]) is None
+    table = book.sweep_table({"β = 1": {0: 97.0, 1: 99.0, 2: 100.0}, "β = 2": {0: 90.0}}, setting="β")
+    header, rule, first, second = table.strip().splitlines()
+    assert header == "| β | mean % | 95 % interval | std | seeds |"
+    low = book.ci_bounds([97.0, 99.0, 100.0])[0]
+    assert first == f"| β = 1 | 98.67 | [{low:.2f}, 100.00] | 1.53 | 3 |"
+    assert second == "| β = 2 | 90.00 | – | – | 1 |"
+    with pytest.raises(ValueError, match="at least one"):
+        book.sweep_table({})
+
+
+def test_pair_confusions_count_both_directions() -> None:
+    cm = np.array([[5, 2, 0], [1, 6, 3], [0, 0, 9]])
+    assert book.pair_confusions(cm, ["a", "b", "c"], [("a", "b"), ("c", "b")]) == [3, 3]
+    with pytest.raises(ValueError, match="unknown class names \\['d'\\]"):
+        book.pair_confusions(cm, ["a", "b", "c"], [("a", "d")])
+    with pytest.raises(ValueError, match="shape"):
+        book.pair_confusions(cm, ["a", "b"], [("a", "b")])
+
+
 def test_sweep_sentence_handles_ties_one_seed_and_paired_seeds() -> None:
     flat = book.sweep_sentence({"β = 0": {0: 5.56}, "β = 1": {0: 5.56}})
     assert flat == "Every setting gives the same mean, 5.56 % (one seed): this sweep cannot tell them apart."

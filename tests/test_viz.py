@@ -551,6 +551,16 @@ def test_results_bar_clips_error_bars_at_100_and_zooms_on_request():
     assert list(viz.results_bar(summary).layout.xaxis.range) == [0, 100]
 
 
+def test_results_bar_clips_error_bars_at_0_too():
+    # mean 2 %, std 3 points: the drawn bar must not reach below 0 %
+    low = [summary_row("random-init", "none", "imu", [0.0, 0.01, 0.05])]
+    bar = viz.results_bar(low).data[0]
+    mean = 100 * np.mean([0.0, 0.01, 0.05])
+    assert 100 * np.std([0.0, 0.01, 0.05], ddof=1) > mean
+    np.testing.assert_allclose(bar.error_x.arrayminus[0], mean)
+    assert bar.x[0] - bar.error_x.arrayminus[0] >= 0.0 and bar.x[0] + bar.error_x.array[0] <= 100.0
+
+
 def test_results_bar_draws_no_error_bar_from_one_seed():
     one = [dict(summary_row("cmc", "multimodal", "multimodal", [0.8, 0.9]), n=1, accuracy_std=0.0),
            dict(summary_row("random-init", "none", "imu", [0.8, 0.9]), n=1, accuracy_std=0.0)]
@@ -616,6 +626,27 @@ def test_ci_band_needs_three_seeds_and_stays_within_0_100():
     assert min(band.y) == 0.0 and max(band.y) == 100.0
     with pytest.raises(ValueError, match="label_fraction"):
         viz.limited_labels_figure([summary_row("cmc", None, "imu", [0.5, 0.6])])
+
+
+def test_ci_lines_axis_holds_every_band_and_equal_lines_stay_apart():
+    # a band reaching 49.35 % (as in a committed Figure 4) must not be cut by an axis starting at 50
+    accs = [0.50, 0.55, 0.60]
+    rows = [summary_row(m, None, "multimodal", accs, label_fraction=f) for m in ("cmc", "cmc-hnl") for f in (0.1, 0.5)]
+    fig = viz.limited_labels_figure(rows)
+    bands = [tr for tr in fig.data if tr.fill == "toself"]
+    lowest, highest = min(min(b.y) for b in bands), max(max(b.y) for b in bands)
+    assert lowest < 50
+    y0, y1 = fig.layout.yaxis.range
+    assert y0 <= lowest and y1 >= highest and y0 % 5 == 0 and 0 <= y0 < y1 <= 100
+    assert all(b.mode == "lines" for b in bands)  # no markers at the band's corners
+    # the two methods have equal means: they differ in dash and marker, the later one drawn smaller
+    cmc, hnl = [tr for tr in fig.data if tr.mode == "lines+markers"]
+    np.testing.assert_allclose(cmc.y, hnl.y)
+    assert cmc.line.dash != hnl.line.dash and cmc.marker.symbol != hnl.marker.symbol
+    assert cmc.marker.size > hnl.marker.size
+    # one seed, every mean at 100 %: the axis still has a height
+    top = [dict(summary_row("cmc", None, "multimodal", [1.0, 1.0]), n=1, label_fraction=0.5)]
+    assert list(viz.limited_labels_figure(top).layout.yaxis.range) == [95.0, 100.0]
 
 
 def test_confusion_matrix_single_errors_stand_out_from_empty_cells():
