@@ -165,7 +165,8 @@ _TRACES = "gd => JSON.stringify(gd.data.map(t => [t.x, t.y]))"
 
 
 def _check_sliders(page: object) -> int:
-    """Move every plotly slider to its last step; return how many were moved."""
+    """Move every plotly slider to its last step (its first, when it opens at the last: chapter 5's
+    anchor figure opens at the largest beta); return how many were moved."""
     moved = 0
     for gd in page.locator("div.js-plotly-plot").all():
         gd.locator("svg.main-svg").first.wait_for(state="attached", timeout=15_000)
@@ -178,11 +179,13 @@ def _check_sliders(page: object) -> int:
         rail_rect = gd.locator("rect.slider-rail-touch-rect").first
         rail_rect.scroll_into_view_if_needed()  # mouse clicks outside the viewport are lost
         rail = rail_rect.bounding_box()
-        # the last step sits at the right end of the rail
-        page.mouse.click(rail["x"] + rail["width"] - 2, rail["y"] + rail["height"] / 2)
-        last = gd.evaluate("gd => gd.layout.sliders[0].steps.at(-1).label")
+        at_end = gd.evaluate("gd => gd.layout.sliders[0].active === gd.layout.sliders[0].steps.length - 1")
+        # the last step sits at the right end of the rail, the first at its left end
+        x = rail["x"] + 2 if at_end else rail["x"] + rail["width"] - 2
+        page.mouse.click(x, rail["y"] + rail["height"] / 2)
+        target = gd.evaluate(f"gd => gd.layout.sliders[0].steps.at({0 if at_end else -1}).label")
         page.wait_for_function("([el, want]) => el.textContent.endsWith(want)",
-                               arg=[label.element_handle(), last], timeout=10_000)
+                               arg=[label.element_handle(), target], timeout=10_000)
         after = (label.text_content(), gd.evaluate(_TRACES))
         assert after[0] != before[0], "the slider label did not change"
         assert after[1] != before[1], "the plotted coordinates did not change"
