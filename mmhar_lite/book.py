@@ -303,13 +303,62 @@ def estimate(values: Sequence[float], *, decimals: int = 2, spread: str = "ci") 
     if len(x) < MIN_SEEDS_FOR_CI:
         points = join_names([f"{v:.{decimals}f}" for v in x])
         return f"{mean:.{decimals}f} % (mean of {n_seeds_text(len(x))}, {points} %: no interval)"
-    low, high = mean - half, mean + half
-    if spread == "ci" and (low < 0.0 or high > 100.0):
+    low, high = ci_bounds(x)
+    if spread == "ci" and (low != mean - half or high != mean + half):
         # an accuracy lies in [0, 100] %, so a t-interval reaching past either end is printed by its clipped bounds
-        return (f"{mean:.{decimals}f} % (mean, 95 % interval [{max(low, 0.0):.{decimals}f}, "
-                f"{min(high, 100.0):.{decimals}f}] % clipped to [0, 100] %, {n_seeds_text(len(x))})")
+        return (f"{mean:.{decimals}f} % (mean, 95 % interval [{low:.{decimals}f}, "
+                f"{high:.{decimals}f}] % clipped to [0, 100] %, {n_seeds_text(len(x))})")
     width, name = (half, "95 % interval") if spread == "ci" else (std, "std")
     return f"{mean:.{decimals}f} ± {width:.{decimals}f} % (mean ± {name}, {n_seeds_text(len(x))})"
+
+
+def ci_bounds(values: Sequence[float]) -> tuple[float, float] | None:
+    """The 95 % Student-t interval of the mean of per-seed values (in %), clipped to [0, 100] %
+    (an accuracy lies there); ``None`` below :data:`MIN_SEEDS_FOR_CI` seeds."""
+    from mmhar_lite.experiments import mean_ci
+
+    if len(values) < MIN_SEEDS_FOR_CI:
+        return None
+    mean, _, half = mean_ci([float(v) for v in values])
+    return max(mean - half, 0.0), min(mean + half, 100.0)
+
+
+def sweep_table(values: Mapping[str, Mapping[Any, float]], *, setting: str = "setting", decimals: int = 2) -> str:
+    """A sweep (``{setting: {seed: accuracy in %}}``) as a :func:`markdown_table`: per setting the
+    mean, the clipped 95 % interval (:func:`ci_bounds`; "–" below :data:`MIN_SEEDS_FOR_CI` seeds),
+    the standard deviation over seeds (points; "–" from one seed) and the number of seeds; short
+    headers, so that it fits a phone."""
+    import numpy as np
+
+    if not values:
+        raise ValueError("sweep_table needs at least one setting")
+    rows = []
+    for name, by_seed in values.items():
+        x = [float(v) for v in by_seed.values()]
+        bounds = ci_bounds(x)
+        rows.append([name, f"{np.mean(x):.{decimals}f}",
+                     f"[{bounds[0]:.{decimals}f}, {bounds[1]:.{decimals}f}]" if bounds else "–",
+                     f"{np.std(x, ddof=1):.{decimals}f}" if len(x) > 1 else "–", len(x)])
+    return markdown_table([setting, "mean %", "95 % interval", "std", "seeds"], rows)
+
+
+def pair_confusions(cm: Any, class_names: Sequence[str], pairs: Sequence[tuple[str, str]]) -> list[int]:
+    """Errors between the two classes of each pair, both directions (``cm[a, b] + cm[b, a]``) of a
+    ``(K, K)`` confusion matrix (rows: true class, columns: predicted), one count per pair.
+
+    Raises:
+        ValueError: ``cm`` is not ``(K, K)`` for the ``K`` names, or a pair names an unknown class.
+    """
+    import numpy as np
+
+    m = np.asarray(cm)
+    if m.shape != (len(class_names), len(class_names)):
+        raise ValueError(f"cm: expected shape ({len(class_names)}, {len(class_names)}) for the class names, got {m.shape}")
+    index = {name: k for k, name in enumerate(class_names)}
+    unknown = [n for pair in pairs for n in pair if n not in index]
+    if unknown:
+        raise ValueError(f"pairs: unknown class names {unknown}")
+    return [int(m[index[a], index[b]] + m[index[b], index[a]]) for a, b in pairs]
 
 
 @dataclass(frozen=True)
@@ -394,6 +443,55 @@ def relation(a: float, b: float, decimals: int = 2) -> str:
     return "above" if a > b else "below" if a < b else "level with"
 
 
+#: A gap between two accuracies is "far" from this many points on ...
+FAR_POINTS = 10.0
+#: ... or when the lower accuracy makes at least this many times the test errors of the higher
+#: one (near 100 % a gap of a few points is most of the remaining errors).
+FAR_ERROR_RATIO = 2.0
+
+
+def margin_word(a: float, b: float, decimals: int = 1) -> str:
+    """How accuracy ``a`` (%) stands to ``b`` (%), one rule for every chapter: ``"far above"``,
+    ``"above"``, ``"level with"`` (equal at the printed precision), ``"below"`` or ``"far below"``
+    (a gap of :data:`FAR_POINTS` points or more, or :data:`FAR_ERROR_RATIO` times the errors)."""
+    side = relation(a, b, decimals)
+    if side == "level with":
+        return side
+    high, low = max(float(a), float(b)), min(float(a), float(b))
+    ratio = (100.0 - low) / max(100.0 - high, 1e-9)
+    return ("far " if high - low >= FAR_POINTS or ratio >= FAR_ERROR_RATIO else "") + side
+
+
+def margin_text(a: float, b: float, what: str, decimals: int = 1) -> str:
+    """:func:`margin_word` with its numbers, ``a`` and ``b`` accuracies in %: ``"far below <what>
+    (5.1 points, 6.0 times as many test errors)"``, ``"above <what> (0.5 points, 1.5 times fewer test
+    errors)"``, ``"level with <what>"`` (the error ratio left out where the better one makes none)."""
+    word = margin_word(a, b, decimals)
+    if word == "level with":
+        return f"level with {what}"
+    err_a, err_b = 100.0 - float(a), 100.0 - float(b)
+    points = f"{abs(float(a) - float(b)):.{decimals}f} points"
+    better = err_a if a > b else err_b
+    if better <= 0:
+        return f"{word} {what} ({points})"
+    times = err_b / err_a if a > b else err_a / err_b
+    times_text = f"{times:.{1 if times >= 2 else 2}f} times"  # 1.02, not a misleading 1.0
+    ratio = f"{times_text} fewer test errors" if a > b else f"{times_text} as many test errors"
+    return f"{word} {what} ({points}, {ratio})"
+
+
+def versus_spread(value: float, samples: Sequence[float]) -> str | None:
+    """Where ``value`` lies against the mean of ``samples`` (e.g. per-batch measures): ``"above"``
+    or ``"below"`` the 95 % Student-t interval of their mean, ``"within"`` it, or ``None`` when
+    fewer than :data:`MIN_SEEDS_FOR_CI` samples give no interval."""
+    from mmhar_lite.experiments import mean_ci
+
+    if len(samples) < MIN_SEEDS_FOR_CI:
+        return None
+    mean, _, half = mean_ci([float(s) for s in samples])
+    return "above" if value > mean + half else "below" if value < mean - half else "within"
+
+
 def course(values: Sequence[float], decimals: int = 2) -> str:
     """How a sequence moves from first to last, compared at the printed precision, each change of
     direction stated: ``"falls"``, ``"rises, then falls"``, ``"falls, then stays level"``, or
@@ -406,28 +504,100 @@ def course(values: Sequence[float], decimals: int = 2) -> str:
     return "does not change" if runs == ["stays level"] else ", then ".join(runs)
 
 
-def above_chance(values: Sequence[float], n_classes: int, n_test: int, *, level: float = 0.05) -> bool:
-    """Whether per-seed accuracies (in %) on ``n_test`` test recordings each are significantly
-    above guessing, ``100 / n_classes`` %: one-sided binomial test on the pooled correct counts."""
+def most_confused_pairs(cm: Any) -> tuple[int, list[tuple[int, int]]]:
+    """The class pairs that a ``(K, K)`` confusion matrix (rows true, columns predicted) swaps
+    most, both directions counted: ``(count, [(i, j), ...])`` with ``i < j`` in row order.
+
+    Every pair sharing the largest ``cm[i, j] + cm[j, i]`` is listed, so that a tie is stated
+    rather than settled by index order (as an argmax, ``training.most_confused``, does).
+
+    Raises:
+        ValueError: ``cm`` is not square with K > 1.
+    """
+    import numpy as np
+
+    counts = np.asarray(cm)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] < 2:
+        raise ValueError(f"cm: expected a (K, K) confusion matrix with K > 1, got shape {counts.shape}")
+    both = np.triu(counts + counts.T, k=1)
+    top = int(both.max())
+    return top, [(int(i), int(j)) for i, j in zip(*np.nonzero(both == top)) if i < j]
+
+
+def confused_with(cm: Any, i: int) -> list[tuple[int, int]]:
+    """Where the test samples of class ``i`` went, other than to ``i``: ``(predicted class,
+    count)`` for every class that received at least one, most first (ties in class order).
+
+    Raises:
+        ValueError: ``cm`` is not square or ``i`` is not one of its classes.
+    """
+    import numpy as np
+
+    counts = np.asarray(cm)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"cm: expected a (K, K) confusion matrix, got shape {counts.shape}")
+    if not 0 <= i < counts.shape[0]:
+        raise ValueError(f"i: expected a class in [0, {counts.shape[0]}), got {i}")
+    row = [(int(j), int(counts[i, j])) for j in range(counts.shape[0]) if j != i and counts[i, j] > 0]
+    return sorted(row, key=lambda jc: -jc[1])
+
+
+def pairs_text(pairs: Sequence[tuple[str, str]], count: int, *, max_named: int = 6) -> str:
+    """The most swapped pair(s) of :func:`most_confused_pairs`, by name, as a phrase:
+    ``"`a / b` (8 samples)"``, ``"3 pairs tied at 8 samples each, `a / b`, `c / d` and `e / f`"``,
+    beyond ``max_named`` pairs only how many tie, and ``"none (no sample taken for another class)"``
+    when ``count`` is 0."""
+    if not pairs:
+        raise ValueError("pairs: expected at least one pair")
+    if count == 0:
+        return "none (no sample taken for another class)"
+    samples = f"{count} sample{'s' if count != 1 else ''}"
+    named = [f"`{a} / {b}`" for a, b in pairs]
+    if len(pairs) == 1:
+        return f"{named[0]} ({samples})"
+    head = f"{len(pairs)} pairs tied at {samples} each"
+    return f"{head}, {join_names(named)}" if len(pairs) <= max_named else head
+
+
+def chance_pvalue(values: Sequence[float], n_classes: int, n_test: int) -> float:
+    """One-sided binomial test p-value that per-seed accuracies (in %) on ``n_test`` test
+    recordings each are above guessing, ``100 / n_classes`` %: the correct counts of all seeds
+    pooled, against Binomial(``n_test`` * seeds, 1 / ``n_classes``)."""
     from scipy import stats
 
     if n_classes < 2 or n_test < 1 or not values:
-        raise ValueError(f"above_chance needs n_classes >= 2, n_test >= 1 and values, "
+        raise ValueError(f"chance test needs n_classes >= 2, n_test >= 1 and values, "
                          f"got {n_classes}, {n_test}, {list(values)}")
     correct = sum(round(float(v) / 100 * n_test) for v in values)
     trials = n_test * len(values)
-    return bool(stats.binomtest(correct, trials, 1 / n_classes, alternative="greater").pvalue < level)
+    return float(stats.binomtest(correct, trials, 1 / n_classes, alternative="greater").pvalue)
+
+
+def above_chance(values: Sequence[float], n_classes: int, n_test: int, *, level: float = 0.05) -> bool:
+    """Whether per-seed accuracies (in %) on ``n_test`` test recordings each are significantly
+    above guessing, ``100 / n_classes`` %: :func:`chance_pvalue` below ``level``."""
+    return chance_pvalue(values, n_classes, n_test) < level
+
+
+def p_text(p: float) -> str:
+    """A p-value as printed: ``"p = 0.012"``, ``"p = 3.1e-08"``, ``"p < 1e-300"`` (below what a
+    float holds)."""
+    if p < 1e-300:
+        return "p < 1e-300"
+    return f"p = {p:.3f}" if p >= 0.001 else f"p = {p:.1e}"
 
 
 def chance_sentence(values: Mapping[str, Sequence[float]], n_classes: int, n_test: int, *,
                     noun: str = "row") -> str:
     """Which rows (``{name: per-seed accuracies in %}``) are at chance level, as one sentence
-    (``noun``: what one entry is called, "row", "point")."""
+    naming the test (``noun``: what one entry is called, "row", "point")."""
     chance = f"{100 / n_classes:.2f} % (1 in {n_classes} classes)"
-    low = [name for name, v in values.items() if not above_chance(v, n_classes, n_test)]
+    test = f"one-sided binomial test over {n_test} test recordings per seed, the seeds pooled"
+    pvalues = {name: chance_pvalue(v, n_classes, n_test) for name, v in values.items()}
+    low = [name for name, p in pvalues.items() if not p < 0.05]
     if not low:
-        return f"Every {noun} is significantly above chance level, {chance}."
-    test = f"one-sided binomial test over {n_test} test recordings per seed"
+        return (f"Every {noun} is significantly above chance level, {chance}: {test}, "
+                f"largest {p_text(max(pvalues.values()))}.")
     if len(low) == len(values):
         return (f"Every {noun} is at chance level: none is significantly above {chance}, {test}; "
                 "these numbers say nothing about the methods.")

@@ -44,6 +44,7 @@ __all__ = [
     "latent_space_figure",
     "anchor_weights_figure",
     "loss_curves",
+    "coinciding_curves",
     "monitor_curves",
     "results_bar",
     "beta_sweep_figure",
@@ -59,6 +60,8 @@ PALETTE: tuple[str, ...] = (
 # With more classes than colours (UTD-MHAD has 27) the marker symbol carries the rest, so
 # classes stay distinct without relying on hue alone.
 SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "cross", "x")
+# Line styles of the methods of one figure: two methods with equal means stay visible as two lines.
+DASHES: tuple[str, ...] = ("solid", "dash", "dot", "dashdot")
 _GREY = "#8c8c8c"
 
 
@@ -102,8 +105,9 @@ def _beta_label(beta: float) -> str:
 
 
 def _slider(labels: Sequence[str], frame_names: Sequence[str], *, prefix: str, duration: int = 0,
-            x: float = 0.0) -> dict:
-    """A layout slider whose step k shows frame ``frame_names[k]``, from ``x`` to the right edge."""
+            x: float = 0.0, active: int = 0) -> dict:
+    """A layout slider whose step k shows frame ``frame_names[k]``, from ``x`` to the right edge,
+    standing at step ``active`` (the figure's own data must be that frame's)."""
     steps = [
         dict(
             method="animate",
@@ -113,7 +117,7 @@ def _slider(labels: Sequence[str], frame_names: Sequence[str], *, prefix: str, d
         )
         for label, frame in zip(labels, frame_names)
     ]
-    return dict(active=0, steps=steps, currentvalue=dict(prefix=prefix), pad=dict(t=40),
+    return dict(active=active, steps=steps, currentvalue=dict(prefix=prefix), pad=dict(t=40),
                 x=x, len=1.0 - x, xanchor="left")
 
 
@@ -660,6 +664,7 @@ def negative_weights_figure(
     indices=None,
     log_y: bool = False,
     title: str = "Hard-negative weights q<sub>β</sub> of one anchor's negatives",
+    initial_beta: float | None = None,
 ) -> go.Figure:
     """Weight q_beta of each negative against its cosine similarity to the anchor, with a beta slider.
 
@@ -672,10 +677,12 @@ def negative_weights_figure(
         class_names: optional names for hover text.
         indices: optional ``(M,)`` sample index of each negative for hover text (default 0..M-1).
         log_y: logarithmic weight axis.
+        initial_beta: the beta the figure opens at (its points drawn, its slider step active),
+            one of ``weights_by_beta``; default the smallest.
 
     Returns:
         One frame per beta (sorted); slider steps labelled with the beta values and a dashed
-        line at the uniform weight ``1/M`` (beta = 0).
+        line at the uniform weight ``1/M`` (beta = 0), named in a legend at the top left.
     """
     weights = _by_beta("weights_by_beta", weights_by_beta, ndim=1)
     sim = _array("similarities", similarities, ndim=1)
@@ -719,7 +726,10 @@ def negative_weights_figure(
 
     betas = list(weights)
     names = [f"beta={_beta_label(b)}" for b in betas]
-    fig = go.Figure(data=traces(weights[betas[0]]),
+    start = betas[0] if initial_beta is None else float(initial_beta)
+    if start not in weights:
+        raise ValueError(f"initial_beta: expected one of {betas}, got {initial_beta!r}")
+    fig = go.Figure(data=traces(weights[start]),
                     frames=[go.Frame(data=traces(weights[b]), name=n) for b, n in zip(betas, names)])
     y_all = np.concatenate(list(weights.values()))
     if log_y:
@@ -727,16 +737,21 @@ def negative_weights_figure(
         lo = math.log10(positive.min()) - 0.2 if positive.size else -6
         yaxis = dict(type="log", range=[lo, math.log10(max(y_all.max(), 1.0 / m)) + 0.2])
     else:
-        yaxis = dict(range=[0, 1.08 * max(y_all.max(), 1.0 / m)])
-    # at beta = 0 every weight is 1/M: the markers then sit on this line, which the label says
-    fig.add_hline(y=1.0 / m, line=dict(dash="dash", color=_GREY),
-                  annotation_text="uniform 1/M: every weight at β = 0", annotation_position="top left")
+        # 1/M at most 60 % up the axis, so that the legend's corner stays clear even at beta = 0
+        yaxis = dict(range=[0, max(1.08 * y_all.max(), 1.7 / m)])
+    # At beta = 0 every weight is 1/M: the markers then sit on this line. It is named in the legend,
+    # whose top-left corner no marker reaches (there the cosine is low, so the weight is at most
+    # about 1/M), where a label on the line would lie on the markers.
+    fig.add_scatter(x=[-1.05, 1.05], y=[1.0 / m, 1.0 / m], mode="lines", line=dict(dash="dash", color=_GREY),
+                    name="uniform 1/M: every weight at β = 0", hoverinfo="skip")
     fig.update_layout(
+        legend=dict(x=0.01, y=0.99, xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.8)"),
         title=title,
         xaxis=dict(title="cosine similarity to the anchor", range=[-1.05, 1.05]),
         yaxis=dict(title="weight q<sub>β</sub> (sums to 1)", automargin=True, **yaxis),
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ")],
     )
+    fig.layout.sliders[0].active = betas.index(start)
     return fig
 
 
@@ -833,10 +848,14 @@ def _coords(coords_by_beta: Mapping[float, object]) -> tuple[dict[float, np.ndar
 
 
 def _square_axes(fig: go.Figure, coords: Mapping[float, np.ndarray], height: int) -> None:
+    """Both axes over the same span (one frame for every slider position), but not pinned to one
+    scale: with ``scaleanchor`` a phone's narrow plot forces the y range to the width and the
+    points shrink into a band with empty space above and below. The plot area's shape follows
+    the screen (about square at a desktop's column width)."""
     ranges = _cube_ranges(np.concatenate(list(coords.values())), margin=0.1)
     fig.update_layout(
         xaxis=dict(title="2-D map, axis 1 (a.u.)", range=ranges[0], autorange=False),
-        yaxis=dict(title="2-D map, axis 2 (a.u.)", range=ranges[1], autorange=False, scaleanchor="x", scaleratio=1),
+        yaxis=dict(title="2-D map, axis 2 (a.u.)", range=ranges[1], autorange=False),
         height=height,
     )
 
@@ -911,6 +930,7 @@ def anchor_weights_figure(
     *,
     top_k: int = 3,
     floor: float = 1e-3,
+    start: int = -1,
     title: str = "One anchor's weights q<sub>β</sub>",
 ) -> go.Figure:
     """The weight q_beta that one IMU anchor gives each skeleton negative, coloured on a log scale.
@@ -925,6 +945,8 @@ def anchor_weights_figure(
         top_k: the ``top_k`` heaviest negatives are circled and named by class.
         floor: colours are ``log10(q M)`` (weight relative to the uniform ``1/M``), clipped below
             at ``log10(floor)``.
+        start: index into the betas of the model the figure opens at; by default the last (the
+            largest beta of a sweep: at beta = 0 every weight is uniform, one colour).
 
     Returns:
         Per anchor five traces (negatives coloured by weight, one shared colour bar; their legend
@@ -996,7 +1018,10 @@ def anchor_weights_figure(
 
     per_anchor = 5
     names = [f"beta={_beta_label(b)}" for b in betas]
-    data = [t for a in anchors for t in traces(a, betas[0])]
+    if not -len(betas) <= start < len(betas):
+        raise ValueError(f"start: expected an index into the {len(betas)} betas, got {start}")
+    start %= len(betas)
+    data = [t for a in anchors for t in traces(a, betas[start])]
     for k, trace in enumerate(data):
         trace.visible = k // per_anchor == 0  # the menu shows one anchor at a time
     fig = go.Figure(data=data, frames=[go.Frame(data=[t for a in anchors for t in traces(a, b)], name=nm)
@@ -1011,12 +1036,14 @@ def anchor_weights_figure(
             colorbar=dict(title=dict(text="weight q<sub>β</sub> relative to uniform 1/M (log scale)", side="bottom"),
                           tickvals=ticks,
                           ticktext=[("<= " if t <= lo else "") + f"{10.0 ** t:.2g}" for t in ticks],
-                          orientation="h", x=0.5, xanchor="center", y=0.17, yref="container", yanchor="bottom",
+                          # just above the legend (two rows on a desktop, four on a phone): higher, it
+                          # left a blank band between the two
+                          orientation="h", x=0.5, xanchor="center", y=0.11, yref="container", yanchor="bottom",
                           len=0.9, thickness=12),
         ),
-        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ")],
+        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ", active=start)],
         legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", font=dict(size=11)),
-        margin=dict(l=60, r=15, b=330),
+        margin=dict(l=60, r=15, b=280),
     )
     if len(anchors) > 1:
         buttons = [dict(label=f"anchor {a}: {legend_name(class_names[lab[a]])}", method="restyle",
@@ -1030,6 +1057,31 @@ def anchor_weights_figure(
 
 # --------------------------------------------------------------------------------------------
 # training curves and results
+
+
+def coinciding_curves(histories: Mapping[str, Sequence[Mapping]], *, key: str = "loss",
+                      rel_tol: float = 0.02) -> dict[str, tuple[str, float]]:
+    """Runs whose curve would hide under an earlier run's: ``{later: (earlier, largest gap)}``.
+
+    Two curves coincide when, over the epochs both have, ``key`` never differs by more than
+    ``rel_tol`` of the span of all the curves' values (the figure's axis): closer than a marker.
+    Each run is matched to the first earlier run it coincides with.
+    """
+    values = {name: {rec["epoch"]: float(rec[key]) for rec in hist} for name, hist in histories.items()}
+    every = [v for curve in values.values() for v in curve.values()]
+    span = (max(every) - min(every)) if every else 0.0
+    names = list(values)
+    out: dict[str, tuple[str, float]] = {}
+    for k, name in enumerate(names):
+        for earlier in names[:k]:
+            shared = sorted(set(values[name]) & set(values[earlier]))
+            if not shared:
+                continue
+            gap = max(abs(values[name][e] - values[earlier][e]) for e in shared)
+            if gap <= rel_tol * span:
+                out[name] = (earlier, gap)
+                break
+    return out
 
 
 def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre-training") -> go.Figure:
@@ -1053,16 +1105,24 @@ def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre
     fig = make_subplots(rows=2 if has_lr else 1, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         row_heights=[0.7, 0.3] if has_lr else None)
     dashes = ("solid", "dash", "dot", "dashdot")
+    sizes = {name: 5 + 3 * (len(histories) - 1 - k) for k, name in enumerate(histories)}
+    hidden = coinciding_curves(histories)
     for k, (name, hist) in enumerate(histories.items()):
         colour = PALETTE[k % len(PALETTE)]
         epochs = [rec["epoch"] for rec in hist]
         # markers too: a one-epoch run (the smoke profile) is a single point, which a line does not draw.
         # Runs that coincide must stay visible: each later run is drawn smaller, in its own symbol and
-        # dash, so it sits nested inside the earlier one's markers instead of hiding them.
-        size = 5 + 3 * (len(histories) - 1 - k)
+        # dash, so it sits nested inside the earlier one's markers instead of hiding them; a run that
+        # stays within a marker of an earlier one all along gets open markers larger than that
+        # run's (a ring around them) and says so in the legend.
+        size, symbol, label = sizes[name], SYMBOLS[k % len(SYMBOLS)], name
+        if name in hidden:
+            under, gap = hidden[name]
+            size, symbol = sizes[under] + 6, f"{symbol}-open"
+            label = f"{name} (on {under}: within {gap:.2g})"
         fig.add_trace(go.Scatter(x=epochs, y=[rec["loss"] for rec in hist], mode="lines+markers",
-                                 name=name, legendgroup=name, line=dict(color=colour, dash=dashes[k % len(dashes)]),
-                                 marker=dict(size=size, symbol=SYMBOLS[k % len(SYMBOLS)])),
+                                 name=label, legendgroup=name, line=dict(color=colour, dash=dashes[k % len(dashes)]),
+                                 marker=dict(size=size, symbol=symbol, line=dict(width=2, color=colour))),
                       row=1, col=1)
         val = [(rec["epoch"], rec["val_loss"]) for rec in hist if rec.get("val_loss") is not None]
         if val:
@@ -1238,9 +1298,9 @@ def results_bar(
     fig = go.Figure(go.Bar(
         y=labels, x=means, orientation="h",
         name=ours, marker_color=PALETTE[0], cliponaxis=False,
-        # an accuracy ends at 100 %: the error bar is clipped there
+        # an accuracy lies in [0, 100] %: the error bar is clipped there (as book.estimate clips intervals)
         error_x=dict(type="data", symmetric=False, array=[min(sd, 100 - m) if sd else None for m, sd in zip(means, stds)],
-                     arrayminus=[sd or None for sd in stds], visible=n_max > 1),
+                     arrayminus=[min(sd, m) if sd else None for m, sd in zip(means, stds)], visible=n_max > 1),
         customdata=[row["n"] for row in summary],
         hovertemplate="%{y}<br>%{x:.2f} % (n = %{customdata})<extra></extra>",
     ))
@@ -1254,13 +1314,18 @@ def results_bar(
     if zoom:
         published = [paper.get((r["method"], r.get("pretrain_modality"), r.get("finetune_modality"))) for r in summary] if paper else []
         lowest = min([m - sd for m, sd in zip(means, stds)] + [v for v in published if v is not None])
-        low = max(0.0, 5 * np.floor(lowest / 5))
+        low = _axis_floor(lowest)
     axis_title = _METRIC_TITLES.get(metric, metric) + (f" (axis starts at {low:g} %)" if low > 0 else "")
     fig.update_layout(title=title, barmode="group", height=140 + (22 if paper else 14) * len(labels) + 40,
                       xaxis=dict(title_text=axis_title, range=[low, 100]),
                       yaxis=dict(title_text="method", autorange="reversed",
                                  automargin=True))
     return _legend_on_top(fig)
+
+
+def _axis_floor(lowest: float) -> float:
+    """Where a zoomed percentage axis starts: the multiple of 5 % at or below ``lowest``, not below 0."""
+    return float(max(0.0, 5 * np.floor(lowest / 5)))
 
 
 def _legend_on_top(fig: go.Figure) -> go.Figure:
@@ -1275,7 +1340,8 @@ def _legend_on_top(fig: go.Figure) -> go.Figure:
 
 def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: float) -> go.Figure:
     """Per method: mean line with markers and a shaded 95 % confidence band over seeds, clipped
-    to [0, 100] %, drawn only from :data:`MIN_SEEDS_FOR_CI` seeds on."""
+    to [0, 100] %, drawn only from :data:`MIN_SEEDS_FOR_CI` seeds on. The y axis runs between
+    multiples of 5 % that hold every mean and band; each method has its own dash."""
     _summary_rows(summary, metric, "ci95", extra=(x_key,))
     groups: dict[str, list[Mapping]] = {}
     # the method alone when every row has the same head: short entries fit a phone's legend
@@ -1283,6 +1349,7 @@ def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: floa
     for row in summary:
         groups.setdefault(str(row["method"]) if one_head else _row_label(row), []).append(row)
     fig = go.Figure()
+    drawn: list[np.ndarray] = []  # every plotted y (means and clipped bands): the axis must hold them all
     for k, (name, rows) in enumerate(groups.items()):
         colour = PALETTE[k % len(PALETTE)]
         rows = sorted(rows, key=lambda r: float(r[x_key]))
@@ -1292,21 +1359,29 @@ def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: floa
         if min(int(r["n"]) for r in rows) >= MIN_SEEDS_FOR_CI:
             # an accuracy lies in [0, 100] %: the band is clipped there (the hover gives the
             # unclipped half-width)
+            band = np.clip(np.concatenate([mean + half, (mean - half)[::-1]]), 0.0, 100.0)
+            drawn.append(band)
             fig.add_trace(go.Scatter(
                 x=np.concatenate([x, x[::-1]]),
-                y=np.clip(np.concatenate([mean + half, (mean - half)[::-1]]), 0.0, 100.0),
+                y=band, mode="lines",  # plotly's default for few points adds markers at the band's corners
                 fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0), hoverinfo="skip",
                 legendgroup=name, showlegend=False, name=f"{name} 95% CI",
             ))
         # no "± 0.00" from one seed nor a t = 12.7 interval from two: the hover says so
         spread = [f"± {h:.2f} % (n = {r['n']})" if int(r["n"]) >= MIN_SEEDS_FOR_CI
                   else f"% (n = {r['n']}, no interval)" for h, r in zip(half, rows)]
+        drawn.append(mean)
+        # dashes and shrinking markers: a later line drawn over an equal earlier one leaves it visible
         fig.add_trace(go.Scatter(
             x=x, y=mean, mode="lines+markers", name=name, legendgroup=name,
-            line=dict(color=colour), marker=dict(symbol=SYMBOLS[k % len(SYMBOLS)], size=8),
+            line=dict(color=colour, dash=DASHES[k % len(DASHES)]),
+            marker=dict(symbol=SYMBOLS[k % len(SYMBOLS)], size=max(5, 11 - 2 * k)), cliponaxis=False,
             customdata=np.stack([half, [r["n"] for r in rows]], axis=1), text=spread,
             hovertemplate=f"{name}<br>%{{x:g}}: %{{y:.2f}} %{{text}}<extra></extra>",
         ))
+    values = np.concatenate(drawn)
+    high = float(min(100.0, max(5.0, 5 * np.ceil(float(values.max()) / 5))))
+    fig.update_layout(yaxis=dict(range=[min(_axis_floor(float(values.min())), high - 5), high]))
     return fig
 
 

@@ -25,7 +25,10 @@ _PLOTLY_MIME = "application/vnd.plotly.v1+json"
 #: sizes it to its text, so every label reads in full.
 _FULL_LABEL = {"description_width": "initial"}
 
-__all__ = ["FigureApp", "latent_space_app", "weights_app"]
+#: The CSS class of every app's outer box; ``book/_static/mmhar.css`` marks it inert in the static site.
+LIVE_APP_CLASS = "mmhar-live-app"
+
+__all__ = ["FigureApp", "LIVE_APP_CLASS", "latent_space_app", "weights_app"]
 
 
 class FigureApp:
@@ -44,6 +47,8 @@ class FigureApp:
         # the controls wrap onto further lines on a narrow screen instead of running off it
         self.widget = W.VBox([W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap")),
                               self.output])
+        # the site's stylesheet greys the controls of this class out: without a kernel they do nothing
+        self.widget.add_class(LIVE_APP_CLASS)
         self._draw = draw
         self.figure: go.Figure | None = None
         for control in self.controls.values():

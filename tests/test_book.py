@@ -187,6 +187,29 @@ def test_paired_differences_pair_by_seed_and_judge_by_their_interval() -> None:
         book.paired({0: 1.0, 1: 2.0}, {0: 1.0})
 
 
+def test_margin_word_one_rule_for_far_and_near() -> None:
+    # chapter 6's committed floor: 5.1 points, but ten times the errors: far
+    assert book.margin_word(94.0, 99.1) == "far below" and book.margin_word(99.1, 94.0) == "far above"
+    # a large gap in points far from 100 %: far; a small one in both respects: not
+    assert book.margin_word(40.0, 28.0) == "far above" and book.margin_word(92.0, 93.5) == "below"
+    assert book.margin_word(93.04, 92.96) == "level with"  # equal at the printed 0.1
+    assert book.margin_word(97.9, 99.0, decimals=1) == "far below"  # 2.1 / 1.0 errors: at the ratio
+    assert book.margin_word(98.0, 99.0) == "far below" and book.margin_word(98.1, 99.0) == "below"
+    assert book.margin_text(94.0, 99.0, "them") == "far below them (5.0 points, 6.0 times as many test errors)"
+    assert book.margin_text(99.0, 98.5, "it") == "above it (0.5 points, 1.50 times fewer test errors)"
+    assert book.margin_text(3.7, 5.56, "it") == "below it (1.9 points, 1.02 times as many test errors)"
+    assert book.margin_text(100.0, 80.0, "it") == "far above it (20.0 points)"  # no errors: no ratio
+    assert book.margin_text(50.0, 50.01, "it") == "level with it"
+
+
+def test_versus_spread_needs_an_interval() -> None:
+    assert book.versus_spread(5.0, [1.0, 2.0]) is None  # two samples: no interval
+    assert book.versus_spread(5.0, [1.0, 2.0, 3.0]) == "above"
+    assert book.versus_spread(-3.0, [1.0, 2.0, 3.0]) == "below"
+    assert book.versus_spread(2.5, [1.0, 2.0, 3.0]) == "within"
+    assert book.versus_spread(2.0, [2.0, 2.0, 2.0]) == "within"  # no spread, equal value
+
+
 def test_ranking_and_relation_state_ties_as_ties() -> None:
     means = {"cmc": 99.46, "cmc-hnl": 98.914, "cmc-cmkm": 98.906, "random-init": 93.8}
     assert book.ranking(means) == "cmc (99.46 %) > cmc-hnl = cmc-cmkm (98.91 %) > random-init (93.80 %)"
@@ -235,6 +258,49 @@ def test_chance_level_is_a_binomial_test_on_the_test_recordings() -> None:
     assert book.chance_sentence({"β = 1": [90.0]}, 27, 54, noun="point").startswith("Every point is significantly")
     with pytest.raises(ValueError, match="n_classes"):
         book.above_chance([50.0], 1, 54)
+
+
+def test_chance_pvalue_is_the_pooled_one_sided_binomial_test_and_is_named() -> None:
+    from scipy import stats
+
+    # 2 of 54 right is what guessing gives, 27 of 54 is not; two seeds pool their counts
+    assert book.chance_pvalue([2 / 54 * 100], 27, 54) > 0.5
+    assert book.chance_pvalue([50.0], 27, 54) < 1e-20
+    pooled = stats.binomtest(4 + 5, 108, 1 / 27, alternative="greater").pvalue
+    assert book.chance_pvalue([4 / 54 * 100, 5 / 54 * 100], 27, 54) == pytest.approx(pooled)
+    assert book.p_text(0.0123) == "p = 0.012" and book.p_text(3.14e-8) == "p = 3.1e-08"
+    assert book.p_text(0.0) == "p < 1e-300"
+    # the sentence names the test and quotes the largest p-value of the rows
+    sentence = book.chance_sentence({"cmc": [90.0], "random-init": [12.0]}, 27, 54)
+    largest = book.chance_pvalue([12.0], 27, 54)
+    assert "one-sided binomial test over 54 test recordings per seed" in sentence
+    assert f"largest {book.p_text(largest)}" in sentence
+
+
+def test_ci_bounds_and_sweep_table_clip_to_0_100_and_need_three_seeds() -> None:
+    from mmhar_lite import experiments
+
+    mean, _, half = experiments.mean_ci([90.0, 92.0, 94.0])
+    assert book.ci_bounds([90.0, 92.0, 94.0]) == pytest.approx((mean - half, mean + half))
+    assert book.ci_bounds([97.0, 99.0, 100.0])[1] == 100.0 and book.ci_bounds([0.0, 1.0, 6.0])[0] == 0.0
+    assert book.ci_bounds([90.0, 92.0]) is None
+    table = book.sweep_table({"β = 1": {0: 97.0, 1: 99.0, 2: 100.0}, "β = 2": {0: 90.0}}, setting="β")
+    header, rule, first, second = table.strip().splitlines()
+    assert header == "| β | mean % | 95 % interval | std | seeds |"
+    low = book.ci_bounds([97.0, 99.0, 100.0])[0]
+    assert first == f"| β = 1 | 98.67 | [{low:.2f}, 100.00] | 1.53 | 3 |"
+    assert second == "| β = 2 | 90.00 | – | – | 1 |"
+    with pytest.raises(ValueError, match="at least one"):
+        book.sweep_table({})
+
+
+def test_pair_confusions_count_both_directions() -> None:
+    cm = np.array([[5, 2, 0], [1, 6, 3], [0, 0, 9]])
+    assert book.pair_confusions(cm, ["a", "b", "c"], [("a", "b"), ("c", "b")]) == [3, 3]
+    with pytest.raises(ValueError, match="unknown class names \\['d'\\]"):
+        book.pair_confusions(cm, ["a", "b", "c"], [("a", "d")])
+    with pytest.raises(ValueError, match="shape"):
+        book.pair_confusions(cm, ["a", "b"], [("a", "b")])
 
 
 def test_sweep_sentence_handles_ties_one_seed_and_paired_seeds() -> None:
@@ -444,3 +510,39 @@ def test_bench_figure_names_what_it_cannot_find(tmp_path, spec, message):
     (tmp_path / "losses.md").write_text(BENCH_MD)
     with pytest.raises(ValueError, match=message):
         book.bench_figure(tmp_path, spec)
+
+
+def test_most_confused_pairs_lists_every_tied_pair() -> None:
+    cm = np.array([[5, 2, 0, 0], [1, 4, 0, 0], [0, 0, 3, 3], [1, 0, 0, 6]])
+    assert book.most_confused_pairs(cm) == (3, [(0, 1), (2, 3)])
+    assert book.most_confused_pairs(np.eye(3, dtype=int)) == (0, [(0, 1), (0, 2), (1, 2)])
+    with pytest.raises(ValueError, match=r"cm: expected a \(K, K\)"):
+        book.most_confused_pairs(np.zeros((2, 3)))
+
+
+@given(st.lists(st.integers(0, 5), min_size=16, max_size=16))
+def test_most_confused_pairs_agrees_with_the_argmax(cells: list[int]) -> None:
+    from mmhar_lite import training
+
+    cm = np.array(cells).reshape(4, 4)
+    count, pairs = book.most_confused_pairs(cm)
+    i, j, top = training.most_confused(cm, both_directions=True)
+    assert count == top and (count == 0 or (i, j) in pairs)
+    assert all(cm[a, b] + cm[b, a] == count and a < b for a, b in pairs)
+
+
+def test_confused_with_counts_where_a_class_went_most_first() -> None:
+    cm = np.array([[0, 1, 3, 0], [0, 2, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])
+    assert book.confused_with(cm, 0) == [(2, 3), (1, 1)]
+    assert book.confused_with(cm, 1) == []
+    with pytest.raises(ValueError, match="i: expected a class"):
+        book.confused_with(cm, 4)
+
+
+def test_pairs_text_names_ties_up_to_a_limit() -> None:
+    assert book.pairs_text([("a", "b")], 1) == "`a / b` (1 sample)"
+    assert book.pairs_text([("a", "b"), ("c", "d")], 8) == "2 pairs tied at 8 samples each, `a / b` and `c / d`"
+    assert book.pairs_text([("a", "b")] * 7, 2) == "7 pairs tied at 2 samples each"
+    assert book.pairs_text([("a", "b"), ("c", "d")], 0).startswith("none")
+    with pytest.raises(ValueError, match="pairs"):
+        book.pairs_text([], 3)

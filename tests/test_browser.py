@@ -165,7 +165,8 @@ _TRACES = "gd => JSON.stringify(gd.data.map(t => [t.x, t.y]))"
 
 
 def _check_sliders(page: object) -> int:
-    """Move every plotly slider to its last step; return how many were moved."""
+    """Move every plotly slider to its last step (its first, when it opens at the last: chapter 5's
+    anchor figure opens at the largest beta); return how many were moved."""
     moved = 0
     for gd in page.locator("div.js-plotly-plot").all():
         gd.locator("svg.main-svg").first.wait_for(state="attached", timeout=15_000)
@@ -178,11 +179,13 @@ def _check_sliders(page: object) -> int:
         rail_rect = gd.locator("rect.slider-rail-touch-rect").first
         rail_rect.scroll_into_view_if_needed()  # mouse clicks outside the viewport are lost
         rail = rail_rect.bounding_box()
-        # the last step sits at the right end of the rail
-        page.mouse.click(rail["x"] + rail["width"] - 2, rail["y"] + rail["height"] / 2)
-        last = gd.evaluate("gd => gd.layout.sliders[0].steps.at(-1).label")
+        at_end = gd.evaluate("gd => gd.layout.sliders[0].active === gd.layout.sliders[0].steps.length - 1")
+        # the last step sits at the right end of the rail, the first at its left end
+        x = rail["x"] + 2 if at_end else rail["x"] + rail["width"] - 2
+        page.mouse.click(x, rail["y"] + rail["height"] / 2)
+        target = gd.evaluate(f"gd => gd.layout.sliders[0].steps.at({0 if at_end else -1}).label")
         page.wait_for_function("([el, want]) => el.textContent.endsWith(want)",
-                               arg=[label.element_handle(), last], timeout=10_000)
+                               arg=[label.element_handle(), target], timeout=10_000)
         after = (label.text_content(), gd.evaluate(_TRACES))
         assert after[0] != before[0], "the slider label did not change"
         assert after[1] != before[1], "the plotted coordinates did not change"
@@ -197,6 +200,30 @@ def test_sliders_move_figures(browser: object, base_url: str, name: str) -> None
         moved = _check_sliders(page)
         if name == SLIDER_PAGE:
             assert moved >= 1, "the latent-space page must have a beta slider figure"
+        assert not recorder.problems, "\n".join(recorder.problems)
+    finally:
+        page.close()
+
+
+# Pages that show a live ipywidgets app (mmhar_lite.widgets), which does nothing without a kernel
+# (chapter 5 runs its app too, but removes the output from the static page).
+LIVE_APP_PAGES = ("notebooks/03_losses.html",)
+
+
+@pytest.mark.parametrize("name", LIVE_APP_PAGES)
+def test_live_controls_look_inert_without_a_kernel(browser: object, base_url: str, name: str) -> None:
+    page, recorder = _open(browser, base_url, name)
+    try:
+        app = page.locator(".mmhar-live-app").first
+        app.wait_for(state="attached", timeout=15_000)
+        looks = app.evaluate("""el => ({
+            note: getComputedStyle(el, '::before').content,
+            controls: [...el.querySelectorAll(':scope > .widget-hbox')].map(c => {
+                const s = getComputedStyle(c); return [s.pointerEvents, Number(s.opacity)]; }),
+        })""")
+        assert "running Jupyter kernel" in looks["note"], f"{name}: no note on the live app: {looks['note']!r}"
+        assert looks["controls"] and all(events == "none" and opacity < 0.6 for events, opacity in looks["controls"]), \
+            f"{name}: the live controls look usable: {looks['controls']}"
         assert not recorder.problems, "\n".join(recorder.problems)
     finally:
         page.close()

@@ -248,8 +248,25 @@ def test_negative_weights_figure_beta_slider(rng):
     np.testing.assert_allclose(same_class.y, weights[1.0][labels == 1])
     assert all("sit" in text for text in same_class.text)
     assert not np.allclose(fig.frames[0].data[0].y, fig.frames[2].data[0].y)
-    assert fig.layout.shapes[0].y0 == pytest.approx(1 / 15)  # uniform reference line
+    uniform = fig.data[-1]  # the reference line, named in the legend, not redrawn by the frames
+    assert uniform.name.startswith("uniform 1/M") and list(uniform.y) == pytest.approx([1 / 15, 1 / 15])
+    assert all(len(frame.data) == len(fig.data) - 1 for frame in fig.frames)
     assert fig.layout.yaxis.range[1] >= max(w.max() for w in weights.values())
+    # the legend sits in the top-left corner: 1/M, the highest a low-cosine weight gets, stays below 60 %
+    assert (fig.layout.legend.x, fig.layout.legend.y) == (0.01, 0.99)
+    assert 1 / 15 <= 0.6 * fig.layout.yaxis.range[1]
+    assert fig.layout.sliders[0].active == 0  # opens at the smallest beta by default
+    np.testing.assert_allclose(fig.data[0].y, weights[0.0][labels != 1])
+
+
+def test_negative_weights_figure_opens_at_initial_beta(rng):
+    sim = rng.uniform(-1, 1, size=15)
+    weights = {b: np.exp(b * sim / 0.1) / np.exp(b * sim / 0.1).sum() for b in (0.0, 0.5, 1.0)}
+    fig = viz.negative_weights_figure(weights, sim, initial_beta=1.0)
+    assert fig.layout.sliders[0].active == 2
+    np.testing.assert_allclose(fig.data[0].y, weights[1.0])
+    with pytest.raises(ValueError, match=r"initial_beta: expected one of \[0.0, 0.5, 1.0\], got 2.0"):
+        viz.negative_weights_figure(weights, sim, initial_beta=2.0)
 
 
 def test_negative_weights_figure_errors(rng):
@@ -421,6 +438,12 @@ def test_anchor_weights_figure_colours_names_and_anchor_menu(rng):
     assert fig.layout.coloraxis.colorbar.ticktext[0] == "<= 0.001"
     single = viz.anchor_weights_figure(coords, labels, names, {5: weights[5]})
     assert not single.layout.updatemenus
+    # it opens at the largest beta (at beta = 0 every point is white): slider and data agree
+    assert fig.layout.sliders[0].active == 2
+    np.testing.assert_allclose(fig.data[0].marker.color, fig.frames[2].data[0].marker.color)
+    first = viz.anchor_weights_figure(coords, labels, names, weights, start=0)
+    assert first.layout.sliders[0].active == 0
+    np.testing.assert_allclose(first.data[0].marker.color, 0.0)
 
 
 def test_anchor_weights_figure_errors(rng):
@@ -438,6 +461,8 @@ def test_anchor_weights_figure_errors(rng):
         viz.anchor_weights_figure(coords, labels, names, {1: bad})
     with pytest.raises(ValueError, match="floor must be in"):
         viz.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, 24, 1)}, floor=2.0)
+    with pytest.raises(ValueError, match="start: expected an index into the 3 betas, got 3"):
+        viz.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, 24, 1)}, start=3)
 
 
 # --------------------------------------------------------------------------------------------
@@ -468,6 +493,22 @@ def test_loss_curves():
     assert list(axis.ticktext) == ["6.25e-5", "2.5e-4", "1e-3"]  # at most three, at rates the run used
     with pytest.raises(ValueError, match=r"histories\['x'\]\[1\]: missing key 'loss'"):
         viz.loss_curves({"x": [{"epoch": 0, "loss": 1.0}, {"epoch": 1}]})
+
+
+def test_coinciding_curves_ring_and_name_the_hidden_run():
+    base = [{"epoch": e, "loss": 5 - 0.1 * e} for e in range(1, 21)]
+    near = [{"epoch": r["epoch"], "loss": r["loss"] - 0.01} for r in base]  # 0.01 of a span of 1.9
+    far = [{"epoch": r["epoch"], "loss": r["loss"] - 0.5} for r in base]
+    hist = {"a": base, "b": far, "c": near}
+    found = viz.coinciding_curves(hist)
+    assert list(found) == ["c"] and found["c"][0] == "a" and found["c"][1] == pytest.approx(0.01)
+    assert viz.coinciding_curves(hist, rel_tol=0.001) == {}
+    assert viz.coinciding_curves({"a": base, "x": [{"epoch": 99, "loss": 5.0}]}) == {}  # no shared epoch
+    fig = viz.loss_curves(hist)
+    a, c = fig.data[0], fig.data[2]
+    # the hidden run: open markers larger than those it sits on, and a legend entry that says so
+    assert c.marker.symbol.endswith("-open") and c.marker.size > a.marker.size
+    assert c.name == "c (on a: within 0.01)" and fig.data[1].name == "b"
 
 
 def records(rng):
@@ -525,6 +566,16 @@ def test_results_bar_clips_error_bars_at_100_and_zooms_on_request():
     assert list(fig.layout.xaxis.range) == [85.0, 100.0]
     assert fig.layout.xaxis.title.text == "accuracy (%) (axis starts at 85 %)"
     assert list(viz.results_bar(summary).layout.xaxis.range) == [0, 100]
+
+
+def test_results_bar_clips_error_bars_at_0_too():
+    # mean 2 %, std 3 points: the drawn bar must not reach below 0 %
+    low = [summary_row("random-init", "none", "imu", [0.0, 0.01, 0.05])]
+    bar = viz.results_bar(low).data[0]
+    mean = 100 * np.mean([0.0, 0.01, 0.05])
+    assert 100 * np.std([0.0, 0.01, 0.05], ddof=1) > mean
+    np.testing.assert_allclose(bar.error_x.arrayminus[0], mean)
+    assert bar.x[0] - bar.error_x.arrayminus[0] >= 0.0 and bar.x[0] + bar.error_x.array[0] <= 100.0
 
 
 def test_results_bar_draws_no_error_bar_from_one_seed():
@@ -592,6 +643,27 @@ def test_ci_band_needs_three_seeds_and_stays_within_0_100():
     assert min(band.y) == 0.0 and max(band.y) == 100.0
     with pytest.raises(ValueError, match="label_fraction"):
         viz.limited_labels_figure([summary_row("cmc", None, "imu", [0.5, 0.6])])
+
+
+def test_ci_lines_axis_holds_every_band_and_equal_lines_stay_apart():
+    # a band reaching 49.35 % (as in a committed Figure 4) must not be cut by an axis starting at 50
+    accs = [0.50, 0.55, 0.60]
+    rows = [summary_row(m, None, "multimodal", accs, label_fraction=f) for m in ("cmc", "cmc-hnl") for f in (0.1, 0.5)]
+    fig = viz.limited_labels_figure(rows)
+    bands = [tr for tr in fig.data if tr.fill == "toself"]
+    lowest, highest = min(min(b.y) for b in bands), max(max(b.y) for b in bands)
+    assert lowest < 50
+    y0, y1 = fig.layout.yaxis.range
+    assert y0 <= lowest and y1 >= highest and y0 % 5 == 0 and 0 <= y0 < y1 <= 100
+    assert all(b.mode == "lines" for b in bands)  # no markers at the band's corners
+    # the two methods have equal means: they differ in dash and marker, the later one drawn smaller
+    cmc, hnl = [tr for tr in fig.data if tr.mode == "lines+markers"]
+    np.testing.assert_allclose(cmc.y, hnl.y)
+    assert cmc.line.dash != hnl.line.dash and cmc.marker.symbol != hnl.marker.symbol
+    assert cmc.marker.size > hnl.marker.size
+    # one seed, every mean at 100 %: the axis still has a height
+    top = [dict(summary_row("cmc", None, "multimodal", [1.0, 1.0]), n=1, label_fraction=0.5)]
+    assert list(viz.limited_labels_figure(top).layout.yaxis.range) == [95.0, 100.0]
 
 
 def test_confusion_matrix_single_errors_stand_out_from_empty_cells():

@@ -1,5 +1,7 @@
 """Tests for mmhar_lite.widgets: apps build without a browser and redraw when a control moves."""
 
+from pathlib import Path
+
 import ipywidgets as W
 import numpy as np
 import pytest
@@ -62,16 +64,18 @@ def test_weights_app_redraws(model_outputs):
     a, b = embeddings[0.0]
     app = widgets.weights_app(a, b, labels=labels, class_names=["walk", "sit", "wave"], beta=0.0, anchor=0)
     fig = app.figure
-    assert [tr.name for tr in fig.data] == ["true negatives", "same class as anchor"]
-    np.testing.assert_allclose(np.concatenate([tr.y for tr in fig.data]), 1 / (N - 1))
+    *points, uniform = fig.data  # the last trace is the dashed 1/M reference line
+    assert [tr.name for tr in points] == ["true negatives", "same class as anchor"]
+    assert uniform.name.startswith("uniform 1/M")
+    np.testing.assert_allclose(np.concatenate([tr.y for tr in points]), 1 / (N - 1))
     app.controls["beta"].value = 4.0
-    y = np.concatenate([tr.y for tr in app.figure.data])
+    y = np.concatenate([tr.y for tr in app.figure.data[:-1]])
     assert np.ptp(y) > 0
     assert y.sum() == pytest.approx(1.0)
     assert "β = 4" in app.figure.layout.title.text
     app.controls["anchor"].value = 3
     # the anchor's own row is its positive, never one of its negatives
-    assert all("sample 3<" not in text for tr in app.figure.data for text in tr.text)
+    assert all("sample 3<" not in text for tr in app.figure.data[:-1] for text in tr.text)
 
 
 def test_weights_app_errors(model_outputs):
@@ -91,3 +95,12 @@ def test_every_control_label_reads_in_full(model_outputs):
         assert {name: c.style.description_width for name, c in app.controls.items()} == \
             {name: "initial" for name in ("beta", "temperature", "anchor")}
         assert app.widget.children[0].layout.flex_flow == "row wrap"  # controls wrap on a phone
+
+
+def test_every_app_carries_the_class_the_site_greys_out(model_outputs):
+    coords, embeddings, labels = model_outputs
+    css = (Path(__file__).resolve().parents[1] / "book" / "_static" / "mmhar.css").read_text()
+    assert f".{widgets.LIVE_APP_CLASS} > .widget-hbox" in css and "pointer-events: none" in css
+    for app in (widgets.latent_space_app(coords, embeddings, labels, list("abc")),
+                widgets.weights_app(*embeddings[0.0])):
+        assert widgets.LIVE_APP_CLASS in app.widget._dom_classes
