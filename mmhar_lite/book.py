@@ -1,21 +1,13 @@
-"""Helpers shared by the book's notebooks and its Sphinx build.
-
-Notebook side:
+"""Helpers shared by the book's notebooks (the site's Sphinx extension is :mod:`mmhar_lite.site`).
 
 - :func:`resolve_profile` turns the papermill ``profile`` parameter (or the ``MMHAR_PROFILE``
   environment variable) into a :class:`Profile`, the table of run sizes used by every chapter.
 - :func:`show` displays a plotly figure so that it survives the static book: myst-nb drops
   plotly's own JSON output, so the figure is emitted as ``text/html`` (a ``<div>`` plus the
   ``Plotly.newPlot`` call, no plotly.js and no CDN) next to the plotly JSON that JupyterLab renders.
-
-Sphinx side (listed in ``_config.yml`` as an extension, see :func:`setup`):
-
-- pages whose HTML contains a plotly figure get the site's own copy of ``plotly.min.js``;
-- after the build the browser assets (plotly.js from the installed ``plotly`` package, MathJax 3,
-  RequireJS and the ipywidgets embed manager from ``npm ci``) are copied into the site's
-  ``_static/vendor/``, so that the site works with the network off;
-- with ``MMHAR_BOOK_EXECUTED=DIR`` in the environment the build renders the notebooks already
-  executed by papermill under ``DIR`` (same relative paths) instead of executing them again.
+- the sentence and statistics helpers (:func:`estimate`, :func:`paired`, :func:`margin_word`,
+  :func:`chance_sentence`, ...) write the chapters' prose from the numbers a page computes, so
+  that no figure in the text is typed.
 """
 
 from __future__ import annotations
@@ -24,7 +16,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -36,14 +27,6 @@ if TYPE_CHECKING:  # imported lazily: plotly and Sphinx are only needed by the f
 
 PROFILE_ENV = "MMHAR_PROFILE"
 DEFAULT_PROFILE = "book"
-EXECUTED_ENV = "MMHAR_BOOK_EXECUTED"
-
-#: Where the site serves its vendored assets, relative to the site root.
-VENDOR_URL = "_static/vendor"
-#: plotly.js inside the site (copied from the installed plotly package at build time).
-PLOTLY_JS = f"{VENDOR_URL}/plotly/plotly.min.js"
-#: The marker that plotly's ``to_html`` puts on every figure ``<div>``.
-PLOTLY_DIV_CLASS = "plotly-graph-div"
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
@@ -796,189 +779,3 @@ def caption_tables(text: str, context: str) -> str:
         return f"**{m.group(1)}.** {context} {n} row{'s' if n != 1 else ''}.\n\n{m.group(2)}"
 
     return _TABLE_HEADING.sub(caption, text)
-
-
-# --------------------------------------------------------------------------- Sphinx extension
-
-
-#: Derived figures a ``{bench}`` reference may ask for (its fifth field), each from the cell's text.
-BENCH_TRANSFORMS: Mapping[str, Any] = MappingProxyType({
-    # the size of one (B, B) float32 matrix, from a batch size B
-    "B x B float32 MiB": lambda cell: f"{4 * int(cell) ** 2 / 2 ** 20:g}",
-})
-
-
-def results_table(text: str, title: str) -> list[dict[str, str]]:
-    """The rows (``{column: cell text}``) of the first markdown table after the paragraph that
-    starts with ``**title**`` in a benchmark's results markdown.
-
-    Raises:
-        ValueError: no such title, or no table after it.
-    """
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith(f"**{title}**")), None)
-    if start is None:
-        raise ValueError(f"no table titled **{title}**")
-    table = []
-    for line in lines[start + 1:]:
-        if line.startswith("|"):
-            table.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-        elif table or (line.strip() and not line.startswith("|")):
-            break
-    if len(table) < 3:
-        raise ValueError(f"no table after **{title}**")
-    header, body = table[0], table[2:]
-    return [dict(zip(header, row)) for row in body]
-
-
-def bench_figure(results_dir: str | Path, spec: str) -> str:
-    """One figure of a committed benchmark result, for prose that quotes it.
-
-    ``spec`` is ``"FILE | TABLE | ROW | COLUMN"`` with an optional ``" | TRANSFORM"``: the cell of
-    ``COLUMN`` in row ``ROW`` (an index, ``-1`` the last) of the table titled ``TABLE`` in
-    ``results_dir/FILE``, as written there, or a figure derived from it (:data:`BENCH_TRANSFORMS`).
-
-    Raises:
-        ValueError: a field is missing or names nothing in the file.
-    """
-    fields = [f.strip() for f in spec.split("|")]
-    if len(fields) not in (4, 5):
-        raise ValueError(f"{spec!r}: expected 'FILE | TABLE | ROW | COLUMN [| TRANSFORM]'")
-    name, title, row, column = fields[:4]
-    rows = results_table((Path(results_dir) / name).read_text(), title)
-    try:
-        cell = rows[int(row)][column]
-    except (ValueError, IndexError, KeyError):
-        raise ValueError(f"{spec!r}: {name}'s table {title!r} has {len(rows)} rows and the columns "
-                         f"{', '.join(rows[0]) if rows else 'none'}") from None
-    if len(fields) == 5:
-        if fields[4] not in BENCH_TRANSFORMS:
-            raise ValueError(f"{spec!r}: unknown transform; expected one of {', '.join(BENCH_TRANSFORMS)}")
-        return BENCH_TRANSFORMS[fields[4]](cell)
-    return cell
-
-
-def _bench_role(name, rawtext, text, lineno, inliner, options=None, content=None):
-    """``{bench}`FILE | TABLE | ROW | COLUMN``` in a page: the figure from ``benchmarks/results/``."""
-    from docutils import nodes
-
-    env = inliner.document.settings.env
-    try:
-        return [nodes.Text(bench_figure(Path(env.srcdir) / "benchmarks" / "results", text))], []
-    except (OSError, ValueError) as error:
-        message = inliner.reporter.error(f"bench: {error}", line=lineno)
-        return [inliner.problematic(rawtext, rawtext, message)], [message]
-
-
-
-def _vendored_assets(app: Sphinx) -> dict[str, Path]:
-    """Map each folder/file under the site's ``_static/vendor/`` to where it comes from."""
-    import plotly
-
-    node_modules = Path(app.confdir) / app.config.mmhar_node_modules
-    assets = {
-        "plotly/plotly.min.js": Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
-        "mathjax": node_modules / "mathjax" / "es5",
-        "requirejs/require.js": node_modules / "requirejs" / "require.js",
-        "html-manager": node_modules / "@jupyter-widgets" / "html-manager" / "dist",
-    }
-    missing = [str(src) for src in assets.values() if not src.exists()]
-    if missing:
-        from sphinx.errors import ExtensionError
-
-        raise ExtensionError(
-            f"vendored browser assets missing: {', '.join(missing)}; "
-            f"install them with `make vendor` (npm ci --prefix .vendor/npm)"
-        )
-    return assets
-
-
-def _check_assets(app: Sphinx) -> None:
-    # Fail at the start of the build rather than after every notebook has executed.
-    if app.builder.format == "html":
-        _vendored_assets(app)
-
-
-def _copy_assets(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    target = Path(app.outdir) / VENDOR_URL
-    for name, src in _vendored_assets(app).items():
-        dest = target / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            # source maps are only for debugging the minified code; they double the size
-            shutil.copytree(src, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
-        else:
-            shutil.copy2(src, dest)
-
-
-def _add_plotly_js(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
-                   doctree: Any) -> None:
-    """Add plotly.js to pages that show a figure, before RequireJS (priority 500): loaded
-    after it, plotly.js would register as an anonymous AMD module and never define ``Plotly``."""
-    if PLOTLY_DIV_CLASS in context.get("body", ""):
-        app.add_js_file(PLOTLY_JS.removeprefix("_static/"), priority=200)
-
-
-def _code_sources(nb: Any) -> list[str]:
-    return [c.source for c in nb.cells if c.cell_type == "code"]
-
-
-def _use_executed_copy(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Replace a notebook's text by its papermill-executed copy (without the injected cell)."""
-    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
-        return
-    import nbformat
-    from sphinx.errors import ExtensionError
-
-    executed_path = Path(os.environ[EXECUTED_ENV]) / f"{docname}.ipynb"
-    if not executed_path.is_file():
-        raise ExtensionError(
-            f"{EXECUTED_ENV} is set but {executed_path} does not exist: run "
-            f"tests/test_notebooks.py first (it writes the executed notebooks there)"
-        )
-    executed = nbformat.read(executed_path, as_version=4)
-    executed.cells = [c for c in executed.cells
-                      if "injected-parameters" not in c.metadata.get("tags", [])]
-    if _code_sources(executed) != _code_sources(nbformat.reads(source[0], as_version=4)):
-        raise ExtensionError(f"{executed_path} is stale: its code differs from {docname}.ipynb")
-    source[0] = nbformat.writes(executed)
-
-
-#: The line that tells nbval to compare a cell's output; meant for the tests, not for readers.
-NBVAL_MARKER = re.compile(r"^[ \t]*# NBVAL_CHECK_OUTPUT[ \t]*\n?", re.MULTILINE)
-
-
-def strip_nbval_marker(source: str) -> str:
-    """``source`` of a code cell without its ``# NBVAL_CHECK_OUTPUT`` line(s)."""
-    return NBVAL_MARKER.sub("", source)
-
-
-def _hide_nbval_markers(app: Sphinx, doctree: Any) -> None:
-    """Drop the nbval marker from the code cells shown on the site (the notebooks keep it)."""
-    from docutils import nodes
-
-    for block in doctree.findall(nodes.literal_block):
-        text = block.astext()
-        if "NBVAL_CHECK_OUTPUT" in text:
-            block.children = [nodes.Text(strip_nbval_marker(text))]
-            block.rawsource = strip_nbval_marker(block.rawsource)
-
-
-def _configure(app: Sphinx, config: Any) -> None:
-    if os.environ.get(EXECUTED_ENV):
-        config.nb_execution_mode = "off"
-        app.connect("source-read", _use_executed_copy)
-
-
-def setup(app: Sphinx) -> dict[str, Any]:
-    """Sphinx entry point (``sphinx: extra_extensions: [mmhar_lite.book]`` in ``_config.yml``)."""
-    app.add_config_value("mmhar_node_modules", ".vendor/npm/node_modules", "html")
-    app.add_role("bench", _bench_role)
-    app.connect("config-inited", _configure)
-    app.connect("builder-inited", _check_assets)
-    app.connect("html-page-context", _add_plotly_js)
-    app.connect("doctree-read", _hide_nbval_markers)
-    app.connect("build-finished", _copy_assets)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}

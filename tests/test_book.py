@@ -6,7 +6,6 @@ import dataclasses
 import pkgutil
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -102,27 +101,6 @@ def test_show_displays_the_bundle_raw(monkeypatch: pytest.MonkeyPatch) -> None:
                                  + book.figure_html(fig) + "</div></div>")
 
 
-class _App:
-    """The part of sphinx.application.Sphinx that the page hook uses."""
-
-    def __init__(self) -> None:
-        self.js: list[tuple[str, dict]] = []
-        self.builder = SimpleNamespace(format="html")
-
-    def add_js_file(self, filename: str, **kwargs: object) -> None:
-        self.js.append((filename, kwargs))
-
-
-def test_plotly_js_is_added_only_to_pages_with_a_figure() -> None:
-    app = _App()
-    book._add_plotly_js(app, "a", "page.html", {"body": "<p>no figure</p>"}, None)
-    assert app.js == []
-    body = book.figure_html(_figure([1, 2, 3]))
-    book._add_plotly_js(app, "b", "page.html", {"body": body}, None)
-    # relative to _static/, and before RequireJS (priority 500) so that Plotly is a global
-    assert app.js == [("vendor/plotly/plotly.min.js", {"priority": 200})]
-
-
 def test_api_page_documents_every_module() -> None:
     modules = {m.name for m in pkgutil.walk_packages(mmhar_lite.__path__, "mmhar_lite.")
                if not m.name.rsplit(".", 1)[-1].startswith("_")}
@@ -142,10 +120,6 @@ def test_output_markdown_turns_headings_into_bold_paragraphs_and_keeps_tables():
     assert book.output_markdown("no heading # here") == "no heading # here"
 
 
-def test_strip_nbval_marker_drops_only_the_marker_line() -> None:
-    src = "# NBVAL_CHECK_OUTPUT\nx = 1  # keep\n    # NBVAL_CHECK_OUTPUT\nprint(x)"
-    assert book.strip_nbval_marker(src) == "x = 1  # keep\nprint(x)"
-    assert book.strip_nbval_marker("y = '# not a marker'") == "y = '# not a marker'"
 
 
 # ----------------------------------------------------------------------- sentences from numbers
@@ -470,46 +444,6 @@ def test_scaling_sentence_follows_the_measured_times():
 def test_scaling_sentence_names_a_missing_configuration():
     with pytest.raises(ValueError, match="lite encoders lack the 1 x 2"):
         book.scaling_sentence(_scaling_rows(1.0, 2.0, 3.0)[::2])
-
-
-BENCH_MD = """# A benchmark
-
-**Time** (ms)
-
-| B | InfoNCE | HNL |
-|---|---|---|
-| 64 | 0.31 | 0.37 |
-| 4096 | 511.37 | 250.96 |
-
-**Peak memory** (MiB)
-
-| B | InfoNCE | HNL |
-|---|---|---|
-| 64 | 0.19 | 0.26 |
-| 4096 | 262.11 | 15.52 |
-"""
-
-
-def test_bench_figure_reads_the_named_cell(tmp_path):
-    (tmp_path / "losses.md").write_text(BENCH_MD)
-    assert book.bench_figure(tmp_path, "losses.md | Peak memory | -1 | InfoNCE") == "262.11"
-    assert book.bench_figure(tmp_path, "losses.md|Time|0|HNL") == "0.37"
-    assert book.bench_figure(tmp_path, "losses.md | Peak memory | -1 | B | B x B float32 MiB") == "64"
-    assert book.results_table(BENCH_MD, "Time") == [{"B": "64", "InfoNCE": "0.31", "HNL": "0.37"},
-                                                    {"B": "4096", "InfoNCE": "511.37", "HNL": "250.96"}]
-
-
-@pytest.mark.parametrize("spec, message", [
-    ("losses.md | Peak memory | -1", "expected 'FILE"),
-    ("losses.md | Energy | 0 | HNL", r"no table titled \*\*Energy\*\*"),
-    ("losses.md | Time | 5 | HNL", "has 2 rows and the columns B, InfoNCE, HNL"),
-    ("losses.md | Time | 0 | naive", "has 2 rows"),
-    ("losses.md | Time | 0 | B | cubed", "unknown transform"),
-])
-def test_bench_figure_names_what_it_cannot_find(tmp_path, spec, message):
-    (tmp_path / "losses.md").write_text(BENCH_MD)
-    with pytest.raises(ValueError, match=message):
-        book.bench_figure(tmp_path, spec)
 
 
 def test_most_confused_pairs_lists_every_tied_pair() -> None:

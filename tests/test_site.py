@@ -1,0 +1,77 @@
+"""The book's Sphinx extension: plotly.js on figure pages, the nbval marker hidden, the {bench} role."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import plotly.graph_objects as go
+import pytest
+
+from mmhar_lite import book, site
+
+
+class _App:
+    """The part of sphinx.application.Sphinx that the page hook uses."""
+
+    def __init__(self) -> None:
+        self.js: list[tuple[str, dict]] = []
+        self.builder = SimpleNamespace(format="html")
+
+    def add_js_file(self, filename: str, **kwargs: object) -> None:
+        self.js.append((filename, kwargs))
+
+
+def test_plotly_js_is_added_only_to_pages_with_a_figure() -> None:
+    app = _App()
+    site._add_plotly_js(app, "a", "page.html", {"body": "<p>no figure</p>"}, None)
+    assert app.js == []
+    body = book.figure_html(go.Figure(go.Scatter(x=[0, 1, 2], y=[1, 2, 3])))
+    site._add_plotly_js(app, "b", "page.html", {"body": body}, None)
+    # relative to _static/, and before RequireJS (priority 500) so that Plotly is a global
+    assert app.js == [("vendor/plotly/plotly.min.js", {"priority": 200})]
+
+
+def test_strip_nbval_marker_drops_only_the_marker_line() -> None:
+    src = "# NBVAL_CHECK_OUTPUT\nx = 1  # keep\n    # NBVAL_CHECK_OUTPUT\nprint(x)"
+    assert site.strip_nbval_marker(src) == "x = 1  # keep\nprint(x)"
+    assert site.strip_nbval_marker("y = '# not a marker'") == "y = '# not a marker'"
+
+
+BENCH_MD = """# A benchmark
+
+**Time** (ms)
+
+| B | InfoNCE | HNL |
+|---|---|---|
+| 64 | 0.31 | 0.37 |
+| 4096 | 511.37 | 250.96 |
+
+**Peak memory** (MiB)
+
+| B | InfoNCE | HNL |
+|---|---|---|
+| 64 | 0.19 | 0.26 |
+| 4096 | 262.11 | 15.52 |
+"""
+
+
+def test_bench_figure_reads_the_named_cell(tmp_path):
+    (tmp_path / "losses.md").write_text(BENCH_MD)
+    assert site.bench_figure(tmp_path, "losses.md | Peak memory | -1 | InfoNCE") == "262.11"
+    assert site.bench_figure(tmp_path, "losses.md|Time|0|HNL") == "0.37"
+    assert site.bench_figure(tmp_path, "losses.md | Peak memory | -1 | B | B x B float32 MiB") == "64"
+    assert site.results_table(BENCH_MD, "Time") == [{"B": "64", "InfoNCE": "0.31", "HNL": "0.37"},
+                                                    {"B": "4096", "InfoNCE": "511.37", "HNL": "250.96"}]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("losses.md | Peak memory | -1", "expected 'FILE"),
+    ("losses.md | Energy | 0 | HNL", r"no table titled \*\*Energy\*\*"),
+    ("losses.md | Time | 5 | HNL", "has 2 rows and the columns B, InfoNCE, HNL"),
+    ("losses.md | Time | 0 | naive", "has 2 rows"),
+    ("losses.md | Time | 0 | B | cubed", "unknown transform"),
+])
+def test_bench_figure_names_what_it_cannot_find(tmp_path, spec, message):
+    (tmp_path / "losses.md").write_text(BENCH_MD)
+    with pytest.raises(ValueError, match=message):
+        site.bench_figure(tmp_path, spec)
