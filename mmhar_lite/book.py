@@ -198,6 +198,20 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
     return "\n".join([line(header), rule, *map(line, rows)]) + "\n"
 
 
+def stage_table(rows: Sequence[tuple[str, str, Sequence[int], Sequence[int]]], x_shape: Sequence[int],
+                out_shape: Sequence[int]) -> str:
+    """``models.stage_shapes`` as a markdown table (stage, type, input, output shape): the input
+    batch on the first row, the features on the last. Shapes are written ``4×6×50``, unpadded, so
+    that a phone shows the shapes beside the names instead of a fixed-width block cut at its edge."""
+    def shape(s: Sequence[int]) -> str:
+        return "×".join(map(str, s))
+
+    body = [["input", "", "", shape(x_shape)]]
+    body += [[f"`{name}`", kind, shape(s_in), shape(s_out)] for name, kind, s_in, s_out in rows]
+    body.append(["output (features)", "", "", shape(out_shape)])
+    return markdown_table(["stage", "type", "input", "output"], body)
+
+
 #: The rows of :func:`embedding_table`, each a (short name, key of ``metrics.EMBEDDING_KEYS``, k of
 #: top-k) triple.
 EMBEDDING_ROWS = (
