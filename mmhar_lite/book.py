@@ -200,16 +200,17 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
 
 def stage_table(rows: Sequence[tuple[str, str, Sequence[int], Sequence[int]]], x_shape: Sequence[int],
                 out_shape: Sequence[int]) -> str:
-    """``models.stage_shapes`` as a markdown table (stage, type, input, output shape): the input
-    batch on the first row, the features on the last. Shapes are written ``4×6×50``, unpadded, so
-    that a phone shows the shapes beside the names instead of a fixed-width block cut at its edge."""
+    """``models.stage_shapes`` as a markdown table (stage, input, output shape, layer type): the
+    input batch on the first row, the features on the last. Shapes are written ``4×6×50``,
+    unpadded and before the long type names, so that a phone shows them beside the stage names
+    instead of a fixed-width block cut at its edge."""
     def shape(s: Sequence[int]) -> str:
         return "×".join(map(str, s))
 
-    body = [["input", "", "", shape(x_shape)]]
-    body += [[f"`{name}`", kind, shape(s_in), shape(s_out)] for name, kind, s_in, s_out in rows]
-    body.append(["output (features)", "", "", shape(out_shape)])
-    return markdown_table(["stage", "type", "input", "output"], body)
+    body = [["input", "", shape(x_shape), ""]]
+    body += [[f"`{name}`", shape(s_in), shape(s_out), kind] for name, kind, s_in, s_out in rows]
+    body.append(["output (features)", "", shape(out_shape), ""])
+    return markdown_table(["stage", "input", "output", "type"], body)
 
 
 #: The rows of :func:`embedding_table`, each a (short name, key of ``metrics.EMBEDDING_KEYS``, k of

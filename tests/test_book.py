@@ -403,10 +403,10 @@ def test_stage_table_lists_every_stage_between_input_and_features() -> None:
     x = torch.zeros(4, 6, 50)
     rows, out_shape = models.stage_shapes(models.ImuEncoder(6, 50, "lite"), x)
     lines = book.stage_table(rows, tuple(x.shape), out_shape).splitlines()
-    assert lines[0] == "| stage | type | input | output |" and len(lines) == 2 + len(rows) + 2
-    assert lines[2] == "| input |  |  | 4×6×50 |"
-    assert lines[3] == "| `convolutions.0` | Conv1d | 4×6×50 | 4×16×46 |"
-    assert lines[-1] == f"| output (features) |  |  | 4×{38 * 64} |"
+    assert lines[0] == "| stage | input | output | type |" and len(lines) == 2 + len(rows) + 2
+    assert lines[2] == "| input |  | 4×6×50 |  |"
+    assert lines[3] == "| `convolutions.0` | 4×6×50 | 4×16×46 | Conv1d |"
+    assert lines[-1] == f"| output (features) |  | 4×{38 * 64} |  |"
 
 
 def test_embedding_table_has_a_column_per_model_and_the_chance_levels() -> None:
