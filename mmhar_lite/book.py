@@ -764,6 +764,8 @@ COMPARISON_TITLES = {
     "table2+unimodal": ("Table 2 rows: multimodal pre-training with the multimodal head, and the unimodal rows "
                         "(supervised, SimCLR) with their own modality's head"),
     "table3": "Table 3 rows: the same pre-trainings, IMU-only linear head",
+    "table3+unimodal": ("Table 3 rows: the same pre-trainings, IMU-only linear head, and supervised IMU training "
+                        "(end to end, no pre-training)"),
 }
 
 
@@ -777,7 +779,9 @@ def comparison_tables(records: Sequence[Mapping], *, source: str = "synthetic", 
     parts = []
     for table, rows in (("table2", experiments.TABLE2_ROWS), ("table3", experiments.TABLE3_ROWS)):
         shown = [row for row in rows if row in have]
-        unimodal = table == "table2" and any(row[2] != "multimodal" for row in shown)
+        # rows that the title's first words do not cover are named: Table 2's unimodal heads, Table 3's supervised row
+        unimodal = any(row[0] == "supervised" for row in shown) if table == "table3" else \
+            any(row[2] != "multimodal" for row in shown)
         title = COMPARISON_TITLES[table + ("+unimodal" if unimodal else "")]
         if shown:
             parts.append(f"## {title}\n\n" + experiments.comparison_markdown({source: records}, shown, paper=paper, short=True))

@@ -371,6 +371,8 @@ def test_comparison_tables_hold_the_rows_run_beside_the_paper() -> None:
     assert "imu | imu" not in text  # rows the run did not make are left out
     assert "unimodal rows" not in text  # nor named in the caption
     with_unimodal = book.comparison_tables(records + [rec("supervised", "imu", "imu", 0, 0.7)])
+    assert "Table 3 rows: the same pre-trainings, IMU-only linear head\n" in text  # no supervised row, none named
+    assert "and supervised IMU training (end to end" in with_unimodal
     assert "and the unimodal rows (supervised, SimCLR)" in with_unimodal and "| supervised | imu | imu | 74.65 | 70.00 (1) |" in with_unimodal
 
 
