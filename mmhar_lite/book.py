@@ -651,13 +651,14 @@ def scaling_sentence(rows: Sequence[Mapping]) -> str:
 
 
 def sweep_sentence(values: Mapping[str, Mapping[Any, float]], *, decimals: int = 2,
-                   rerun: tuple[str, Paired] | None = None) -> str:
+                   rerun: tuple[str, str, Mapping[Any, float]] | None = None) -> str:
     """Best and worst setting of a sweep (``{setting: {seed: accuracy in %}}``), ties stated as
     ties, and whether they differ, judged on their paired (same-seed) difference.
 
-    ``rerun``: ``(what, paired)``, the same configuration run twice (``paired``: one run minus
-    the other, by seed). A best-worst gap no larger than that run-to-run gap is not read as the
-    setting mattering, even where its own interval excludes 0.
+    ``rerun``: ``(what, setting, {seed: accuracy})``, a second run of one ``setting`` (same
+    configuration and seeds, e.g. made with another code version). Where that setting is the best
+    or the worst, the paired test is repeated with the second run in its place; a verdict that
+    changes with the run chosen is not read as the setting mattering.
     """
     from mmhar_lite.experiments import mean_ci
 
@@ -684,16 +685,38 @@ def sweep_sentence(values: Mapping[str, Mapping[Any, float]], *, decimals: int =
                       f"among {len(values)} settings, which makes a significant gap likelier by chance)"),
                False: "so this sweep cannot tell them apart",
                None: "so this sweep cannot tell them apart"}[diff.significant]
-    if rerun is not None:
-        what, again = rerun
-        gap, noise = round(abs(diff.mean), decimals), round(abs(again.mean), decimals)
-        if gap <= noise:
-            verdict = (f"but {what} differ by {noise:.{decimals}f} points on average, as much as this gap, so the "
-                       "sweep does not show that the choice matters: the gap is within run-to-run variation")
-        elif diff.significant:
-            verdict += f"; the gap is also larger than the {noise:.{decimals}f} points by which {what} differ"
+    if rerun is not None and rerun[1] in (top, bottom):
+        what, setting, other = rerun
+        swapped = {**values, setting: other}
+        again = paired(swapped[top], swapped[bottom])
+        redo = f"with {what} in place of this {setting}, {top} minus {bottom} is {again.text(decimals)}"
+        if again.significant == diff.significant and (not diff.significant or (again.mean > 0) == (diff.mean > 0)):
+            verdict += f"; {redo}, the same verdict"
+        else:
+            verdict = (f"but {redo}: the verdict depends on which of two runs of one configuration is used, so the "
+                       "sweep does not show that the choice matters")
     return (f"The best mean is at {side(best)}, the worst at {side(worst)}; paired by seed, "
             f"{top} minus {bottom} is {diff.text(decimals)}, {verdict}.")
+
+
+def pairing_sentence(halves: Sequence[tuple[float, float, float]], *, noun: str = "comparisons") -> str:
+    """How often pairing by seed narrowed an interval, one rule for every chapter.
+
+    Args:
+        halves: per comparison, ``(paired half-width, half-width of a, half-width of b)`` (same
+            unit); comparisons without intervals (fewer than three seeds) are left out by the caller.
+    """
+    if not halves:
+        return f"With fewer than {MIN_SEEDS_FOR_CI} seeds there are no intervals to compare."
+    narrower = sum(p < min(a, b) for p, a, b in halves)
+    wider = sum(p >= max(a, b) for p, a, b in halves)
+    n = len(halves)
+    rule = ("pairing narrows the interval only where the two runs of one seed move together (it removes what "
+            "they share)")
+    found = ("as they mostly do here" if narrower > n / 2 else "which they rarely do here" if narrower < n / 2
+             else "as they do in half of these")
+    return (f"The paired interval is narrower than both separate intervals in {narrower} of the {n} {noun} "
+            f"and at least as wide as both in {wider}: {rule}, {found}.")
 
 
 def paired_summary(pairs: Mapping[str, Paired], decimals: int = 2, *,

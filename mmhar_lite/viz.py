@@ -1391,7 +1391,7 @@ def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: floa
 
 
 def beta_sweep_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
-                      title: str = "Effect of beta (Figure 3 analogue)") -> go.Figure:
+                      title: str = "Effect of β (Figure 3 analogue)") -> go.Figure:
     """Metric against beta per method: mean and 95 % CI band over seeds.
 
     Args:
@@ -1401,7 +1401,7 @@ def beta_sweep_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
     fig = _ci_lines(summary, "beta", metric, 1.0)
     # one labelled tick per swept beta: plotly's own ticks (0, 0.5, 1, ...) skip 0.25
     ticks = sorted({float(row["beta"]) for row in summary})
-    fig.update_layout(title=title, xaxis=dict(title="beta (concentration of q_beta)", tickvals=ticks,
+    fig.update_layout(title=title, xaxis=dict(title="β (concentration of q<sub>β</sub>)", tickvals=ticks,
                                               ticktext=[f"{b:g}" for b in ticks]),
                       yaxis_title=_METRIC_TITLES.get(metric, metric))
     return _legend_on_top(fig)
@@ -1511,7 +1511,7 @@ def regimes_figure(summary: Sequence[Mapping], *, metric: str = "accuracy", head
             # upright labels: slanted ones of neighbouring regimes touched in a 400 px panel
             fig.update_xaxes(tickvals=list(range(len(regimes))), ticktext=regimes, title_text="regime", tickangle=-90,
                              range=[-0.5, len(regimes) - 0.5], row=1, col=col)
-    fig.update_yaxes(title_text=f"{_METRIC_TITLES.get(metric, metric)}, {head} head", row=1, col=1)
+    fig.update_yaxes(title_text=f"{_METRIC_TITLES.get(metric, metric)}, {'IMU-only' if head == 'imu' else head} head", row=1, col=1)
     # The legend sits at the bottom of the figure box, under the axis titles whatever the
     # width (a legend placed relative to the plot area landed on them at 400 px).
     fig.update_layout(title=title, height=520, margin=dict(b=150),

@@ -294,18 +294,30 @@ def test_tie_note_only_where_a_tie_is_shown() -> None:
     assert book.tie_note({"a": 1.0, "b": 2.0}, {"c": 3.0, "d": 3.001}) == ' ("=" marks a tie at the printed precision)'
 
 
-def test_sweep_sentence_weighs_the_gap_against_a_rerun_of_one_configuration() -> None:
+def test_sweep_sentence_repeats_the_test_with_a_rerun_of_one_configuration() -> None:
     values = {"β = 1": {0: 97.0, 1: 98.0, 2: 98.0}, "β = 1.5": {0: 97.7, 1: 98.7, 2: 98.7}}
-    same = book.paired({0: 97.8, 1: 98.6, 2: 98.7}, {0: 97.0, 1: 98.0, 2: 98.0})  # +0.70 on average, as the gap
     alone = book.sweep_sentence(values)
     assert "excludes 0" in alone and "so the choice matters here" in alone
-    weighed = book.sweep_sentence(values, rerun=("two runs of β = 1", same))
-    assert "so the choice matters" not in weighed
-    assert weighed.endswith("but two runs of β = 1 differ by 0.70 points on average, as much as this gap, so the sweep "
-                            "does not show that the choice matters: the gap is within run-to-run variation.")
-    small = book.paired({0: 97.1, 1: 98.0, 2: 98.0}, {0: 97.0, 1: 98.0, 2: 98.0})
-    larger = book.sweep_sentence(values, rerun=("two runs of β = 1", small))
-    assert "so the choice matters here" in larger and "larger than the 0.03 points by which two runs of β = 1 differ" in larger
+    # a second run of β = 1 whose seeds sit where β = 1.5's do: the gap is gone with it
+    moved = book.sweep_sentence(values, rerun=("the other run", "β = 1", {0: 97.9, 1: 98.5, 2: 98.8}))
+    assert "so the choice matters" not in moved
+    assert moved.endswith("but with the other run in place of this β = 1, β = 1.5 minus β = 1 is -0.03 points, 95 % "
+                          "interval [-0.55, +0.48] over 3 paired seeds, which contains 0: no significant difference: "
+                          "the verdict depends on which of two runs of one configuration is used, so the sweep does not "
+                          "show that the choice matters.")
+    kept = book.sweep_sentence(values, rerun=("the other run", "β = 1", {0: 97.1, 1: 98.0, 2: 98.0}))
+    assert "so the choice matters here" in kept and kept.endswith("which excludes 0: a significant difference, the same verdict.")
+    # a rerun of a setting that is neither best nor worst changes nothing
+    assert book.sweep_sentence(values, rerun=("the other run", "β = 2", {0: 1.0, 1: 2.0, 2: 3.0})) == alone
+
+
+def test_pairing_sentence_counts_narrower_and_wider_intervals() -> None:
+    text = book.pairing_sentence([(1.0, 2.0, 3.0), (2.5, 2.0, 3.0), (4.0, 2.0, 3.0)], noun="fractions")
+    assert text.startswith("The paired interval is narrower than both separate intervals in 1 of the 3 fractions "
+                           "and at least as wide as both in 1: ")
+    assert text.endswith("which they rarely do here.")
+    assert book.pairing_sentence([(1.0, 2.0, 3.0)]).endswith("as they mostly do here.")
+    assert book.pairing_sentence([]).startswith("With fewer than 3 seeds")
 
 
 def test_paired_summary_states_the_direction_with_names() -> None:
