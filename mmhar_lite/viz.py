@@ -429,10 +429,14 @@ def imu_traces(
                 hovertemplate=f"{names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
             ), row=row, col=1)
             named.add(legend)
-        # up to 6 ticks: by default a 220 px panel gets two (-500 and 0 deg/s for a gyroscope)
-        fig.update_yaxes(title_text=_unit_for(group, units), nticks=6, row=row, col=1)
+        # plotly rounds range / nticks UP to 1, 2 or 5 x 10^n: 6 still gave a 1200 deg/s
+        # gyroscope range a 500 step (two ticks); 8 gives it 200
+        fig.update_yaxes(title_text=_unit_for(group, units), nticks=8, row=row, col=1)
     fig.update_xaxes(title_text="time (s)", row=len(groups), col=1)
-    fig.update_layout(title=title, height=220 * len(groups) + 100, hovermode="x unified")
+    # the legend in one row under the figure: on the right it takes a phone's plot width
+    fig.update_layout(title=title, height=220 * len(groups) + 140, hovermode="x unified",
+                      margin=dict(b=100), legend=dict(orientation="h", x=0, xanchor="left", y=0,
+                                                      yanchor="bottom", yref="container"))
     return fig
 
 
@@ -487,11 +491,11 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
     groups = _imu_groups(names)
     # one panel per (augmentation, sensor), stacked: side-by-side sensor columns leave a phone
     # too little room between them for the right-hand column's axis labels
+    # a horizontal title over each panel: a rotated row title on the right is small on a phone
     fig = make_subplots(
-        rows=len(views) * len(groups), cols=1, shared_xaxes=True, vertical_spacing=0.025,
-        row_titles=[f"{aug_name}<br>{group}" for aug_name in views for group, _ in groups],
+        rows=len(views) * len(groups), cols=1, shared_xaxes=True, vertical_spacing=0.035,
+        subplot_titles=[f"{aug_name}: {group}" for aug_name in views for group, _ in groups],
     )
-    fig.for_each_annotation(lambda a: a.update(font=dict(size=12)))  # row titles fit a panel's height
     t0 = np.arange(base.shape[0]) / rate_hz
     named: set[str] = set()
     for v, (aug_name, view) in enumerate(views.items()):
@@ -514,11 +518,14 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
                 named.add(legend)
             fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=1)
     fig.update_xaxes(title_text="time (s)", row=len(views) * len(groups), col=1)
-    # the legend between the title and the first panel, across the full width: on the right it
-    # would cover the row titles, which plotly puts there too
+    # the legend between the title and the first panel, across the full width (on the right it
+    # would take a phone's plot width); from 48 px down, clear of the title above and, in up to
+    # three rows (a phone), of the first panel's title at the 130 px margin
+    height = 150 * len(views) * len(groups) + 150
     fig.update_layout(title=dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=12)),
-                      height=140 * len(views) * len(groups) + 150, margin=dict(t=120),
-                      legend=dict(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom"))
+                      height=height, margin=dict(t=130),
+                      legend=dict(orientation="h", x=0, xanchor="left", y=1 - 48 / height,
+                                  yanchor="top", yref="container"))
     return fig
 
 

@@ -110,6 +110,9 @@ def test_imu_traces_groups_units_and_time(rng):
     assert [name for name, _ in shown] == ["x axis", "y axis", "z axis"]
     assert len({colour for _, colour in shown}) == 3
     assert fig.data[3].line.color == fig.data[0].line.color and fig.data[3].legendgroup == "x axis"
+    # the legend in one row at the bottom of the figure, not a column taking plot width
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.yref == "container"
+    assert fig.layout.legend.y == 0 and fig.layout.margin.b >= 80
 
 
 def test_imu_traces_twelve_channels_four_groups(rng):
@@ -143,12 +146,15 @@ def test_augmentation_gallery_imu(rng):
     aug = {"jitter": imu + 0.05, "scaling": 1.2 * imu, "permutation": imu[::-1]}
     fig = viz.augmentation_gallery(imu, aug, kind="imu", channel_names=UTD_CHANNELS)
     assert len(fig.data) == 3 * 6 * 2  # per augmentation and channel: original + augmented
-    assert [a.text for a in fig.layout.annotations][:3] == ["jitter<br>acc", "jitter<br>gyro", "scaling<br>acc"]
+    # one horizontal title over each panel, augmentation and sensor
+    assert [a.text for a in fig.layout.annotations][:3] == ["jitter: acc", "jitter: gyro", "scaling: acc"]
+    assert all(not a.textangle for a in fig.layout.annotations)
     scaled = [tr for tr in fig.data if tr.name == "y axis" and tr.xaxis == "x3"]  # scaling, acc
     np.testing.assert_allclose(scaled[0].y, 1.2 * imu[:, 1])
-    # the legend lies across the top, clear of the row titles on the right
-    assert fig.layout.legend.orientation == "h" and fig.layout.legend.y >= 1
-    assert all(a.x > 0.9 for a in fig.layout.annotations)  # the row titles it must not cover
+    # the legend lies across the top, in the top margin above the first panel's title
+    legend = fig.layout.legend
+    assert legend.orientation == "h" and legend.yref == "container" and legend.yanchor == "top"
+    assert (1 - legend.y) * fig.layout.height < fig.layout.margin.t - 60
 
 
 def test_augmentation_gallery_skeleton(rng):
