@@ -1,4 +1,5 @@
-"""Batched, seeded augmentations for IMU windows and skeleton sequences (REFERENCE section 4).
+"""Batched, seeded augmentations for IMU windows and skeleton sequences, as the public CMC-CMKM code has
+them (Brinzea et al. 2022), with its axis mix-ups corrected.
 
 Every transform is called as `transform(x, generator)` on a whole batch and returns a tensor
 of the same shape, dtype and device:

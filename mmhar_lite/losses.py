@@ -573,10 +573,11 @@ def hard_negative_weights(
     reference code divides by :math:`\tau`.) ``beta = 0`` gives the uniform :math:`1/M`.
 
     Returns:
-        ``(2B, M)``. For ``"cross"``: rows ``0..B-1`` are anchors ``a_k`` against ``b_j``,
-        rows ``B..2B-1`` anchors ``b_k`` against ``a_j``, ``M = B - 1``, negatives in index
-        order with ``j = k`` left out. For ``"all"``: row ``i`` is row ``i`` of ``cat(a, b)``
-        against the others, ``M = 2B - 2``, in index order without itself and its positive.
+        The weights, shape ``(2B, M)``, each row summing to 1. With ``negatives="cross"``, rows
+        ``0..B-1`` are the anchors ``a_k`` against ``b_j`` and rows ``B..2B-1`` the anchors
+        ``b_k`` against ``a_j``, ``M = B - 1``, negatives in index order with ``j = k`` left
+        out; with ``"all"``, row ``i`` is row ``i`` of ``cat(a, b)`` against the others,
+        ``M = 2B - 2``, in index order without itself and its positive.
     """
     temperature = _check_temperature(temperature)
     beta = _check_beta(beta)

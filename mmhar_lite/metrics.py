@@ -163,9 +163,10 @@ def weight_concentration(q: np.ndarray, same_class: np.ndarray, *, top: int = 5)
         same_class: ``(A, M)`` bool, negative of the anchor's own class (a false negative).
 
     Returns:
-        ``effective_negatives``: mean of ``1 / sum q^2`` (``M`` for uniform weights, 1 when one
-        negative takes all); ``top_share``: mean mass on the ``top`` heaviest negatives
-        (``top / M`` for uniform weights); ``same_class_share``: mean mass on same-class negatives.
+        A dict of three means over the anchors. ``effective_negatives`` is the mean of
+        ``1 / sum q^2`` (``M`` for uniform weights, 1 when one negative takes all), ``top_share``
+        the mean mass on the ``top`` heaviest negatives (``top / M`` for uniform weights) and
+        ``same_class_share`` the mean mass on same-class negatives.
     """
     w = np.asarray(q, dtype=np.float64)
     same = np.asarray(same_class, dtype=bool)

@@ -1,4 +1,4 @@
-"""Encoders and heads of the paper (Section 3.3; REFERENCE section 4).
+"""Encoders and heads of the paper (Section 3.3), as the public CMC-CMKM code builds them.
 
 Shapes use B (batch), C (IMU channels), T (time steps), J (joints), D (coordinate dimensions),
 F (encoder feature size).
@@ -60,7 +60,7 @@ class EncoderSize:
 
 
 SIZES: dict[str, EncoderSize] = {
-    # REFERENCE section 4. The feed-forward width of the transformer is not given by the paper;
+    # Widths of the public CMC-CMKM code (paper) and a half-width variant (lite). The feed-forward width of the transformer is not given by the paper;
     # 2 * d_model keeps it small enough for the 5-minute CPU budget.
     "paper": EncoderSize((32, 64, 128), 2, 2, 256, (64, 32, 32, 64), (128, 256), 256),
     "lite": EncoderSize((16, 32, 64), 2, 1, 128, (32, 16, 16, 32), (64, 128), 128),
@@ -170,16 +170,13 @@ class SkeletonEncoder(nn.Module):
     Forward: ``x (B, D, T, J) -> features (B, F)`` with ``F = 256`` (paper) or 128 (lite).
 
     BatchNorm follows every convolution and the final linear layer (as in the public CMC-CMKM
-    HCN). Without it (this package before issue 10) nothing fixed the scale of the features:
-    SimCLR's projection head starts with Linear -> BatchNorm, so the contrastive loss does not
-    change when ``h`` is scaled, its gradient is orthogonal to the last layer's weights, and
-    every Adam step (of size ~lr whatever the gradient's size; lr 5e-3 in Table 1) lengthens
-    them; seven stacked un-normalised layers multiply those growths. On real UTD-MHAD (train subjects 1, 3, 5,
-    validation subject 7, 20 SimCLR epochs) mean ``|h|`` reached 7.7e4, the linear evaluation
-    head (lr 1e-3) started at a loss of 8.6e4 and ended at 1.4e3, and validation accuracy was
-    27.8 %; with BatchNorm ``|h|`` is 0.48, the head goes from 3.2 to 0.6 and validation accuracy
-    is 56.5 %. Supervised skeleton training (60 epochs) reached 87.0 % validation accuracy
-    without BatchNorm and 92.6 % with it after the convolutions.
+    HCN). Without it nothing fixes the scale of the features: SimCLR's projection head starts
+    with Linear -> BatchNorm, so the contrastive loss does not change when ``h`` is scaled, its
+    gradient is orthogonal to the last layer's weights, and every Adam step (of size ~lr
+    whatever the gradient's size; SimCLR's lr is 5e-3 in the paper's Table 1) lengthens them;
+    seven stacked un-normalised layers multiply those growths, and a linear head on the frozen
+    features then cannot converge. ``tests/test_models.py`` and ``tests/test_training.py`` check
+    that the feature scale does not follow the weights and that SimCLR features stay usable.
     """
 
     def __init__(self, in_dims: int, n_joints: int, length: int = 50, size: str = "paper") -> None:

@@ -328,3 +328,16 @@ def test_most_confused_one_direction_and_both():
     assert training.most_confused(cm, both_directions=True) == (0, 1, 5)  # 3 + 2 beats 4 + 1
     with pytest.raises(ValueError, match=r"\(K, K\)"):
         training.most_confused(np.zeros((2, 3)))
+
+
+def test_source_fingerprint_follows_code_not_documentation() -> None:
+    code = 'def f(x):\n    """Twice x."""\n    return 2 * x  # doubled\n'
+    base = training.source_fingerprint([code])
+    mended = 'def f(x):\n    """Two times ``x``, mended."""\n\n    return 2 * x\n'
+    assert training.source_fingerprint([mended]) == base
+    assert training.source_fingerprint(['def f(x):\n    return 2 * x\n']) == base  # docstring removed
+    assert training.source_fingerprint([code.replace("2 * x", "3 * x")]) != base
+    assert training.source_fingerprint([code, ""]) != base  # a module more
+    # a string that is code, not a docstring, counts
+    assert training.source_fingerprint(['def f(x):\n    y = "a"\n    return y\n']) != \
+        training.source_fingerprint(['def f(x):\n    y = "b"\n    return y\n'])
