@@ -650,6 +650,47 @@ def scaling_sentence(rows: Sequence[Mapping]) -> str:
     return " ".join(sentences)
 
 
+def benchmark_caveats(result: Mapping) -> str:
+    """How far ``benchmarks/results/distributed.json`` (``result``: its ``machine``, ``load``,
+    ``busy_machine``, ``gpu`` and ``rows``) can be read as scaling, in sentences: the recorded load
+    against the cores, a several-process epoch faster than its communication share allows with
+    perfect scaling (the one-process reference was slowed), two threads slower than one (no free core for the second), and that
+    a GPU or several machines were not measured where none was.
+    """
+    cores = re.search(r"(\d+) logical cores", str(result.get("machine", "")))
+    load = [float(v) for v in result.get("load", [])]
+    sentences = []
+    if load:
+        on = f" on {cores.group(1)} cores" if cores else ""
+        sentences.append(f"The machine's load average was {load[0]:.1f} when the benchmark started"
+                         + (f" and {load[-1]:.1f} when it ended" if len(load) > 1 else "") + f"{on}"
+                         + (": other jobs shared the cores, so the times measure that contention as much as "
+                            "the code." if result.get("busy_machine") else "."))
+    best = {(r["size"], int(r["processes"]), int(r["threads"])): r for r in result["rows"]}
+    for (size, p, t), row in best.items():
+        one = best.get((size, 1, 1))
+        if one is None or (p, t) == (1, 1):
+            continue
+        speedup = float(one["epoch_best_s"]) / float(row["epoch_best_s"])
+        share = float(row.get("communication_share", 0.0))
+        # rank 0 computes for (1 - share) of its epoch, at best 1/p of the one-process work
+        bound = p * (1 - share)
+        if p > 1 and t == 1 and round(speedup, 1) > round(bound, 1):
+            sentences.append(
+                f"With the {size} encoders {p} processes were {speedup:.1f} times as fast as one although "
+                f"{100 * share:.1f} % of rank 0's time went to communication: more than the {bound:.1f} times "
+                f"that {p} processes spending that share communicating can give even if the computation splits "
+                "perfectly, so the one-process epoch was slowed by something other than the code.")
+        if p == 1 and t > 1 and round(1 / speedup, 1) > 1:
+            sentences.append(f"With the {size} encoders one process of {t} threads took {1 / speedup:.1f} times as "
+                             "long as with one thread: its extra threads found no free core.")
+    gpu = str(result.get("gpu", ""))
+    if not gpu or gpu.startswith("not measured"):
+        sentences.append("No GPU and no second machine were measured: that scale-out pays where each rank has "
+                         "its own device is the expectation, untested here.")
+    return " ".join(sentences)
+
+
 def sweep_sentence(values: Mapping[str, Mapping[Any, float]], *, decimals: int = 2,
                    rerun: tuple[str, str, Mapping[Any, float]] | None = None) -> str:
     """Best and worst setting of a sweep (``{setting: {seed: accuracy in %}}``), ties stated as

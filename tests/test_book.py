@@ -508,3 +508,27 @@ def test_pairs_text_names_ties_up_to_a_limit() -> None:
     assert book.pairs_text([("a", "b"), ("c", "d")], 0).startswith("none")
     with pytest.raises(ValueError, match="pairs"):
         book.pairs_text([], 3)
+
+
+def _benchmark(rows, **fields):
+    return {"machine": "AMD EPYC, 2 logical cores visible", "load": [15.37, 10.85], "busy_machine": True,
+            "gpu": "not measured (no GPU lent)", "rows": rows, **fields}
+
+
+def test_benchmark_caveats_flag_what_the_times_cannot_show():
+    rows = _scaling_rows(12.42, 88.93, 6.26)
+    rows[2]["communication_share"] = 0.285
+    text = book.benchmark_caveats(_benchmark(rows))
+    assert text.startswith("The machine's load average was 15.4 when the benchmark started and 10.8 when it "
+                           "ended on 2 cores: other jobs shared the cores")
+    # 2 x (1 - 0.285) = 1.43 at best, 1.98 measured
+    assert "2 processes were 2.0 times as fast as one although 28.5 %" in text and "more than the 1.4 times" in text
+    assert "one process of 2 threads took 7.2 times as long as with one thread" in text
+    assert text.endswith("is the expectation, untested here.")
+
+
+def test_benchmark_caveats_stay_silent_on_a_plausible_quiet_run():
+    rows = _scaling_rows(12.0, 7.0, 7.5)
+    rows[2]["communication_share"] = 0.1  # 1.6 measured, 1.8 at best
+    text = book.benchmark_caveats(_benchmark(rows, load=[0.1, 0.2], busy_machine=False, gpu="NVIDIA H200"))
+    assert text == "The machine's load average was 0.1 when the benchmark started and 0.2 when it ended on 2 cores."
