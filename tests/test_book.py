@@ -480,3 +480,9 @@ def test_pairs_text_names_ties_up_to_a_limit() -> None:
     assert book.pairs_text([("a", "b"), ("c", "d")], 0).startswith("none")
     with pytest.raises(ValueError, match="pairs"):
         book.pairs_text([], 3)
+
+
+def test_the_book_and_results_md_share_the_seed_rule_for_intervals():
+    from mmhar_lite import experiments
+
+    assert book.MIN_SEEDS_FOR_CI == experiments.MIN_SEEDS_FOR_CI
