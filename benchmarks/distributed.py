@@ -136,8 +136,28 @@ def one_process(path: str, size: str, epochs: int, threads: int) -> dict:
         torch.set_num_threads(previous)
 
 
-def report(rows: list[dict], load: tuple[float, float], quick: bool, machine_text: str) -> str:
-    """The markdown report of ``rows`` measured on ``machine_text`` (``machine()`` of the run)."""
+def reference_text(rows: list[dict], load: tuple[float, float], training: dict | None) -> str:
+    """Why this run's ratios are no scaling figures: its load, and the same paper-size CMC-HNL
+    batch-64 epoch as the training benchmark (``training.json``, when there is one) timed it."""
+    text = (f"These configurations were timed one after another while the load fell from {load[0]:.1f} to "
+            f"{load[1]:.1f} on 2 cores, so each ratio compares runs disturbed by different amounts and says "
+            "nothing about how pre-training scales")
+    one = next((r for r in rows if (r["size"], r["processes"], r["threads"]) == ("paper", 1, 1)), None)
+    same = next((r for r in (training or {}).get("pretraining", [])
+                 if r["size"] == "paper" and r["batch_size"] == 64 and "cmc-hnl" in r["pair"]), None)
+    if one is None or same is None:
+        return text + "."
+    t_load = training["load"]
+    return (text + f": the training benchmark (load {t_load[0]:.1f} at its start and "
+            f"{t_load[1]:.1f} at its end) ran the same paper-size CMC-HNL epoch of batch 64 in {same['epoch_min_s']:.2f} s "
+            f"at best, {one['epoch_best_s'] / same['epoch_min_s']:.0f} times faster than the 1 x 1 run here "
+            f"({one['epoch_best_s']:.2f} s). Whether two ranks with a device each beat one was not measured (no GPU).")
+
+
+def report(rows: list[dict], load: tuple[float, float], quick: bool, machine_text: str,
+           training: dict | None = None) -> str:
+    """The markdown report of ``rows`` measured on ``machine_text`` (``machine()`` of the run);
+    ``training`` is ``training.json`` of the training benchmark, the quieter reference."""
     lines = [
         "# Distributed pre-training benchmark",
         "",
@@ -165,12 +185,19 @@ def report(rows: list[dict], load: tuple[float, float], quick: bool, machine_tex
         "TCP (gloo) and include the time one rank waits for the other to finish its share of the step, so "
         "this share also holds any imbalance between the ranks.",
         "",
-        "Reading it: measured here, " + book.scaling_sentence(rows)[0].lower() + book.scaling_sentence(rows)[1:] + " Scale-out pays where each rank has its own device. "
-        "One process with 2 threads suffers most from a busy machine (its OpenMP threads wait for each other on cores that other jobs hold); "
-        "`benchmarks/results/training.md`, recorded on the quiet machine, has the undisturbed 1-process figures.",
+        "**Read these ratios as load, not scaling.** " + reference_text(rows, load, training) + " "
+        "One process with 2 threads suffers most from a busy machine (its OpenMP threads wait for each other on "
+        "cores that other jobs hold).",
+        "",
+        "Measured here: " + book.scaling_sentence(rows)[0].lower() + book.scaling_sentence(rows)[1:],
         "",
     ]
     return "\n".join(lines)
+
+
+def _training(results: Path) -> dict | None:
+    path = results / "training.json"
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     results = ROOT / "benchmarks" / "results"
     if args.report_only:
         figures = json.loads((results / "distributed.json").read_text())
-        (results / "distributed.md").write_text(report(figures["rows"], tuple(figures["load"]), False, figures["machine"]))
+        (results / "distributed.md").write_text(report(figures["rows"], tuple(figures["load"]), False, figures["machine"],
+                                                       _training(results)))
         return 0
     start_load = os.getloadavg()[0]
     epochs = 1 if args.quick else args.epochs
@@ -198,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"size": size, "processes": 2, "threads": 1, **two_processes(path, size, epochs)})
             print(rows[-3:], flush=True)
     load = (start_load, os.getloadavg()[0])
-    text = report(rows, load, args.quick, machine())
+    text = report(rows, load, args.quick, machine(), _training(results))
     print(text)
     if not args.quick:
         (results / "distributed.md").write_text(text)

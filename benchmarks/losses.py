@@ -126,6 +126,17 @@ def peak_memory(method: str, batch: int) -> int:
     return peak
 
 
+def goals_text(ratios: list[tuple[int, float, float, float]]) -> str:
+    """The project's speed targets for the hard-negative loss and whether the Ratios table meets
+    them; ``ratios`` holds ``(B, HNL / InfoNCE time, HNL / InfoNCE memory, naive / HNL time)`` rows."""
+    missed = ([f"HNL / InfoNCE time {t:.2f} at B = {b}" for b, t, _, _ in ratios if t > 1.25]
+              + [f"HNL / InfoNCE memory {m:.2f} at B = {b}" for b, _, m, _ in ratios if m > 1.5]
+              + [f"naive / HNL time {n:.2f} at B = {b}" for b, _, _, n in ratios if b >= 1024 and n < 1.5])
+    verdict = ("All met in the Ratios table above." if not missed else "Missed in this run: " + "; ".join(missed) + ".")
+    return ("The project's speed targets for the hard-negative loss: HNL/InfoNCE time <= 1.25 and memory <= 1.5 "
+            f"at every B; naive/HNL time >= 1.5 at B >= 1024. {verdict}")
+
+
 def machine() -> str:
     model = platform.processor() or "unknown CPU"
     try:
@@ -189,7 +200,8 @@ def run(batches: list[int], repeats: int, clock: str = "cpu", scale_repeats: boo
               f"{t['naive'] / t['hard_negative']:.2f} |" for batch, t, p in rows]
     lines += [
         "",
-        "Goals: HNL/InfoNCE time <= 1.25 and memory <= 1.5 at every B; naive/HNL time >= 1.5 at B >= 1024.",
+        goals_text([(batch, t["hard_negative"] / t["info_nce"], p["hard_negative"] / p["info_nce"],
+                     t["naive"] / t["hard_negative"]) for batch, t, p in rows]),
         "",
     ]
     return "\n".join(lines)

@@ -198,6 +198,21 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
     return "\n".join([line(header), rule, *map(line, rows)]) + "\n"
 
 
+def stage_table(rows: Sequence[tuple[str, str, Sequence[int], Sequence[int]]], x_shape: Sequence[int],
+                out_shape: Sequence[int]) -> str:
+    """``models.stage_shapes`` as a markdown table (stage, input, output shape, layer type): the
+    input batch on the first row, the features on the last. Shapes are written ``4×6×50``,
+    unpadded and before the long type names, so that a phone shows them beside the stage names
+    instead of a fixed-width block cut at its edge."""
+    def shape(s: Sequence[int]) -> str:
+        return "×".join(map(str, s))
+
+    body = [["input", "", shape(x_shape), ""]]
+    body += [[f"`{name}`", shape(s_in), shape(s_out), kind] for name, kind, s_in, s_out in rows]
+    body.append(["output (features)", "", shape(out_shape), ""])
+    return markdown_table(["stage", "input", "output", "type"], body)
+
+
 #: The rows of :func:`embedding_table`, each a (short name, key of ``metrics.EMBEDDING_KEYS``, k of
 #: top-k) triple.
 EMBEDDING_ROWS = (
@@ -750,6 +765,8 @@ COMPARISON_TITLES = {
     "table2+unimodal": ("Table 2 rows: multimodal pre-training with the multimodal head, and the unimodal rows "
                         "(supervised, SimCLR) with their own modality's head"),
     "table3": "Table 3 rows: the same pre-trainings, IMU-only linear head",
+    "table3+unimodal": ("Table 3 rows: the same pre-trainings, IMU-only linear head, and supervised IMU training "
+                        "(end to end, no pre-training)"),
 }
 
 
@@ -763,7 +780,9 @@ def comparison_tables(records: Sequence[Mapping], *, source: str = "synthetic", 
     parts = []
     for table, rows in (("table2", experiments.TABLE2_ROWS), ("table3", experiments.TABLE3_ROWS)):
         shown = [row for row in rows if row in have]
-        unimodal = table == "table2" and any(row[2] != "multimodal" for row in shown)
+        # rows that the title's first words do not cover are named: Table 2's unimodal heads, Table 3's supervised row
+        unimodal = any(row[0] == "supervised" for row in shown) if table == "table3" else \
+            any(row[2] != "multimodal" for row in shown)
         title = COMPARISON_TITLES[table + ("+unimodal" if unimodal else "")]
         if shown:
             parts.append(f"## {title}\n\n" + experiments.comparison_markdown({source: records}, shown, paper=paper, short=True))

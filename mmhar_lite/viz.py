@@ -1286,8 +1286,9 @@ def results_bar(
             drawn as a second bar per row (None or absent: no bar).
         paper_name: legend name of the published bars.
         run_name: legend name of the summary's bars ("this run", "committed run").
-        zoom: start the axis at the multiple of 5 % below the lowest bar (and its error bar)
-            instead of 0, so that bars close to 100 % can be told apart; the axis title says so.
+        zoom: start the axis at the multiple of 5 % at least 5 points below the lowest bar (and
+            its error bar) instead of 0, so that bars close to 100 % can be told apart while the
+            shortest bar stays a bar, not a stub; the axis title says so.
     """
     _summary_rows(summary, metric, "std")
     labels = [_short_row_label(row) for row in summary]
@@ -1314,9 +1315,13 @@ def results_bar(
     if zoom:
         published = [paper.get((r["method"], r.get("pretrain_modality"), r.get("finetune_modality"))) for r in summary] if paper else []
         lowest = min([m - sd for m, sd in zip(means, stds)] + [v for v in published if v is not None])
-        low = _axis_floor(lowest)
-    axis_title = _METRIC_TITLES.get(metric, metric) + (f" (axis starts at {low:g} %)" if low > 0 else "")
-    fig.update_layout(title=title, barmode="group", height=140 + (22 if paper else 14) * len(labels) + 40,
+        low = _axis_floor(lowest - 5)
+    # say so where an error bar was cut at 100 % (the std reaching past it)
+    notes = ([f"axis starts at {low:g} %"] if low > 0 else []) + (
+        ["error bars cut at 100 %"] if n_max > 1 and any(sd and m + sd > 100 for m, sd in zip(means, stds)) else [])
+    axis_title = _METRIC_TITLES.get(metric, metric) + (f" ({'; '.join(notes)})" if notes else "")
+    # at least 320 px: the title, the legend on top and the axis title leave a few rows a plot area
+    fig.update_layout(title=title, barmode="group", height=max(320, 140 + (22 if paper else 14) * len(labels) + 40),
                       xaxis=dict(title_text=axis_title, range=[low, 100]),
                       yaxis=dict(title_text="method", autorange="reversed",
                                  automargin=True))

@@ -371,6 +371,8 @@ def test_comparison_tables_hold_the_rows_run_beside_the_paper() -> None:
     assert "imu | imu" not in text  # rows the run did not make are left out
     assert "unimodal rows" not in text  # nor named in the caption
     with_unimodal = book.comparison_tables(records + [rec("supervised", "imu", "imu", 0, 0.7)])
+    assert "Table 3 rows: the same pre-trainings, IMU-only linear head\n" in text  # no supervised row, none named
+    assert "and supervised IMU training (end to end" in with_unimodal
     assert "and the unimodal rows (supervised, SimCLR)" in with_unimodal and "| supervised | imu | imu | 74.65 | 70.00 (1) |" in with_unimodal
 
 
@@ -393,6 +395,20 @@ def test_markdown_table_aligns_numbers_right_and_escapes_pipes() -> None:
         book.markdown_table(["a", "b"], [[1, 2], [3]])
     with pytest.raises(ValueError, match="header"):
         book.markdown_table([], [])
+
+
+def test_stage_table_lists_every_stage_between_input_and_features() -> None:
+    import torch
+
+    from mmhar_lite import models
+
+    x = torch.zeros(4, 6, 50)
+    rows, out_shape = models.stage_shapes(models.ImuEncoder(6, 50, "lite"), x)
+    lines = book.stage_table(rows, tuple(x.shape), out_shape).splitlines()
+    assert lines[0] == "| stage | input | output | type |" and len(lines) == 2 + len(rows) + 2
+    assert lines[2] == "| input |  | 4×6×50 |  |"
+    assert lines[3] == "| `convolutions.0` | 4×6×50 | 4×16×46 | Conv1d |"
+    assert lines[-1] == f"| output (features) |  | 4×{38 * 64} |  |"
 
 
 def test_embedding_table_has_a_column_per_model_and_the_chance_levels() -> None:

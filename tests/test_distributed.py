@@ -259,9 +259,16 @@ def test_augmentation_does_not_depend_on_the_batch_split():
 # ----------------------------------------------------------------------------- failures and helpers
 
 
+STALL_S = 120  # how long the stalled rank waits at most for rank 0 to give up
+
+
 def _stalled_worker(out: str) -> None:
     if distributed.rank() == 1:
-        time.sleep(8)  # a rank that stops answering
+        # a rank that stops answering until rank 0 has given up (or STALL_S), so rank 0's wait
+        # can only end by its timeout however slowly a busy machine runs the two processes
+        deadline = time.monotonic() + STALL_S
+        while not Path(out, "rank0.txt").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
         return
     started = time.perf_counter()
     try:
@@ -277,8 +284,8 @@ def test_a_stalled_rank_ends_in_an_error_not_a_hang(tmp_path, monkeypatch):
     monkeypatch.setenv(distributed.TIMEOUT_ENV, "3")
     _spawn(_stalled_worker, str(tmp_path))
     elapsed, message = (tmp_path / "rank0.txt").read_text().split("\n", 1)
-    # failed by the timeout, well before the stalled rank woke up (its exit would end the wait too)
-    assert message != "no error" and float(elapsed) < 7
+    # failed by the timeout, well before the stalled rank's own limit (its exit would end the wait too)
+    assert message != "no error" and float(elapsed) < STALL_S / 2
 
 
 def test_bad_timeout_is_a_clear_error(monkeypatch):

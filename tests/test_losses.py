@@ -451,3 +451,13 @@ def test_benchmark_peak_memory_sees_the_logit_matrices():
     small, large = bench.peak_memory("hard_negative", 32), bench.peak_memory("hard_negative", 512)
     assert 0 < small < large and large > 512 * 512 * 4  # at least one (B, B) float32 matrix
     assert bench.peak_memory("naive", 512) > large
+
+
+def test_benchmark_goals_text_names_every_missed_target():
+    from benchmarks import losses as bench
+
+    met = bench.goals_text([(64, 1.19, 1.36, 1.2), (1024, 0.97, 0.41, 2.83)])  # naive/HNL counts from B = 1024 only
+    assert "All met" in met and "Missed" not in met
+    missed = bench.goals_text([(64, 1.30, 1.36, 1.51), (1024, 0.97, 1.60, 1.40)])
+    assert missed.endswith("Missed in this run: HNL / InfoNCE time 1.30 at B = 64; HNL / InfoNCE memory 1.60 at B = 1024; "
+                           "naive / HNL time 1.40 at B = 1024.")
