@@ -104,6 +104,7 @@ class DatasetSpec:
 #: The datasets the experiment commands take (``--dataset``), each with its loader, protocol,
 #: augmentation and the input shape its encoders are built for: ``synthetic``, ``utd-mhad``,
 #: ``mmact-xsub`` (cross-subject) and ``mmact-xsession`` (cross-session).
+#:
 #: :meta hide-value:
 DATASETS: dict[str, DatasetSpec] = {
     "synthetic": DatasetSpec("synthetic", "cross-subject", "synthetic", 6, 20, 3),
@@ -143,6 +144,7 @@ class Preset:
 #: debiasing prior tau+ (0.037 on UTD-MHAD, 0.027 on MMAct; ``None``: 1 / n_classes of the data),
 #: and 150 pre-training and 100 fine-tuning epochs. Methods without a Table 1 row borrow one
 #: (cmc-debiased, cmc-hnl-oracle: cmc-hnl's; cmc-cmkm, random-init: cmc's).
+#:
 #: :meta hide-value:
 PRESETS: dict[str, Preset] = {
     "synthetic": Preset("synthetic", _UTD_TABLE1, None),
@@ -228,6 +230,7 @@ def _paper(utd, xsub_f1, xsub_acc, xsession_f1, xsession_acc) -> dict:
 #: Published numbers (%) of Tables 2 and 3 of Choi, Beedu & Essa, keyed like
 #: :data:`TABLE2_ROWS`: per dataset (``utd-mhad``: accuracy; ``mmact-xsub``, ``mmact-xsession``:
 #: F1 and accuracy); a row or value the paper does not report ("-") is absent.
+#:
 #: :meta hide-value:
 PAPER_RESULTS: dict[tuple[str, str, str], dict] = {
     ("supervised", "imu", "imu"): _paper(74.65, 62.16, 64.24, 80.18, 79.17),

@@ -63,6 +63,7 @@ def _mmact(name: str, situation: str, outcome: str, reason: str = "") -> InputCa
 
 #: Every case, by dataset: what a folder holds, what the loader does (an :data:`OUTCOMES` key) and
 #: the words its reason or error contains; :func:`cases_markdown` renders them.
+#:
 #: :meta hide-value:
 INPUT_CASES: tuple[InputCase, ...] = (
     # UTD-MHAD: Inertial/a{A}_s{S}_t{T}_inertial.mat (d_iner) + Skeleton/..._skeleton.mat (d_skel)

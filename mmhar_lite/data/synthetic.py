@@ -364,6 +364,7 @@ class Motion:
 
 #: The 27 synthetic actions, in UTD-MHAD's class order (label = index): each a :class:`Motion`
 #: with its name, the IMU's position (wrist or thigh), its duration and its joint angles.
+#:
 #: :meta hide-value:
 MOTIONS: tuple[Motion, ...] = (
     Motion("right_arm_swipe_left", "wrist", 2.8, lambda s: _swipe(s, True)),
