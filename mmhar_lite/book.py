@@ -262,7 +262,8 @@ def show_markdown(text: str) -> None:
 # run no better than guessing says so. Every value here is in % (accuracies) or points.
 
 #: Fewest seeds behind a 95 % Student-t interval. From 2 seeds t = 12.7 and the interval is
-#: wider than the accuracy axis, so the text shows the points instead.
+#: wider than the accuracy axis, so the text shows the points instead. A sweep's ``results.md``
+#: follows the same rule (:data:`mmhar_lite.experiments.MIN_SEEDS_FOR_CI`).
 MIN_SEEDS_FOR_CI = 3
 
 _NUMBER_WORDS = {1: "one", 2: "two"}

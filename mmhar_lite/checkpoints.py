@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 FORMAT = 2
-# Input dimensions the encoders are built for (`mmhar_lite.training.input_shapes`).
+#: The input dimensions the encoders are built for (:func:`mmhar_lite.training.input_shapes`),
+#: stored in every checkpoint and compared on loading.
 SHAPE_KEYS = ("skeleton_dims", "n_joints", "imu_channels", "length", "n_classes")
 _FIELDS = {"config": dict, "shapes": dict, "epoch": int, "history": list, "seconds": (int, float),
            "encoders": dict, "heads": dict}

@@ -61,6 +61,8 @@ __all__ = [
     "DEFAULT_METHODS",
     "BETAS",
     "LABEL_FRACTIONS",
+    "SHORT_MODALITIES",
+    "MIN_SEEDS_FOR_CI",
     "ExperimentData",
     "load_experiment_data",
     "experiment_from_raw",
@@ -99,6 +101,11 @@ class DatasetSpec:
     skeleton_dims: int
 
 
+#: The datasets the experiment commands take (``--dataset``), each with its loader, protocol,
+#: augmentation and the input shape its encoders are built for: ``synthetic``, ``utd-mhad``,
+#: ``mmact-xsub`` (cross-subject) and ``mmact-xsession`` (cross-session).
+#:
+#: :meta hide-value:
 DATASETS: dict[str, DatasetSpec] = {
     "synthetic": DatasetSpec("synthetic", "cross-subject", "synthetic", 6, 20, 3),
     "utd-mhad": DatasetSpec("utd-mhad", "cross-subject", "utd-mhad", 6, 20, 3),
@@ -131,6 +138,14 @@ class Preset:
     supervised_lr: float = 1e-3
 
 
+#: The paper's hyper-parameters per dataset (``--preset``, by default the dataset's own): each
+#: :class:`Preset` holds Table 1's (batch size, lr, temperature, beta) per (method, modality),
+#: e.g. UTD-MHAD CMC-HNL (64, 1e-3, 0.1, 1.0) and SimCLR on skeletons (64, 5e-3, 0.5, 0), the
+#: debiasing prior tau+ (0.037 on UTD-MHAD, 0.027 on MMAct; ``None``: 1 / n_classes of the data),
+#: and 150 pre-training and 100 fine-tuning epochs. Methods without a Table 1 row borrow one
+#: (cmc-debiased, cmc-hnl-oracle: cmc-hnl's; cmc-cmkm, random-init: cmc's).
+#:
+#: :meta hide-value:
 PRESETS: dict[str, Preset] = {
     "synthetic": Preset("synthetic", _UTD_TABLE1, None),
     "utd-mhad": Preset("utd-mhad", _UTD_TABLE1, 0.037),
@@ -163,7 +178,8 @@ PRESETS: dict[str, Preset] = {
 # Methods without their own Table 1 row borrow one (see the module docstring).
 _TABLE1_SOURCE = {"cmc-debiased": "cmc-hnl", "cmc-hnl-oracle": "cmc-hnl", "cmc-cmkm": "cmc", "random-init": "cmc"}
 
-# (method, pre-training modality, fine-tuning modality), in the paper's row order.
+#: Table 2's rows (fine-tuning on the pre-training's modality): (method, pre-training modality,
+#: fine-tuning modality), in the paper's row order, with the oracle and the random-init floor.
 TABLE2_ROWS: list[tuple[str, str, str]] = [
     ("supervised", "imu", "imu"),
     ("simclr", "imu", "imu"),
@@ -179,6 +195,8 @@ TABLE2_ROWS: list[tuple[str, str, str]] = [
     ("cmc-hnl-oracle", "multimodal", "multimodal"),
     ("random-init", "multimodal", "multimodal"),
 ]
+#: Table 3's rows (the IMU-only head), as :data:`TABLE2_ROWS`: the multimodal pre-trainings
+#: fine-tuned on the IMU alone, beside IMU-only supervised and SimCLR.
 TABLE3_ROWS: list[tuple[str, str, str]] = [
     ("supervised", "imu", "imu"),
     ("simclr", "imu", "imu"),
@@ -190,9 +208,13 @@ TABLE3_ROWS: list[tuple[str, str, str]] = [
     ("cmc-hnl-oracle", "multimodal", "imu"),
     ("random-init", "multimodal", "imu"),
 ]
-# Everything in Tables 2-3 plus the random-init floor; the oracle is opt-in (it uses labels).
+#: The methods ``mmhar reproduce`` runs without ``--methods``: everything in Tables 2-3 plus the
+#: random-init floor; the oracle (cmc-hnl-oracle) is opt-in, since it uses the labels.
 DEFAULT_METHODS = ("supervised", "simclr", "simclr-hnl", "cmc", "cmc-debiased", "cmc-hnl", "cmc-cmkm", "random-init")
+#: The hardness values beta of ``mmhar sweep-beta`` without ``--betas`` (the paper's Figure 3).
 BETAS = (0.25, 0.5, 1.0, 1.5, 2.0)
+#: The shares of the training labels of ``mmhar limited-labels`` without ``--fractions`` (the
+#: paper's Figure 4: 2 % to 50 %).
 LABEL_FRACTIONS = (0.02, 0.05, 0.1, 0.25, 0.5)
 
 
@@ -205,7 +227,11 @@ def _paper(utd, xsub_f1, xsub_acc, xsession_f1, xsession_acc) -> dict:
     return {d: {k: v for k, v in m.items() if v is not None} for d, m in out.items()}
 
 
-# Published numbers (%), Tables 2 and 3 of Choi, Beedu & Essa; None where the paper has "-".
+#: Published numbers (%) of Tables 2 and 3 of Choi, Beedu & Essa, keyed like
+#: :data:`TABLE2_ROWS`: per dataset (``utd-mhad``: accuracy; ``mmact-xsub``, ``mmact-xsession``:
+#: F1 and accuracy); a row or value the paper does not report ("-") is absent.
+#:
+#: :meta hide-value:
 PAPER_RESULTS: dict[tuple[str, str, str], dict] = {
     ("supervised", "imu", "imu"): _paper(74.65, 62.16, 64.24, 80.18, 79.17),
     ("simclr", "imu", "imu"): _paper(66.74, 52.73, 55.29, 70.59, 73.34),
@@ -760,8 +786,18 @@ def distinct_label_sets(records: Sequence[dict]) -> dict[float, tuple[float, ...
 # ----------------------------------------------------------------------------- results
 
 
+#: Fewest seeds behind a printed 95 % interval (the "95 % CI ±" column of a sweep's
+#: ``results.md`` reads "–" below it): from 2 seeds t = 12.7 and the interval is wider than the
+#: accuracy axis. The same rule as :data:`mmhar_lite.book.MIN_SEEDS_FOR_CI` (tested).
+MIN_SEEDS_FOR_CI = 3
+
+
 def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Mean, sample standard deviation and Student-t confidence half-width (0, 0 for n = 1)."""
+    """Mean, sample standard deviation and Student-t confidence half-width of ``values``.
+
+    The half-width is computed for any n >= 2 (from 2 values t = 12.7: wider than most axes) and is
+    0 for n = 1, where there is no interval at all, not a zero-width one: a caller that prints it
+    applies :data:`MIN_SEEDS_FOR_CI` first (as ``results.md`` and the book do)."""
     x = np.asarray(values, dtype=np.float64)
     _require(x.size > 0, "mean_ci needs at least one value")
     if x.size == 1:
@@ -772,7 +808,8 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float,
 
 def summarize(records: Sequence[dict], keys: Sequence[str] = ("method", "pretrain_modality", "finetune_modality")) -> list[dict]:
     """Group records by ``keys`` (in order of first appearance): n, mean, std and 95 % CI
-    half-width of accuracy and macro-F1 (fractions)."""
+    half-width of accuracy and macro-F1 (fractions), as :func:`mean_ci` gives them (for any n;
+    0 for one record): apply :data:`MIN_SEEDS_FOR_CI` before printing a half-width."""
     groups: dict[tuple, list[dict]] = {}
     for record in records:
         groups.setdefault(tuple(record[k] for k in keys), []).append(record)
@@ -859,7 +896,8 @@ def _sweep_table(records: Sequence[dict], x_key: str, x_title: str) -> list[str]
     for s in sorted(summary, key=lambda s: (s["method"], s["finetune_modality"], s[x_key])):
         lines.append("| " + " | ".join([
             s["method"], s["finetune_modality"], f"{s[x_key]:g}", str(s["n"]),
-            _pct(s["accuracy_mean"], s["accuracy_std"], s["n"]), f"{100 * s['accuracy_ci95']:.2f}",
+            _pct(s["accuracy_mean"], s["accuracy_std"], s["n"]),
+            f"{100 * s['accuracy_ci95']:.2f}" if s["n"] >= MIN_SEEDS_FOR_CI else "–",
             _pct(s["macro_f1_mean"], s["macro_f1_std"], s["n"]),
         ]) + " |")
     return lines + [""]

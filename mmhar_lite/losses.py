@@ -528,7 +528,8 @@ def hard_negative_info_nce(
     Printed typos in the paper: Eq. 3 omits the temperature (it writes
     :math:`e^{f(x)^\top f(x^-)}`); the reference code, followed here, divides every cosine by
     :math:`\tau`, including inside the weights, so the concentration on cosine is
-    :math:`\beta/\tau`. Its :math:`1/\tau^-` is :math:`1/(1-\tau^+)`. The published pseudo-code
+    :math:`\beta/\tau`. The paper divides by :math:`\tau^-`, the share of true negatives among the
+    negatives, which is :math:`1-\tau^+`: hence the :math:`1/(1-\tau^+)` above. The published pseudo-code
     figure with ``beta * neg / neg.mean()`` is a typo confirmed by the authors; the exponential
     weight above is the intended one. ``beta = 0`` gives :func:`debiased_info_nce`;
     ``beta = 0, tau_plus = 0`` gives :func:`info_nce` (the clamp cannot bind then).
@@ -620,8 +621,9 @@ def cmkm_loss(
 
     Args:
         z_skeleton, z_imu: ``(B, E)`` projections (normalised inside).
-        neighbour_skeleton, neighbour_imu: ``(B,)`` indices of each sample's mined neighbour
-            (never itself) under the skeleton / IMU teacher.
+        neighbour_skeleton: ``(B,)`` ``n^s_k``, the index of each sample's mined neighbour (never
+            itself) under the skeleton teacher.
+        neighbour_imu: ``(B,)`` ``n^i_k``, the same under the IMU teacher.
     """
     temperature = _check_temperature(temperature)
     if z_skeleton.shape != z_imu.shape or z_skeleton.ndim != 2:

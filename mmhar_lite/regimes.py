@@ -46,14 +46,17 @@ __all__ = [
     "regimes_markdown",
 ]
 
-# The regimes of the committed grid (results/synthetic/regimes/): today's data, the confusable
-# pairs drawn 80 % together, and that with unequal classes and 2.5 times the style nuisance.
+#: The regimes of the committed grid (``results/synthetic/regimes/``): ``today`` (the default
+#: synthetic data), ``confusable`` (the confusable pairs drawn 80 % together) and ``hard`` (that,
+#: with unequal classes and 2.5 times the style nuisance).
 REGIMES: dict[str, Difficulty] = {
     "today": Difficulty(),
     "confusable": Difficulty(confusion=0.8),
     "hard": Difficulty(confusion=0.8, imbalance=4.0, nuisance=2.5),
 }
+#: The methods compared in every regime.
 REGIME_METHODS = ("cmc", "cmc-hnl", "cmc-hnl-oracle")
+#: The pre-training batch sizes of the grid (the number of negatives per anchor grows with it).
 REGIME_BATCH_SIZES = (32, 128)
 _KEYS = ("regime", "batch_size", "finetune_modality", "method")
 

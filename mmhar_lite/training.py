@@ -111,7 +111,8 @@ def _check(condition: bool, message: str) -> None:
 
 @dataclass
 class PretrainConfig:
-    """Hyper-parameters of one pre-training run (defaults: UTD-MHAD CMC-HNL, Table 1).
+    """Hyper-parameters of one pre-training run (defaults: UTD-MHAD CMC-HNL, Table 1; every
+    dataset's and method's values are in :data:`mmhar_lite.experiments.PRESETS`).
 
     ``tau_plus`` and ``beta`` are used by the debiased / hard-negative methods only.
     ``augmentation`` names the augmentation pipelines (:func:`mmhar_lite.augment.imu_augmentation`).

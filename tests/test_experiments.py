@@ -145,6 +145,19 @@ def test_results_markdown_shows_the_papers_numbers():
     assert "| cmc-hnl | 96.20 | multimodal | multimodal | 1 | 90.00 | 80.00 |" in one
 
 
+def test_sweep_results_markdown_prints_no_interval_below_three_seeds():
+    def records(n_seeds):
+        return [dict(method="cmc-hnl", pretrain_modality="multimodal", finetune_modality="multimodal", seed=s,
+                     beta=1.0, accuracy=0.9 + 0.01 * s, macro_f1=0.8, size="lite", pretrain_epochs=1,
+                     finetune_epochs=1) for s in range(n_seeds)]
+    # 1 and 2 seeds: "–" (no zero-width interval, no t = 12.7 one); 3 seeds: the t half-width
+    assert "| cmc-hnl | multimodal | 1 | 1 | 90.00 | – | 80.00 |" in experiments.results_markdown(records(1), "x", "sweep-beta")
+    assert "| 1 | 2 | 90.50 ± 0.71 | – |" in experiments.results_markdown(records(2), "x", "sweep-beta")
+    half = experiments.mean_ci([90.0, 91.0, 92.0])[2]
+    assert f"| 1 | 3 | 91.00 ± 1.00 | {half:.2f} |" in experiments.results_markdown(records(3), "x", "sweep-beta")
+    assert experiments.MIN_SEEDS_FOR_CI == 3
+
+
 def test_comparison_markdown_puts_the_paper_beside_each_source():
     def rec(method, pre, fine, seed, acc):
         return dict(method=method, pretrain_modality=pre, finetune_modality=fine, seed=seed, accuracy=acc, macro_f1=0.5)

@@ -1,8 +1,8 @@
-"""What the loaders do with each kind of input: one table, run by the tests and shown in the book.
+"""What the loaders do with each kind of input: one list of cases, run by the tests and shown in the book.
 
 Every case is exercised by ``tests/test_data_utd_mhad.py`` or ``tests/test_data_mmact.py`` on a
 fixture written in the dataset's real format (the tests find each case's fixture by ``name``
-and fail if a case has none), so the table cannot promise what the loaders do not do.
+and fail if a case has none), so the list cannot promise what the loaders do not do.
 ``cases_markdown`` renders it for chapter 8's "What happens when ..." section (as lists: a
 reader on a phone sees every reason in full).
 
@@ -19,7 +19,7 @@ from itertools import groupby
 
 __all__ = ["InputCase", "INPUT_CASES", "OUTCOMES", "cases_markdown"]
 
-# What each outcome means, in the words the book uses.
+#: What each outcome of a case (``loaded``, ``skipped``, ``error``) means, in the words the book uses.
 OUTCOMES = {
     "loaded": "loaded",
     "missing": "listed in `missing`",
@@ -61,6 +61,10 @@ def _mmact(name: str, situation: str, outcome: str, reason: str = "") -> InputCa
     return InputCase(name, "mmact", situation, outcome, reason)
 
 
+#: Every case, by dataset: what a folder holds, what the loader does (an :data:`OUTCOMES` key) and
+#: the words its reason or error contains; :func:`cases_markdown` renders them.
+#:
+#: :meta hide-value:
 INPUT_CASES: tuple[InputCase, ...] = (
     # UTD-MHAD: Inertial/a{A}_s{S}_t{T}_inertial.mat (d_iner) + Skeleton/..._skeleton.mat (d_skel)
     _utd("other_files", "a folder also holds READMEs or `.DS_Store` (not `.mat`)", "loaded"),
@@ -88,7 +92,8 @@ INPUT_CASES: tuple[InputCase, ...] = (
     # MMAct: <source>/subjectN/sceneN/sessionN/<action>[_k].csv (timestamp,x,y,z) + skeleton/....npy
     _mmact("clip_and_aliases", "folders carry the release's `_clip` suffix (`gyro_clip/`) and files its desk-scene "
            "names (`using_phone_desk.csv`: the action `using_phone`)", "loaded"),
-    _mmact("case_differs", "one source spells the file `WALKING.csv`, the others `walking.csv`", "loaded"),
+    _mmact("case_differs", "one source's folder spells the trial's file `WALKING.csv`, "
+           "the other sources' folders `walking.csv`", "loaded"),
     _mmact("shorter_source", "one source is shorter than the others, by less than half", "loaded"),
     _mmact("header", "a CSV starts with a header row (MMAct's have none)", "skipped", "cannot parse as headerless CSV"),
     _mmact("text_row", "a CSV row in the middle is not numbers", "skipped", "cannot parse as headerless CSV"),
@@ -109,7 +114,7 @@ INPUT_CASES: tuple[InputCase, ...] = (
     _mmact("unpaired", "a trial has no skeleton file", "skipped", "unpaired: this trial has no skeleton file"),
     _mmact("unknown_action", "a file names an action MMAct does not have", "skipped", "unknown action 'dancing'"),
     _mmact("misplaced", "a file is not under subjectN/sceneN/sessionN/", "skipped", "not under subject{N}/scene{N}/session{N}/"),
-    _mmact("duplicate_case", "`WALKING.csv` stands beside `walking.csv`", "skipped", "more than one file names trial walking_1"),
+    _mmact("duplicate_case", "`WALKING.csv` and `walking.csv` in the same folder", "skipped", "more than one file names trial walking_1"),
     _mmact("duplicate_trial", "`walking_1.csv` stands beside `walking.csv` (both trial 1)", "skipped",
            "more than one file names trial walking_1"),
     _mmact("no_folder", "the root folder does not exist", "error", "MMAct folder does not exist"),

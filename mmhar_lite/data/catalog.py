@@ -17,6 +17,9 @@ from mmhar_lite.data.utd_mhad import load_utd_mhad
 
 __all__ = ["DATASETS", "load_dataset", "summarize_dataset", "format_summary"]
 
+#: The datasets :func:`load_dataset` and ``mmhar data --dataset`` read (MMAct's protocol is
+#: chosen apart, ``--protocol``; the experiment commands' presets are
+#: :data:`mmhar_lite.experiments.DATASETS`).
 DATASETS = ("synthetic", "utd-mhad", "mmact")
 
 

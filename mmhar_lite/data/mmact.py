@@ -1,6 +1,6 @@
 """MMAct loader (Kong et al., ICCV 2019): 12-channel inertial data + 2-D COCO-17 skeletons.
 
-On-disk layout read here (`<stem>` is the action name, optionally `_<k>` for trial k):
+On-disk layout read here (`<stem>` is the action name, optionally `_<k>` for trial k)::
 
     <root>/acc_phone/subject{N}/scene{N}/session{N}/<stem>.csv     100 Hz
     <root>/acc_watch/subject{N}/scene{N}/session{N}/<stem>.csv     100 Hz
@@ -60,9 +60,9 @@ IMU_SOURCES = ("acc_phone", "acc_watch", "gyro", "orientation")
 SOURCE_RATES = {"acc_phone": 100, "acc_watch": 100, "gyro": 50, "orientation": 50}
 MMACT_IMU_CHANNELS = [f"{source}_{axis}" for source in IMU_SOURCES for axis in "xyz"]
 _TARGET_RATE = 50
-# The shortest source of a trial must hold at least this fraction of the longest one's samples:
-# the sources are cut to the shortest, and a much shorter one (a recording that stopped early)
-# would silently throw most of the trial away.
+#: The shortest source of a trial must hold at least this fraction of the longest one's samples
+#: (after resampling to 50 Hz): the sources are cut to the shortest, and a much shorter one (a
+#: recording that stopped early) would silently throw most of the trial away.
 MIN_SOURCE_FRACTION = 0.5
 _N_JOINTS = len(COCO17_JOINTS)
 _TRIAL_DIR = re.compile(r"^subject(\d+)/scene(\d+)/session(\d+)$")

@@ -4,7 +4,7 @@ Each trial is a smooth trajectory of joint angles of a 20-joint articulated body
 kinematics gives the Kinect v1 skeleton (metres, camera space: x to the subject's right,
 y up, z away from the camera, the subject about 2.6 m in front of it). The IMU reads the
 SAME kinematics: a sensor rigidly mounted on the right forearm at the wrist (arm actions)
-or on the outside of the right thigh (leg actions) measures
+or on the outside of the right thigh (leg actions) measures::
 
     accelerometer = R_s^T (a - g) / g0   (in g; gravity g = (0, -g0, 0), so +1 g up at rest)
     gyroscope     = vee(R_s^T dR_s/dt)   (body-frame angular velocity, deg/s)
@@ -65,8 +65,8 @@ __all__ = [
     "write_utd_mhad_layout",
 ]
 
-GRAVITY = 9.80665  # m/s^2, one g
-IMU_RATE = 50.0  # Hz, as UTD-MHAD's inertial sensor
+GRAVITY = 9.80665  #: m/s^2, one g
+IMU_RATE = 50.0  #: Hz, as UTD-MHAD's inertial sensor
 _FD_STEP = 2e-3  # s: central-difference step for the IMU (error O(step^2), far below noise)
 
 # ---------------------------------------------------------------------------------------
@@ -362,6 +362,10 @@ class Motion:
     angles: Callable[[np.ndarray], Angles]
 
 
+#: The 27 synthetic actions, in UTD-MHAD's class order (label = index): each a :class:`Motion`
+#: with its name, the IMU's position (wrist or thigh), its duration and its joint angles.
+#:
+#: :meta hide-value:
 MOTIONS: tuple[Motion, ...] = (
     Motion("right_arm_swipe_left", "wrist", 2.8, lambda s: _swipe(s, True)),
     Motion("right_arm_swipe_right", "wrist", 2.8, lambda s: _swipe(s, False)),
@@ -393,8 +397,8 @@ MOTIONS: tuple[Motion, ...] = (
 )
 CLASS_NAMES = [m.name for m in MOTIONS]
 
-# Disjoint pairs of classes told apart by one cue (side, direction, posture or tempo), each
-# pair on the same sensor: the pairs that Difficulty.confusion draws together.
+#: Disjoint pairs of class indices told apart by one cue (side, direction, posture or tempo),
+#: each pair on the same sensor: the pairs that ``Difficulty.confusion`` draws together.
 CONFUSABLE_PAIRS: tuple[tuple[int, int], ...] = (
     (0, 1),  # right arm swipe left / right: direction
     (2, 3),  # right / left hand wave: side
