@@ -329,7 +329,7 @@ def skeleton_animation(
 # IMU
 
 
-# Units by sensor keyword; UTD-MHAD: acc in g, gyro in deg/s (REFERENCE section 2). MMAct's
+# Units by sensor keyword; UTD-MHAD: acc in g, gyro in deg/s (the UTD-MHAD release's README). MMAct's
 # CSVs carry no units, so pass ``units`` for data whose units differ.
 _IMU_UNITS = {"acc": "g", "gyro": "deg/s", "ori": "deg"}
 
@@ -784,7 +784,7 @@ def reduce_2d(features, method: str = "umap", *, seed: int = 0, n_neighbors: int
         out = centred @ comps.T
         return np.pad(out, ((0, 0), (0, 2 - out.shape[1])))  # F == 1 leaves one component
     if method == "umap":
-        import umap  # noqa: PLC0415  (lazy: import costs ~16 s cold, see REFERENCE section 6)
+        import umap  # noqa: PLC0415  (lazy: import costs ~16 s cold on this machine)
 
         reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, x.shape[0] - 1),
                             random_state=seed)

@@ -17,9 +17,10 @@ A source shorter than `MIN_SOURCE_FRACTION` of the trial's longest is reported, 
 File names are matched case-insensitively, and `walking.csv` is trial 1 like `walking_1.csv`:
 two files naming one trial are both reported, neither used.
 
-The skeleton is not in the release in this form: it is the 17 COCO keypoints (x, y in
-pixels; the confidence column dropped) detected on camera 1's video, one `.npy` per trial
-holding a (17, 2, T) array; `write_mmact_layout` writes exactly this layout.
+The skeleton comes from the release's keypoints (`trimmed_pose.zip`: per camera, 17 COCO
+points as x, y, confidence) converted as the public CMC-CMKM preprocessing does: camera 1,
+the confidence column dropped, one `.npy` per trial holding a (17, 2, T) array in pixels;
+`write_mmact_layout` writes exactly this layout.
 
 Labels are the 35 distinct actions in alphabetical order (`using_phone` once). The release's
 desk-scene file names `talking_on_phone_desk` and `using_phone_desk` are the same actions
