@@ -923,7 +923,7 @@ def latent_space_figure(
         # One trace per class and no legend groups: grouped entries are laid out one per row with
         # gaps, and plotly then squeezes the legend into a scroll box (maxheight: never).
         legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", itemsizing="constant",
-                    entrywidth=0.5, entrywidthmode="fraction", font=dict(size=11), maxheight=1.0),
+                    entrywidth=0.5, entrywidthmode="fraction", font=dict(size=10), maxheight=1.0),
         margin=dict(l=60, r=15, b=420),
     )
     return fig
