@@ -34,7 +34,8 @@ define need_deb
 	  fi; }
 endef
 
-.PHONY: FORCE all venv vendor book book-lane-1 book-lane-2 test unit nbval ci-book browser browser-deps notebooks clean
+.PHONY: FORCE all venv vendor book book-lane-1 book-lane-2 test unit nbval ci-book browser browser-deps notebooks clean \
+  ci-papermill ci-unit ci-nbval ci-site ci-browser-phone ci-browser-desktop
 
 all: test
 
@@ -90,24 +91,52 @@ book: $(STAMP) $(NPM_STAMP)
 
 FORCE:
 
-# CI: unit + papermill tests, nbval, the book built from papermill's executed notebooks
-# (so each chapter is executed twice, not three times), then the browser test of that site.
+UNIT_TESTS := $(PY) -m pytest -m "not browser"
+NBVAL_RUN := MMHAR_PROFILE=smoke $(PY) -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env \
+  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+CI_BOOK_BUILD := MMHAR_PROFILE=smoke MMHAR_BOOK_EXECUTED=$(PAPERMILL_DIR) \
+  $(JB) build . -W --all --path-output $(CI_BOOK)
+BROWSER_RUN := MMHAR_SITE=$(CI_BOOK)/_build/html $(PY) -m pytest -p no:cacheprovider -m browser \
+  tests/test_browser.py
+
+# CI: unit + papermill tests, nbval, the book built from papermill's executed notebooks (so each
+# chapter is executed twice, not three times), then the browser test of that site. Every process
+# is single-threaded (OMP_NUM_THREADS), so the stages run two at a time (one per core of a
+# 2-core machine) in the order the ci-* prerequisites below impose: nbval after papermill, so
+# that it finds the chapters' pre-training runs in the run cache instead of training them again;
+# the browser test in two halves (phone width, the rest), each once the site is built.
 test: $(STAMP) $(NPM_STAMP) browser-deps
-	$(MAKE) unit nbval ci-book browser
+	$(MAKE) -j 2 --output-sync=target ci-browser-phone ci-browser-desktop ci-unit ci-nbval
 
 unit:
-	$(PY) -m pytest -m "not browser" tests
+	$(UNIT_TESTS) tests
 
 nbval:
-	MMHAR_PROFILE=smoke $(PY) -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+	$(NBVAL_RUN)
 
 ci-book:
-	MMHAR_PROFILE=smoke MMHAR_BOOK_EXECUTED=$(PAPERMILL_DIR) \
-	  $(JB) build . -W --all --path-output $(CI_BOOK)
+	$(CI_BOOK_BUILD)
 
 browser:
-	MMHAR_SITE=$(CI_BOOK)/_build/html $(PY) -m pytest -m browser tests/test_browser.py
+	$(BROWSER_RUN)
+
+ci-papermill:
+	$(UNIT_TESTS) -p no:cacheprovider tests/test_notebooks.py
+
+ci-unit:
+	$(UNIT_TESTS) tests --ignore=tests/test_notebooks.py
+
+ci-nbval: ci-papermill
+	$(NBVAL_RUN)
+
+ci-site: ci-papermill
+	$(CI_BOOK_BUILD)
+
+ci-browser-phone: ci-site
+	$(BROWSER_RUN) -k phone
+
+ci-browser-desktop: ci-site
+	$(BROWSER_RUN) -k "not phone"
 
 # Refresh the outputs stored in the notebooks (nbval compares the cells marked
 # `# NBVAL_CHECK_OUTPUT` against them): executes every chapter in place under `smoke`.

@@ -26,6 +26,7 @@ SITE = (ROOT / os.environ.get("MMHAR_SITE", "_build/html")).resolve()
 SLIDER_PAGE = "notebooks/05_latent_space.html"
 # jupyter-book's index.html is only a meta refresh to the root page of _toc.yml
 ROOT_PAGE = re.search(r"^root:\s*(\S+)", (ROOT / "_toc.yml").read_text(), re.M).group(1) + ".html"
+DESKTOP, PHONE = 1300, 400  # the widths a reader was asked to read the site at (px)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking"]
 
@@ -121,8 +122,8 @@ class _Recorder:
                              + ", ".join(r.url for r in self.in_flight))
 
 
-def _open(browser: object, base_url: str, name: str) -> tuple[object, _Recorder]:
-    page = browser.new_page()
+def _open(browser: object, base_url: str, name: str, width: int = DESKTOP) -> tuple[object, _Recorder]:
+    page = browser.new_page(viewport={"width": width, "height": 900})
     recorder = _Recorder(page, base_url)
     page.goto(base_url + name, wait_until="load")
     if name == "index.html":
@@ -131,32 +132,68 @@ def _open(browser: object, base_url: str, name: str) -> tuple[object, _Recorder]
     return page, recorder
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_page_is_complete_offline(browser: object, base_url: str, name: str) -> None:
-    page, recorder = _open(browser, base_url, name)
+class _Loaded:
+    """A page of the site opened once and shared by every check of it at one width."""
+
+    def __init__(self, browser: object, base_url: str, name: str, width: int) -> None:
+        self.name, self.width = name, width
+        self.page, self.recorder = _open(browser, base_url, name, width)
+        self.page.wait_for_function(_WAIT_RENDERED, timeout=30_000)
+        self.page.wait_for_timeout(300)  # MathJax and plotly finish laying out after they insert nodes
+
+
+# Loading a page (plotly, MathJax) is most of this module's time, so each page is loaded once per
+# width and every check of it reads that page; pytest runs a page's checks one after another.
+CONTENT_PAGES = [n for n in PAGES if n != "index.html"]
+
+
+@pytest.fixture(scope="module", params=CONTENT_PAGES)
+def desktop(request: pytest.FixtureRequest, browser: object, base_url: str) -> Iterator[_Loaded]:
+    loaded = _Loaded(browser, base_url, request.param, DESKTOP)
+    yield loaded
+    loaded.page.close()
+
+
+@pytest.fixture(scope="module", params=CONTENT_PAGES)
+def phone(request: pytest.FixtureRequest, browser: object, base_url: str) -> Iterator[_Loaded]:
+    loaded = _Loaded(browser, base_url, request.param, PHONE)
+    yield loaded
+    loaded.page.close()
+
+
+def _assert_complete_offline(page: object, recorder: _Recorder, name: str) -> None:
+    figures = page.locator("div.plotly-graph-div")
+    for i in range(figures.count()):
+        figures.nth(i).locator("svg.main-svg").first.wait_for(state="attached", timeout=15_000)
+        assert "js-plotly-plot" in figures.nth(i).get_attribute("class")
+    maths = page.locator(".math")
+    if maths.count():
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.math')]"
+            ".every(m => m.querySelector('mjx-container'))", timeout=20_000)
+    if page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count():
+        page.locator(".jupyter-widgets").first.wait_for(state="attached", timeout=15_000)
+    # Chromium fetches the icon outside the page's request events, so check it here
+    icon = page.evaluate("() => fetch(document.querySelector('link[rel=\"icon\"]').href)"
+                         ".then(r => [r.status, r.headers.get('content-type')])")
+    assert icon == [200, "image/svg+xml"], f"{name}: favicon {icon}"
+    # every in-page link (citations, footnotes, headings) has its target on the page
+    broken = page.evaluate(
+        "() => [...document.querySelectorAll('a[href^=\"#\"]')].map(a => a.hash.slice(1))"
+        ".filter(id => id && !document.getElementById(decodeURIComponent(id)))")
+    assert not broken, f"{name}: links to missing anchors {broken}"
+    recorder.wait_until_quiet(page)
+    assert not recorder.problems, f"{name}: " + "\n".join(recorder.problems)
+
+
+def test_page_is_complete_offline(desktop: _Loaded) -> None:
+    _assert_complete_offline(desktop.page, desktop.recorder, desktop.name)
+
+
+def test_index_is_complete_offline(browser: object, base_url: str) -> None:
+    page, recorder = _open(browser, base_url, "index.html")
     try:
-        figures = page.locator("div.plotly-graph-div")
-        for i in range(figures.count()):
-            figures.nth(i).locator("svg.main-svg").first.wait_for(state="attached", timeout=15_000)
-            assert "js-plotly-plot" in figures.nth(i).get_attribute("class")
-        maths = page.locator(".math")
-        if maths.count():
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('.math')]"
-                ".every(m => m.querySelector('mjx-container'))", timeout=20_000)
-        if page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count():
-            page.locator(".jupyter-widgets").first.wait_for(state="attached", timeout=15_000)
-        # Chromium fetches the icon outside the page's request events, so check it here
-        icon = page.evaluate("() => fetch(document.querySelector('link[rel=\"icon\"]').href)"
-                             ".then(r => [r.status, r.headers.get('content-type')])")
-        assert icon == [200, "image/svg+xml"], f"{name}: favicon {icon}"
-        # every in-page link (citations, footnotes, headings) has its target on the page
-        broken = page.evaluate(
-            "() => [...document.querySelectorAll('a[href^=\"#\"]')].map(a => a.hash.slice(1))"
-            ".filter(id => id && !document.getElementById(decodeURIComponent(id)))")
-        assert not broken, f"{name}: links to missing anchors {broken}"
-        recorder.wait_until_quiet(page)
-        assert not recorder.problems, f"{name}: " + "\n".join(recorder.problems)
+        _assert_complete_offline(page, recorder, "index.html")
     finally:
         page.close()
 
@@ -193,47 +230,30 @@ def _check_sliders(page: object) -> int:
     return moved
 
 
-@pytest.mark.parametrize("name", [n for n in PAGES if n.startswith("notebooks/")])
-def test_sliders_move_figures(browser: object, base_url: str, name: str) -> None:
-    page, recorder = _open(browser, base_url, name)
-    try:
-        moved = _check_sliders(page)
-        if name == SLIDER_PAGE:
-            assert moved >= 1, "the latent-space page must have a beta slider figure"
-        assert not recorder.problems, "\n".join(recorder.problems)
-    finally:
-        page.close()
-
-
 # Pages that show a live ipywidgets app (mmhar_lite.widgets), which does nothing without a kernel
 # (chapter 5 runs its app too, but removes the output from the static page).
 LIVE_APP_PAGES = ("notebooks/03_losses.html",)
 
 
-@pytest.mark.parametrize("name", LIVE_APP_PAGES)
-def test_live_controls_look_inert_without_a_kernel(browser: object, base_url: str, name: str) -> None:
-    page, recorder = _open(browser, base_url, name)
-    try:
-        app = page.locator(".mmhar-live-app").first
-        app.wait_for(state="attached", timeout=15_000)
+def test_live_controls_look_inert_without_a_kernel(desktop: _Loaded) -> None:
+    apps = desktop.page.locator(".mmhar-live-app")
+    if desktop.name in LIVE_APP_PAGES:
+        apps.first.wait_for(state="attached", timeout=15_000)
+    for app in apps.all():
         looks = app.evaluate("""el => ({
             note: getComputedStyle(el, '::before').content,
             controls: [...el.querySelectorAll(':scope > .widget-hbox')].map(c => {
                 const s = getComputedStyle(c); return [s.pointerEvents, Number(s.opacity)]; }),
         })""")
-        assert "running Jupyter kernel" in looks["note"], f"{name}: no note on the live app: {looks['note']!r}"
+        assert "running Jupyter kernel" in looks["note"], f"{desktop.name}: no note on the live app: {looks['note']!r}"
         assert looks["controls"] and all(events == "none" and opacity < 0.6 for events, opacity in looks["controls"]), \
-            f"{name}: the live controls look usable: {looks['controls']}"
-        assert not recorder.problems, "\n".join(recorder.problems)
-    finally:
-        page.close()
+            f"{desktop.name}: the live controls look usable: {looks['controls']}"
 
 
 # --------------------------------------------------------------------------- layout and legibility
 # Generic checks of every page at a desktop and a phone width (issue: the book as a newcomer
 # reads it). Each returns a list of human-readable problems; the tests assert it is empty.
 
-DESKTOP, PHONE = 1300, 400
 
 _WAIT_RENDERED = """() => [...document.querySelectorAll('div.plotly-graph-div')]
     .every(d => d.querySelector('svg.main-svg') && d.dataset.mmharFitted)  // mmhar-figures.js
@@ -389,53 +409,26 @@ _FIGURE_PROBLEMS = r"""() => {
 }"""
 
 
-def _rendered_page(browser: object, base_url: str, name: str, width: int) -> object:
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    _Recorder(page, base_url)  # keeps the page offline
-    page.goto(base_url + name, wait_until="load")
-    page.wait_for_function(_WAIT_RENDERED, timeout=30_000)
-    page.wait_for_timeout(300)  # MathJax and plotly finish laying out after they insert nodes
-    return page
+def test_no_raw_markdown_tables(desktop: _Loaded) -> None:
+    problems = desktop.page.evaluate(_RAW_TABLES)
+    assert not problems, f"{desktop.name}:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("name", [n for n in PAGES if n != "index.html"])
-def test_no_raw_markdown_tables(browser: object, base_url: str, name: str) -> None:
-    page = _rendered_page(browser, base_url, name, DESKTOP)
-    try:
-        assert not (problems := page.evaluate(_RAW_TABLES)), f"{name}:\n" + "\n".join(problems)
-    finally:
-        page.close()
+def test_nothing_wider_than_the_column_at_desktop_width(desktop: _Loaded) -> None:
+    problems = desktop.page.evaluate(_OUTSIDE_COLUMN)
+    assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("name", [n for n in PAGES if n != "index.html"])
-def test_nothing_wider_than_the_column_at_desktop_width(browser: object, base_url: str, name: str) -> None:
-    page = _rendered_page(browser, base_url, name, DESKTOP)
-    try:
-        problems = page.evaluate(_OUTSIDE_COLUMN)
-        assert not problems, f"{name} at {DESKTOP} px:\n" + "\n".join(problems)
-    finally:
-        page.close()
+def test_figures_are_legible_at_desktop_width(desktop: _Loaded) -> None:
+    problems = desktop.page.evaluate(_FIGURE_PROBLEMS)
+    assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("name", [n for n in PAGES if n != "index.html"])
-def test_page_fits_a_phone(browser: object, base_url: str, name: str) -> None:
-    page = _rendered_page(browser, base_url, name, PHONE)
-    try:
-        problems = (page.evaluate(_PAGE_WIDER_THAN_VIEWPORT) + page.evaluate(_FIGURE_PROBLEMS)
-                    + page.evaluate(_SCROLL_HINTS))
-        assert not problems, f"{name} at {PHONE} px:\n" + "\n".join(problems)
-    finally:
-        page.close()
-
-
-@pytest.mark.parametrize("name", [n for n in PAGES if n.startswith("notebooks/")])
-def test_figures_are_legible_at_desktop_width(browser: object, base_url: str, name: str) -> None:
-    page = _rendered_page(browser, base_url, name, DESKTOP)
-    try:
-        problems = page.evaluate(_FIGURE_PROBLEMS)
-        assert not problems, f"{name} at {DESKTOP} px:\n" + "\n".join(problems)
-    finally:
-        page.close()
+def test_page_fits_a_phone(phone: _Loaded) -> None:
+    page = phone.page
+    problems = (page.evaluate(_PAGE_WIDER_THAN_VIEWPORT) + page.evaluate(_FIGURE_PROBLEMS)
+                + page.evaluate(_SCROLL_HINTS))
+    assert not problems, f"{phone.name} at {PHONE} px:\n" + "\n".join(problems)
 
 
 _DEFECTS = """<!doctype html><html><head><meta charset="utf-8">
@@ -480,3 +473,12 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
         assert page.evaluate(_PAGE_WIDER_THAN_VIEWPORT)
     finally:
         page.close()
+
+
+# Last of a page's desktop checks (pytest keeps the order of definition within a page): moving
+# the sliders changes the figures the checks above read.
+def test_sliders_move_figures(desktop: _Loaded) -> None:
+    moved = _check_sliders(desktop.page)
+    if desktop.name == SLIDER_PAGE:
+        assert moved >= 1, "the latent-space page must have a beta slider figure"
+    assert not desktop.recorder.problems, "\n".join(desktop.recorder.problems)
