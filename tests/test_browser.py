@@ -259,11 +259,16 @@ _WAIT_RENDERED = """() => [...document.querySelectorAll('div.plotly-graph-div')]
     .every(d => d.querySelector('svg.main-svg') && d.dataset.mmharFitted)  // mmhar-figures.js
   && [...document.querySelectorAll('.math')].every(m => m.querySelector('mjx-container'))"""
 
-# A paragraph that is a markdown table nobody rendered: a pipe row followed by a |---| rule.
+# A paragraph that is a markdown table nobody rendered (a pipe row followed by a |---| rule), or TeX
+# between dollar signs that MathJax did not typeset (a glued markdown string is not parsed for math).
 _RAW_TABLES = r"""() => [...document.querySelectorAll('article p, article li')]
     .map(p => p.textContent)
     .filter(t => /\|\s*:?-{3,}:?\s*\|/.test(t) || /^\s*\|.*\|.*\|/.test(t))
-    .map(t => 'raw markdown table: ' + t.trim().slice(0, 80))"""
+    .map(t => 'raw markdown table: ' + t.trim().slice(0, 80))
+  .concat([...document.querySelectorAll('article p, article li')]
+    .map(p => p.textContent)
+    .filter(t => /\$[^$]*\\[a-zA-Z]+[^$]*\$/.test(t))  // TeX between dollars that MathJax never saw
+    .map(t => 'raw TeX: ' + t.trim().slice(0, 80)))"""
 
 # Elements wider than the text column. Figures and display equations must fit (an equation a
 # reader must scroll is not read); anything else may be wider only inside an ancestor that
@@ -409,7 +414,7 @@ _FIGURE_PROBLEMS = r"""() => {
 }"""
 
 
-def test_no_raw_markdown_tables(desktop: _Loaded) -> None:
+def test_no_raw_markdown_or_tex(desktop: _Loaded) -> None:
     problems = desktop.page.evaluate(_RAW_TABLES)
     assert not problems, f"{desktop.name}:\n" + "\n".join(problems)
 
@@ -435,6 +440,7 @@ _DEFECTS = """<!doctype html><html><head><meta charset="utf-8">
 <script src="{base}_static/vendor/plotly/plotly.min.js"></script></head>
 <body style="margin:0"><article class="bd-article" style="width:700px;padding:0 10px">
 <p>| method | accuracy | |---|---| | cmc | 99.5 |</p>
+<p>the least at $\\tau^+ = 0.60$</p>
 <div id="wide" style="width:900px">an output wider than the column</div>
 <div style="overflow-x:auto"><div style="width:900px">a wide table in a scrolling container</div></div>
 <mjx-container display="true" style="display:block;overflow-x:auto"><mjx-math style="display:inline-block;width:900px">x</mjx-math></mjx-container>
@@ -457,7 +463,8 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
         page.wait_for_function("() => window.Plotly")
         page.evaluate(_DEFECTIVE_FIGURE)
         page.wait_for_function(_WAIT_RENDERED)
-        assert [p for p in page.evaluate(_RAW_TABLES) if "| method |" in p]
+        raw = page.evaluate(_RAW_TABLES)
+        assert [p for p in raw if "| method |" in p] and [p for p in raw if "raw TeX" in p], raw
         outside = page.evaluate(_OUTSIDE_COLUMN)
         assert any("an output wider than the column" in p for p in outside), outside
         assert not any("scrolling container" in p for p in outside), outside
