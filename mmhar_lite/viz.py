@@ -1326,7 +1326,8 @@ def results_bar(
     # say so where an error bar was cut at 100 % (the std reaching past it)
     notes = ([f"axis starts at {low:g} %"] if low > 0 else []) + (
         ["error bars cut at 100 %"] if n_max > 1 and any(sd and m + sd > 100 for m, sd in zip(means, stds)) else [])
-    axis_title = _METRIC_TITLES.get(metric, metric) + (f" ({'; '.join(notes)})" if notes else "")
+    # one note per line: on a phone a one-line title ran past the figure's edge and lost the last note
+    axis_title = _METRIC_TITLES.get(metric, metric) + "".join(f"<br>{note}" for note in notes)
     # at least 320 px: the title, the legend on top and the axis title leave a few rows a plot area
     fig.update_layout(title=title, barmode="group", height=max(320, 140 + (22 if paper else 14) * len(labels) + 40),
                       xaxis=dict(title_text=axis_title, range=[low, 100]),

@@ -571,9 +571,9 @@ def test_results_bar_clips_error_bars_at_100_and_zooms_on_request():
     # the lowest bar minus its std is 86 %: the axis starts at the multiple of 5 at least 5 points below
     # it (so the shortest bar is not a stub), and says so, with the cmc bar's std cut at 100 %
     assert list(fig.layout.xaxis.range) == [80.0, 100.0]
-    assert fig.layout.xaxis.title.text == "accuracy (%) (axis starts at 80 %; error bars cut at 100 %)"
+    assert fig.layout.xaxis.title.text == "accuracy (%)<br>axis starts at 80 %<br>error bars cut at 100 %"
     uncut = [summary_row("cmc", "multimodal", "multimodal", [0.90, 0.91, 0.92])]
-    assert viz.results_bar(uncut, zoom=True).layout.xaxis.title.text == "accuracy (%) (axis starts at 85 %)"
+    assert viz.results_bar(uncut, zoom=True).layout.xaxis.title.text == "accuracy (%)<br>axis starts at 85 %"
     assert list(viz.results_bar(summary).layout.xaxis.range) == [0, 100]
 
 
