@@ -138,10 +138,11 @@ class Preset:
     supervised_lr: float = 1e-3
 
 
-#: The paper's hyper-parameters per dataset (``--preset``, by default the dataset's own): each
+#: The paper's hyper-parameters per dataset (``--preset``, by default the dataset's own). Each
 #: :class:`Preset` holds Table 1's (batch size, lr, temperature, beta) per (method, modality),
 #: e.g. UTD-MHAD CMC-HNL (64, 1e-3, 0.1, 1.0) and SimCLR on skeletons (64, 5e-3, 0.5, 0), the
-#: debiasing prior tau+ (0.037 on UTD-MHAD, 0.027 on MMAct; ``None``: 1 / n_classes of the data),
+#: debiasing prior tau+ (the paper's 0.037 on UTD-MHAD, about 1/27, and 0.027 on MMAct, which is not
+#: 1/35 = 0.029 and is kept as the paper gives it; ``None``: 1 / n_classes of the data),
 #: and 150 pre-training and 100 fine-tuning epochs. Methods without a Table 1 row borrow one
 #: (cmc-debiased, cmc-hnl-oracle: cmc-hnl's; cmc-cmkm, random-init: cmc's).
 #:
@@ -178,7 +179,7 @@ PRESETS: dict[str, Preset] = {
 # Methods without their own Table 1 row borrow one (see the module docstring).
 _TABLE1_SOURCE = {"cmc-debiased": "cmc-hnl", "cmc-hnl-oracle": "cmc-hnl", "cmc-cmkm": "cmc", "random-init": "cmc"}
 
-#: Table 2's rows (fine-tuning on the pre-training's modality): (method, pre-training modality,
+#: Table 2's rows (fine-tuning on the pre-training's modality), each a (method, pre-training modality,
 #: fine-tuning modality), in the paper's row order, with the oracle and the random-init floor.
 TABLE2_ROWS: list[tuple[str, str, str]] = [
     ("supervised", "imu", "imu"),
@@ -195,7 +196,7 @@ TABLE2_ROWS: list[tuple[str, str, str]] = [
     ("cmc-hnl-oracle", "multimodal", "multimodal"),
     ("random-init", "multimodal", "multimodal"),
 ]
-#: Table 3's rows (the IMU-only head), as :data:`TABLE2_ROWS`: the multimodal pre-trainings
+#: Table 3's rows (the IMU-only head), as :data:`TABLE2_ROWS`. They are the multimodal pre-trainings
 #: fine-tuned on the IMU alone, beside IMU-only supervised and SimCLR.
 TABLE3_ROWS: list[tuple[str, str, str]] = [
     ("supervised", "imu", "imu"),
@@ -208,7 +209,7 @@ TABLE3_ROWS: list[tuple[str, str, str]] = [
     ("cmc-hnl-oracle", "multimodal", "imu"),
     ("random-init", "multimodal", "imu"),
 ]
-#: The methods ``mmhar reproduce`` runs without ``--methods``: everything in Tables 2-3 plus the
+#: The methods ``mmhar reproduce`` runs without ``--methods``. They are everything in Tables 2-3 plus the
 #: random-init floor; the oracle (cmc-hnl-oracle) is opt-in, since it uses the labels.
 DEFAULT_METHODS = ("supervised", "simclr", "simclr-hnl", "cmc", "cmc-debiased", "cmc-hnl", "cmc-cmkm", "random-init")
 #: The hardness values beta of ``mmhar sweep-beta`` without ``--betas`` (the paper's Figure 3).

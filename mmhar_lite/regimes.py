@@ -46,7 +46,7 @@ __all__ = [
     "regimes_markdown",
 ]
 
-#: The regimes of the committed grid (``results/synthetic/regimes/``): ``today`` (the default
+#: The regimes of the committed grid (``results/synthetic/regimes/``). ``today`` (the default
 #: synthetic data), ``confusable`` (the confusable pairs drawn 80 % together) and ``hard`` (that,
 #: with unequal classes and 2.5 times the style nuisance).
 REGIMES: dict[str, Difficulty] = {

@@ -681,8 +681,8 @@ def embed(
     Args:
         result: a pre-training run with projection heads (any method but ``supervised`` and
             ``random-init``); SimCLR runs have one head, CMC runs one per modality.
-        data, indices: as in :func:`extract_features` (rows ``indices`` of an ArrayData, default
-            all, or a dict of input tensors).
+        data: an ArrayData or a dict of input tensors, as ``inputs`` of :func:`extract_features`.
+        indices: the rows of an ArrayData ``data`` to embed (default all); unused for a dict.
 
     Returns:
         ``{"skeleton": (N, E), "imu": (N, E)}`` float32 arrays on the CPU, ``N = len(indices)``

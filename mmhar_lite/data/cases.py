@@ -61,7 +61,7 @@ def _mmact(name: str, situation: str, outcome: str, reason: str = "") -> InputCa
     return InputCase(name, "mmact", situation, outcome, reason)
 
 
-#: Every case, by dataset: what a folder holds, what the loader does (an :data:`OUTCOMES` key) and
+#: Every case, by dataset. Each says what a folder holds, what the loader does (an :data:`OUTCOMES` key) and
 #: the words its reason or error contains; :func:`cases_markdown` renders them.
 #:
 #: :meta hide-value:

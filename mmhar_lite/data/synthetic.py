@@ -362,7 +362,7 @@ class Motion:
     angles: Callable[[np.ndarray], Angles]
 
 
-#: The 27 synthetic actions, in UTD-MHAD's class order (label = index): each a :class:`Motion`
+#: The 27 synthetic actions, in UTD-MHAD's class order (label = index). Each is a :class:`Motion`
 #: with its name, the IMU's position (wrist or thigh), its duration and its joint angles.
 #:
 #: :meta hide-value:
