@@ -14,8 +14,9 @@ Which negatives an anchor sees:
 * ``labels`` (hard-negative loss only) turns on the oracle variant: candidates that share the
   anchor's label are dropped, so the number of negatives ``M`` varies per anchor.
 
-The hard-negative estimator follows the reference implementation of Robinson et al. (ICLR 2021,
-ref. [45] of the paper), which the paper's Eq. 3 prints with typos (see
+The hard-negative estimator follows the reference implementation of Robinson et al.,
+*Contrastive Learning with Hard Negative Samples* (ICLR 2021, arXiv:2010.04592; ref. [45] of the
+paper), which the paper's Eq. 3 prints with typos (see
 :func:`hard_negative_info_nce`). Everything is computed in log space with a per-row shift, in
 float32 (or float64 when given float64), so it stays finite for any cosine in ``[-1, 1]``,
 temperatures down to 0.01, large ``beta`` and under bf16/fp16 autocast.
@@ -488,7 +489,8 @@ def info_nce(a: Tensor, b: Tensor, *, temperature: float, negatives: str = "cros
 def debiased_info_nce(
     a: Tensor, b: Tensor, *, temperature: float, tau_plus: float, negatives: str = "cross"
 ) -> Tensor:
-    r"""Debiased contrastive loss of Chuang et al. (ref. [11]): Eq. 3 of the paper with :math:`\beta = 0`.
+    r"""Debiased contrastive loss of Chuang et al., *Debiased Contrastive Learning* (NeurIPS 2020,
+    arXiv:2007.00224; ref. [11] of the paper): Eq. 3 of the paper with :math:`\beta = 0`.
 
     .. math::
         N_g &= \max\Big(\frac{\sum_{k=1}^{M} e^{s_k} - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/\tau}\Big), \\
@@ -530,7 +532,8 @@ def hard_negative_info_nce(
     :math:`\tau`, including inside the weights, so the concentration on cosine is
     :math:`\beta/\tau`. The paper divides by :math:`\tau^-`, the share of true negatives among the
     negatives, which is :math:`1-\tau^+`: hence the :math:`1/(1-\tau^+)` above. The published pseudo-code
-    figure with ``beta * neg / neg.mean()`` is a typo confirmed by the authors; the exponential
+    figure with ``beta * neg / neg.mean()`` is a typo, as the authors answered in the reference
+    implementation's tracker (https://github.com/joshr17/HCL/issues/5); the exponential
     weight above is the intended one. ``beta = 0`` gives :func:`debiased_info_nce`;
     ``beta = 0, tau_plus = 0`` gives :func:`info_nce` (the clamp cannot bind then).
 
@@ -602,7 +605,8 @@ def cmkm_loss(
     *,
     temperature: float,
 ) -> torch.Tensor:
-    r"""Cross-modal knowledge mining loss (CMC-CMKM, Brinzea et al. 2022, the paper's ref. [5]).
+    r"""Cross-modal knowledge mining loss (CMC-CMKM: Brinzea et al. 2022, arXiv:2205.10071; the
+    paper's ref. [5]).
 
     Our formulation, with ``s(u, v) = cos(u, v) / temperature`` (the temperature is applied to
     EVERY term, intra-modal ones included; one public version omits it there). For a skeleton
