@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import sys
 import tempfile
@@ -148,10 +149,22 @@ def reference_text(rows: list[dict], load: tuple[float, float], training: dict |
     if one is None or same is None:
         return text + "."
     t_load = training["load"]
+    threads = _threads(training["machine"])
+    # the run here with the training benchmark's thread count, when there is one: the like-for-like comparison
+    alike = next((r for r in rows if (r["size"], r["processes"], r["threads"]) == ("paper", 1, threads)), None)
+    versus = (f"{alike['epoch_best_s']:.2f} s for the 1 x {threads} run here, {alike['epoch_best_s'] / same['epoch_min_s']:.0f} "
+              f"times longer, and {one['epoch_best_s']:.2f} s for the 1 x 1 run" if alike is not None and alike is not one else
+              f"{one['epoch_best_s']:.2f} s for the 1 x 1 run here, {one['epoch_best_s'] / same['epoch_min_s']:.0f} times longer")
     return (text + f": the training benchmark (load {t_load[0]:.1f} at its start and "
-            f"{t_load[1]:.1f} at its end) ran the same paper-size CMC-HNL epoch of batch 64 in {same['epoch_min_s']:.2f} s "
-            f"at best, {one['epoch_best_s'] / same['epoch_min_s']:.0f} times faster than the 1 x 1 run here "
-            f"({one['epoch_best_s']:.2f} s). Whether two ranks with a device each beat one was not measured (no GPU).")
+            f"{t_load[1]:.1f} at its end) ran the same paper-size CMC-HNL epoch of batch 64, with {threads} "
+            f"thread{'' if threads == 1 else 's'}, in {same['epoch_min_s']:.2f} s at best, against {versus}. "
+            "Whether two ranks with a device each beat one was not measured (no GPU).")
+
+
+def _threads(machine_text: str) -> int | None:
+    """The thread count that ``machine()`` wrote into ``machine_text`` ("... (2 threads) ...")."""
+    found = re.search(r"\((\d+) threads?\)", machine_text)
+    return int(found.group(1)) if found else None
 
 
 def report(rows: list[dict], load: tuple[float, float], quick: bool, machine_text: str,
@@ -161,7 +174,8 @@ def report(rows: list[dict], load: tuple[float, float], quick: bool, machine_tex
     lines = [
         "# Distributed pre-training benchmark",
         "",
-        f"Machine: {machine_text}. No GPU was available for this measurement: every run is on the CPU. Load average (1 min) {load[0]:.1f} at the start, {load[1]:.1f} at the end. "
+        # machine() records the parent's thread count; each row sets its own (the table's second column)
+        f"Machine: {re.sub(r' [(][0-9]+ threads?[)]', '', machine_text)}; the threads of each process are in the table's processes x threads column. No GPU was available for this measurement: every run is on the CPU. Load average (1 min) {load[0]:.1f} at the start, {load[1]:.1f} at the end. "
         "**The machine was shared and busy during this run** (other engineers' tests and trainings on the "
         "same 2 cores: a load above 2 means the cores were oversubscribed), so the absolute figures are low "
         "and noisy; the best epoch is the least disturbed one.",
@@ -189,7 +203,8 @@ def report(rows: list[dict], load: tuple[float, float], quick: bool, machine_tex
         "One process with 2 threads suffers most from a busy machine (its OpenMP threads wait for each other on "
         "cores that other jobs hold).",
         "",
-        "Measured here: " + book.scaling_sentence(rows)[0].lower() + book.scaling_sentence(rows)[1:],
+        "The same ratios as measured under this load (not scaling figures): "
+        + book.scaling_sentence(rows)[0].lower() + book.scaling_sentence(rows)[1:],
         "",
     ]
     return "\n".join(lines)

@@ -33,6 +33,16 @@ def test_three_profiles_grow_from_smoke_to_full() -> None:
         assert p.beta_epochs >= p.pretrain_epochs  # the beta models of chapters 4-5 train at least as long
 
 
+def test_book_profile_label_fractions_select_different_subsets() -> None:
+    """Chapter 7 draws one point per distinct labelled subset: fractions that keep the same number
+    of each class's training recordings would collapse its book-profile curve."""
+    bk = book.PROFILES["book"]
+    exp = experiments.load_experiment_data("synthetic", n_subjects=bk.n_subjects, n_trials=bk.n_trials)
+    labels = exp.data.labels[exp.split.train]
+    sizes = [len(experiments.stratified_subset(labels, f, seed=0)) for f in bk.label_fractions]
+    assert len(set(sizes)) == len(bk.label_fractions), dict(zip(bk.label_fractions, sizes))
+
+
 def test_profiles_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         book.PROFILES["smoke"].n_seeds = 9  # type: ignore[misc]
