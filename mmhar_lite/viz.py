@@ -689,7 +689,7 @@ def negative_weights_figure(
 
     Returns:
         One frame per beta (sorted); slider steps labelled with the beta values and a dashed
-        line at the uniform weight ``1/M`` (beta = 0), named in a legend at the top left.
+        line at the uniform weight ``1/M`` (beta = 0), named in a legend between the title and the plot.
     """
     weights = _by_beta("weights_by_beta", weights_by_beta, ndim=1)
     sim = _array("similarities", similarities, ndim=1)
@@ -744,16 +744,21 @@ def negative_weights_figure(
         lo = math.log10(positive.min()) - 0.2 if positive.size else -6
         yaxis = dict(type="log", range=[lo, math.log10(max(y_all.max(), 1.0 / m)) + 0.2])
     else:
-        # 1/M at most 60 % up the axis, so that the legend's corner stays clear even at beta = 0
-        yaxis = dict(range=[0, max(1.08 * y_all.max(), 1.7 / m)])
+        # a little below 0, so that the markers of near-zero weights are not cut in half by the axis
+        top = max(1.08 * y_all.max(), 1.7 / m)
+        yaxis = dict(range=[-0.04 * top, top])
     # At beta = 0 every weight is 1/M: the markers then sit on this line. It is named in the legend,
-    # whose top-left corner no marker reaches (there the cosine is low, so the weight is at most
-    # about 1/M), where a label on the line would lie on the markers.
+    # not labelled on the line, where a label would lie on the markers.
     fig.add_scatter(x=[-1.05, 1.05], y=[1.0 / m, 1.0 / m], mode="lines", line=dict(dash="dash", color=_GREY),
                     name="uniform 1/M: every weight at β = 0", hoverinfo="skip")
+    # the legend between the title and the plot, across the full width: inside the plot it would
+    # cover a phone's whole plot width, and the highest weights with it; from 48 px down, in up to
+    # three rows at 400 px, clear of the plot area at the 130 px margin
+    height = 560
     fig.update_layout(
-        legend=dict(x=0.01, y=0.99, xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.8)"),
-        title=title,
+        height=height, margin=dict(t=130),
+        legend=dict(orientation="h", x=0, xanchor="left", y=1 - 48 / height, yanchor="top", yref="container"),
+        title=dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=12)),
         xaxis=dict(title="cosine similarity to the anchor", range=[-1.05, 1.05]),
         yaxis=dict(title="weight q<sub>β</sub> (sums to 1)", automargin=True, **yaxis),
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ")],
