@@ -161,9 +161,13 @@ def reference_text(rows: list[dict], load: tuple[float, float], training: dict |
             "Whether two ranks with a device each beat one was not measured (no GPU).")
 
 
+# how machine() writes the parent's thread count into its text: " (2 threads)"
+_THREADS = re.compile(r" \((\d+) threads?\)")
+
+
 def _threads(machine_text: str) -> int | None:
     """The thread count that ``machine()`` wrote into ``machine_text`` ("... (2 threads) ...")."""
-    found = re.search(r"\((\d+) threads?\)", machine_text)
+    found = _THREADS.search(machine_text)
     return int(found.group(1)) if found else None
 
 
@@ -175,7 +179,7 @@ def report(rows: list[dict], load: tuple[float, float], quick: bool, machine_tex
         "# Distributed pre-training benchmark",
         "",
         # machine() records the parent's thread count; each row sets its own (the table's second column)
-        f"Machine: {re.sub(r' [(][0-9]+ threads?[)]', '', machine_text)}; the threads of each process are in the table's processes x threads column. No GPU was available for this measurement: every run is on the CPU. Load average (1 min) {load[0]:.1f} at the start, {load[1]:.1f} at the end. "
+        f"Machine: {_THREADS.sub('', machine_text)}; the threads of each process are in the table's processes x threads column. No GPU was available for this measurement: every run is on the CPU. Load average (1 min) {load[0]:.1f} at the start, {load[1]:.1f} at the end. "
         "**The machine was shared and busy during this run** (other engineers' tests and trainings on the "
         "same 2 cores: a load above 2 means the cores were oversubscribed), so the absolute figures are low "
         "and noisy; the best epoch is the least disturbed one.",
