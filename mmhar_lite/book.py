@@ -265,7 +265,7 @@ def show_markdown(text: str) -> None:
 
 #: Fewest seeds behind a 95 % Student-t interval. From 2 seeds t = 12.7 and the interval is
 #: wider than the accuracy axis, so the text shows the points instead. A sweep's ``results.md``
-#: follows the same rule (:data:`mmhar_lite.experiments.MIN_SEEDS_FOR_CI`).
+#: (:mod:`mmhar_lite.experiments`) follows the same rule, read from here.
 MIN_SEEDS_FOR_CI = 3
 
 _NUMBER_WORDS = {1: "one", 2: "two"}

@@ -130,8 +130,6 @@ def test_output_markdown_turns_headings_into_bold_paragraphs_and_keeps_tables():
     assert book.output_markdown("no heading # here") == "no heading # here"
 
 
-
-
 # ----------------------------------------------------------------------- sentences from numbers
 
 
@@ -542,12 +540,6 @@ def test_benchmark_caveats_stay_silent_on_a_plausible_quiet_run():
     rows[2]["communication_share"] = 0.1  # 1.6 measured, 1.8 at best
     text = book.benchmark_caveats(_benchmark(rows, load=[0.1, 0.2], busy_machine=False, gpu="NVIDIA H200"))
     assert text == "The machine's load average was 0.1 when the benchmark started and 0.2 when it ended on 2 cores."
-
-
-def test_the_book_and_results_md_share_the_seed_rule_for_intervals():
-    from mmhar_lite import experiments
-
-    assert book.MIN_SEEDS_FOR_CI == experiments.MIN_SEEDS_FOR_CI
 
 
 def _timed(method: str, pretrain: str, tune: str, pretrain_s: float, finetune_s: float, **extra) -> dict:
