@@ -202,10 +202,11 @@ MATH_PUNCT_CLASS = "mmhar-math-punct"
 
 
 def keep_math_with_punctuation(doctree: Any) -> int:
-    """Wrap each inline math node and the punctuation right after it (``$\\beta = 0$.``) in an
-    inline of class :data:`MATH_PUNCT_CLASS`, so that the browser never puts the period alone at
-    the start of a line (a line may break after rendered math, as after an image). The text is
-    unchanged. Returns the number of pairs wrapped."""
+    """Wrap each inline math node and the punctuation right after it (the period after an inline
+    equation that ends a sentence) in an inline of class :data:`MATH_PUNCT_CLASS`, so that the
+    browser never puts the period alone at the start of a line (a line may break after
+    rendered math, as after an image). The text is unchanged. Returns the number of pairs
+    wrapped."""
     from docutils import nodes
 
     wrapped = 0
