@@ -75,3 +75,18 @@ def test_bench_figure_names_what_it_cannot_find(tmp_path, spec, message):
     (tmp_path / "losses.md").write_text(BENCH_MD)
     with pytest.raises(ValueError, match=message):
         site.bench_figure(tmp_path, spec)
+
+
+def test_public_bases_replace_private_classes_by_their_nearest_public_ancestor() -> None:
+    import torch
+
+    from mmhar_lite import augment, distributed
+
+    assert site.public_bases(list(augment.ImuJitter.__bases__)) == [object]
+    assert site.public_bases(list(distributed.GlobalBatchNorm.__bases__)) == [torch.nn.Module]
+
+    class _Private(dict):
+        pass
+
+    # public bases are kept in order; a private one that resolves to one already shown is dropped
+    assert site.public_bases([dict, _Private, int]) == [dict, int]
