@@ -12,7 +12,7 @@ file per trial and source:
     acc_watch    csv    100 Hz
     gyro         csv    50 Hz
     orientation  csv    50 Hz
-    skeleton     npy    (17, 2, T) float, pixels
+    skeleton     npy    (17, 2, T) pixels
 
 The inertial folders may also carry the release's `_clip` suffix (`acc_phone_clip`, ...).
 CSV rows are `timestamp,x,y,z` with NO header row: every row is data, and a non-numeric row

@@ -12,7 +12,7 @@ or on the outside of the right thigh (leg actions) measures
     \text{gyroscope} &= \operatorname{vee}\big(R_s^\top \, \mathrm{d}R_s / \mathrm{d}t\big),
 
 the accelerometer in g (gravity :math:`g = (0, -g_0, 0)`, so +1 g up at rest), the gyroscope
-the body-frame angular velocity in deg/s; R_s maps sensor axes to camera axes and `a` is the
+the body-frame angular velocity in deg/s; :math:`R_s` maps sensor axes to camera axes and `a` is the
 sensor's acceleration; both are
 central finite differences of the kinematics with a 2 ms step, then sampled at 50 Hz. Sensor
 axes: x along the limb towards the hand/knee (so a hanging arm reads about -1 g on x, as
