@@ -414,6 +414,38 @@ _FIGURE_PROBLEMS = r"""() => {
 }"""
 
 
+# Citations and reference lists: a citation in the text shows the label of the entry it links to
+# (an author-year citation beside an alpha-labelled list cannot be matched), a label and its
+# back-links "(1,2)" never run into their entry, and the entries of a list start at one edge.
+_CITATIONS = r"""() => {
+  const problems = [];
+  const squeeze = el => el.textContent.replace(/\s+/g, '');
+  for (const cite of document.querySelectorAll('article span.bibtex-citation a.reference.internal')) {
+    const entry = document.getElementById(decodeURIComponent((cite.getAttribute('href') || '').split('#')[1] || ''));
+    const label = entry && entry.querySelector(':scope > span.label');
+    if (!label) { problems.push(`citation "${cite.textContent}" links to no reference-list entry`); continue; }
+    const listed = squeeze(label).replace(/^\[|\]$/g, '');
+    if (cite.textContent.trim() !== listed) problems.push(`citation "${cite.textContent.trim()}" is listed as [${listed}]`);
+  }
+  for (const list of document.querySelectorAll('article div.citation-list')) {
+    const lefts = new Set();
+    for (const entry of list.querySelectorAll(':scope > div.citation')) {
+      const p = entry.querySelector(':scope > p');
+      if (!p) continue;
+      const box = p.getBoundingClientRect();
+      lefts.add(Math.round(box.left));
+      for (const span of entry.querySelectorAll(':scope > span')) {
+        const r = span.getBoundingClientRect();
+        if (r.width && r.right > box.left + 1 && r.bottom > box.top + 1 && r.top < box.bottom - 1)
+          problems.push(`reference label "${squeeze(span)}" runs into its entry`);
+      }
+    }
+    if (lefts.size > 1) problems.push(`a reference list's entries start at ${lefts.size} different x: ${[...lefts].join(', ')}`);
+  }
+  return problems;
+}"""
+
+
 def test_no_raw_markdown_or_tex(desktop: _Loaded) -> None:
     problems = desktop.page.evaluate(_RAW_TABLES)
     assert not problems, f"{desktop.name}:\n" + "\n".join(problems)
@@ -429,10 +461,15 @@ def test_figures_are_legible_at_desktop_width(desktop: _Loaded) -> None:
     assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
 
 
+def test_citations_match_their_references_at_desktop_width(desktop: _Loaded) -> None:
+    problems = desktop.page.evaluate(_CITATIONS)
+    assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
+
+
 def test_page_fits_a_phone(phone: _Loaded) -> None:
     page = phone.page
     problems = (page.evaluate(_PAGE_WIDER_THAN_VIEWPORT) + page.evaluate(_FIGURE_PROBLEMS)
-                + page.evaluate(_SCROLL_HINTS))
+                + page.evaluate(_SCROLL_HINTS) + page.evaluate(_CITATIONS))
     assert not problems, f"{phone.name} at {PHONE} px:\n" + "\n".join(problems)
 
 
@@ -446,6 +483,9 @@ _DEFECTS = """<!doctype html><html><head><meta charset="utf-8">
 <mjx-container display="true" style="display:block;overflow-x:auto"><mjx-math style="display:inline-block;width:900px">x</mjx-math></mjx-container>
 <p><code>{long_code}</code></p>
 <div id="fig" class="plotly-graph-div" style="width:680px;height:400px"></div>
+<p><span class="bibtex-citation">[<a class="reference internal" href="#ref-a">Chen et al., 2015</a>]</span></p>
+<div class="citation-list"><div class="citation" id="ref-a"><span class="label" style="float:left">[RCSJ21]</span>
+<span class="backrefs" style="float:left">(1,2)</span><p style="margin-left:4em">an entry</p></div></div>
 </article></body></html>"""
 
 _DEFECTIVE_FIGURE = """() => Plotly.newPlot('fig', [
@@ -473,6 +513,9 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
         assert "xaxis has tick labels but no title" in figure
         assert "the title does not fit the figure" in figure
         assert 'legend entries "class a" and "class b" look the same' in figure
+        citations = page.evaluate(_CITATIONS)
+        assert 'citation "Chen et al., 2015" is listed as [RCSJ21]' in citations, citations
+        assert any("runs into its entry" in p for p in citations), citations
         # the test page does not load mmhar-scroll-hint.js: its scrolling container has no hint
         assert any("a wide table in a scrolling container" in p and "without a hint" in p
                    for p in page.evaluate(_SCROLL_HINTS))
