@@ -1,5 +1,5 @@
 """Batched, seeded augmentations for IMU windows and skeleton sequences, as the public CMC-CMKM code has
-them (Brinzea et al. 2022), with its axis mix-ups corrected.
+them :cite:p:`brinzea2022cmkmcode`, with its axis mix-ups corrected.
 
 Every transform is called as `transform(x, generator)` on a whole batch and returns a tensor
 of the same shape, dtype and device:
@@ -195,7 +195,13 @@ class ImuChannelShuffle(_Random):
 
 
 def random_rotation_matrices(n: int, generator: Generator = None, dtype=torch.float32) -> torch.Tensor:
-    """(n, 3, 3) rotation matrices drawn uniformly from SO(3) (normalised Gaussian quaternions)."""
+    """(n, 3, 3) rotation matrices drawn uniformly from SO(3) (normalised Gaussian quaternions).
+
+    Args:
+        n: number of matrices.
+        generator: source of the random numbers (a CPU ``torch.Generator``; None: the global one).
+        dtype: dtype of the result (drawn in float64, then cast).
+    """
     return _quaternion_rotations(torch.randn(n, 4, generator=generator, dtype=torch.float64)).to(dtype)
 
 

@@ -749,6 +749,7 @@ def pairing_sentence(halves: Sequence[tuple[float, float, float]], *, noun: str 
     Args:
         halves: per comparison, ``(paired half-width, half-width of a, half-width of b)`` (same
             unit); comparisons without intervals (fewer than three seeds) are left out by the caller.
+        noun: what the comparisons are called in the sentence (plural).
     """
     if not halves:
         return f"With fewer than {MIN_SEEDS_FOR_CI} seeds there are no intervals to compare."

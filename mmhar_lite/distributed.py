@@ -177,7 +177,14 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
     through the all-reduced sums. Same parameters, buffers and state-dict keys as the
     BatchNorm it replaces (:func:`global_batchnorm`); in eval mode, or with one rank, it is
     that BatchNorm. Statistics are computed in two passes (mean, then variance), in float32 for
-    half-precision inputs."""
+    half-precision inputs.
+
+    Args:
+        num_features: ``C`` of the ``(B, C)`` or ``(B, C, L)`` / ``(B, C, H, W)`` input.
+        eps, momentum, affine, track_running_stats, bias: as for ``torch.nn.BatchNorm1d``
+            (``bias=False`` with ``affine``: a learnable scale only).
+        device, dtype: where and in which dtype the parameters and buffers are made.
+    """
 
     def _check_input_dim(self, x: torch.Tensor) -> None:
         if x.dim() < 2:
@@ -261,7 +268,12 @@ class Replicas:
         return idx[start : start + sizes[self.rank]]
 
     def forward(self, fn: Callable, *args):
-        """``fn(*args)``, through DistributedDataParallel when there are several ranks."""
+        """``fn(*args)``, through DistributedDataParallel when there are several ranks.
+
+        Args:
+            fn: a function of the replicated model's modules, e.g. the forward pass of a batch.
+            *args: its arguments.
+        """
         return fn(*args) if self._model is None else self._model(fn, *args)
 
     def gather(self, x: torch.Tensor) -> torch.Tensor:

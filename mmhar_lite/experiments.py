@@ -333,8 +333,15 @@ def pretrain_config(
 ) -> PretrainConfig:
     """The Table 1 configuration of ``method`` on ``preset``; any field can be overridden.
 
-    ``n_classes`` is needed by presets whose tau_plus is the class prior (synthetic).
-    ``epochs_scale`` multiplies the 150 pre-training epochs (at least 1 remains).
+    Args:
+        preset: a key of :data:`PRESETS`.
+        method: a method of :mod:`mmhar_lite.training` (``"cmc-hnl"``, ...).
+        modality: the pre-training modality (default: the first that the method takes).
+        n_classes: needed by presets whose tau_plus is the class prior (synthetic).
+        size: encoder size, ``"paper"`` or ``"lite"``.
+        seed: the run's seed.
+        epochs_scale: multiplies the 150 pre-training epochs (at least 1 remains).
+        **overrides: any :class:`mmhar_lite.training.PretrainConfig` field, set last.
     """
     _require(preset in PRESETS, f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
     _check_methods([method])
@@ -365,7 +372,15 @@ def pretrain_config(
 
 
 def finetune_config(preset: str, modality: str = "multimodal", *, seed: int = 0, epochs_scale: float = 1.0, **overrides) -> FinetuneConfig:
-    """Fine-tuning configuration of ``preset`` (100 epochs, batch 64, lr 1e-3), overridable."""
+    """Fine-tuning configuration of ``preset`` (100 epochs, batch 64, lr 1e-3), overridable.
+
+    Args:
+        preset: a key of :data:`PRESETS`.
+        modality: the head, ``"multimodal"``, ``"skeleton"`` or ``"imu"``.
+        seed: the run's seed.
+        epochs_scale: multiplies the 100 fine-tuning epochs (at least 1 remains).
+        **overrides: any :class:`mmhar_lite.training.FinetuneConfig` field, set last.
+    """
     _require(preset in PRESETS, f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
     _check_scale(epochs_scale)
     spec = PRESETS[preset]

@@ -14,9 +14,9 @@ Which negatives an anchor sees:
 * ``labels`` (hard-negative loss only) turns on the oracle variant: candidates that share the
   anchor's label are dropped, so the number of negatives ``M`` varies per anchor.
 
-The hard-negative estimator follows the reference implementation of Robinson et al.,
-*Contrastive Learning with Hard Negative Samples* (ICLR 2021, arXiv:2010.04592; ref. [45] of the
-paper), which the paper's Eq. 3 prints with typos (see
+The hard-negative estimator follows the reference implementation of the hard-negative paper
+:cite:p:`robinson2021hard`, which the paper :cite:p:`choi2023multimodal` prints, in its Eq. 3,
+with typos (see
 :func:`hard_negative_info_nce`). Everything is computed in log space with a per-row shift, in
 float32 (or float64 when given float64), so it stays finite for any cosine in ``[-1, 1]``,
 temperatures down to 0.01, large ``beta`` and under bf16/fp16 autocast.
@@ -489,8 +489,8 @@ def info_nce(a: Tensor, b: Tensor, *, temperature: float, negatives: str = "cros
 def debiased_info_nce(
     a: Tensor, b: Tensor, *, temperature: float, tau_plus: float, negatives: str = "cross"
 ) -> Tensor:
-    r"""Debiased contrastive loss of Chuang et al., *Debiased Contrastive Learning* (NeurIPS 2020,
-    arXiv:2007.00224; ref. [11] of the paper): Eq. 3 of the paper with :math:`\beta = 0`.
+    r"""Debiased contrastive loss :cite:p:`chuang2020debiased`: Eq. 3 of the paper with
+    :math:`\beta = 0`.
 
     .. math::
         N_g &= \max\Big(\frac{\sum_{k=1}^{M} e^{s_k} - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/\tau}\Big), \\
@@ -516,7 +516,7 @@ def hard_negative_info_nce(
     negatives: str = "cross",
     labels: Tensor | None = None,
 ) -> Tensor:
-    r"""Hard-negative contrastive loss (paper Eq. 2-3; Robinson et al., ICLR 2021), mean over anchors.
+    r"""Hard-negative contrastive loss (paper Eq. 2-3, :cite:p:`robinson2021hard`), mean over anchors.
 
     For an anchor with positive logit :math:`s^+` and negative logits :math:`s_1 \dots s_M`
     (:math:`s = \cos/\tau`), importance weights :math:`w_k = e^{\beta s_k}` (Eq. 2's
@@ -533,7 +533,7 @@ def hard_negative_info_nce(
     :math:`\beta/\tau`. The paper divides by :math:`\tau^-`, the share of true negatives among the
     negatives, which is :math:`1-\tau^+`: hence the :math:`1/(1-\tau^+)` above. The published pseudo-code
     figure with ``beta * neg / neg.mean()`` is a typo, as the authors answered in the reference
-    implementation's tracker (https://github.com/joshr17/HCL/issues/5); the exponential
+    implementation's issue tracker :cite:p:`robinson2021hclissue5`; the exponential
     weight above is the intended one. ``beta = 0`` gives :func:`debiased_info_nce`;
     ``beta = 0, tau_plus = 0`` gives :func:`info_nce` (the clamp cannot bind then).
 
@@ -605,29 +605,32 @@ def cmkm_loss(
     *,
     temperature: float,
 ) -> torch.Tensor:
-    r"""Cross-modal knowledge mining loss (CMC-CMKM: Brinzea et al. 2022, arXiv:2205.10071; the
-    paper's ref. [5]).
+    r"""Cross-modal knowledge mining loss of CMC-CMKM :cite:p:`brinzea2022cmkm`.
 
-    Our formulation, with ``s(u, v) = cos(u, v) / temperature`` (the temperature is applied to
-    EVERY term, intra-modal ones included; one public version omits it there). For a skeleton
-    anchor ``z^s_k``, with ``n^s_k`` / ``n^i_k`` its top-1 most similar other sample of the batch
-    under the frozen unimodal (SimCLR) skeleton / IMU encoders:
+    Our formulation, with :math:`s(u, v) = \cos(u, v) / \tau` (the temperature is applied to
+    EVERY term, intra-modal ones included; the public code :cite:p:`brinzea2022cmkmcode`,
+    ``MM_NTXent_CVKM`` in ``models/cmc_cvkm.py``, omits it on the intra-modal terms). For a
+    skeleton anchor :math:`z^s_k`, with :math:`n^s_k` / :math:`n^i_k` its top-1 most similar
+    other sample of the batch under the frozen unimodal (SimCLR) skeleton / IMU encoders:
 
-    * positives ``P_k``: ``z^i_k`` (its own IMU), ``z^i_{n^i_k}`` (cross-modal positive mined in
-      the IMU teacher's space) and ``z^s_{n^s_k}`` (intra-modal positive mined in the skeleton
-      teacher's space);
-    * negatives: every other IMU embedding ``z^i_j`` (cross-modal) and every other skeleton
-      embedding ``z^s_j, j != k`` (intra-modal negatives);
-    * ``l_k = -log( sum_{p in P_k} e^{s(z^s_k, p)} / sum_{c in P_k u N_k} e^{s(z^s_k, c)} )``.
+    * positives :math:`P_k`: :math:`z^i_k` (its own IMU), :math:`z^i_{n^i_k}` (cross-modal
+      positive mined in the IMU teacher's space) and :math:`z^s_{n^s_k}` (intra-modal positive
+      mined in the skeleton teacher's space);
+    * negatives :math:`N_k`: every other IMU embedding :math:`z^i_j` (cross-modal) and every
+      other skeleton embedding :math:`z^s_j, j \ne k` (intra-modal negatives);
+
+    .. math::
+        \ell_k = -\log \frac{\sum_{p \in P_k} e^{s(z^s_k,\, p)}}{\sum_{c \in P_k \cup N_k} e^{s(z^s_k,\, c)}}
 
     IMU anchors mirror this (roles of the modalities swapped); the loss is the mean over the
     ``2B`` anchors. Computed with log-sum-exp, so it is stable at any temperature.
 
     Args:
         z_skeleton, z_imu: ``(B, E)`` projections (normalised inside).
-        neighbour_skeleton: ``(B,)`` ``n^s_k``, the index of each sample's mined neighbour (never
-            itself) under the skeleton teacher.
-        neighbour_imu: ``(B,)`` ``n^i_k``, the same under the IMU teacher.
+        neighbour_skeleton: ``(B,)`` :math:`n^s_k`, the index of each sample's mined neighbour
+            (never itself) under the skeleton teacher.
+        neighbour_imu: ``(B,)`` :math:`n^i_k`, the same under the IMU teacher.
+        temperature: :math:`\tau > 0`.
     """
     temperature = _check_temperature(temperature)
     if z_skeleton.shape != z_imu.shape or z_skeleton.ndim != 2:

@@ -7,7 +7,7 @@ the embeddings:
 - **cross-modal retrieval** (top-1 / top-5): for each IMU embedding, is the skeleton
   embedding of the same recording the nearest of all skeleton embeddings (cosine), or among
   the 5 nearest; and the other way round. Chance is ``k / N``.
-- **alignment** and **uniformity** (Wang and Isola, ICML 2020, arXiv:2005.10242) of the L2-normalised
+- **alignment** and **uniformity** :cite:p:`wang2020understanding` of the L2-normalised
   embeddings: ``align = E ||f(x) - f(y)||^2`` over positive pairs (0 = every pair
   coincides, 4 = antipodal) and ``uniform = log E exp(-2 ||f(x) - f(y)||^2)`` over pairs
   of different rows (0 = collapsed to one point, -8 the bound for antipodal pairs; about
@@ -161,6 +161,7 @@ def weight_concentration(q: np.ndarray, same_class: np.ndarray, *, top: int = 5)
         q: ``(A, M)`` weights of each anchor's ``M`` negatives (rows sum to 1), e.g. from
             :func:`mmhar_lite.losses.hard_negative_weights`.
         same_class: ``(A, M)`` bool, negative of the anchor's own class (a false negative).
+        top: how many of the heaviest negatives ``top_share`` counts.
 
     Returns:
         A dict of three means over the anchors. ``effective_negatives`` is the mean of

@@ -3,10 +3,10 @@
 Shapes use B (batch), C (IMU channels), T (time steps), J (joints), D (coordinate dimensions),
 F (encoder feature size).
 
-* :class:`ImuEncoder` -- CSSHAR-style: three ``Conv1d(kernel 5) -> BatchNorm -> ReLU`` blocks
+* :class:`ImuEncoder` -- CSSHAR-style :cite:p:`khaertdinov2021csshar`: three ``Conv1d(kernel 5) -> BatchNorm -> ReLU`` blocks
   (32/64/128 channels, no padding), a sinusoidal positional encoding and a Transformer encoder
   (d_model 128, 2 heads, 2 layers, dropout 0.1); the output sequence is flattened.
-* :class:`SkeletonEncoder` -- HCN (hierarchical co-occurrence network): a joint stream and a
+* :class:`SkeletonEncoder` -- HCN (hierarchical co-occurrence network) :cite:p:`li2018hcn`: a joint stream and a
   motion stream (frame differences), each ``1x1 conv -> 64``, ``(3x1) temporal conv -> 32``,
   then the joint axis becomes the channel axis (co-occurrence across all joints),
   ``3x3 conv -> 32 + max-pool``, ``3x3 conv -> 64 + max-pool``; the streams are concatenated
@@ -74,7 +74,7 @@ def _size(size: str) -> EncoderSize:
 
 
 def sinusoidal_encoding(length: int, dim: int) -> torch.Tensor:
-    """Vaswani et al. positional encoding, shape ``(length, dim)``."""
+    """Sinusoidal positional encoding of the Transformer :cite:p:`vaswani2017attention`, shape ``(length, dim)``."""
     position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
     frequency = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-math.log(10000.0) / dim))
     table = torch.zeros(length, dim)

@@ -56,7 +56,14 @@ def set_threads(threads: int | None) -> None:
 
 
 def run_path(cache_dir: str | Path, task: PretrainTask, data: ArrayData, teachers=None) -> Path:
-    """Where :func:`mmhar_lite.training.pretrain` keeps ``task``'s finished run in ``cache_dir``."""
+    """Where :func:`mmhar_lite.training.pretrain` keeps ``task``'s finished run in ``cache_dir``.
+
+    Args:
+        cache_dir: the run cache folder.
+        task: the pre-training run.
+        data: the dataset it trains on.
+        teachers: its frozen teacher encoders (``cmc-cmkm`` only), part of the run's key.
+    """
     c = task.config
     return Path(cache_dir) / f"{c.method}-{c.modality}-seed{c.seed}-{training.run_key(c, data, task.rows, teachers)}.pt"
 

@@ -7,7 +7,8 @@
 - with ``MMHAR_BOOK_EXECUTED=DIR`` in the environment the build renders the notebooks already
   executed by papermill under ``DIR`` (same relative paths) instead of executing them again;
 - the ``{bench}`` role quotes a figure of a committed benchmark result (:func:`bench_figure`);
-- the ``# NBVAL_CHECK_OUTPUT`` lines meant for the tests are hidden from readers.
+- the ``# NBVAL_CHECK_OUTPUT`` lines meant for the tests are hidden from readers;
+- the API page's "Bases:" lines name public classes only (:func:`public_bases`).
 """
 
 from __future__ import annotations
@@ -240,6 +241,23 @@ def _show_subsections_in_page_toc(app: Sphinx, config: Any) -> None:
     config.html_theme_options = {**(config.html_theme_options or {}), "show_toc_level": 2}
 
 
+def public_bases(bases: list) -> list:
+    """``bases`` with each private class (``_Random``, torch's ``_BatchNorm``) replaced by the
+    nearest public class of its MRO, duplicates dropped: the API page has no entry for a private
+    class, so "Bases: _Random" names something the reader cannot look up."""
+    shown: list = []
+    for base in bases:
+        if isinstance(base, type) and base.__name__.startswith("_"):
+            base = next(c for c in base.__mro__ if not c.__name__.startswith("_"))
+        if base not in shown:
+            shown.append(base)
+    return shown
+
+
+def _show_public_bases(app: Sphinx, name: str, obj: Any, options: Any, bases: list) -> None:
+    bases[:] = public_bases(bases)
+
+
 def _configure(app: Sphinx, config: Any) -> None:
     if os.environ.get(EXECUTED_ENV):
         config.nb_execution_mode = "off"
@@ -256,5 +274,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _hide_nbval_markers)
     app.connect("doctree-resolved", _keep_math_with_punctuation)
     app.connect("config-inited", _show_subsections_in_page_toc)
+    app.connect("autodoc-process-bases", _show_public_bases)
     app.connect("build-finished", _copy_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

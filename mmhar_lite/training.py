@@ -13,15 +13,15 @@ Shapes: B batch, C IMU channels, T time steps, J joints, D coordinate dimensions
 Methods (the CLI spells them the same way):
 
 ===================  ==========================================================================
-``supervised``       encoder(s) + classification head trained end to end with cross-entropy
+``supervised``       encoders + classifier, end to end (cross-entropy)
 ``simclr``           one modality, two augmented views, ``info_nce(negatives="all")``
 ``simclr-hnl``       the same with ``hard_negative_info_nce(negatives="all")``
 ``cmc``              skeleton vs IMU, ``info_nce(negatives="cross")``
-``cmc-debiased``     ``debiased_info_nce(negatives="cross")`` (Chuang et al.)
+``cmc-debiased``     ``debiased_info_nce(negatives="cross")`` :cite:p:`chuang2020debiased`
 ``cmc-hnl``          ``hard_negative_info_nce(negatives="cross")``: the paper's method
-``cmc-hnl-oracle``   the same, with labels removing same-class negatives (teaching aid)
-``cmc-cmkm``         cross-modal knowledge mining (Brinzea et al.), see :func:`mmhar_lite.losses.cmkm_loss`
-``random-init``      no pre-training: randomly initialised frozen encoders (a floor)
+``cmc-hnl-oracle``   the same, same-class negatives removed (teaching aid)
+``cmc-cmkm``         :func:`~mmhar_lite.losses.cmkm_loss` :cite:p:`brinzea2022cmkm`
+``random-init``      no pre-training: random frozen encoders (a floor)
 ===================  ==========================================================================
 """
 from __future__ import annotations
@@ -221,7 +221,14 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 def progress(iterable, *, desc: str, quiet: bool = False, leave: bool = False):
     """A tqdm bar over ``iterable``, shown only to a person at a terminal: never with
-    ``quiet``, under CI or when stderr is not a tty (log files, papermill)."""
+    ``quiet``, under CI or when stderr is not a tty (log files, papermill).
+
+    Args:
+        iterable: what the bar counts (its length, if it has one, is the bar's total).
+        desc: the bar's label.
+        quiet: never show the bar.
+        leave: keep the finished bar on the terminal.
+    """
     show = not quiet and not os.environ.get("CI") and sys.stderr.isatty()
     return tqdm(iterable, desc=desc, disable=not show, leave=leave)
 
@@ -417,10 +424,12 @@ def pretrain(
             (dropout masks aside); only rank 0 writes files.
         teachers: for ``cmc-cmkm`` only, frozen unimodal encoders ``{"skeleton", "imu"}``
             (e.g. SimCLR's) whose features mine the positives.
-        device: ``"auto"`` | ``"cpu"`` | ``"cuda"``; ``amp`` enables bf16 autocast on CUDA.
+        device: ``"auto"`` | ``"cpu"`` | ``"cuda"``.
+        amp: bf16 autocast on CUDA (ignored on the CPU).
         quiet: no progress bar.
-        checkpoint: path written every ``checkpoint_every`` epochs and at the end; with
-            ``resume`` an existing file there is loaded and training continues from it.
+        checkpoint: path written every ``checkpoint_every`` epochs and at the end.
+        checkpoint_every: epochs between two checkpoints.
+        resume: load an existing ``checkpoint`` file and continue training from it.
         cache_dir: a folder of finished runs. A run whose configuration, data, training rows,
             teachers and training code (:func:`run_key`) match one there is loaded instead of
             trained again; otherwise it is trained and stored there. The book's chapters share
@@ -709,8 +718,10 @@ def train_head(
         features: ``{"skeleton": (N, F_s), "imu": (N, F_i)}`` (only the modalities the head
             needs are read), all on one device.
         labels: ``(N,)`` int64 on the same device.
+        n_classes: number of outputs of the head.
         config: ``modality`` picks the head: multimodal (per-modality Linear-BN-ReLU,
             concatenated, Linear) or a unimodal linear classifier.
+        quiet: no progress bar.
 
     Returns:
         The head (eval mode) and its per-epoch history (``epoch``, ``loss``, ``lr``, ``time_s``).
@@ -789,8 +800,18 @@ def save_checkpoint(
     atomically and with its content hash (:mod:`mmhar_lite.checkpoints`).
 
     With optimiser, scheduler and generator states (as :func:`pretrain` writes them) the run
-    can be resumed exactly on the CPU. ``cache_key`` marks a file of the run cache with the
-    :func:`run_key` it is stored under, checked when the cache reads it back.
+    can be resumed exactly on the CPU.
+
+    Args:
+        result: the run to save.
+        path: the file written.
+        optimizer: its state is saved, with ``scheduler``'s and ``generator``'s (all three
+            together, or none).
+        scheduler: the learning-rate scheduler of ``optimizer``.
+        generator: the ``torch.Generator`` that draws batches and augmentations.
+        epoch: epochs done (default: the length of ``result.history``).
+        cache_key: marks a file of the run cache with the :func:`run_key` it is stored under,
+            checked when the cache reads it back.
     """
     state = {
         "config": asdict(result.config),

@@ -404,6 +404,7 @@ def imu_traces(
     Args:
         imu: ``(T, C)`` when ``layout="TC"`` (``Sample.imu``) or ``(C, T)`` when ``layout="CT"``
             (a row of ``ArrayData.imu``).
+        layout: ``"TC"`` or ``"CT"``, the axis order of ``imu``.
         channel_names: ``C`` names such as ``"acc_x"``; channels sharing a stem before the last
             ``_x/_y/_z`` share a subplot. Default: ``sensor<k>_<axis>`` triplets.
         rate_hz: sampling rate of the time axis (UTD-MHAD: 50 Hz).
@@ -471,6 +472,7 @@ def augmentation_gallery(
         frame: skeleton only; time step shown, default the middle one.
         coordinate_unit: skeleton only; unit of the coordinates for the axis titles, default
             "m" (3-D camera space) or "px" (2-D keypoints); e.g. "torso lengths" once normalised.
+        title: figure title.
     """
     if kind not in ("imu", "skeleton"):
         raise ValueError(f"kind: expected 'imu' or 'skeleton', got {kind!r}")
@@ -686,6 +688,7 @@ def negative_weights_figure(
         log_y: logarithmic weight axis.
         initial_beta: the beta the figure opens at (its points drawn, its slider step active),
             one of ``weights_by_beta``; default the smallest.
+        title: figure title.
 
     Returns:
         One frame per beta (sorted); slider steps labelled with the beta values and a dashed
@@ -776,7 +779,12 @@ def reduce_2d(features, method: str = "umap", *, seed: int = 0, n_neighbors: int
 
     PCA signs are fixed (largest-magnitude loading positive) so equal inputs give equal
     plots. UMAP is imported here, not at module import, because importing it takes seconds.
-    ``n_neighbors`` (UMAP only) is capped at ``N - 1``.
+
+    Args:
+        features: ``(N, F)`` array, at least 3 rows.
+        method: ``"umap"`` or ``"pca"``.
+        seed: UMAP's random state.
+        n_neighbors: UMAP's neighbourhood size (UMAP only), capped at ``N - 1``.
     """
     x = _array("features", features, ndim=2)
     if x.shape[0] < 3:
@@ -893,6 +901,7 @@ def latent_space_figure(
             (:func:`joint_layout`).
         labels: ``(N,)`` class index per sample, in ``[0, len(class_names))``.
         class_names: ``K`` class names (legend and hover).
+        title: figure title.
 
     Returns:
         One trace per class, with the colour and symbol of :func:`class_style` (no two classes
@@ -950,7 +959,8 @@ def anchor_weights_figure(
     Args:
         coords_by_beta: beta -> ``(N, 2)`` coordinates of the N plotted (skeleton) embeddings of
             the model trained at that beta, in one frame (:func:`joint_layout`).
-        labels: ``(N,)`` class per sample; class_names: ``K`` names.
+        labels: ``(N,)`` class per sample.
+        class_names: ``K`` names.
         weights_by_anchor: anchor row -> {beta -> ``(N,)`` weights of that anchor's negatives
             under that model (:meth:`AnchorWeights.per_point`: sum 1, 0 at the anchor's own row,
             its positive)}; every anchor needs the betas of ``coords_by_beta``.
@@ -959,6 +969,7 @@ def anchor_weights_figure(
             at ``log10(floor)``.
         start: index into the betas of the model the figure opens at; by default the last (the
             largest beta of a sweep: at beta = 0 every weight is uniform, one colour).
+        title: figure title.
 
     Returns:
         Per anchor five traces (negatives coloured by weight, one shared colour bar; their legend
@@ -1103,6 +1114,7 @@ def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre
         histories: run name -> per-epoch records with at least ``epoch`` and ``loss``;
             ``val_loss`` (dotted line) and ``lr`` (second panel, log scale) are drawn when
             present; other keys are ignored.
+        title: figure title.
     """
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError("histories: expected a non-empty dict {run name: list of epoch records}")
@@ -1177,6 +1189,7 @@ def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | 
             :data:`mmhar_lite.metrics.EMBEDDING_KEYS` (a run pre-trained with ``monitor_indices``).
         n_rows: the number of watched rows; draws the chance levels ``1/N`` and ``5/N`` of retrieval
             (dotted lines, named with their values by a legend entry).
+        title: figure title.
 
     Returns:
         A figure of three panels that share the epoch axis (retrieval top-1, solid, and top-5,
@@ -1301,6 +1314,7 @@ def results_bar(
         zoom: start the axis at the multiple of 5 % at least 5 points below the lowest bar (and
             its error bar) instead of 0, so that bars close to 100 % can be told apart while the
             shortest bar stays a bar, not a stub; the axis title says so.
+        title: figure title.
     """
     _summary_rows(summary, metric, "std")
     labels = [_short_row_label(row) for row in summary]
@@ -1410,6 +1424,8 @@ def beta_sweep_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
     Args:
         summary: ``experiments.summarize(records, ("method", "finetune_modality", "beta"))``
             rows (``<metric>_mean`` and ``<metric>_ci95`` fractions, ``n``, ``beta``).
+        metric: the record key plotted (``<metric>_mean`` / ``<metric>_ci95``), e.g. ``"accuracy"``.
+        title: figure title.
     """
     fig = _ci_lines(summary, "beta", metric, 1.0)
     # one labelled tick per swept beta: plotly's own ticks (0, 0.5, 1, ...) skip 0.25
@@ -1430,6 +1446,8 @@ def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy
             "label_fraction"))`` rows; ``label_fraction`` in (0, 1], plotted in % on a log axis.
         tick_labels: ``{fraction: label}`` for ticks that need more than "2 %" (a point standing
             for several fractions with the same labelled subset: "2 = 5 %").
+        metric: the record key plotted (``<metric>_mean`` / ``<metric>_ci95``), e.g. ``"accuracy"``.
+        title: figure title.
     """
     fig = _ci_lines(summary, "label_fraction", metric, 100.0)
     # one labelled tick per measured fraction: plotly's own log ticks read "2 3 ... 10 2 3 4 5"
@@ -1454,6 +1472,12 @@ def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool =
     samples stay 0. Zero is white and any non-zero cell is at least a light blue, with most of
     the ramp spent below 20 %: an error of one sample in sixteen (6 %) must stand out from the
     empty cells, which a linear scale from 0 to 100 % does not do.
+
+    Args:
+        cm: ``(K, K)`` counts, e.g. ``sklearn.metrics.confusion_matrix``'s.
+        class_names: the ``K`` class names, in the matrix's order.
+        normalize: divide each row by its count (%) instead of showing counts.
+        title: figure title.
     """
     m = _array("cm", cm, ndim=2)
     k = len(class_names)
@@ -1491,6 +1515,8 @@ def regimes_figure(summary: Sequence[Mapping], *, metric: str = "accuracy", head
         summary: ``experiments.summarize(records, ("regime", "batch_size", "finetune_modality",
             "method"))`` rows of ``regimes.run_regimes`` records (fractions in [0, 1]).
         head: which fine-tuning head's rows to draw (``finetune_modality``).
+        metric: the record key plotted (``<metric>_mean`` / ``<metric>_ci95``), e.g. ``"accuracy"``.
+        title: figure title.
     """
     _summary_rows(summary, metric, "ci95", extra=("regime", "batch_size", "finetune_modality"))
     rows = [row for row in summary if row["finetune_modality"] == head]

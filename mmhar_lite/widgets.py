@@ -34,6 +34,11 @@ __all__ = ["FigureApp", "LIVE_APP_CLASS", "latent_space_app", "weights_app"]
 class FigureApp:
     """Controls above a plotly figure that is redrawn whenever a control's value changes.
 
+    Args:
+        controls: name -> widget; each change of a value redraws the figure.
+        draw: called as ``draw(**{name: value})`` with every control's value; returns the
+            plotly figure to show.
+
     Attributes:
         controls: name -> widget (``"beta"``, ``"temperature"``, ``"anchor"``).
         output: the ``Output`` widget showing the figure.
@@ -105,7 +110,8 @@ def latent_space_app(
             model, in one frame for all betas (see :func:`mmhar_lite.viz.joint_layout`).
         embeddings_by_beta: beta -> ``(a, b)``, each ``(N, D)``: the anchor modality and the
             plotted modality of the same model; ``a[anchor]``'s negatives are the rows of ``b``.
-        labels: ``(N,)`` class per sample; class_names: ``K`` names.
+        labels: ``(N,)`` class per sample.
+        class_names: ``K`` names.
         temperature: initial temperature of the weights (slider, log scale 0.01-1).
         anchor: initial anchor index.
 

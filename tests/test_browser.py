@@ -566,6 +566,40 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
         page.close()
 
 
+# The page's contents sidebar with every level shown (the theme shows a section's entries only
+# while it is on screen): an entry that does not fit widens the sidebar's list past its visible
+# edge, and the entries are cut at the viewport's edge.
+_CONTENTS_SIDEBAR_CUT = """() => {
+  const bar = document.querySelector('.bd-sidebar-secondary');
+  const nav = bar && bar.querySelector('nav.page-toc');
+  if (!nav || !bar.getClientRects().length) return [];
+  const lists = [...nav.querySelectorAll('ul')];
+  const shown = lists.map(u => u.style.display);
+  lists.forEach(u => { u.style.display = 'block'; });
+  const edge = bar.getBoundingClientRect().right;
+  const cut = [...nav.querySelectorAll('a')].filter(a => {
+    const r = document.createRange();
+    r.selectNodeContents(a);
+    return [...r.getClientRects()].some(x => x.right > edge + 1);
+  }).map(a => `contents entry cut at the sidebar's edge: "${a.textContent.trim().slice(0, 50)}"`);
+  lists.forEach((u, i) => { u.style.display = shown[i]; });
+  return cut;
+}"""
+
+# Tables of prose (docstrings, markdown cells), not printed outputs: at desktop width they fit
+# the column instead of scrolling.
+_PROSE_TABLES_SCROLL = """() => [...document.querySelectorAll('article table')]
+  .filter(t => !t.closest('.cell_output') && t.getClientRects().length)
+  .filter(t => t.getBoundingClientRect().width > (t.closest('.pst-scrollable-table-container')
+      || t.parentElement).clientWidth + 1)
+  .map(t => `table scrolls sideways: "${t.textContent.trim().replace(/\\s+/g, ' ').slice(0, 60)}"`)"""
+
+
+def test_contents_sidebar_and_prose_tables_fit_at_desktop_width(desktop: _Loaded) -> None:
+    problems = desktop.page.evaluate(_CONTENTS_SIDEBAR_CUT) + desktop.page.evaluate(_PROSE_TABLES_SCROLL)
+    assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
+
+
 # Last of a page's desktop checks (pytest keeps the order of definition within a page): moving
 # the sliders changes the figures the checks above read.
 def test_sliders_move_figures(desktop: _Loaded) -> None:

@@ -104,3 +104,18 @@ def test_page_toc_lists_subsections_and_keeps_the_other_theme_options() -> None:
     config = SimpleNamespace(html_theme_options={"use_repository_button": False})
     site._show_subsections_in_page_toc(None, config)
     assert config.html_theme_options == {"use_repository_button": False, "show_toc_level": 2}
+
+
+def test_public_bases_replace_private_classes_by_their_nearest_public_ancestor() -> None:
+    import torch
+
+    from mmhar_lite import augment, distributed
+
+    assert site.public_bases(list(augment.ImuJitter.__bases__)) == [object]
+    assert site.public_bases(list(distributed.GlobalBatchNorm.__bases__)) == [torch.nn.Module]
+
+    class _Private(dict):
+        pass
+
+    # public bases are kept in order; a private one that resolves to one already shown is dropped
+    assert site.public_bases([dict, _Private, int]) == [dict, int]

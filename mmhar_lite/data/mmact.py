@@ -1,12 +1,18 @@
-"""MMAct loader (Kong et al., ICCV 2019): 12-channel inertial data + 2-D COCO-17 skeletons.
+"""MMAct loader :cite:p:`kong2019mmact`: 12-channel inertial data + 2-D COCO-17 skeletons.
 
-On-disk layout read here (`<stem>` is the action name, optionally `_<k>` for trial k)::
+On-disk layout read here (`<stem>` is the action name, optionally `_<k>` for trial k), one
+file per trial and source:
 
-    <root>/acc_phone/subject{N}/scene{N}/session{N}/<stem>.csv     100 Hz
-    <root>/acc_watch/subject{N}/scene{N}/session{N}/<stem>.csv     100 Hz
-    <root>/gyro/subject{N}/scene{N}/session{N}/<stem>.csv          50 Hz
-    <root>/orientation/subject{N}/scene{N}/session{N}/<stem>.csv   50 Hz
-    <root>/skeleton/subject{N}/scene{N}/session{N}/<stem>.npy      (17, 2, T) float, pixels
+.. code-block:: text
+
+    <root>/<source>/subject{N}/scene{N}/session{N}/<stem>.<ext>
+
+    <source>     <ext>  content
+    acc_phone    csv    100 Hz
+    acc_watch    csv    100 Hz
+    gyro         csv    50 Hz
+    orientation  csv    50 Hz
+    skeleton     npy    (17, 2, T) pixels
 
 The inertial folders may also carry the release's `_clip` suffix (`acc_phone_clip`, ...).
 CSV rows are `timestamp,x,y,z` with NO header row: every row is data, and a non-numeric row

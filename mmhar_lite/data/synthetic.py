@@ -1,15 +1,19 @@
-"""Synthetic paired skeleton + IMU recordings from one simulated motion (UTD-MHAD-like).
+r"""Synthetic paired skeleton + IMU recordings from one simulated motion (UTD-MHAD-like).
 
 Each trial is a smooth trajectory of joint angles of a 20-joint articulated body. Forward
 kinematics gives the Kinect v1 skeleton (metres, camera space: x to the subject's right,
 y up, z away from the camera, the subject about 2.6 m in front of it). The IMU reads the
 SAME kinematics: a sensor rigidly mounted on the right forearm at the wrist (arm actions)
-or on the outside of the right thigh (leg actions) measures::
+or on the outside of the right thigh (leg actions) measures
 
-    accelerometer = R_s^T (a - g) / g0   (in g; gravity g = (0, -g0, 0), so +1 g up at rest)
-    gyroscope     = vee(R_s^T dR_s/dt)   (body-frame angular velocity, deg/s)
+.. math::
 
-where R_s maps sensor axes to camera axes and `a` is the sensor's acceleration; both are
+    \text{accelerometer} &= R_s^\top (a - g) / g_0, \\
+    \text{gyroscope} &= \operatorname{vee}\big(R_s^\top \, \mathrm{d}R_s / \mathrm{d}t\big),
+
+the accelerometer in g (gravity :math:`g = (0, -g_0, 0)`, so +1 g up at rest), the gyroscope
+the body-frame angular velocity in deg/s; :math:`R_s` maps sensor axes to camera axes and `a` is the
+sensor's acceleration; both are
 central finite differences of the kinematics with a 2 ms step, then sampled at 50 Hz. Sensor
 axes: x along the limb towards the hand/knee (so a hanging arm reads about -1 g on x, as
 UTD-MHAD does), z out of the lateral side, y = z cross x. Each subject has its own limb

@@ -1,4 +1,4 @@
-"""UTD-MHAD loader (Chen, Jafari, Kehtarnavaz, ICIP 2015), from the folder as released.
+"""UTD-MHAD loader :cite:p:`chen2015utdmhad`, from the folder as released.
 
 Layout: `<root>/Inertial/a{A}_s{S}_t{T}_inertial.mat` (MATLAB 5, variable `d_iner`,
 (T_i, 6) float64: accelerometer xyz in g, gyroscope xyz in deg/s, 50 Hz) and
