@@ -533,7 +533,7 @@ def hard_negative_info_nce(
     :math:`\beta/\tau`. The paper divides by :math:`\tau^-`, the share of true negatives among the
     negatives, which is :math:`1-\tau^+`: hence the :math:`1/(1-\tau^+)` above. The published pseudo-code
     figure with ``beta * neg / neg.mean()`` is a typo, as the authors answered in the reference
-    implementation's issue tracker :cite:p:`robinson2021hclissue5`; the exponential
+    implementation's issue tracker :cite:p:`robinson2020hclissue1,robinson2021hclissue5`; the exponential
     weight above is the intended one. ``beta = 0`` gives :func:`debiased_info_nce`;
     ``beta = 0, tau_plus = 0`` gives :func:`info_nce` (the clamp cannot bind then).
 
