@@ -759,7 +759,11 @@ def negative_weights_figure(
         yaxis = dict(range=[-0.04 * top, top])
     # At beta = 0 every weight is 1/M: the markers then sit on this line. It is named in the legend,
     # not labelled on the line, where a label would lie on the markers.
-    fig.add_scatter(x=[-1.05, 1.05], y=[1.0 / m, 1.0 / m], mode="lines", line=dict(dash="dash", color=_GREY),
+    # the x axis spans the cosines there are (not all of [-1, 1]): the many near-zero weights of
+    # far negatives then spread out instead of merging into one band on a phone
+    margin = 0.05 * max(float(np.ptp(sim)), 0.2)
+    x_range = [max(-1.05, float(sim.min()) - margin), min(1.05, float(sim.max()) + margin)]
+    fig.add_scatter(x=x_range, y=[1.0 / m, 1.0 / m], mode="lines", line=dict(dash="dash", color=_GREY),
                     name="uniform 1/M: every weight at β = 0", hoverinfo="skip")
     # the legend between the title and the plot, across the full width: inside the plot it would
     # cover a phone's whole plot width, and the highest weights with it; from 48 px down, in up to
@@ -769,7 +773,7 @@ def negative_weights_figure(
         height=height, margin=dict(t=130),
         legend=dict(orientation="h", x=0, xanchor="left", y=1 - 48 / height, yanchor="top", yref="container"),
         title=dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=12)),
-        xaxis=dict(title="cosine similarity to the anchor", range=[-1.05, 1.05]),
+        xaxis=dict(title="cosine similarity to the anchor", range=x_range),
         yaxis=dict(title="weight q<sub>β</sub> (sums to 1)", automargin=True, **yaxis),
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ")],
     )

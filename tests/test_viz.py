@@ -266,6 +266,11 @@ def test_negative_weights_figure_beta_slider(rng):
     assert fig.layout.yaxis.range[0] < 0
     assert fig.layout.sliders[0].active == 0  # opens at the smallest beta by default
     np.testing.assert_allclose(fig.data[0].y, weights[0.0][labels != 1])
+    # the x axis holds every cosine and little else: far negatives are spread, not one band
+    lo, hi = fig.layout.xaxis.range
+    assert lo < sim.min() and hi > sim.max() and hi - lo <= 1.11 * np.ptp(sim)
+    bunched = viz.negative_weights_figure({0.0: np.full(4, 0.25)}, np.array([0.1, 0.2, 0.3, 0.4]))
+    assert bunched.layout.xaxis.range == pytest.approx((0.085, 0.415)) and list(bunched.data[-1].x) == pytest.approx([0.085, 0.415])
 
 
 def test_negative_weights_figure_opens_at_initial_beta(rng):
