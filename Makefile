@@ -34,7 +34,7 @@ define need_deb
 	  fi; }
 endef
 
-.PHONY: FORCE all venv vendor book book-lane-1 book-lane-2 test unit nbval ci-book browser browser-deps notebooks clean \
+.PHONY: FORCE all venv vendor setup book book-lane-1 book-lane-2 test unit nbval ci-book browser browser-deps notebooks clean \
   ci-papermill ci-unit ci-nbval ci-site ci-browser-phone ci-browser-desktop
 
 all: test
@@ -54,6 +54,11 @@ $(NPM_STAMP): package.json package-lock.json
 	touch $(NPM_STAMP)
 
 vendor: $(NPM_STAMP)
+
+# The Python environment and the browser assets install side by side (pip and npm mostly wait
+# on unpacking and the registries, not on each other).
+setup:
+	$(MAKE) --no-print-directory -j 2 $(STAMP) $(NPM_STAMP)
 
 browser-deps:
 	$(call need_deb,chromium,chromium)
@@ -84,7 +89,7 @@ book-lane-1 book-lane-2: $(STAMP)
 	  $(MAKE) --no-print-directory $(BOOK_EXECUTED)/notebooks/$$nb.ipynb || exit 1; \
 	done
 
-book: $(STAMP) $(NPM_STAMP)
+book: setup
 	$(if $(UNLANED),$(error notebooks in no lane of `make book` (BOOK_LANE_1/2 of the Makefile): $(UNLANED)))
 	$(MAKE) --no-print-directory -j 2 book-lane-1 book-lane-2
 	MMHAR_BOOK_EXECUTED=$(BOOK_EXECUTED) $(JB) build . -W --all
@@ -106,7 +111,7 @@ BROWSER_RUN := MMHAR_SITE=$(CI_BOOK)/_build/html $(PY) -m pytest -p no:cacheprov
 # 2-core machine) in the order the ci-* prerequisites below impose: nbval after papermill, so
 # that it finds the chapters' pre-training runs in the run cache instead of training them again;
 # the browser test in two halves (phone width, the rest), each once the site is built.
-test: $(STAMP) $(NPM_STAMP) browser-deps
+test: setup browser-deps
 	$(MAKE) -j 2 --output-sync=target ci-browser-phone ci-browser-desktop ci-unit ci-nbval
 
 unit:

@@ -155,9 +155,11 @@ def reference_text(rows: list[dict], load: tuple[float, float], training: dict |
     versus = (f"{alike['epoch_best_s']:.2f} s for the 1 x {threads} run here, {alike['epoch_best_s'] / same['epoch_min_s']:.0f} "
               f"times longer, and {one['epoch_best_s']:.2f} s for the 1 x 1 run" if alike is not None and alike is not one else
               f"{one['epoch_best_s']:.2f} s for the 1 x 1 run here, {one['epoch_best_s'] / same['epoch_min_s']:.0f} times longer")
+    with_threads = (f"with {threads} thread{'' if threads == 1 else 's'}" if threads is not None
+                    else "with a thread count its machine text does not record")
     return (text + f": the training benchmark (load {t_load[0]:.1f} at its start and "
-            f"{t_load[1]:.1f} at its end) ran the same paper-size CMC-HNL epoch of batch 64, with {threads} "
-            f"thread{'' if threads == 1 else 's'}, in {same['epoch_min_s']:.2f} s at best, against {versus}. "
+            f"{t_load[1]:.1f} at its end) ran the same paper-size CMC-HNL epoch of batch 64, {with_threads}, "
+            f"in {same['epoch_min_s']:.2f} s at best, against {versus}. "
             "Whether two ranks with a device each beat one was not measured (no GPU).")
 
 

@@ -265,7 +265,7 @@ def show_markdown(text: str) -> None:
 
 #: Fewest seeds behind a 95 % Student-t interval. From 2 seeds t = 12.7 and the interval is
 #: wider than the accuracy axis, so the text shows the points instead. A sweep's ``results.md``
-#: follows the same rule (:data:`mmhar_lite.experiments.MIN_SEEDS_FOR_CI`).
+#: (:mod:`mmhar_lite.experiments`) follows the same rule, read from here.
 MIN_SEEDS_FOR_CI = 3
 
 _NUMBER_WORDS = {1: "one", 2: "two"}
@@ -865,3 +865,60 @@ def caption_tables(text: str, context: str) -> str:
         return f"**{m.group(1)}.** {context} {n} row{'s' if n != 1 else ''}.\n\n{m.group(2)}"
 
     return _TABLE_HEADING.sub(caption, text)
+
+
+#: The encoder pair of the training benchmark (``benchmarks/results/training.json``, its
+#: ``pretraining`` rows) that times a pre-training of each modality.
+BENCH_PAIRS = MappingProxyType({
+    "multimodal": "skeleton + IMU (cmc-hnl)",
+    "imu": "IMU (simclr-hnl)",
+    "skeleton": "skeleton (simclr-hnl)",
+})
+
+
+def size_factors(bench: Mapping) -> dict[str, float]:
+    """``{pre-training modality: paper-size epoch time / lite epoch time}``, from the median epoch
+    times of the training benchmark's ``pretraining`` rows (same pair, same batch, same machine)."""
+    epoch = {(r["pair"], r["size"]): float(r["epoch_s"]) for r in bench["pretraining"]}
+    return {modality: epoch[(pair, "paper")] / epoch[(pair, "lite")] for modality, pair in BENCH_PAIRS.items()}
+
+
+@dataclass(frozen=True)
+class RunTime:
+    """The recorded and the estimated time of one experiment command (seconds)."""
+
+    pretrainings: int  # distinct pre-trainings (a random-init "pre-training" trains nothing)
+    lite_s: float  # recorded: every pre-training and fine-tuning, lite encoders
+    paper_s: float  # estimated: each of them times the paper/lite factor of its encoders
+
+
+def paper_size_run_time(records: Sequence[Mapping], factors: Mapping[str, float]) -> RunTime:
+    """How long the experiment of ``records`` (lite-encoder records of ``reproduce``,
+    ``sweep_beta`` or ``limited_labels``, with their ``pretrain_seconds`` and ``finetune_seconds``)
+    would take with paper-size encoders: each pre-training counted once (its seconds are repeated
+    on every evaluation of it; a supervised run is one per label fraction), each fine-tuning as
+    recorded, scaled by the factor (:func:`size_factors`) of the encoders each one runs: the
+    pre-training's modality, the fine-tuning's modality (a random-init row trains nothing before).
+
+    Raises:
+        ValueError: a record of encoders other than lite, or of a modality without a factor.
+    """
+    pretrain: dict[tuple, tuple[str, float]] = {}
+    lite = paper = 0.0
+    for r in records:
+        if r["size"] != "lite":
+            raise ValueError(f"paper_size_run_time scales lite runs; a record has size {r['size']!r}")
+        trained = r["pretrain_epochs"] > 0
+        modality, tuned = r["pretrain_modality"], r["finetune_modality"]
+        for m in (modality, tuned) if trained else (tuned,):
+            if m not in factors:
+                raise ValueError(f"no size factor for modality {m!r}; have {', '.join(factors)}")
+        lite += float(r["finetune_seconds"])
+        paper += float(r["finetune_seconds"]) * factors[tuned]
+        if trained:
+            fraction = r.get("label_fraction") if r["method"] == "supervised" else None
+            key = (r["method"], modality, r["seed"], r.get("beta"), fraction)
+            pretrain[key] = (modality, float(r["pretrain_seconds"]))
+    lite += sum(s for _, s in pretrain.values())
+    paper += sum(s * factors[m] for m, s in pretrain.values())
+    return RunTime(len(pretrain), lite, paper)

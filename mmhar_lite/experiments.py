@@ -38,6 +38,8 @@ import torch
 from scipy import stats
 
 from mmhar_lite import distributed, files, metrics, parallel, training
+# one rule for results.md and the book's prose: no printed interval below it
+from mmhar_lite.book import MIN_SEEDS_FOR_CI
 from mmhar_lite.data import (
     ArrayData,
     RawDataset,
@@ -62,7 +64,6 @@ __all__ = [
     "BETAS",
     "LABEL_FRACTIONS",
     "SHORT_MODALITIES",
-    "MIN_SEEDS_FOR_CI",
     "ExperimentData",
     "load_experiment_data",
     "experiment_from_raw",
@@ -787,10 +788,6 @@ def distinct_label_sets(records: Sequence[dict]) -> dict[float, tuple[float, ...
 # ----------------------------------------------------------------------------- results
 
 
-#: Fewest seeds behind a printed 95 % interval (the "95 % CI ±" column of a sweep's
-#: ``results.md`` reads "–" below it): from 2 seeds t = 12.7 and the interval is wider than the
-#: accuracy axis. The same rule as :data:`mmhar_lite.book.MIN_SEEDS_FOR_CI` (tested).
-MIN_SEEDS_FOR_CI = 3
 
 
 def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:

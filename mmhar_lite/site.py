@@ -195,6 +195,51 @@ def _hide_nbval_markers(app: Sphinx, doctree: Any) -> None:
             block.rawsource = strip_nbval_marker(block.rawsource)
 
 
+#: Punctuation that closes a clause: a line must not start with it.
+CLOSING_PUNCTUATION = re.compile(r"^[.,;:!?)\]\u2019\u201d]+")
+#: The class (book/_static/mmhar.css: nowrap) of an inline math node kept with its punctuation.
+MATH_PUNCT_CLASS = "mmhar-math-punct"
+
+
+def keep_math_with_punctuation(doctree: Any) -> int:
+    """Wrap each inline math node and the punctuation right after it (the period after an inline
+    equation that ends a sentence) in an inline of class :data:`MATH_PUNCT_CLASS`, so that the
+    browser never puts the period alone at the start of a line (a line may break after
+    rendered math, as after an image). The text is unchanged. Returns the number of pairs
+    wrapped."""
+    from docutils import nodes
+
+    wrapped = 0
+    for math in list(doctree.findall(nodes.math)):
+        parent = math.parent
+        index = parent.index(math)
+        after = parent[index + 1] if index + 1 < len(parent) else None
+        match = CLOSING_PUNCTUATION.match(after.astext()) if isinstance(after, nodes.Text) else None
+        if match is None:
+            continue
+        rest = after.astext()[match.end():]
+        pair = nodes.inline("", "", math.deepcopy(), nodes.Text(match.group()),
+                            classes=[MATH_PUNCT_CLASS])
+        parent.replace(math, pair)
+        if rest:
+            parent.replace(after, nodes.Text(rest))
+        else:
+            parent.remove(after)
+        wrapped += 1
+    return wrapped
+
+
+def _keep_math_with_punctuation(app: Sphinx, doctree: Any, docname: str) -> None:
+    keep_math_with_punctuation(doctree)
+
+
+def _show_subsections_in_page_toc(app: Sphinx, config: Any) -> None:
+    """List the h3 sub-sections in the right-hand "Contents" too (the theme folds them away
+    until their section is reached, so a reader cannot jump to one). Set here because an
+    ``html_theme_options`` in ``_config.yml`` would replace the options jupyter-book sets."""
+    config.html_theme_options = {**(config.html_theme_options or {}), "show_toc_level": 2}
+
+
 def _configure(app: Sphinx, config: Any) -> None:
     if os.environ.get(EXECUTED_ENV):
         config.nb_execution_mode = "off"
@@ -209,5 +254,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _check_assets)
     app.connect("html-page-context", _add_plotly_js)
     app.connect("doctree-read", _hide_nbval_markers)
+    app.connect("doctree-resolved", _keep_math_with_punctuation)
+    app.connect("config-inited", _show_subsections_in_page_toc)
     app.connect("build-finished", _copy_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -130,8 +130,6 @@ def test_output_markdown_turns_headings_into_bold_paragraphs_and_keeps_tables():
     assert book.output_markdown("no heading # here") == "no heading # here"
 
 
-
-
 # ----------------------------------------------------------------------- sentences from numbers
 
 
@@ -544,7 +542,40 @@ def test_benchmark_caveats_stay_silent_on_a_plausible_quiet_run():
     assert text == "The machine's load average was 0.1 when the benchmark started and 0.2 when it ended on 2 cores."
 
 
-def test_the_book_and_results_md_share_the_seed_rule_for_intervals():
-    from mmhar_lite import experiments
+def _timed(method: str, pretrain: str, tune: str, pretrain_s: float, finetune_s: float, **extra) -> dict:
+    return {"method": method, "pretrain_modality": pretrain, "finetune_modality": tune, "seed": 0,
+            "size": "lite", "pretrain_epochs": 0 if method == "random-init" else 150,
+            "pretrain_seconds": pretrain_s, "finetune_seconds": finetune_s, **extra}
 
-    assert book.MIN_SEEDS_FOR_CI == experiments.MIN_SEEDS_FOR_CI
+
+def test_size_factors_are_paper_over_lite_epoch_times_per_pair() -> None:
+    rows = [{"pair": pair, "size": size, "epoch_s": s}
+            for pair, (paper, lite) in zip(book.BENCH_PAIRS.values(), [(3.0, 1.0), (2.0, 0.5), (1.0, 1.0)])
+            for size, s in (("paper", paper), ("lite", lite))]
+    assert book.size_factors({"pretraining": rows}) == {"multimodal": 3.0, "imu": 4.0, "skeleton": 1.0}
+
+
+def test_paper_size_run_time_counts_each_pretraining_once_and_scales_by_its_encoders() -> None:
+    factors = {"multimodal": 3.0, "imu": 2.0, "skeleton": 5.0}
+    records = [
+        # one multimodal pre-training evaluated twice: its 100 s count once, at the multimodal factor
+        _timed("cmc", "multimodal", "multimodal", 100.0, 1.0),
+        _timed("cmc", "multimodal", "imu", 100.0, 2.0),
+        # random-init trains nothing: only its fine-tuning counts
+        _timed("random-init", "none", "multimodal", 0.0, 4.0),
+        # supervised: one pre-training per label fraction
+        _timed("supervised", "skeleton", "skeleton", 10.0, 0.0, label_fraction=0.1),
+        _timed("supervised", "skeleton", "skeleton", 20.0, 0.0, label_fraction=0.5),
+    ]
+    got = book.paper_size_run_time(records, factors)
+    assert got.pretrainings == 3
+    assert got.lite_s == pytest.approx(100 + 1 + 2 + 4 + 10 + 20)
+    assert got.paper_s == pytest.approx(300 + 3 * 1 + 2 * 2 + 3 * 4 + 5 * 30)
+
+
+def test_paper_size_run_time_refuses_what_it_cannot_scale() -> None:
+    factors = {"multimodal": 3.0}
+    with pytest.raises(ValueError, match="size 'paper'"):
+        book.paper_size_run_time([{**_timed("cmc", "multimodal", "multimodal", 1.0, 1.0), "size": "paper"}], factors)
+    with pytest.raises(ValueError, match="modality 'imu'"):
+        book.paper_size_run_time([_timed("cmc", "multimodal", "imu", 1.0, 1.0)], factors)

@@ -345,6 +345,40 @@ _SCROLL_HINTS = r"""() => {
   return problems;
 }"""
 
+# What a phone must not break (issue: the book as a newcomer reads it): a code line wrapped onto
+# a continuation line (its indentation lost), a short inline literal or a signature's parameter
+# split inside itself (`--` / `nproc-per-node`, `sigma=0.` / `05`), an inline equation's
+# closing punctuation alone at the start of a line. A code block keeps its lines and scrolls
+# sideways instead (its hint is checked by _SCROLL_HINTS).
+_PHONE_BREAKS = r"""() => {
+  const problems = [], SHORT = 24;  // characters: a literal this short fits a phone's line
+  const visible = el => el.getClientRects().length > 0;
+  const lines = node => {  // the number of lines the text of node is laid out on
+    const r = document.createRange(); r.selectNodeContents(node);
+    return new Set([...r.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.bottom))).size;
+  };
+  for (const pre of document.querySelectorAll('article div.highlight pre')) {
+    if (!visible(pre)) continue;
+    const cs = getComputedStyle(pre), lh = parseFloat(cs.lineHeight);
+    const n = pre.textContent.replace(/\n$/, '').split('\n').length;
+    const shown = Math.round((pre.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom)) / lh);
+    if (shown > n) problems.push(`code block of ${n} lines laid out on ${shown}: "${pre.textContent.slice(0, 50)}"`);
+  }
+  for (const el of document.querySelectorAll('article code.literal span.pre, article dt.sig em.sig-param')) {
+    const text = el.textContent.trim();
+    if (visible(el) && text.length <= SHORT && lines(el) > 1) problems.push(`"${text}" is split over lines`);
+  }
+  const walker = document.createTreeWalker(document.querySelector('article') || document.body, NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    const math = t.previousSibling;
+    if (!/^[.,;:!?)]/.test(t.data) || !math || !math.matches || !math.matches('span.math') || !visible(math)) continue;
+    const r = document.createRange(); r.setStart(t, 0); r.setEnd(t, 1);
+    const p = r.getBoundingClientRect(), m = math.getBoundingClientRect();
+    if (p.top >= m.bottom - 1 || p.bottom <= m.top + 1) problems.push(`"${t.data[0]}" after "${math.textContent.trim().slice(0, 30)}" starts a line`);
+  }
+  return problems;
+}"""
+
 # Plotly figures: axis titles on every axis that shows tick labels, a title and a legend inside
 # the figure, no two text items (titles, subplot titles, axis titles) overlapping each other or
 # another subplot's plotting area, and no two legend entries drawn alike (a class coloured like
@@ -414,6 +448,38 @@ _FIGURE_PROBLEMS = r"""() => {
 }"""
 
 
+# Citations and reference lists: a citation in the text shows the label of the entry it links to
+# (an author-year citation beside an alpha-labelled list cannot be matched), a label and its
+# back-links "(1,2)" never run into their entry, and the entries of a list start at one edge.
+_CITATIONS = r"""() => {
+  const problems = [];
+  const squeeze = el => el.textContent.replace(/\s+/g, '');
+  for (const cite of document.querySelectorAll('article span.bibtex-citation a.reference.internal')) {
+    const entry = document.getElementById(decodeURIComponent((cite.getAttribute('href') || '').split('#')[1] || ''));
+    const label = entry && entry.querySelector(':scope > span.label');
+    if (!label) { problems.push(`citation "${cite.textContent}" links to no reference-list entry`); continue; }
+    const listed = squeeze(label).replace(/^\[|\]$/g, '');
+    if (cite.textContent.trim() !== listed) problems.push(`citation "${cite.textContent.trim()}" is listed as [${listed}]`);
+  }
+  for (const list of document.querySelectorAll('article div.citation-list')) {
+    const lefts = new Set();
+    for (const entry of list.querySelectorAll(':scope > div.citation')) {
+      const p = entry.querySelector(':scope > p');
+      if (!p) continue;
+      const box = p.getBoundingClientRect();
+      lefts.add(Math.round(box.left));
+      for (const span of entry.querySelectorAll(':scope > span')) {
+        const r = span.getBoundingClientRect();
+        if (r.width && r.right > box.left + 1 && r.bottom > box.top + 1 && r.top < box.bottom - 1)
+          problems.push(`reference label "${squeeze(span)}" runs into its entry`);
+      }
+    }
+    if (lefts.size > 1) problems.push(`a reference list's entries start at ${lefts.size} different x: ${[...lefts].join(', ')}`);
+  }
+  return problems;
+}"""
+
+
 def test_no_raw_markdown_or_tex(desktop: _Loaded) -> None:
     problems = desktop.page.evaluate(_RAW_TABLES)
     assert not problems, f"{desktop.name}:\n" + "\n".join(problems)
@@ -429,10 +495,15 @@ def test_figures_are_legible_at_desktop_width(desktop: _Loaded) -> None:
     assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
 
 
+def test_citations_match_their_references_at_desktop_width(desktop: _Loaded) -> None:
+    problems = desktop.page.evaluate(_CITATIONS)
+    assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
+
+
 def test_page_fits_a_phone(phone: _Loaded) -> None:
     page = phone.page
     problems = (page.evaluate(_PAGE_WIDER_THAN_VIEWPORT) + page.evaluate(_FIGURE_PROBLEMS)
-                + page.evaluate(_SCROLL_HINTS))
+                + page.evaluate(_SCROLL_HINTS) + page.evaluate(_CITATIONS) + page.evaluate(_PHONE_BREAKS))
     assert not problems, f"{phone.name} at {PHONE} px:\n" + "\n".join(problems)
 
 
@@ -445,7 +516,13 @@ _DEFECTS = """<!doctype html><html><head><meta charset="utf-8">
 <div style="overflow-x:auto"><div style="width:900px">a wide table in a scrolling container</div></div>
 <mjx-container display="true" style="display:block;overflow-x:auto"><mjx-math style="display:inline-block;width:900px">x</mjx-math></mjx-container>
 <p><code>{long_code}</code></p>
+<div class="highlight"><pre style="white-space:pre-wrap;width:150px;line-height:20px;padding:0">for name in ("a wrapped code line", "b"):\n    pass</pre></div>
+<p style="width:130px"><code class="docutils literal"><span class="pre">mmhar</span> <span class="pre">pretrain</span> <span class="pre">--nproc-per-node</span></code></p>
+<p style="width:56px">at <span class="math"><mjx-container style="display:inline-block;width:55px">b=0</mjx-container></span>.</p>
 <div id="fig" class="plotly-graph-div" style="width:680px;height:400px"></div>
+<p><span class="bibtex-citation">[<a class="reference internal" href="#ref-a">Chen et al., 2015</a>]</span></p>
+<div class="citation-list"><div class="citation" id="ref-a"><span class="label" style="float:left">[RCSJ21]</span>
+<span class="backrefs" style="float:left">(1,2)</span><p style="margin-left:4em">an entry</p></div></div>
 </article></body></html>"""
 
 _DEFECTIVE_FIGURE = """() => Plotly.newPlot('fig', [
@@ -473,11 +550,18 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
         assert "xaxis has tick labels but no title" in figure
         assert "the title does not fit the figure" in figure
         assert 'legend entries "class a" and "class b" look the same' in figure
+        citations = page.evaluate(_CITATIONS)
+        assert 'citation "Chen et al., 2015" is listed as [RCSJ21]' in citations, citations
+        assert any("runs into its entry" in p for p in citations), citations
         # the test page does not load mmhar-scroll-hint.js: its scrolling container has no hint
         assert any("a wide table in a scrolling container" in p and "without a hint" in p
                    for p in page.evaluate(_SCROLL_HINTS))
         page.set_viewport_size({"width": PHONE, "height": 900})
         assert page.evaluate(_PAGE_WIDER_THAN_VIEWPORT)
+        breaks = "\n".join(page.evaluate(_PHONE_BREAKS))
+        assert 'code block of 2 lines laid out on' in breaks, breaks
+        assert '"--nproc-per-node" is split over lines' in breaks, breaks
+        assert '"." after "b=0" starts a line' in breaks, breaks
     finally:
         page.close()
 
@@ -489,3 +573,42 @@ def test_sliders_move_figures(desktop: _Loaded) -> None:
     if desktop.name == SLIDER_PAGE:
         assert moved >= 1, "the latent-space page must have a beta slider figure"
     assert not desktop.recorder.problems, "\n".join(desktop.recorder.problems)
+
+
+# The right-hand "Contents" (book/_static/mmhar-page-toc.js) marks the section being read, also
+# after a jump over its heading and for the short last sections; sub-sections are listed.
+TOC_PAGE = "notebooks/03_losses.html"
+
+
+def test_page_toc_follows_the_reader(browser: object, base_url: str) -> None:
+    page, _ = _open(browser, base_url, TOC_PAGE)
+    try:
+        page.wait_for_timeout(500)
+        subsections = page.evaluate("() => [...document.querySelectorAll('#pst-page-toc-nav .toc-h3 > a')]"
+                                    ".filter(a => a.getClientRects().length).length")
+        assert subsections >= 1, f"{TOC_PAGE}: no sub-section listed in the page's contents"
+        targets = page.evaluate("""() => [...document.querySelectorAll('#pst-page-toc-nav a')]
+            .map(a => a.getAttribute('href')).filter(h => h && h.length > 1)""")
+        max_y = page.evaluate("document.documentElement.scrollHeight - window.innerHeight")
+        checked = 0
+        top = "id => document.getElementById(id).getBoundingClientRect().top"
+        for href, after in zip(targets, targets[1:]):
+            y = page.evaluate(f"() => ({top})({href[1:]!r}) + window.scrollY - 100")
+            if y > max_y - 900:  # near the end the reading line moves down: checked below
+                continue
+            page.evaluate(f"window.scrollTo(0, {y})")  # a jump, not a scroll through the heading
+            page.wait_for_timeout(300)
+            if page.evaluate(f"() => ({top})({after[1:]!r})") < 0.3 * 900 + 2:
+                continue  # the next heading is above the reading line too: it is the one marked
+            active = page.evaluate("() => [...document.querySelectorAll('#pst-page-toc-nav a.active')]"
+                                   ".map(a => a.getAttribute('href'))")
+            assert active == [href], f"{TOC_PAGE}: {href} at the top of the window, contents mark {active}"
+            checked += 1
+        assert checked >= 3, f"{TOC_PAGE}: only {checked} sections checked"
+        page.evaluate(f"window.scrollTo(0, {max_y})")
+        page.wait_for_timeout(300)
+        active = page.evaluate("() => [...document.querySelectorAll('#pst-page-toc-nav a.active')]"
+                               ".map(a => a.getAttribute('href'))")
+        assert active == [targets[-1]], f"{TOC_PAGE}: at the end of the page the contents mark {active}"
+    finally:
+        page.close()

@@ -75,3 +75,32 @@ def test_bench_figure_names_what_it_cannot_find(tmp_path, spec, message):
     (tmp_path / "losses.md").write_text(BENCH_MD)
     with pytest.raises(ValueError, match=message):
         site.bench_figure(tmp_path, spec)
+
+
+def _paragraph(*children: object) -> object:
+    from docutils import nodes
+
+    return nodes.paragraph("", "", *children)
+
+
+def test_math_keeps_its_punctuation_and_the_text_is_unchanged() -> None:
+    from docutils import nodes
+
+    doc = nodes.section("", _paragraph(nodes.Text("for "), nodes.math("", r"\beta = 0"),
+                                       nodes.Text(". Then "), nodes.math("", "x"),
+                                       nodes.Text(" rises"), nodes.math("", "y"), nodes.Text(",")),
+                        _paragraph(nodes.math("", "z")))
+    before = doc.astext()
+    assert site.keep_math_with_punctuation(doc) == 2
+    assert doc.astext() == before
+    pairs = [n for n in doc.findall(nodes.inline) if site.MATH_PUNCT_CLASS in n["classes"]]
+    assert [p.astext() for p in pairs] == [r"\beta = 0.", "y,"]
+    assert all(isinstance(p[0], nodes.math) for p in pairs)
+    # math followed by a word or by nothing is left alone
+    assert [m.parent.tagname for m in doc.findall(nodes.math)] == ["inline", "paragraph", "inline", "paragraph"]
+
+
+def test_page_toc_lists_subsections_and_keeps_the_other_theme_options() -> None:
+    config = SimpleNamespace(html_theme_options={"use_repository_button": False})
+    site._show_subsections_in_page_toc(None, config)
+    assert config.html_theme_options == {"use_repository_button": False, "show_toc_level": 2}

@@ -1,5 +1,5 @@
-// A table, printed output or equation wider than the text column scrolls inside it. The edge
-// shadow (mmhar.css) is easy to miss on a phone, so every such block that really overflows at
+// A table, printed output, code block or equation wider than the text column scrolls inside
+// it. The edge shadow (mmhar.css) is easy to miss on a phone, so every such block that overflows at
 // the current width gets a one-line hint just above it; the hint goes away when the window is
 // wide enough. Checked by tests/test_browser.py (test_page_fits_a_phone).
 (function () {
@@ -7,6 +7,7 @@
   const SCROLLERS = [
     ".pst-scrollable-table-container", ".cell_output .output pre", ".cell_output .output.text_html",
     ".cell_output .output.text_markdown", ".mmhar-scroll", 'mjx-container[display="true"]',
+    "div.highlight pre",  // code keeps its lines on a phone (mmhar.css)
   ].join(", ");
   const HINT = "mmhar-scroll-hint";
   // Less than this many pixels out of sight hides no character: no hint for it.
