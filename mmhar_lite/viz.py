@@ -27,6 +27,8 @@ from mmhar_lite.data import COCO17_JOINTS, KINECT_V1_JOINTS, SKELETON_EDGES
 __all__ = [
     "PALETTE",
     "SYMBOLS",
+    "CLASS_PALETTE",
+    "CLASS_SYMBOLS",
     "KINECT_V1",
     "COCO17",
     "SkeletonLayout",
@@ -60,6 +62,14 @@ PALETTE: tuple[str, ...] = (
 # With more classes than colours (UTD-MHAD has 27) the marker symbol carries the rest, so
 # classes stay distinct without relying on hue alone.
 SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "cross", "x")
+# Classes: nine colours at least 40 CIELAB units apart (Okabe & Ito's eight have two pairs
+# within 35: blue / sky blue, orange / vermillion) times three outlines that differ at a phone's
+# marker size (circle, square and diamond do not), so 27 classes never repeat a style and two
+# classes of one symbol never have similar colours.
+CLASS_PALETTE: tuple[str, ...] = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7b3294", "#8c564b", "#000000", "#17becf", "#f781bf",
+)
+CLASS_SYMBOLS: tuple[str, ...] = ("circle", "triangle-up", "x")
 # Line styles of the methods of one figure: two methods with equal means stay visible as two lines.
 DASHES: tuple[str, ...] = ("solid", "dash", "dot", "dashdot")
 _GREY = "#8c8c8c"
@@ -67,7 +77,7 @@ _GREY = "#8c8c8c"
 
 def class_style(k: int) -> tuple[str, str]:
     """Colour and marker symbol of class ``k`` (same in every figure of the book)."""
-    return PALETTE[k % len(PALETTE)], SYMBOLS[(k // len(PALETTE)) % len(SYMBOLS)]
+    return CLASS_PALETTE[k % len(CLASS_PALETTE)], CLASS_SYMBOLS[(k // len(CLASS_PALETTE)) % len(CLASS_SYMBOLS)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -752,7 +762,11 @@ def negative_weights_figure(
         yaxis = dict(range=[-0.04 * top, top])
     # At beta = 0 every weight is 1/M: the markers then sit on this line. It is named in the legend,
     # not labelled on the line, where a label would lie on the markers.
-    fig.add_scatter(x=[-1.05, 1.05], y=[1.0 / m, 1.0 / m], mode="lines", line=dict(dash="dash", color=_GREY),
+    # the x axis spans the cosines there are (not all of [-1, 1]): the many near-zero weights of
+    # far negatives then spread out instead of merging into one band on a phone
+    margin = 0.05 * max(float(np.ptp(sim)), 0.2)
+    x_range = [max(-1.05, float(sim.min()) - margin), min(1.05, float(sim.max()) + margin)]
+    fig.add_scatter(x=x_range, y=[1.0 / m, 1.0 / m], mode="lines", line=dict(dash="dash", color=_GREY),
                     name="uniform 1/M: every weight at β = 0", hoverinfo="skip")
     # the legend between the title and the plot, across the full width: inside the plot it would
     # cover a phone's whole plot width, and the highest weights with it; from 48 px down, in up to
@@ -762,7 +776,7 @@ def negative_weights_figure(
         height=height, margin=dict(t=130),
         legend=dict(orientation="h", x=0, xanchor="left", y=1 - 48 / height, yanchor="top", yref="container"),
         title=dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=12)),
-        xaxis=dict(title="cosine similarity to the anchor", range=[-1.05, 1.05]),
+        xaxis=dict(title="cosine similarity to the anchor", range=x_range),
         yaxis=dict(title="weight q<sub>β</sub> (sums to 1)", automargin=True, **yaxis),
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ")],
     )
@@ -922,7 +936,7 @@ def latent_space_figure(
             out.append(go.Scatter(
                 x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=legend_name(class_names[c]),
                 text=hover[mask], hovertemplate="%{text}<extra></extra>",
-                marker=dict(color=colour, symbol=symbol, size=7, opacity=0.85, line=dict(width=0.5, color="white")),
+                marker=dict(color=colour, symbol=symbol, size=10, opacity=0.85, line=dict(width=0.5, color="white")),
             ))
         return out
 
@@ -941,6 +955,43 @@ def latent_space_figure(
         margin=dict(l=60, r=15, b=420),
     )
     return fig
+
+
+_LABEL_SIDES = ("top center", "bottom center", "middle right", "middle left")
+
+
+def _label_positions(points: np.ndarray, texts: Sequence[str], obstacles: np.ndarray, span: Sequence[float], *,
+                     plot_px: float = 600.0, char_px: float = 6.5, line_px: float = 14.0,
+                     gap_px: float = 9.0) -> list[str]:
+    """A ``textposition`` per labelled point that keeps its label off the other markers.
+
+    Args:
+        points: ``(L, 2)`` labelled points; texts: their ``L`` labels.
+        obstacles: ``(P, 2)`` marker centres a label must not cover (the labelled points among them).
+        span: the x and y extent of the axes (data units), drawn over about ``plot_px`` pixels.
+
+    Each label, in turn, takes the side (above, below, right, left of its marker, ``gap_px`` away)
+    whose box holds the fewest obstacles and boxes of labels placed before it; ties keep that order.
+    """
+    scale = np.array([span[0], span[1]], float) / plot_px  # data units per pixel
+    placed: list[tuple[np.ndarray, np.ndarray]] = []
+    out = []
+    for (x, y), text in zip(np.asarray(points, float), texts):
+        w, h = len(text) * char_px, line_px
+        best = None
+        for side in _LABEL_SIDES:
+            dx, dy = {"top center": (0, gap_px + h / 2), "bottom center": (0, -gap_px - h / 2),
+                      "middle right": (gap_px + w / 2, 0), "middle left": (-gap_px - w / 2, 0)}[side]
+            centre = np.array([x, y]) + np.array([dx, dy]) * scale
+            half = np.array([w / 2 + 4, h / 2 + 4]) * scale  # 4 px: about a small marker's radius
+            lo, hi = centre - half, centre + half
+            hits = int(np.all((obstacles >= lo) & (obstacles <= hi), axis=1).sum())
+            hits += sum(bool(np.all(lo <= phi) and np.all(plo <= hi)) for plo, phi in placed)
+            if best is None or hits < best[0]:
+                best = (hits, side, lo, hi)
+        out.append(best[1])
+        placed.append((best[2], best[3]))
+    return out
 
 
 def anchor_weights_figure(
@@ -1002,6 +1053,7 @@ def anchor_weights_figure(
     # symmetric around the uniform weight (white): red above 1/M, blue below, as far as the data reach
     reach = max(0.5, max(float(np.abs(r[np.arange(n) != a]).max()) for a, w in relative.items() for r in w.values()))
     hover = np.array([f"{class_names[c]}<br>sample {i}" for i, c in enumerate(lab)], dtype=object)
+    span = [hi - lo for lo, hi in _cube_ranges(np.concatenate(list(coords.values())), margin=0.1)]
 
     def traces(a: int, beta: float) -> list:
         xy, q, rel = coords[beta], weights[a][beta], relative[a][beta]
@@ -1009,6 +1061,10 @@ def anchor_weights_figure(
         same = negative & (lab == lab[a])
         # with equal weights (beta = 0) no negative is heavier than another: name none
         heavy = np.argsort(-q, kind="stable")[:top_k] if np.ptp(q[negative]) > 1e-9 * q.max() else np.array([], int)
+        names = [f"{r + 1}: {legend_name(class_names[lab[i]])}" for r, i in enumerate(heavy)]
+        # a label must cover neither the star nor a ring nor another named negative
+        obstacles = xy[np.flatnonzero(same | ~negative | np.isin(np.arange(n), heavy))]
+        sides = _label_positions(xy[heavy], names, obstacles, span)
         return [
             go.Scatter(
                 x=xy[negative, 0], y=xy[negative, 1], mode="markers", name="negatives", text=hover[negative],
@@ -1032,9 +1088,9 @@ def anchor_weights_figure(
             ),
             go.Scatter(
                 x=xy[heavy, 0], y=xy[heavy, 1], mode="markers+text", name=f"the {top_k} heaviest negatives",
-                text=[f"{r + 1}: {legend_name(class_names[lab[i]])}" for r, i in enumerate(heavy)],
-                textposition=[("top center", "bottom center", "middle right")[r % 3] for r in range(len(heavy))],
-                textfont=dict(size=11), hoverinfo="skip",
+                text=names, textposition=sides,
+                # a white halo keeps a label readable where it crosses a negative's marker
+                textfont=dict(size=11, shadow="auto"), hoverinfo="skip",
                 marker=dict(symbol="circle-open", size=16, color="#000000", line=dict(width=1.5)),
             ),
         ]
@@ -1240,7 +1296,9 @@ def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | 
     fig.update_yaxes(title_text="alignment", row=2, col=1)
     fig.update_yaxes(title_text="uniformity", row=3, col=1)
     fig.update_xaxes(title_text="epoch", row=3, col=1)
-    fig.update_layout(title=title, height=640, legend=dict(orientation="h", x=0, y=-0.12, yanchor="top"))
+    # plotly's default 80 px each side left a phone half its width for the plot
+    fig.update_layout(title=title, height=640, legend=dict(orientation="h", x=0, y=-0.12, yanchor="top"),
+                      margin=dict(l=60, r=15))
     return fig
 
 
@@ -1350,9 +1408,14 @@ def results_bar(
     # at least 320 px: the title, the legend on top and the axis title leave a few rows a plot area
     fig.update_layout(title=title, barmode="group", height=max(320, 140 + (22 if paper else 14) * len(labels) + 40),
                       xaxis=dict(title_text=axis_title, range=[low, 100]),
-                      yaxis=dict(title_text="method", autorange="reversed",
-                                 automargin=True))
-    return _legend_on_top(fig)
+                      yaxis=dict(title_text="method", autorange="reversed", automargin=True,
+                                 # the modalities on a second line: one-line names took a third of a
+                                 # phone's width from the bars
+                                 tickmode="array", tickvals=labels,
+                                 ticktext=[label.replace(" (", "<br>(", 1) for label in labels]))
+    fig = _legend_on_top(fig)
+    fig.update_layout(margin=dict(l=10))  # automargin makes room for the names, no more
+    return fig
 
 
 def _axis_floor(lowest: float) -> float:
@@ -1364,7 +1427,8 @@ def _legend_on_top(fig: go.Figure) -> go.Figure:
     """A horizontal legend between the title and the plot: a legend on the right takes width
     that a phone does not have, and plotly cuts its entries at the figure's edge."""
     fig.update_layout(legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom"),
-                      margin=dict(t=110))
+                      # plotly's default 80 px each side left a phone half its width for the plot
+                      margin=dict(t=110, l=60, r=15))
     return fig
 
 
@@ -1497,7 +1561,7 @@ def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool =
     ))
     # every class labelled (plotly would otherwise label every other column of 27)
     ticks = dict(tickmode="array", tickvals=list(class_names), ticktext=list(class_names),
-                 tickfont=dict(size=10 if k > 12 else 12))
+                 tickfont=dict(size=11 if k > 12 else 12))
     fig.update_layout(title=title, xaxis=dict(title="predicted class", tickangle=-60, **ticks),
                       yaxis=dict(title="true class", autorange="reversed", **ticks),
                       # no fixed width: the figure takes the text column's width (a fixed 894 px
@@ -1547,8 +1611,10 @@ def regimes_figure(summary: Sequence[Mapping], *, metric: str = "accuracy", head
                 hovertemplate=f"{method}, batch {batch}<br>%{{customdata[0]}}: %{{y:.2f}} ± %{{customdata[1]:.2f}} % "
                               "(n = %{customdata[2]})<extra></extra>",
             ), row=1, col=col)
-            # upright labels: slanted ones of neighbouring regimes touched in a 400 px panel
-            fig.update_xaxes(tickvals=list(range(len(regimes))), ticktext=regimes, title_text="regime", tickangle=-90,
+            # horizontal where they fit (a desktop), else vertical: slanted ones of neighbouring
+            # regimes touched in a 400 px panel
+            fig.update_xaxes(tickvals=list(range(len(regimes))), ticktext=regimes, title_text="regime",
+                             autotickangles=[0, 90],
                              range=[-0.5, len(regimes) - 0.5], row=1, col=col)
     fig.update_yaxes(title_text=f"{_METRIC_TITLES.get(metric, metric)}, {'IMU-only' if head == 'imu' else head} head", row=1, col=1)
     # The legend sits at the bottom of the figure box, under the axis titles whatever the

@@ -266,6 +266,11 @@ def test_negative_weights_figure_beta_slider(rng):
     assert fig.layout.yaxis.range[0] < 0
     assert fig.layout.sliders[0].active == 0  # opens at the smallest beta by default
     np.testing.assert_allclose(fig.data[0].y, weights[0.0][labels != 1])
+    # the x axis holds every cosine and little else: far negatives are spread, not one band
+    lo, hi = fig.layout.xaxis.range
+    assert lo < sim.min() and hi > sim.max() and hi - lo <= 1.11 * np.ptp(sim)
+    bunched = viz.negative_weights_figure({0.0: np.full(4, 0.25)}, np.array([0.1, 0.2, 0.3, 0.4]))
+    assert bunched.layout.xaxis.range == pytest.approx((0.085, 0.415)) and list(bunched.data[-1].x) == pytest.approx([0.085, 0.415])
 
 
 def test_negative_weights_figure_opens_at_initial_beta(rng):
@@ -725,8 +730,6 @@ def test_regimes_figure_panels_styles_and_clipped_intervals():
     summary = experiments.summarize(_regime_records(), ("regime", "batch_size", "finetune_modality", "method"))
     fig = viz.regimes_figure(summary)
     assert [a.text for a in fig.layout.annotations] == ["batch size 32", "batch size 128"]
-    # upright regime labels: slanted, neighbours touched in a 400 px panel
-    assert fig.layout.xaxis.tickangle == fig.layout.xaxis2.tickangle == -90
     assert len(fig.data) == 4  # 2 methods x 2 panels
     styles = {(t.name, t.marker.color, t.marker.symbol) for t in fig.data}
     assert len({(c, s) for _, c, s in styles}) == len({n for n, _, _ in styles}) == 2
@@ -794,3 +797,69 @@ def test_figures_name_classes_by_their_short_legend_name(rng):
     assert ring.name == "same class as the anchor (circle_cw)"  # the name the prose quotes
     assert all(t.split(": ")[1] in {viz.legend_name(c) for c in names} for t in heavy.text)
     assert {tr.name for tr in viz.latent_space_figure(coords, labels, names).data} >= {"circle_cw", "circle_ccw"}
+
+
+def _cielab(colour: str) -> np.ndarray:
+    """sRGB hex -> CIELAB (D65), for colour distances."""
+    rgb = np.array([int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    rgb = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ rgb
+    f = np.cbrt(np.maximum(xyz / np.array([0.95047, 1.0, 1.08883]), 0.008856))
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_classes_of_one_symbol_have_clearly_different_colours():
+    # the reader could not tell blue from sky blue, nor orange from vermillion, at a phone's size
+    styles = [viz.class_style(k) for k in range(27)]
+    for a in range(27):
+        for b in range(a + 1, 27):
+            if styles[a][1] == styles[b][1]:
+                distance = np.linalg.norm(_cielab(styles[a][0]) - _cielab(styles[b][0]))
+                assert distance >= 40, (a, b, styles[a], styles[b], distance)
+    # circle, square and diamond look alike at a phone's marker size: at most one of them is used
+    assert len({s for _, s in styles} & {"circle", "square", "diamond"}) <= 1
+
+
+def test_label_positions_keep_labels_off_markers():
+    span = (600.0, 600.0)  # one data unit per pixel
+    point = np.array([[0.0, 0.0]])
+    # a star right above and a ring right of the labelled point: the label goes below or left
+    obstacles = np.array([[0.0, 0.0], [0.0, 16.0], [40.0, 0.0]])
+    (side,) = viz._label_positions(point, ["1: right_hand_catch"], obstacles, span)
+    assert side in ("bottom center", "middle left")
+    # nothing around: the first side (above); a second label next to it does not take the same box
+    sides = viz._label_positions(np.array([[0.0, 0.0], [5.0, 0.0]]), ["1: a", "2: b"], np.empty((0, 2)), span)
+    assert sides[0] == "top center" and sides[1] != "top center"
+
+
+def test_anchor_weights_figure_labels_avoid_the_positive(rng):
+    coords, labels = latent_inputs(rng)
+    weights = {0: anchor_weights(rng, len(labels), 0)}
+    fig = viz.anchor_weights_figure(coords, labels, ["walk", "sit", "wave", "clap"], weights)
+    star, heavy = fig.data[3], fig.data[4]
+    span = np.ptp(np.asarray(fig.layout.xaxis.range)), np.ptp(np.asarray(fig.layout.yaxis.range))
+    points = np.stack([heavy.x, heavy.y], axis=1)
+    obstacles = np.array([[star.x[0], star.y[0]]])
+    assert list(heavy.textposition) == viz._label_positions(points, list(heavy.text), np.concatenate(
+        [obstacles, np.stack([fig.data[2].x, fig.data[2].y], axis=1), points]), span)
+    assert heavy.textfont.shadow == "auto"
+
+
+def test_phone_width_figures_have_narrow_side_margins(rng):
+    # plotly's default 80 px each side left a 400 px phone half its width for the plot
+    summary = [{"method": "cmc", "pretrain_modality": "multimodal", "finetune_modality": "imu", "n": 1,
+                "accuracy_mean": 0.9, "accuracy_std": 0.0}]
+    bar = viz.results_bar(summary)
+    monitor = viz.monitor_curves({"CMC": watched_history()}, n_rows=50)
+    for fig in (bar, monitor):
+        assert fig.layout.margin.r <= 20 and fig.layout.margin.l <= 60
+    assert list(bar.layout.yaxis.ticktext) == ["cmc<br>(mm → imu)"] and list(bar.layout.yaxis.tickvals) == ["cmc (mm → imu)"]
+
+
+def test_regime_ticks_turn_only_when_they_do_not_fit():
+    from mmhar_lite import experiments
+
+    summary = experiments.summarize(_regime_records(), ("regime", "batch_size", "finetune_modality", "method"))
+    fig = viz.regimes_figure(summary)
+    for axis in (fig.layout.xaxis, fig.layout.xaxis2):
+        assert tuple(axis.autotickangles) == (0, 90) and axis.tickangle is None
