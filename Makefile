@@ -68,12 +68,12 @@ browser-deps:
 # off: myst-nb's own executor hung on chapter 5 here (kernel idle, client waiting), papermill
 # and nbconvert do not. Each chapter runs on one thread, so the chapters run in two lanes side
 # by side, each lane in order: 5 reuses chapter 4's pre-training runs and 7 chapter 6's (run
-# cache), so each follows it in its lane, and the rest balance the two (measured at c5da989 on a
-# quiet 2-core machine: 6+7+2 took 425 s, after which chapter 7 gained a label fraction, about
-# 1 min; 4+5+1+8+9+10+3 489 s). A chapter in no lane stops the build.
-BOOK_LANE_1 := 06_finetuning 07_limited_labels_and_beta 02_encoders
+# cache), so each follows it in its lane, and the rest balance the two (fresh clone of 3210441,
+# quiet 2-core machine: 6+7+2 took 393 s, 4+5+1+8+9+10+3 434 s, of which chapter 3 22 s; the
+# whole `make book` 591 s). A chapter in no lane stops the build.
+BOOK_LANE_1 := 06_finetuning 07_limited_labels_and_beta 02_encoders 03_losses
 BOOK_LANE_2 := 04_pretraining 05_latent_space 01_data 08_your_own_data 09_when_hard_negatives_help \
-  10_scale_out 03_losses
+  10_scale_out
 UNLANED := $(filter-out $(BOOK_LANE_1) $(BOOK_LANE_2),$(basename $(notdir $(wildcard notebooks/*.ipynb))))
 
 $(BOOK_EXECUTED)/notebooks/%.ipynb: notebooks/%.ipynb FORCE
