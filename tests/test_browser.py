@@ -122,10 +122,15 @@ class _Recorder:
                              + ", ".join(r.url for r in self.in_flight))
 
 
+# A page's load (its plotly JSON, MathJax) takes 6-15 s on a quiet 2-core machine; `make test`
+# runs the browser test beside other stages, and a busy machine has taken over 30 s.
+LOAD_TIMEOUT_MS = 120_000
+
+
 def _open(browser: object, base_url: str, name: str, width: int = DESKTOP) -> tuple[object, _Recorder]:
     page = browser.new_page(viewport={"width": width, "height": 900})
     recorder = _Recorder(page, base_url)
-    page.goto(base_url + name, wait_until="load")
+    page.goto(base_url + name, wait_until="load", timeout=LOAD_TIMEOUT_MS)
     if name == "index.html":
         # checking the page while the refresh navigates would race with it
         page.wait_for_url(base_url + ROOT_PAGE, wait_until="load")
@@ -138,7 +143,7 @@ class _Loaded:
     def __init__(self, browser: object, base_url: str, name: str, width: int) -> None:
         self.name, self.width = name, width
         self.page, self.recorder = _open(browser, base_url, name, width)
-        self.page.wait_for_function(_WAIT_RENDERED, timeout=30_000)
+        self.page.wait_for_function(_WAIT_RENDERED, timeout=LOAD_TIMEOUT_MS)
         self.page.wait_for_timeout(300)  # MathJax and plotly finish laying out after they insert nodes
 
 
