@@ -758,7 +758,7 @@ def pairing_sentence(halves: Sequence[tuple[float, float, float]], *, noun: str 
     n = len(halves)
     rule = ("pairing narrows the interval only where the two runs of one seed move together (it removes what "
             "they share)")
-    found = ("as they mostly do here" if narrower > n / 2 else "which they rarely do here" if narrower < n / 2
+    found = ("as they do in every one here" if narrower == n else "as they mostly do here" if narrower > n / 2 else "which they rarely do here" if narrower < n / 2
              else "as they do in half of these")
     return (f"The paired interval is narrower than both separate intervals in {narrower} of the {n} {noun} "
             f"and at least as wide as both in {wider}: {rule}, {found}.")

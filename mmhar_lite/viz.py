@@ -1590,9 +1590,11 @@ def regimes_figure(summary: Sequence[Mapping], *, metric: str = "accuracy", head
     regimes = list(dict.fromkeys(row["regime"] for row in rows))
     batches = sorted({int(row["batch_size"]) for row in rows})
     methods = list(dict.fromkeys(row["method"] for row in rows))
-    fig = make_subplots(rows=1, cols=len(batches), shared_yaxes=True, horizontal_spacing=0.06,
+    fig = make_subplots(rows=1, cols=len(batches), shared_yaxes=True, horizontal_spacing=0.1,
                         subplot_titles=[f"batch size {b}" for b in batches])
-    width = 0.5 / max(len(methods), 1)
+    # the methods of one regime side by side, far enough apart that their markers do not cover
+    # each other in a 400 px panel
+    width = 0.8 / max(len(methods), 1)
     for k, method in enumerate(methods):
         colour, symbol = PALETTE[k % len(PALETTE)], SYMBOLS[k % len(SYMBOLS)]
         for col, batch in enumerate(batches, start=1):
@@ -1619,6 +1621,6 @@ def regimes_figure(summary: Sequence[Mapping], *, metric: str = "accuracy", head
     fig.update_yaxes(title_text=f"{_METRIC_TITLES.get(metric, metric)}, {'IMU-only' if head == 'imu' else head} head", row=1, col=1)
     # The legend sits at the bottom of the figure box, under the axis titles whatever the
     # width (a legend placed relative to the plot area landed on them at 400 px).
-    fig.update_layout(title=title, height=520, margin=dict(b=150),
+    fig.update_layout(title=title, height=520, margin=dict(b=125),
                       legend=dict(title_text="method", orientation="h", x=0, y=0, yref="container", yanchor="bottom"))
     return fig

@@ -324,7 +324,9 @@ def test_pairing_sentence_counts_narrower_and_wider_intervals() -> None:
     assert text.startswith("The paired interval is narrower than both separate intervals in 1 of the 3 fractions "
                            "and at least as wide as both in 1: ")
     assert text.endswith("which they rarely do here.")
-    assert book.pairing_sentence([(1.0, 2.0, 3.0)]).endswith("as they mostly do here.")
+    assert book.pairing_sentence([(1.0, 2.0, 3.0)]).endswith("as they do in every one here.")
+    assert book.pairing_sentence([(1.0, 2.0, 3.0), (1.0, 2.0, 3.0), (4.0, 2.0, 3.0)]).endswith(
+        "as they mostly do here.")
     assert book.pairing_sentence([]).startswith("With fewer than 3 seeds")
 
 
