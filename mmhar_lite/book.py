@@ -545,7 +545,7 @@ def confused_with(cm: Any, i: int) -> list[tuple[int, int]]:
 
 def pairs_text(pairs: Sequence[tuple[str, str]], count: int, *, max_named: int = 6) -> str:
     """The most swapped pair(s) of :func:`most_confused_pairs`, by name, as a phrase:
-    ``"`a / b` (8 samples)"``, ``"3 pairs tied at 8 samples each, `a / b`, `c / d` and `e / f`"``,
+    ``"`a` / `b` (8 samples)"``, ``"3 pairs tied at 8 samples each, `a` / `b`, `c` / `d` and ..."``,
     beyond ``max_named`` pairs only how many tie, and ``"none (no sample taken for another class)"``
     when ``count`` is 0."""
     if not pairs:
@@ -553,7 +553,7 @@ def pairs_text(pairs: Sequence[tuple[str, str]], count: int, *, max_named: int =
     if count == 0:
         return "none (no sample taken for another class)"
     samples = f"{count} sample{'s' if count != 1 else ''}"
-    named = [f"`{a} / {b}`" for a, b in pairs]
+    named = [f"`{a}` / `{b}`" for a, b in pairs]  # two code spans: a line may break at the slash
     if len(pairs) == 1:
         return f"{named[0]} ({samples})"
     head = f"{len(pairs)} pairs tied at {samples} each"

@@ -512,8 +512,8 @@ def test_confused_with_counts_where_a_class_went_most_first() -> None:
 
 
 def test_pairs_text_names_ties_up_to_a_limit() -> None:
-    assert book.pairs_text([("a", "b")], 1) == "`a / b` (1 sample)"
-    assert book.pairs_text([("a", "b"), ("c", "d")], 8) == "2 pairs tied at 8 samples each, `a / b` and `c / d`"
+    assert book.pairs_text([("a", "b")], 1) == "`a` / `b` (1 sample)"
+    assert book.pairs_text([("a", "b"), ("c", "d")], 8) == "2 pairs tied at 8 samples each, `a` / `b` and `c` / `d`"
     assert book.pairs_text([("a", "b")] * 7, 2) == "7 pairs tied at 2 samples each"
     assert book.pairs_text([("a", "b"), ("c", "d")], 0).startswith("none")
     with pytest.raises(ValueError, match="pairs"):
