@@ -2,7 +2,7 @@
 sequential run.
 
 An experiment (``reproduce``, ``sweep_beta``, ``limited_labels``) first lists its
-pre-trainings as :class:`PretrainTask` s; :func:`pretrain_tasks` trains the ones missing from a
+pre-trainings as :class:`PretrainTask` records; :func:`pretrain_tasks` trains the ones missing from a
 run cache (:func:`mmhar_lite.training.pretrain` with ``cache_dir``) in ``jobs`` spawned worker
 processes, each with its own intra-op thread count. The experiment then runs its usual
 sequential loop, which finds every pre-training in the cache and only fine-tunes. Because a

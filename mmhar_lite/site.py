@@ -196,9 +196,9 @@ def _hide_nbval_markers(app: Sphinx, doctree: Any) -> None:
             block.rawsource = strip_nbval_marker(block.rawsource)
 
 
-#: Punctuation that closes a clause: a line must not start with it.
+#: Punctuation that closes a clause, which a line must not start with.
 CLOSING_PUNCTUATION = re.compile(r"^[.,;:!?)\]\u2019\u201d]+")
-#: The class (book/_static/mmhar.css: nowrap) of an inline math node kept with its punctuation.
+#: The class of an inline math node kept with its punctuation (``nowrap`` in book/_static/mmhar.css).
 MATH_PUNCT_CLASS = "mmhar-math-punct"
 
 

@@ -664,3 +664,36 @@ def test_page_toc_follows_the_reader(browser: object, base_url: str) -> None:
         assert active == [targets[-1]], f"{TOC_PAGE}: at the end of the page the contents mark {active}"
     finally:
         page.close()
+
+
+# On a page whose contents are taller than the panel, the panel follows the marked entry.
+LONG_TOC_PAGE = "book/api.html"
+
+
+def test_page_toc_keeps_the_mark_in_view(browser: object, base_url: str) -> None:
+    page, _ = _open(browser, base_url, LONG_TOC_PAGE)
+    try:
+        page.wait_for_timeout(500)
+        max_y = page.evaluate("document.documentElement.scrollHeight - window.innerHeight")
+        checked = 0
+        for y in (max_y // 2, max_y):
+            page.evaluate(f"window.scrollTo(0, {y})")
+            page.wait_for_timeout(400)
+            state = page.evaluate("""() => {
+                const a = document.querySelector('#pst-page-toc-nav a.active');
+                if (!a) return null;
+                let box = a.parentElement;
+                while (box && box !== document.body && !['auto', 'scroll']
+                       .includes(getComputedStyle(box).overflowY)) box = box.parentElement;
+                const r = a.getBoundingClientRect(), b = box.getBoundingClientRect();
+                return {href: a.getAttribute('href'), tall: box.scrollHeight > box.clientHeight,
+                        inside: r.top >= b.top - 1 && r.bottom <= b.bottom + 1
+                                && r.bottom <= window.innerHeight + 1};
+            }""")
+            assert state, f"{LONG_TOC_PAGE}: no contents entry marked at y={y}"
+            assert state["tall"], f"{LONG_TOC_PAGE}: its contents fit the panel: nothing to check"
+            assert state["inside"], f"{LONG_TOC_PAGE}: marked entry {state['href']} is outside the panel"
+            checked += 1
+        assert checked == 2
+    finally:
+        page.close()

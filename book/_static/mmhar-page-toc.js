@@ -5,14 +5,37 @@
 // After each scroll this marks the last heading above a reading line: 30 % down the window, and
 // moving down to the window's bottom edge over the last window-height of the page, so that at
 // the end of the page the last section is marked. A heading reached by a link stays marked
-// until the reader scrolls. Checked by tests/test_browser.py (test_page_toc_follows_the_reader).
+// until the reader scrolls. On a page whose contents are taller than the panel (the API page),
+// the panel scrolls itself (never the page) to keep the marked entry in view. Checked by
+// tests/test_browser.py (test_page_toc_follows_the_reader, test_page_toc_keeps_the_mark_in_view).
 (function () {
   "use strict";
   const LINE = 0.3;  // the reading line, as a fraction of the window height (as in the theme)
 
+  // a break point after each underscore and dot of a code name, so that a long name
+  // (normalize_skeleton_sequence()) wraps between its words (mmhar.css), not inside one
+  function breakNames(toc) {
+    for (const code of toc.querySelectorAll("code")) {
+      const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+      const texts = [];
+      while (walker.nextNode()) texts.push(walker.currentNode);
+      for (const text of texts) {
+        const parts = text.data.split(/(?<=[_.])/);
+        if (parts.length < 2) continue;
+        const frag = document.createDocumentFragment();
+        parts.forEach((part, i) => {
+          if (i) frag.append(document.createElement("wbr"));
+          frag.append(part);
+        });
+        text.replaceWith(frag);
+      }
+    }
+  }
+
   function setup() {
     const toc = document.querySelector("#pst-page-toc-nav");
     if (!toc) return;
+    breakNames(toc);
     const links = [...toc.querySelectorAll("a")];
     const entries = [...toc.querySelectorAll(".toc-entry")];
     const targets = links.map((a) => {
@@ -28,6 +51,25 @@
         if (a === link) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
       }
       for (const li of entries) li.classList.toggle("active", Boolean(link) && li.contains(link));
+      if (link) reveal(link);
+    }
+
+    // the panel's scrolling box: the nearest ancestor of the contents that scrolls
+    function scroller() {
+      for (let el = toc.parentElement; el && el !== document.body; el = el.parentElement) {
+        const y = getComputedStyle(el).overflowY;
+        if ((y === "auto" || y === "scroll") && el.scrollHeight > el.clientHeight) return el;
+      }
+      return null;
+    }
+
+    function reveal(link) {
+      const box = scroller();
+      if (!box) return;
+      const b = box.getBoundingClientRect(), r = link.getBoundingClientRect();
+      if (r.top >= b.top && r.bottom <= b.bottom) return;
+      // centred in the panel, so that the entries around it show too
+      box.scrollTop += r.top - b.top - (box.clientHeight - r.height) / 2;
     }
 
     function current() {

@@ -268,7 +268,10 @@ def stratified_subset(labels: np.ndarray, fraction: float, *, seed: int) -> np.n
 
     Each class keeps round(fraction * its count) samples, at least one, so a 2 % label
     budget still sees every class. Pass training-split labels and index the split with the
-    result: `split.train[stratified_subset(data.labels[split.train], 0.1, seed=0)]`.
+    result::
+
+        train_labels = data.labels[split.train]
+        subset = split.train[stratified_subset(train_labels, 0.1, seed=0)]
     """
     if not 0.0 < fraction <= 1.0:
         raise ValueError(f"fraction must be in (0, 1], got {fraction}")
