@@ -9,7 +9,8 @@
   function wrap(text, maxChars) {
     const lines = [];
     let line = "";
-    for (const word of text.split(/\s+/)) {
+    // split at plain spaces only: a no-break space (U+00A0) keeps "t = 0.1" on one line
+    for (const word of text.split(/[ \t\n\r]+/)) {
       if (line && (line + " " + word).length > maxChars) { lines.push(line); line = word; }
       else line = line ? line + " " + word : word;
     }
