@@ -1095,7 +1095,8 @@ def anchor_weights_figure(
             ),
             go.Scatter(  # per named negative: its circle, a leader line, its name at the line's end
                 x=path_x, y=path_y, mode="lines+markers+text", name=f"the {top_k} heaviest negatives",
-                text=[t for name in names for t in ("", name, "")], textposition=side,
+                # " ", not "": with empty strings plotly.js dropped the middle name (measured in chromium)
+                text=[t for name in names for t in (" ", name, " ")], textposition=side,
                 # a white halo keeps a label readable where it crosses a negative's marker
                 textfont=dict(size=11, shadow="auto"), hoverinfo="skip", line=dict(width=1, color="#000000"),
                 marker=dict(symbol="circle-open", size=[16, 0, 0] * len(heavy), color="#000000",

@@ -445,7 +445,7 @@ def test_anchor_weights_figure_colours_names_and_anchor_menu(rng):
         np.testing.assert_allclose(ring.x, coords[beta][negatives[labels[negatives] == 2], 0])  # anchor 10 is "wave"
         np.testing.assert_allclose([star.x[0], star.y[0]], coords[beta][10])
         top = np.argsort(-q)[:3] if beta > 0 else []  # beta = 0: all equal, none named
-        assert [t for t in heavy.text if t] == [f"{r + 1}: {names[labels[i]]}" for r, i in enumerate(top)]
+        assert [t for t in heavy.text if t.strip()] == [f"{r + 1}: {names[labels[i]]}" for r, i in enumerate(top)]
         assert all("visible" not in t.to_plotly_json() for t in frame.data)  # the menu's choice survives the slider
     np.testing.assert_allclose(fig.frames[0].data[0].marker.color, 0.0)  # beta = 0: uniform, q M = 1
     assert fig.layout.coloraxis.cmin == -3 and fig.layout.coloraxis.cmax >= 0
@@ -815,7 +815,7 @@ def test_figures_name_classes_by_their_short_legend_name(rng):
     fig = viz.anchor_weights_figure(coords, labels, names, {anchor: anchor_weights(rng, 24, anchor)})
     ring, heavy = fig.frames[-1].data[2], fig.frames[-1].data[4]
     assert ring.name == "same class as the anchor (circle_cw)"  # the name the prose quotes
-    assert all(t.split(": ")[1] in {viz.legend_name(c) for c in names} for t in heavy.text if t)
+    assert all(t.split(": ")[1] in {viz.legend_name(c) for c in names} for t in heavy.text if t.strip())
     assert {tr.name for tr in viz.latent_space_figure(coords, labels, names).data} >= {"circle_cw", "circle_ccw"}
 
 
@@ -885,7 +885,7 @@ def test_anchor_weights_figure_names_sit_in_a_column_with_leader_lines(rng):
     texts = list(heavy.text)
     ends = np.array([[heavy.x[i], heavy.y[i]] for i in range(1, len(texts), 3)])
     names = [texts[i] for i in range(1, len(texts), 3)]
-    assert len(names) == 3 and all(texts[i] == "" for i in range(len(texts)) if i % 3 != 1)
+    assert len(names) == 3 and all(texts[i] == " " for i in range(len(texts)) if i % 3 != 1)
     assert list(heavy.marker.size) == [16, 0, 0] * 3 and heavy.x[2] is None  # circle, name, gap
     ranges = [fig.layout.xaxis.range, fig.layout.yaxis.range]
     height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
