@@ -957,41 +957,44 @@ def latent_space_figure(
     return fig
 
 
-_LABEL_SIDES = ("top center", "bottom center", "middle right", "middle left")
-
-
-def _label_positions(points: np.ndarray, texts: Sequence[str], obstacles: np.ndarray, span: Sequence[float], *,
-                     plot_px: float = 600.0, char_px: float = 6.5, line_px: float = 14.0,
-                     gap_px: float = 9.0) -> list[str]:
-    """A ``textposition`` per labelled point that keeps its label off the other markers.
+def _label_column(points: np.ndarray, ranges: Sequence[Sequence[float]], *, plot_h_px: float,
+                  pitch_px: float = 20.0, offset: float = 0.05) -> tuple[np.ndarray, str]:
+    """Where the names of a few points go: one column beside them, one name per ``pitch_px``.
 
     Args:
-        points: ``(L, 2)`` labelled points; texts: their ``L`` labels.
-        obstacles: ``(P, 2)`` marker centres a label must not cover (the labelled points among them).
-        span: the x and y extent of the axes (data units), drawn over about ``plot_px`` pixels.
+        points: ``(L, 2)`` labelled points.
+        ranges: the x and y ranges of the axes (data units); the plot is ``plot_h_px`` high.
+        pitch_px: vertical distance between two names (a line of text and a gap).
+        offset: gap between the points and the column, as a fraction of the x range.
 
-    Each label, in turn, takes the side (above, below, right, left of its marker, ``gap_px`` away)
-    whose box holds the fewest obstacles and boxes of labels placed before it; ties keep that order.
+    Returns:
+        ``(L, 2)`` label anchors, in the points' order, and the ``textposition`` of all of them:
+        "middle right" (column right of the points, names running right) where the points lie in
+        the left 55 % of the x range, else "middle left". Names at one x and ``pitch_px`` apart
+        cannot overlap at any plot width (the plot's height is fixed, its width is the screen's);
+        the caller draws a leader line from each point to its name.
     """
-    scale = np.array([span[0], span[1]], float) / plot_px  # data units per pixel
-    placed: list[tuple[np.ndarray, np.ndarray]] = []
-    out = []
-    for (x, y), text in zip(np.asarray(points, float), texts):
-        w, h = len(text) * char_px, line_px
-        best = None
-        for side in _LABEL_SIDES:
-            dx, dy = {"top center": (0, gap_px + h / 2), "bottom center": (0, -gap_px - h / 2),
-                      "middle right": (gap_px + w / 2, 0), "middle left": (-gap_px - w / 2, 0)}[side]
-            centre = np.array([x, y]) + np.array([dx, dy]) * scale
-            half = np.array([w / 2 + 4, h / 2 + 4]) * scale  # 4 px: about a small marker's radius
-            lo, hi = centre - half, centre + half
-            hits = int(np.all((obstacles >= lo) & (obstacles <= hi), axis=1).sum())
-            hits += sum(bool(np.all(lo <= phi) and np.all(plo <= hi)) for plo, phi in placed)
-            if best is None or hits < best[0]:
-                best = (hits, side, lo, hi)
-        out.append(best[1])
-        placed.append((best[2], best[3]))
-    return out
+    pts = np.asarray(points, float).reshape(-1, 2)
+    (x_lo, x_hi), (y_lo, y_hi) = ranges
+    if not len(pts):
+        return pts, "middle right"
+    pitch = pitch_px * (y_hi - y_lo) / plot_h_px
+    right = pts[:, 0].max() <= x_lo + 0.55 * (x_hi - x_lo)
+    x = pts[:, 0].max() + offset * (x_hi - x_lo) if right else pts[:, 0].min() - offset * (x_hi - x_lo)
+    order = np.argsort(-pts[:, 1], kind="stable")  # top to bottom, as the points lie
+    y = pts[order, 1].copy()
+    for k in range(1, len(y)):
+        y[k] = min(y[k], y[k - 1] - pitch)
+    y += pts[:, 1].mean() - y.mean()  # centred on the points
+    y -= max(0.0, y[0] - (y_hi - pitch / 2)) - max(0.0, (y_lo + pitch / 2) - y[-1])  # inside the axes
+    out = np.empty_like(pts)
+    out[order, 0], out[order, 1] = x, y
+    return out, "middle right" if right else "middle left"
+
+
+# anchor_weights_figure's fixed height and margins (px): its plot area is _ANCHOR_PLOT_PX high
+_ANCHOR_HEIGHT_PX, _ANCHOR_TOP_PX, _ANCHOR_BOTTOM_PX = 900, 100, 280
+_ANCHOR_PLOT_PX = _ANCHOR_HEIGHT_PX - _ANCHOR_TOP_PX - _ANCHOR_BOTTOM_PX
 
 
 def anchor_weights_figure(
@@ -1053,7 +1056,7 @@ def anchor_weights_figure(
     # symmetric around the uniform weight (white): red above 1/M, blue below, as far as the data reach
     reach = max(0.5, max(float(np.abs(r[np.arange(n) != a]).max()) for a, w in relative.items() for r in w.values()))
     hover = np.array([f"{class_names[c]}<br>sample {i}" for i, c in enumerate(lab)], dtype=object)
-    span = [hi - lo for lo, hi in _cube_ranges(np.concatenate(list(coords.values())), margin=0.1)]
+    ranges = _cube_ranges(np.concatenate(list(coords.values())), margin=0.1)
 
     def traces(a: int, beta: float) -> list:
         xy, q, rel = coords[beta], weights[a][beta], relative[a][beta]
@@ -1062,9 +1065,13 @@ def anchor_weights_figure(
         # with equal weights (beta = 0) no negative is heavier than another: name none
         heavy = np.argsort(-q, kind="stable")[:top_k] if np.ptp(q[negative]) > 1e-9 * q.max() else np.array([], int)
         names = [f"{r + 1}: {legend_name(class_names[lab[i]])}" for r, i in enumerate(heavy)]
-        # a label must cover neither the star nor a ring nor another named negative
-        obstacles = xy[np.flatnonzero(same | ~negative | np.isin(np.arange(n), heavy))]
-        sides = _label_positions(xy[heavy], names, obstacles, span)
+        # the heaviest negatives lie close together: names beside each marker ran into each other,
+        # names in one column, each with a leader line to its marker, cannot
+        ends, side = _label_column(xy[heavy], ranges, plot_h_px=_ANCHOR_PLOT_PX)
+        path = np.full((3 * len(heavy), 2), np.nan)
+        path[0::3], path[1::3] = xy[heavy], ends
+        path_x = [None if np.isnan(v) else float(v) for v in path[:, 0]]
+        path_y = [None if np.isnan(v) else float(v) for v in path[:, 1]]
         return [
             go.Scatter(
                 x=xy[negative, 0], y=xy[negative, 1], mode="markers", name="negatives", text=hover[negative],
@@ -1086,12 +1093,14 @@ def anchor_weights_figure(
                 text=[f"positive: {class_names[lab[a]]}<br>sample {a}"], hovertemplate="%{text}<extra></extra>",
                 marker=dict(symbol="star", size=18, color="#000000", line=dict(width=1.5, color="white")),
             ),
-            go.Scatter(
-                x=xy[heavy, 0], y=xy[heavy, 1], mode="markers+text", name=f"the {top_k} heaviest negatives",
-                text=names, textposition=sides,
+            go.Scatter(  # per named negative: its circle, a leader line, its name at the line's end
+                x=path_x, y=path_y, mode="lines+markers+text", name=f"the {top_k} heaviest negatives",
+                # " ", not "": with empty strings plotly.js dropped the middle name (measured in chromium)
+                text=[t for name in names for t in (" ", name, " ")], textposition=side,
                 # a white halo keeps a label readable where it crosses a negative's marker
-                textfont=dict(size=11, shadow="auto"), hoverinfo="skip",
-                marker=dict(symbol="circle-open", size=16, color="#000000", line=dict(width=1.5)),
+                textfont=dict(size=11, shadow="auto"), hoverinfo="skip", line=dict(width=1, color="#000000"),
+                marker=dict(symbol="circle-open", size=[16, 0, 0] * len(heavy), color="#000000",
+                            line=dict(width=1.5)),
             ),
         ]
 
@@ -1105,7 +1114,7 @@ def anchor_weights_figure(
         trace.visible = k // per_anchor == 0  # the menu shows one anchor at a time
     fig = go.Figure(data=data, frames=[go.Frame(data=[t for a in anchors for t in traces(a, b)], name=nm)
                                        for b, nm in zip(betas, names)])
-    _square_axes(fig, coords, height=900)
+    _square_axes(fig, coords, height=_ANCHOR_HEIGHT_PX)
     step = 1.0 if reach >= 2 else 0.5
     ticks = [k * step for k in range(-int(reach / step), int(reach / step) + 1)]
     fig.update_layout(
@@ -1122,7 +1131,7 @@ def anchor_weights_figure(
         ),
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ", active=start)],
         legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", font=dict(size=11)),
-        margin=dict(l=60, r=15, b=280),
+        margin=dict(l=60, r=15, t=_ANCHOR_TOP_PX, b=_ANCHOR_BOTTOM_PX),
     )
     if len(anchors) > 1:
         buttons = [dict(label=f"anchor {a}: {legend_name(class_names[lab[a]])}", method="restyle",
@@ -1369,8 +1378,8 @@ def results_bar(
             drawn as a second bar per row (None or absent: no bar).
         paper_name: legend name of the published bars.
         run_name: legend name of the summary's bars ("this run", "committed run").
-        zoom: start the axis at the multiple of 5 % at least 5 points below the lowest bar (and
-            its error bar) instead of 0, so that bars close to 100 % can be told apart while the
+        zoom: start the axis at the multiple of 5 % at least 5 points below the lowest bar or
+            error-bar end (and published bar) instead of 0, so that bars close to 100 % can be told apart while the
             shortest bar stays a bar, not a stub; the axis title says so.
         title: figure title.
     """
@@ -1405,17 +1414,30 @@ def results_bar(
         ["error bars cut at 100 %"] if n_max > 1 and any(sd and m + sd > 100 for m, sd in zip(means, stds)) else [])
     # one note per line: on a phone a one-line title ran past the figure's edge and lost the last note
     axis_title = _METRIC_TITLES.get(metric, metric) + "".join(f"<br>{note}" for note in notes)
-    # at least 320 px: the title, the legend on top and the axis title leave a few rows a plot area
-    fig.update_layout(title=title, barmode="group", height=max(320, 140 + (22 if paper else 14) * len(labels) + 40),
+    # each row as tall as its two-line name (with a gap): at 22 px a row, the names of
+    # neighbouring rows ran into each other; the bottom margin holds the axis title's lines
+    bottom = _BAR_BOTTOM_PX + _BAR_LINE_PX * axis_title.count("<br>")
+    fig.update_layout(title=title, barmode="group",
+                      height=_BAR_TOP_PX + bottom + _BAR_ROW_PX * len(labels),
                       xaxis=dict(title_text=axis_title, range=[low, 100]),
                       yaxis=dict(title_text="method", autorange="reversed", automargin=True,
                                  # the modalities on a second line: one-line names took a third of a
                                  # phone's width from the bars
-                                 tickmode="array", tickvals=labels,
+                                 tickmode="array", tickvals=labels, tickfont=dict(size=_BAR_FONT_PX),
                                  ticktext=[label.replace(" (", "<br>(", 1) for label in labels]))
     fig = _legend_on_top(fig)
-    fig.update_layout(margin=dict(l=10))  # automargin makes room for the names, no more
+    # automargin makes room for the names, no more
+    fig.update_layout(margin=dict(l=10, t=_BAR_TOP_PX, b=bottom))
     return fig
+
+
+# results_bar's vertical layout (px): a row holds two lines of its name at the tick font, 1.25
+# lines apart (plotly's line height), and a 10 px gap to the next row's name
+_BAR_FONT_PX = 11
+_BAR_LINE_PX = 16
+_BAR_ROW_PX = int(2 * 1.25 * _BAR_FONT_PX + 10) + 1
+_BAR_TOP_PX = 110
+_BAR_BOTTOM_PX = 60
 
 
 def _axis_floor(lowest: float) -> float:

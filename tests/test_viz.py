@@ -445,7 +445,7 @@ def test_anchor_weights_figure_colours_names_and_anchor_menu(rng):
         np.testing.assert_allclose(ring.x, coords[beta][negatives[labels[negatives] == 2], 0])  # anchor 10 is "wave"
         np.testing.assert_allclose([star.x[0], star.y[0]], coords[beta][10])
         top = np.argsort(-q)[:3] if beta > 0 else []  # beta = 0: all equal, none named
-        assert list(heavy.text) == [f"{r + 1}: {names[labels[i]]}" for r, i in enumerate(top)]
+        assert [t for t in heavy.text if t.strip()] == [f"{r + 1}: {names[labels[i]]}" for r, i in enumerate(top)]
         assert all("visible" not in t.to_plotly_json() for t in frame.data)  # the menu's choice survives the slider
     np.testing.assert_allclose(fig.frames[0].data[0].marker.color, 0.0)  # beta = 0: uniform, q M = 1
     assert fig.layout.coloraxis.cmin == -3 and fig.layout.coloraxis.cmax >= 0
@@ -583,6 +583,26 @@ def test_results_bar_clips_error_bars_at_100_and_zooms_on_request():
     uncut = [summary_row("cmc", "multimodal", "multimodal", [0.90, 0.91, 0.92])]
     assert viz.results_bar(uncut, zoom=True).layout.xaxis.title.text == "accuracy (%)<br>axis starts at 85 %"
     assert list(viz.results_bar(summary).layout.xaxis.range) == [0, 100]
+
+
+def test_results_bar_row_names_of_two_lines_do_not_overlap():
+    # 12 rows of two-line names ("cmc-hnl<br>(mm → imu)") at 22 px a row ran into each other
+    methods = ["supervised", "simclr", "simclr-hnl", "cmc", "cmc-cmkm", "cmc-hnl"]
+    summary = [{"method": m, "pretrain_modality": "multimodal", "finetune_modality": "imu", "n": 3,
+                "accuracy_mean": 0.9, "accuracy_std": 0.01} for m in methods * 2]
+    for paper in (None, {("cmc", "multimodal", "imu"): 90.0}):
+        for zoom in (False, True):
+            fig = viz.results_bar(summary, paper=paper, zoom=zoom)
+            font = fig.layout.yaxis.tickfont.size
+            lines = max(t.count("<br>") + 1 for t in fig.layout.yaxis.ticktext)
+            assert lines == 2
+            plot = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+            # a row (the plot's height over its rows) holds its name's lines at plotly's 1.25 line
+            # height and a gap to the next name, whatever the screen's width
+            assert plot / len(summary) >= lines * 1.25 * font + 6
+            # the bottom margin holds the tick labels and every line of the axis title
+            title_lines = fig.layout.xaxis.title.text.count("<br>") + 1
+            assert fig.layout.margin.b >= 20 + title_lines * 16
 
 
 def test_results_bar_clips_error_bars_at_0_too():
@@ -795,7 +815,7 @@ def test_figures_name_classes_by_their_short_legend_name(rng):
     fig = viz.anchor_weights_figure(coords, labels, names, {anchor: anchor_weights(rng, 24, anchor)})
     ring, heavy = fig.frames[-1].data[2], fig.frames[-1].data[4]
     assert ring.name == "same class as the anchor (circle_cw)"  # the name the prose quotes
-    assert all(t.split(": ")[1] in {viz.legend_name(c) for c in names} for t in heavy.text)
+    assert all(t.split(": ")[1] in {viz.legend_name(c) for c in names} for t in heavy.text if t.strip())
     assert {tr.name for tr in viz.latent_space_figure(coords, labels, names).data} >= {"circle_cw", "circle_ccw"}
 
 
@@ -820,28 +840,58 @@ def test_classes_of_one_symbol_have_clearly_different_colours():
     assert len({s for _, s in styles} & {"circle", "square", "diamond"}) <= 1
 
 
-def test_label_positions_keep_labels_off_markers():
-    span = (600.0, 600.0)  # one data unit per pixel
-    point = np.array([[0.0, 0.0]])
-    # a star right above and a ring right of the labelled point: the label goes below or left
-    obstacles = np.array([[0.0, 0.0], [0.0, 16.0], [40.0, 0.0]])
-    (side,) = viz._label_positions(point, ["1: right_hand_catch"], obstacles, span)
-    assert side in ("bottom center", "middle left")
-    # nothing around: the first side (above); a second label next to it does not take the same box
-    sides = viz._label_positions(np.array([[0.0, 0.0], [5.0, 0.0]]), ["1: a", "2: b"], np.empty((0, 2)), span)
-    assert sides[0] == "top center" and sides[1] != "top center"
+def _label_boxes(ends, texts, side, ranges, width_px, height_px, char_px=6.5, line_px=14.0):
+    """Pixel boxes (x0, y0, x1, y1) of names drawn at ``ends`` on a width_px x height_px plot."""
+    (x_lo, x_hi), (y_lo, y_hi) = ranges
+    boxes = []
+    for (x, y), text in zip(ends, texts):
+        px = (x - x_lo) / (x_hi - x_lo) * width_px
+        py = (y - y_lo) / (y_hi - y_lo) * height_px
+        w = len(text) * char_px
+        x0 = px if side == "middle right" else px - w
+        boxes.append((x0, py - line_px / 2, x0 + w, py + line_px / 2))
+    return boxes
 
 
-def test_anchor_weights_figure_labels_avoid_the_positive(rng):
+def _overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_label_column_names_never_overlap_at_phone_or_desktop_width():
+    ranges = [(-1.0, 0.6), (-1.0, 0.6)]
+    texts = ["1: right_hand_catch", "2: squat", "3: arm_curl_standing"]
+    # three points a pixel apart (the reader's case) and three spread out, left and right
+    for points in (np.array([[-0.5, -0.4], [-0.5, -0.401], [-0.499, -0.4]]),
+                   np.array([[0.3, 0.5], [0.35, -0.9], [0.2, 0.0]])):
+        ends, side = viz._label_column(points, ranges, plot_h_px=520)
+        assert side == ("middle right" if points[:, 0].max() < -0.1 else "middle left")
+        assert np.ptp(ends[:, 0]) == 0  # one column
+        for width in (330, 1000):  # the plot area at 400 and 1300 px
+            boxes = _label_boxes(ends, texts, side, ranges, width, 520)
+            assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), (points, width)
+            assert all(0 <= b[1] and b[3] <= 520 for b in boxes)  # inside the axes
+    # the names keep the points' vertical order, so the leader lines do not cross
+    ends, _ = viz._label_column(np.array([[0.0, 0.1], [0.0, 0.3], [0.0, 0.2]]), ranges, plot_h_px=520)
+    assert list(np.argsort(-ends[:, 1])) == [1, 2, 0]
+
+
+def test_anchor_weights_figure_names_sit_in_a_column_with_leader_lines(rng):
     coords, labels = latent_inputs(rng)
-    weights = {0: anchor_weights(rng, len(labels), 0)}
+    coords = {b: np.zeros_like(c) + rng.normal(0, 1e-3, c.shape) for b, c in coords.items()}  # all points together
+    coords[2.0][0] = [5.0, 5.0]  # and one far away: the axes span it
+    weights = {1: anchor_weights(rng, len(labels), 1)}
     fig = viz.anchor_weights_figure(coords, labels, ["walk", "sit", "wave", "clap"], weights)
-    star, heavy = fig.data[3], fig.data[4]
-    span = np.ptp(np.asarray(fig.layout.xaxis.range)), np.ptp(np.asarray(fig.layout.yaxis.range))
-    points = np.stack([heavy.x, heavy.y], axis=1)
-    obstacles = np.array([[star.x[0], star.y[0]]])
-    assert list(heavy.textposition) == viz._label_positions(points, list(heavy.text), np.concatenate(
-        [obstacles, np.stack([fig.data[2].x, fig.data[2].y], axis=1), points]), span)
+    heavy = fig.frames[-1].data[4]
+    texts = list(heavy.text)
+    ends = np.array([[heavy.x[i], heavy.y[i]] for i in range(1, len(texts), 3)])
+    names = [texts[i] for i in range(1, len(texts), 3)]
+    assert len(names) == 3 and all(texts[i] == " " for i in range(len(texts)) if i % 3 != 1)
+    assert list(heavy.marker.size) == [16, 0, 0] * 3 and heavy.x[2] is None  # circle, name, gap
+    ranges = [fig.layout.xaxis.range, fig.layout.yaxis.range]
+    height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    for width in (330, 1000):
+        boxes = _label_boxes(ends, names, heavy.textposition, ranges, width, height)
+        assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     assert heavy.textfont.shadow == "auto"
 
 
