@@ -355,6 +355,20 @@ _SCROLL_HINTS = r"""() => {
 # split inside itself (`--` / `nproc-per-node`, `sigma=0.` / `05`), an inline equation's
 # closing punctuation alone at the start of a line. A code block keeps its lines and scrolls
 # sideways instead (its hint is checked by _SCROLL_HINTS).
+# Code keeps its lines at every width: a wrapped line starts at column 0 and reads as broken
+# Python. On a phone code scrolls sideways (mmhar.css); at 1300 px every shown line fits.
+_WRAPPED_CODE = r"""() => {
+  const problems = [];
+  for (const pre of document.querySelectorAll('article div.highlight pre')) {
+    if (pre.getClientRects().length === 0) continue;
+    const cs = getComputedStyle(pre), lh = parseFloat(cs.lineHeight);
+    const n = pre.textContent.replace(/\n$/, '').split('\n').length;
+    const shown = Math.round((pre.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom)) / lh);
+    if (shown > n) problems.push(`code block of ${n} lines laid out on ${shown}: "${pre.textContent.slice(0, 50)}"`);
+  }
+  return problems;
+}"""
+
 _PHONE_BREAKS = r"""() => {
   const problems = [], SHORT = 24;  // characters: a literal this short fits a phone's line
   const visible = el => el.getClientRects().length > 0;
@@ -362,13 +376,6 @@ _PHONE_BREAKS = r"""() => {
     const r = document.createRange(); r.selectNodeContents(node);
     return new Set([...r.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.bottom))).size;
   };
-  for (const pre of document.querySelectorAll('article div.highlight pre')) {
-    if (!visible(pre)) continue;
-    const cs = getComputedStyle(pre), lh = parseFloat(cs.lineHeight);
-    const n = pre.textContent.replace(/\n$/, '').split('\n').length;
-    const shown = Math.round((pre.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom)) / lh);
-    if (shown > n) problems.push(`code block of ${n} lines laid out on ${shown}: "${pre.textContent.slice(0, 50)}"`);
-  }
   for (const el of document.querySelectorAll('article code.literal span.pre, article dt.sig em.sig-param')) {
     const text = el.textContent.trim();
     if (visible(el) && text.length <= SHORT && lines(el) > 1) problems.push(`"${text}" is split over lines`);
@@ -508,7 +515,8 @@ def test_citations_match_their_references_at_desktop_width(desktop: _Loaded) -> 
 def test_page_fits_a_phone(phone: _Loaded) -> None:
     page = phone.page
     problems = (page.evaluate(_PAGE_WIDER_THAN_VIEWPORT) + page.evaluate(_FIGURE_PROBLEMS)
-                + page.evaluate(_SCROLL_HINTS) + page.evaluate(_CITATIONS) + page.evaluate(_PHONE_BREAKS))
+                + page.evaluate(_SCROLL_HINTS) + page.evaluate(_CITATIONS) + page.evaluate(_PHONE_BREAKS)
+                + page.evaluate(_WRAPPED_CODE))
     assert not problems, f"{phone.name} at {PHONE} px:\n" + "\n".join(problems)
 
 
@@ -563,7 +571,7 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
                    for p in page.evaluate(_SCROLL_HINTS))
         page.set_viewport_size({"width": PHONE, "height": 900})
         assert page.evaluate(_PAGE_WIDER_THAN_VIEWPORT)
-        breaks = "\n".join(page.evaluate(_PHONE_BREAKS))
+        breaks = "\n".join(page.evaluate(_PHONE_BREAKS) + page.evaluate(_WRAPPED_CODE))
         assert 'code block of 2 lines laid out on' in breaks, breaks
         assert '"--nproc-per-node" is split over lines' in breaks, breaks
         assert '"." after "b=0" starts a line' in breaks, breaks
@@ -602,6 +610,11 @@ _PROSE_TABLES_SCROLL = """() => [...document.querySelectorAll('article table')]
 
 def test_contents_sidebar_and_prose_tables_fit_at_desktop_width(desktop: _Loaded) -> None:
     problems = desktop.page.evaluate(_CONTENTS_SIDEBAR_CUT) + desktop.page.evaluate(_PROSE_TABLES_SCROLL)
+    assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
+
+
+def test_code_lines_fit_the_column(desktop: _Loaded) -> None:
+    problems = desktop.page.evaluate(_WRAPPED_CODE)
     assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
 
 

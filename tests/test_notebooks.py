@@ -27,6 +27,22 @@ def test_every_chapter_is_in_the_toc() -> None:
     assert len(NOTEBOOKS) == 10
 
 
+#: Longest line of a code cell a page shows (open or behind a toggle): 80 characters fit the text
+#: column at 1300 px, where a longer line would wrap to column 0 and read as broken Python.
+MAX_CODE_LINE = 80
+HIDDEN_TAGS = {"remove-cell", "remove-input"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_shown_code_lines_fit_the_column(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    long = [f"cell {i}: {len(line)} characters: {line.strip()[:60]}"
+            for i, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and not HIDDEN_TAGS & set(cell.metadata.get("tags", []))
+            for line in cell.source.splitlines() if len(line) > MAX_CODE_LINE]
+    assert not long, f"{path.name}: code lines over {MAX_CODE_LINE} characters:\n" + "\n".join(long)
+
+
 def _parameters_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "exactly one cell must be tagged `parameters`"
