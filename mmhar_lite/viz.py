@@ -368,13 +368,14 @@ _AXIS_DASH = ("solid", "dash", "dot", "dashdot")
 def _channel_style(names: Sequence[str], c: int, k: int, group_index: int) -> tuple[str, str, str]:
     """(legend name, colour, dash) of channel ``c``, the ``k``-th of its sensor group.
 
-    An ``_x/_y/_z`` channel is drawn in its axis's colour in every sensor and named by the axis
-    alone (one legend entry per axis, the subplot says the sensor); any other channel gets its own
-    name, and a dash per sensor group, so that no two legend entries look alike.
+    An ``_x/_y/_z`` channel is drawn in its axis's colour in every sensor and named "sensor x"
+    (one legend entry per axis, the subplot says the sensor; "sensor" tells it from the plot's
+    time axis); any other channel gets its own name, and a dash per sensor group, so that no
+    two legend entries look alike.
     """
     axis = names[c].rpartition("_")[2].lower()
     if axis in ("x", "y", "z") and "_" in names[c]:
-        return f"{axis} axis", PALETTE["xyz".index(axis)], "solid"
+        return f"sensor {axis}", PALETTE["xyz".index(axis)], "solid"
     return names[c], PALETTE[k % len(PALETTE)], _AXIS_DASH[group_index % len(_AXIS_DASH)]
 
 

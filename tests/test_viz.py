@@ -107,9 +107,9 @@ def test_imu_traces_groups_units_and_time(rng):
     np.testing.assert_allclose(same.data[4].y, imu[:, 4])
     # one legend entry per axis, drawn in that axis's colour in every sensor
     shown = [(tr.name, tr.line.color) for tr in fig.data if tr.showlegend]
-    assert [name for name, _ in shown] == ["x axis", "y axis", "z axis"]
+    assert [name for name, _ in shown] == ["sensor x", "sensor y", "sensor z"]
     assert len({colour for _, colour in shown}) == 3
-    assert fig.data[3].line.color == fig.data[0].line.color and fig.data[3].legendgroup == "x axis"
+    assert fig.data[3].line.color == fig.data[0].line.color and fig.data[3].legendgroup == "sensor x"
     # the legend in one row at the bottom of the figure, not a column taking plot width
     assert fig.layout.legend.orientation == "h" and fig.layout.legend.yref == "container"
     assert fig.layout.legend.y == 0 and fig.layout.margin.b >= 80
@@ -149,7 +149,7 @@ def test_augmentation_gallery_imu(rng):
     # one horizontal title over each panel, augmentation and sensor
     assert [a.text for a in fig.layout.annotations][:3] == ["jitter: acc", "jitter: gyro", "scaling: acc"]
     assert all(not a.textangle for a in fig.layout.annotations)
-    scaled = [tr for tr in fig.data if tr.name == "y axis" and tr.xaxis == "x3"]  # scaling, acc
+    scaled = [tr for tr in fig.data if tr.name == "sensor y" and tr.xaxis == "x3"]  # scaling, acc
     np.testing.assert_allclose(scaled[0].y, 1.2 * imu[:, 1])
     # the legend lies across the top, in the top margin above the first panel's title
     legend = fig.layout.legend
