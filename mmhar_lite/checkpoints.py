@@ -2,10 +2,11 @@
 
 A checkpoint is a dict of plain tensors and Python values (``format`` 2)::
 
-    format, config, shapes, epoch, history, seconds, encoders, heads   always
-    optimizer, scheduler, rng                                          resumable runs
-    cache_key                                                          runs of the run cache
-    sha256                                                             hash of all the rest
+    always           format, config, shapes, epoch, history, seconds,
+                     encoders, heads
+    resumable runs   optimizer, scheduler, rng
+    run-cache runs   cache_key
+    every file       sha256 (the hash of all the rest)
 
 :mod:`mmhar_lite.training` builds the modules (``save_checkpoint`` / ``load_checkpoint``);
 this module owns the file: every way a file can be wrong (absent, empty, foreign, a refused
