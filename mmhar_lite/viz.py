@@ -1430,8 +1430,7 @@ def results_bar(
     bottom = _BAR_BOTTOM_PX + _BAR_LINE_PX * axis_title.count("<br>")
     fig.update_layout(title=title, barmode="group",
                       height=_BAR_TOP_PX + bottom + _BAR_ROW_PX * len(labels),
-                      # tick0: a tick at the axis start the title names (auto ticks began at 30 or 40)
-                      xaxis=dict(title_text=axis_title, range=[low, 100], tick0=low),
+                      xaxis=dict(title_text=axis_title, range=[low, 100], **_start_ticks(low)),
                       yaxis=dict(title_text="method", autorange="reversed", automargin=True,
                                  # the modalities on a second line: one-line names took a third of a
                                  # phone's width from the bars
@@ -1450,6 +1449,16 @@ _BAR_LINE_PX = 16
 _BAR_ROW_PX = int(2 * 1.25 * _BAR_FONT_PX + 10) + 1
 _BAR_TOP_PX = 110
 _BAR_BOTTOM_PX = 60
+
+
+def _start_ticks(low: float) -> dict:
+    """Tick settings of a percentage axis from ``low`` to 100: where it is zoomed (``low > 0``), a
+    tick at ``low`` itself (plotly's own ticks began at the next multiple of 10, so the start that
+    the axis title names had no label), every 5, 10 or 20 points as the span allows."""
+    if low <= 0:
+        return {}
+    span = 100 - low
+    return dict(tickmode="linear", tick0=low, dtick=5 if span <= 25 else 10 if span <= 60 else 20)
 
 
 def _axis_floor(lowest: float) -> float:

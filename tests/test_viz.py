@@ -583,8 +583,11 @@ def test_results_bar_clips_error_bars_at_100_and_zooms_on_request():
     uncut = [summary_row("cmc", "multimodal", "multimodal", [0.90, 0.91, 0.92])]
     assert viz.results_bar(uncut, zoom=True).layout.xaxis.title.text == "accuracy (%)<br>axis starts at 85 %"
     assert list(viz.results_bar(summary).layout.xaxis.range) == [0, 100]
-    # a tick at the start the title names (auto ticks began at the next multiple of 10)
-    assert fig.layout.xaxis.tick0 == 80.0
+    # a tick at the start the title names (plotly's own ticks began at the next multiple of 10)
+    assert (fig.layout.xaxis.tickmode, fig.layout.xaxis.tick0, fig.layout.xaxis.dtick) == ("linear", 80.0, 5)
+    wide = [summary_row("cmc", "multimodal", "multimodal", [0.30, 0.32, 0.34])]
+    assert (viz.results_bar(wide, zoom=True).layout.xaxis.tick0, viz.results_bar(wide, zoom=True).layout.xaxis.dtick) == (25.0, 20)
+    assert viz.results_bar(summary).layout.xaxis.tickmode is None  # unzoomed: plotly's ticks from 0
 
 
 def test_results_bar_marks_flagged_rows_and_says_why():
