@@ -446,8 +446,9 @@ def imu_traces(
         fig.update_yaxes(title_text=_unit_for(group, units), nticks=8, row=row, col=1)
     fig.update_xaxes(title_text="time (s)", row=len(groups), col=1)
     # the legend in one row under the figure: on the right it takes a phone's plot width
+    # r=20: nothing is drawn right of the plot, and plotly's default 80 px is a quarter of a phone
     fig.update_layout(title=title, height=220 * len(groups) + 140, hovermode="x unified",
-                      margin=dict(b=100), legend=dict(orientation="h", x=0, xanchor="left", y=0,
+                      margin=dict(b=100, r=20), legend=dict(orientation="h", x=0, xanchor="left", y=0,
                                                       yanchor="bottom", yref="container"))
     return fig
 
@@ -536,7 +537,7 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
     # three rows (a phone), of the first panel's title at the 130 px margin
     height = 150 * len(views) * len(groups) + 150
     fig.update_layout(title=dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=12)),
-                      height=height, margin=dict(t=130),
+                      height=height, margin=dict(t=130, r=20),  # r: as in imu_traces
                       legend=dict(orientation="h", x=0, xanchor="left", y=1 - 48 / height,
                                   yanchor="top", yref="container"))
     return fig
