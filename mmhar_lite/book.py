@@ -178,17 +178,21 @@ def output_markdown(text: str) -> str:
     return _HEADING.sub(lambda m: f"**{m.group(2)}**\n", text)
 
 
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A markdown table: first column left-aligned (row names), the others right-aligned (numbers).
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]], text_columns: int = 1) -> str:
+    """A markdown table: the first ``text_columns`` columns left-aligned (row names and other
+    text), the others right-aligned (numbers).
 
     Shown with :func:`show_markdown` it is an HTML table, which the site scrolls inside the text
     column when it is wider, instead of a printed block whose lines wrap or run off a phone.
 
     Raises:
-        ValueError: ``header`` is empty or a row does not have one cell per header cell.
+        ValueError: ``header`` is empty, a row does not have one cell per header cell, or
+            ``text_columns`` is not between 1 and the number of columns.
     """
     if not header:
         raise ValueError("header: expected at least one column name")
+    if not 1 <= text_columns <= len(header):
+        raise ValueError(f"text_columns: expected 1 to {len(header)}, got {text_columns}")
     for i, row in enumerate(rows):
         if len(row) != len(header):
             raise ValueError(f"rows[{i}]: expected {len(header)} cells like header, got {len(row)}")
@@ -196,7 +200,7 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
     def line(cells: Sequence[object]) -> str:
         return "| " + " | ".join(str(c).replace("|", r"\|") for c in cells) + " |"
 
-    rule = "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|"
+    rule = "|" + "|".join([":---"] * text_columns + ["---:"] * (len(header) - text_columns)) + "|"
     return "\n".join([line(header), rule, *map(line, rows)]) + "\n"
 
 

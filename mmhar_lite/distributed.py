@@ -181,9 +181,15 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
 
     Args:
         num_features: ``C`` of the ``(B, C)`` or ``(B, C, L)`` / ``(B, C, H, W)`` input.
-        eps, momentum, affine, track_running_stats, bias: as for ``torch.nn.BatchNorm1d``
-            (``bias=False`` with ``affine``: a learnable scale only).
-        device, dtype: where and in which dtype the parameters and buffers are made.
+        eps: added to the variance before its square root, as in ``torch.nn.BatchNorm1d``.
+        momentum: weight of the newest batch in the running statistics (``None``: a
+            cumulative average), as in ``torch.nn.BatchNorm1d``.
+        affine: whether a learnable per-channel scale (and shift, see ``bias``) follows.
+        track_running_stats: whether running mean and variance are kept for eval mode.
+        bias: with ``affine``, whether the learnable shift is kept; ``False`` gives a
+            learnable scale only.
+        device: where the parameters and buffers are made.
+        dtype: the dtype of the parameters and buffers.
     """
 
     def _check_input_dim(self, x: torch.Tensor) -> None:

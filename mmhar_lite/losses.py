@@ -493,10 +493,10 @@ def debiased_info_nce(
     :math:`\beta = 0`.
 
     .. math::
-        N_g &= \max\Big(\frac{\sum_{k=1}^{M} e^{s_k} - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/\tau}\Big), \\
+        N_g &= \max\Big(\frac{\sum_{j=1}^{M} e^{s_j} - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/\tau}\Big), \\
         \ell &= -\log\frac{e^{s^+}}{e^{s^+} + N_g}
 
-    with :math:`s = \cos/\tau`. The sum over negatives contains false negatives with probability
+    with :math:`s = \cos/\tau` and :math:`j` running over the anchor's :math:`M` negatives. The sum over negatives contains false negatives with probability
     :math:`\tau^+` (the class prior, about ``1 / n_classes``); the correction subtracts their
     expected share. ``tau_plus = 0`` gives :func:`info_nce`. See :func:`hard_negative_info_nce`
     for the printed typos of Eq. 3 and the shapes; this is that function with ``beta = 0``.
@@ -519,11 +519,12 @@ def hard_negative_info_nce(
     r"""Hard-negative contrastive loss (paper Eq. 2-3, :cite:p:`robinson2021hard`), mean over anchors.
 
     For an anchor with positive logit :math:`s^+` and negative logits :math:`s_1 \dots s_M`
-    (:math:`s = \cos/\tau`), importance weights :math:`w_k = e^{\beta s_k}` (Eq. 2's
+    (:math:`s = \cos/\tau`; :math:`j` runs over the negatives), importance weights
+    :math:`w_j = e^{\beta s_j}` (Eq. 2's
     :math:`q_\beta`, not detached) re-weight the negatives:
 
     .. math::
-        R &= M \frac{\sum_k w_k e^{s_k}}{\sum_k w_k}, \\
+        R &= M \frac{\sum_j w_j e^{s_j}}{\sum_j w_j}, \\
         N_g &= \max\Big(\frac{R - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/\tau}\Big), \\
         \ell &= -\log\frac{e^{s^+}}{e^{s^+} + N_g}
 
@@ -531,8 +532,8 @@ def hard_negative_info_nce(
     :math:`e^{f(x)^\top f(x^-)}`); the reference code, followed here, divides every cosine by
     :math:`\tau`, including inside the weights, so the concentration on cosine is
     :math:`\beta/\tau`. The paper divides by :math:`\tau^-`, the share of true negatives among the
-    negatives, which is :math:`1-\tau^+`: hence the :math:`1/(1-\tau^+)` above. The published pseudo-code
-    figure with ``beta * neg / neg.mean()`` is a typo, as the authors answered in the reference
+    negatives, which is :math:`1-\tau^+`: hence the :math:`1/(1-\tau^+)` above. The pseudo-code figure of
+    Robinson et al. :cite:p:`robinson2021hard` with ``beta * neg / neg.mean()`` is a typo, as the authors answered in the reference
     implementation's issue tracker :cite:p:`robinson2020hclissue1,robinson2021hclissue5`; the exponential
     weight above is the intended one. ``beta = 0`` gives :func:`debiased_info_nce`;
     ``beta = 0, tau_plus = 0`` gives :func:`info_nce` (the clamp cannot bind then).
@@ -571,7 +572,7 @@ def hard_negative_weights(
     r"""Normalised importance weights :math:`q_\beta` of every negative of every anchor (Eq. 2).
 
     .. math::
-        q_k = \frac{e^{\beta s_k}}{\sum_{j=1}^{M} e^{\beta s_j}}, \qquad s = \cos/\tau
+        q_j = \frac{e^{\beta s_j}}{\sum_{i=1}^{M} e^{\beta s_i}}, \qquad s = \cos/\tau
 
     (Eq. 2 prints :math:`e^{\beta f(x)^\top f(x^-)}` without the temperature; as in the loss, the
     reference code divides by :math:`\tau`.) ``beta = 0`` gives the uniform :math:`1/M`.

@@ -14,7 +14,7 @@ and does not import it).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -446,8 +446,9 @@ def imu_traces(
         fig.update_yaxes(title_text=_unit_for(group, units), nticks=8, row=row, col=1)
     fig.update_xaxes(title_text="time (s)", row=len(groups), col=1)
     # the legend in one row under the figure: on the right it takes a phone's plot width
+    # r=20: nothing is drawn right of the plot, and plotly's default 80 px is a quarter of a phone
     fig.update_layout(title=title, height=220 * len(groups) + 140, hovermode="x unified",
-                      margin=dict(b=100), legend=dict(orientation="h", x=0, xanchor="left", y=0,
+                      margin=dict(b=100, r=20), legend=dict(orientation="h", x=0, xanchor="left", y=0,
                                                       yanchor="bottom", yref="container"))
     return fig
 
@@ -536,7 +537,7 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
     # three rows (a phone), of the first panel's title at the 130 px margin
     height = 150 * len(views) * len(groups) + 150
     fig.update_layout(title=dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=12)),
-                      height=height, margin=dict(t=130),
+                      height=height, margin=dict(t=130, r=20),  # r: as in imu_traces
                       legend=dict(orientation="h", x=0, xanchor="left", y=1 - 48 / height,
                                   yanchor="top", yref="container"))
     return fig
@@ -1362,6 +1363,8 @@ def results_bar(
     title: str = "Linear evaluation",
     run_name: str = "this run",
     zoom: bool = False,
+    flagged: Collection[tuple[str, str, str]] = (),
+    flag_note: str = "",
 ) -> go.Figure:
     """Mean +- std over seeds per method (Table 2/3 analogue), beside published numbers.
 
@@ -1383,9 +1386,17 @@ def results_bar(
             error-bar end (and published bar) instead of 0, so that bars close to 100 % can be told apart while the
             shortest bar stays a bar, not a stub; the axis title says so.
         title: figure title.
+        flagged: ``(method, pretrain_modality, finetune_modality)`` of rows that are not
+            results (e.g. made by older code): their names get a ``*`` and the axis title
+            ``* flag_note``.
+        flag_note: what the ``*`` means (required when a row is flagged).
     """
     _summary_rows(summary, metric, "std")
-    labels = [_short_row_label(row) for row in summary]
+    keys = [(row["method"], row.get("pretrain_modality"), row.get("finetune_modality")) for row in summary]
+    marked = [key in set(flagged) for key in keys]
+    if any(marked) and not flag_note:
+        raise ValueError("results_bar: flagged rows need a flag_note saying what the * means")
+    labels = [_short_row_label(row) + (" *" if m else "") for row, m in zip(summary, marked)]
     n_max = max(int(row["n"]) for row in summary)
     ours = f"{run_name}, one seed" if n_max == 1 else f"{run_name}, mean ± std"
     means = [100 * row[f"{metric}_mean"] for row in summary]
@@ -1400,7 +1411,6 @@ def results_bar(
         hovertemplate="%{y}<br>%{x:.2f} % (n = %{customdata})<extra></extra>",
     ))
     if paper:
-        keys = [(row["method"], row.get("pretrain_modality"), row.get("finetune_modality")) for row in summary]
         fig.add_trace(go.Bar(
             y=labels, x=[paper.get(key) for key in keys], name=paper_name, marker_color=PALETTE[1],
             orientation="h", hovertemplate="%{y}<br>%{x:.2f} %<extra>" + paper_name + "</extra>",
@@ -1412,7 +1422,8 @@ def results_bar(
         low = _axis_floor(lowest - 5)
     # say so where an error bar was cut at 100 % (the std reaching past it)
     notes = ([f"axis starts at {low:g} %"] if low > 0 else []) + (
-        ["error bars cut at 100 %"] if n_max > 1 and any(sd and m + sd > 100 for m, sd in zip(means, stds)) else [])
+        ["error bars cut at 100 %"] if n_max > 1 and any(sd and m + sd > 100 for m, sd in zip(means, stds)) else []) + (
+        [f"* {flag_note}"] if any(marked) else [])
     # one note per line: on a phone a one-line title ran past the figure's edge and lost the last note
     axis_title = _METRIC_TITLES.get(metric, metric) + "".join(f"<br>{note}" for note in notes)
     # each row as tall as its two-line name (with a gap): at 22 px a row, the names of
@@ -1420,7 +1431,7 @@ def results_bar(
     bottom = _BAR_BOTTOM_PX + _BAR_LINE_PX * axis_title.count("<br>")
     fig.update_layout(title=title, barmode="group",
                       height=_BAR_TOP_PX + bottom + _BAR_ROW_PX * len(labels),
-                      xaxis=dict(title_text=axis_title, range=[low, 100]),
+                      xaxis=dict(title_text=axis_title, range=[low, 100], **_start_ticks(low)),
                       yaxis=dict(title_text="method", autorange="reversed", automargin=True,
                                  # the modalities on a second line: one-line names took a third of a
                                  # phone's width from the bars
@@ -1439,6 +1450,16 @@ _BAR_LINE_PX = 16
 _BAR_ROW_PX = int(2 * 1.25 * _BAR_FONT_PX + 10) + 1
 _BAR_TOP_PX = 110
 _BAR_BOTTOM_PX = 60
+
+
+def _start_ticks(low: float) -> dict:
+    """Tick settings of a percentage axis from ``low`` to 100: where it is zoomed (``low > 0``), a
+    tick at ``low`` itself (plotly's own ticks began at the next multiple of 10, so the start that
+    the axis title names had no label), every 5, 10 or 20 points as the span allows."""
+    if low <= 0:
+        return {}
+    span = 100 - low
+    return dict(tickmode="linear", tick0=low, dtick=5 if span <= 25 else 10 if span <= 60 else 20)
 
 
 def _axis_floor(lowest: float) -> float:

@@ -417,6 +417,11 @@ def test_markdown_table_aligns_numbers_right_and_escapes_pipes() -> None:
         book.markdown_table(["a", "b"], [[1, 2], [3]])
     with pytest.raises(ValueError, match="header"):
         book.markdown_table([], [])
+    text = book.markdown_table(["name", "kind", "s"], [["a", "b", 1]], text_columns=2)
+    assert text.splitlines()[1] == "|:---|:---|---:|"
+    for bad in (0, 4):
+        with pytest.raises(ValueError, match=f"text_columns: expected 1 to 3, got {bad}"):
+            book.markdown_table(["name", "kind", "s"], [], text_columns=bad)
 
 
 def test_stage_table_lists_every_stage_between_input_and_features() -> None:

@@ -264,11 +264,12 @@ _WAIT_RENDERED = """() => [...document.querySelectorAll('div.plotly-graph-div')]
     .every(d => d.querySelector('svg.main-svg') && d.dataset.mmharFitted)  // mmhar-figures.js
   && [...document.querySelectorAll('.math')].every(m => m.querySelector('mjx-container'))"""
 
-# A paragraph that is a markdown table nobody rendered (a pipe row followed by a |---| rule), or TeX
+# A paragraph that is a markdown table nobody rendered (a pipe row followed by a |---| rule, or by
+# |:—|—:| where MyST's typography turned the dashes of a table pasted inline into en/em dashes), or TeX
 # between dollar signs that MathJax did not typeset (a glued markdown string is not parsed for math).
 _RAW_TABLES = r"""() => [...document.querySelectorAll('article p, article li')]
     .map(p => p.textContent)
-    .filter(t => /\|\s*:?-{3,}:?\s*\|/.test(t) || /^\s*\|.*\|.*\|/.test(t))
+    .filter(t => /\|\s*:?(-{3,}|[\u2013\u2014][-\u2013\u2014]*):?\s*\|/.test(t) || /^\s*\|.*\|.*\|/.test(t))
     .map(t => 'raw markdown table: ' + t.trim().slice(0, 80))
   .concat([...document.querySelectorAll('article p, article li')]
     .map(p => p.textContent)
@@ -524,6 +525,7 @@ _DEFECTS = """<!doctype html><html><head><meta charset="utf-8">
 <script src="{base}_static/vendor/plotly/plotly.min.js"></script></head>
 <body style="margin:0"><article class="bd-article" style="width:700px;padding:0 10px">
 <p>| method | accuracy | |---|---| | cmc | 99.5 |</p>
+<p><strong>Per seed</strong>, in %. | run | seed 0 | |:—|—:| | sweep | 97.44 |</p>
 <p>the least at $\\tau^+ = 0.60$</p>
 <div id="wide" style="width:900px">an output wider than the column</div>
 <div style="overflow-x:auto"><div style="width:900px">a wide table in a scrolling container</div></div>
@@ -555,6 +557,7 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
         page.wait_for_function(_WAIT_RENDERED)
         raw = page.evaluate(_RAW_TABLES)
         assert [p for p in raw if "| method |" in p] and [p for p in raw if "raw TeX" in p], raw
+        assert [p for p in raw if "Per seed" in p], raw  # the typographic dashes of a pasted table
         outside = page.evaluate(_OUTSIDE_COLUMN)
         assert any("an output wider than the column" in p for p in outside), outside
         assert not any("scrolling container" in p for p in outside), outside

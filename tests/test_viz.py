@@ -583,6 +583,26 @@ def test_results_bar_clips_error_bars_at_100_and_zooms_on_request():
     uncut = [summary_row("cmc", "multimodal", "multimodal", [0.90, 0.91, 0.92])]
     assert viz.results_bar(uncut, zoom=True).layout.xaxis.title.text == "accuracy (%)<br>axis starts at 85 %"
     assert list(viz.results_bar(summary).layout.xaxis.range) == [0, 100]
+    # a tick at the start the title names (plotly's own ticks began at the next multiple of 10)
+    assert (fig.layout.xaxis.tickmode, fig.layout.xaxis.tick0, fig.layout.xaxis.dtick) == ("linear", 80.0, 5)
+    wide = [summary_row("cmc", "multimodal", "multimodal", [0.30, 0.32, 0.34])]
+    assert (viz.results_bar(wide, zoom=True).layout.xaxis.tick0, viz.results_bar(wide, zoom=True).layout.xaxis.dtick) == (25.0, 20)
+    assert viz.results_bar(summary).layout.xaxis.tickmode is None  # unzoomed: plotly's ticks from 0
+
+
+def test_results_bar_marks_flagged_rows_and_says_why():
+    summary = [summary_row("simclr", "skeleton", "skeleton", [0.70, 0.72]),
+               summary_row("cmc", "multimodal", "multimodal", [0.97, 0.99])]
+    paper = {("simclr", "skeleton", "skeleton"): 80.0}
+    fig = viz.results_bar(summary, paper=paper, flagged=[("simclr", "skeleton", "skeleton")],
+                          flag_note="older encoder")
+    ours, published = fig.data
+    assert list(ours.y) == list(published.y) == ["simclr (skel) *", "cmc (mm)"]
+    assert list(published.x) == [80.0, None]
+    assert fig.layout.xaxis.title.text.endswith("<br>* older encoder")
+    assert "*" not in viz.results_bar(summary, flagged=[("cmc", "imu", "imu")]).layout.xaxis.title.text
+    with pytest.raises(ValueError, match="flag_note"):
+        viz.results_bar(summary, flagged=[("cmc", "multimodal", "multimodal")])
 
 
 def test_results_bar_row_names_of_two_lines_do_not_overlap():

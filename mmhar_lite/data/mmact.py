@@ -28,7 +28,8 @@ points as x, y, confidence) converted as the public CMC-CMKM preprocessing does:
 the confidence column dropped, one `.npy` per trial holding a (17, 2, T) array in pixels;
 `write_mmact_layout` writes exactly this layout.
 
-Labels are the 35 distinct actions in alphabetical order (`using_phone` once). The release's
+Labels are the 35 distinct actions in alphabetical order, each desk-scene alias counted with its
+action. The release's
 desk-scene file names `talking_on_phone_desk` and `using_phone_desk` are the same actions
 and map to `talking_on_phone` and `using_phone`; names are matched case-insensitively.
 MMAct has no fixed grid of trials, so `missing` stays empty: a trial lacking one of its five

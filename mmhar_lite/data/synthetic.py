@@ -30,7 +30,7 @@ the camera from up to 35 degrees to either side (10 more per trial): a nuisance 
 skeleton's coordinates that the IMU, in the body's own frame, does not share.
 
 Difficulty controls (:class:`Difficulty`; their defaults, no confusion, no imbalance and the
-standard style drift ``nuisance=1``, give the same data bit for bit as before they existed): ``confusion`` moves the two motions of each
+standard style drift ``nuisance=1``, give the standard data exactly): ``confusion`` moves the two motions of each
 :data:`CONFUSABLE_PAIRS` pair towards each other (fewer distinguishing cues), ``imbalance``
 makes class sizes unequal, and ``nuisance`` scales the label-free per-trial style drift.
 """
