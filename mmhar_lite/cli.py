@@ -268,6 +268,9 @@ def _add_jobs_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cache-dir", help="finished pre-training runs, reused when the command is run again "
                        "(default: OUT/run-cache)")
     group.add_argument("--no-cache", action="store_true", help="keep no run cache (needs --jobs 1)")
+    group.add_argument("--resume", action="store_true",
+                       help="take the records of the runs an earlier call finished into OUT (OUT/finished.json, "
+                            "written when this flag is given) instead of training them again, on any machine")
 
 
 def _jobs_options(args: argparse.Namespace, out: str) -> dict:
@@ -281,7 +284,7 @@ def _jobs_options(args: argparse.Namespace, out: str) -> dict:
 
         torch.set_num_threads(args.threads_per_job)  # fine-tuning (and --jobs 1 pre-training) run here
     cache_dir = None if args.no_cache else (args.cache_dir or str(Path(out) / "run-cache"))
-    return dict(jobs=args.jobs, threads_per_job=args.threads_per_job, cache_dir=cache_dir)
+    return dict(jobs=args.jobs, threads_per_job=args.threads_per_job, cache_dir=cache_dir, resume=args.resume)
 
 
 def _report(records: list[dict], out: str) -> None:

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from mmhar_lite import distributed, files, metrics, parallel, training
+from mmhar_lite import distributed, files, metrics, parallel, resume as resuming, training
 # one rule for results.md and the book's prose: no printed interval below it
 from mmhar_lite.book import MIN_SEEDS_FOR_CI
 from mmhar_lite.data import (
@@ -589,6 +589,24 @@ def _teacher_configs(exp: ExperimentData, plan_configs: Sequence[PretrainConfig]
     )
 
 
+def _finished_entries(out, resume: bool) -> dict[str, list[dict]]:
+    """The plan entries an earlier call finished into ``out`` (``resume``), else none."""
+    if not resume:
+        return {}
+    _require(out is not None, "resume needs out: the finished runs are read from OUT/finished.json")
+    try:
+        return resuming.load_finished(out)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _entry_done(out, finished: dict[str, list[dict]], key: str | None, records: list[dict]) -> None:
+    """Record a finished plan entry in ``out/finished.json`` (when resuming, ``key`` given)."""
+    if key is not None:
+        finished[key] = records
+        resuming.save_finished(out, finished)
+
+
 def reproduce(
     dataset: str = "synthetic",
     *,
@@ -608,6 +626,7 @@ def reproduce(
     cache_dir: str | Path | None = None,
     jobs: int = 1,
     threads_per_job: int | None = None,
+    resume: bool = False,
 ) -> list[dict]:
     """Run the requested rows of Tables 2 and 3 for every seed (one record per evaluation).
 
@@ -619,7 +638,9 @@ def reproduce(
     that many worker processes of ``threads_per_job`` threads each (:mod:`mmhar_lite.parallel`;
     the cache defaults to ``out/run-cache``); the records are those of ``jobs = 1``.
     Everything is validated before the first run; with ``out`` the results files are
-    rewritten after each run, so an interrupted run keeps what it finished.
+    rewritten after each run, so an interrupted run keeps what it finished. ``resume`` takes
+    the records of the runs an earlier call finished into ``out`` (``out/finished.json``, see
+    :mod:`mmhar_lite.resume`) instead of training them again, on any machine.
     """
     methods = _check_methods(methods)
     exp, seeds = _setup(dataset, root, preset, experiment, seeds, epochs_scale, device)
@@ -632,15 +653,21 @@ def reproduce(
                      for f in finetune_modalities]
             plan.append((config, tunes))
     configs = [c for c, _ in plan]
-    tasks = [parallel.PretrainTask(c, exp.split.train,
-                                   _teacher_configs(exp, configs, c.seed, size, epochs_scale, overrides)
-                                   if c.method == "cmc-cmkm" else ())
-             for c in configs]
+    teacher_configs = [_teacher_configs(exp, configs, c.seed, size, epochs_scale, overrides)
+                       if c.method == "cmc-cmkm" else () for c in configs]
+    finished = _finished_entries(out, resume)
+    keys = [resuming.entry_key(c, exp.data, exp.split.train, tunes, t) if resume else None
+            for (c, tunes), t in zip(plan, teacher_configs)]
+    tasks = [parallel.PretrainTask(c, exp.split.train, t)
+             for c, t, key in zip(configs, teacher_configs, keys) if key not in finished]
     cache_dir = _pretrain_ahead(exp, tasks, jobs, threads_per_job, cache_dir, out, device, amp, quiet)
     out = Path(out) if out is not None else None
     records: list[dict] = []
     cache: dict = {}
-    for config, tunes in training.progress(plan, desc="reproduce", quiet=quiet, leave=True):
+    for (config, tunes), key in training.progress(list(zip(plan, keys)), desc="reproduce", quiet=quiet, leave=True):
+        if key in finished:
+            records.extend(finished[key])
+            continue
         teachers = None
         if config.method == "cmc-cmkm":
             teachers = _teachers(exp, _teacher_configs(exp, configs, config.seed, size, epochs_scale, overrides), cache,
@@ -649,14 +676,16 @@ def reproduce(
                                        cache_dir=cache_dir)
         if config.method == "simclr":
             cache[("simclr", config.modality, config.seed)] = pretrained
-        histories, all_metrics = {}, {}
+        histories, all_metrics, entry = {}, {}, []
         for tune in tunes:
             metrics, seconds, history = _evaluate(exp, pretrained, tune, exp.split.train, quiet)
-            records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds,
-                                   0 if config.method == "supervised" else tune.epochs))
+            entry.append(_record(exp, config, tune.modality, metrics, pretrained, seconds,
+                                 0 if config.method == "supervised" else tune.epochs))
             histories[f"finetune_{tune.modality}"] = history
             all_metrics[tune.modality] = metrics
+        records.extend(entry)
         _save_run(out, _run_name(config), pretrained, histories, all_metrics)
+        _entry_done(out, finished, key, entry)
         if out is not None:
             write_results(records, out, dataset=exp.dataset, kind="reproduce")
     return records
@@ -683,9 +712,10 @@ def sweep_beta(
     cache_dir: str | Path | None = None,
     jobs: int = 1,
     threads_per_job: int | None = None,
+    resume: bool = False,
 ) -> list[dict]:
     """Figure 3: linear-evaluation metrics of ``method`` pre-trained at each beta (all other
-    hyper-parameters from Table 1). Records carry ``beta``."""
+    hyper-parameters from Table 1). Records carry ``beta``; ``resume`` as in :func:`reproduce`."""
     _check_methods([method])
     _require(method in ("cmc-hnl", "cmc-hnl-oracle", "simclr-hnl"), f"sweep-beta needs a hard-negative method, got {method!r}")
     betas = [float(b) for b in betas]
@@ -698,15 +728,21 @@ def sweep_beta(
          finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale, **(finetune_overrides or {})))
         for beta in betas for seed in seeds
     ]
-    tasks = [parallel.PretrainTask(c, exp.split.train) for c, _ in plan]
+    finished = _finished_entries(out, resume)
+    keys = [resuming.entry_key(c, exp.data, exp.split.train, [t]) if resume else None for c, t in plan]
+    tasks = [parallel.PretrainTask(c, exp.split.train) for (c, _), key in zip(plan, keys) if key not in finished]
     cache_dir = _pretrain_ahead(exp, tasks, jobs, threads_per_job, cache_dir, out, device, amp, quiet)
     out = Path(out) if out is not None else None
     records = []
-    for config, tune in training.progress(plan, desc="sweep-beta", quiet=quiet, leave=True):
+    for (config, tune), key in training.progress(list(zip(plan, keys)), desc="sweep-beta", quiet=quiet, leave=True):
+        if key in finished:
+            records.extend(finished[key])
+            continue
         pretrained = training.pretrain(exp.data, exp.split.train, config, device=device, amp=amp, quiet=quiet, cache_dir=cache_dir)
         metrics, seconds, history = _evaluate(exp, pretrained, tune, exp.split.train, quiet)
         records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds, tune.epochs))
         _save_run(out, _run_name(config, f"-beta{config.beta:g}"), pretrained, {"finetune": history}, metrics)
+        _entry_done(out, finished, key, records[-1:])
         if out is not None:
             write_results(records, out, dataset=exp.dataset, kind="sweep-beta")
     return records
@@ -733,13 +769,14 @@ def limited_labels(
     cache_dir: str | Path | None = None,
     jobs: int = 1,
     threads_per_job: int | None = None,
+    resume: bool = False,
 ) -> list[dict]:
     """Figure 4: fine-tune on class-stratified ``fractions`` of the training labels.
 
     Self-supervised methods pre-train once per seed on ALL training samples (no labels) and
     fine-tune a head on each labelled subset; ``supervised`` trains end to end on the subset
     only. The subset of seed ``s`` is ``stratified_subset(train labels, fraction, seed=s)``.
-    Records carry ``label_fraction``.
+    Records carry ``label_fraction``; ``resume`` as in :func:`reproduce`.
     """
     methods = _check_methods(methods)
     _require("cmc-cmkm" not in methods, "limited-labels does not run cmc-cmkm (it needs SimCLR teachers per seed)")
@@ -755,14 +792,20 @@ def limited_labels(
             tune = finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale, **(finetune_overrides or {}))
             plan.append((config, tune))
     train_labels = exp.data.labels[exp.split.train]
+    finished = _finished_entries(out, resume)
+    keys = [resuming.entry_key(c, exp.data, exp.split.train, [t], extra=fractions) if resume else None for c, t in plan]
+    todo = [c for (c, _), key in zip(plan, keys) if key not in finished]
     tasks = [parallel.PretrainTask(c, exp.split.train[stratified_subset(train_labels, f, seed=c.seed)])
-             for c, _ in plan if c.method == "supervised" for f in fractions]
-    tasks += [parallel.PretrainTask(c, exp.split.train) for c, _ in plan if c.method != "supervised"]
+             for c in todo if c.method == "supervised" for f in fractions]
+    tasks += [parallel.PretrainTask(c, exp.split.train) for c in todo if c.method != "supervised"]
     cache_dir = _pretrain_ahead(exp, tasks, jobs, threads_per_job, cache_dir, out, device, amp, quiet)
     out = Path(out) if out is not None else None
     records = []
-    for config, tune in training.progress(plan, desc="limited-labels", quiet=quiet, leave=True):
-        pretrained = None
+    for (config, tune), key in training.progress(list(zip(plan, keys)), desc="limited-labels", quiet=quiet, leave=True):
+        if key in finished:
+            records.extend(finished[key])
+            continue
+        pretrained, first = None, len(records)
         for fraction in fractions:
             rows = exp.split.train[stratified_subset(train_labels, fraction, seed=config.seed)]
             if pretrained is None or config.method == "supervised":
@@ -772,6 +815,7 @@ def limited_labels(
             records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds, tune.epochs,
                                    label_fraction=fraction, n_labelled=int(rows.size)))
             _save_run(out, _run_name(config, f"-labels{fraction:g}"), pretrained, {"finetune": history}, metrics)
+        _entry_done(out, finished, key, records[first:])
         if out is not None:
             write_results(records, out, dataset=exp.dataset, kind="limited-labels")
     return records

@@ -16,6 +16,17 @@ def small_synthetic() -> RawDataset:
     return generate_synthetic(n_subjects=2, n_trials=1, seed=0)
 
 
+@pytest.fixture(scope="module")
+def tiny_experiment(small_synthetic: RawDataset):
+    """`small_synthetic` as experiment data (27 train / 27 test pairs); ``load_dataset`` of the
+    experiments module returns it while the module's tests run."""
+    from mmhar_lite import experiments
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(experiments, "load_dataset", lambda name, root=None, **_: small_synthetic)
+        yield experiments.load_experiment_data("synthetic")
+
+
 @pytest.fixture
 def utd_root(tmp_path: Path, small_synthetic: RawDataset) -> Path:
     """`small_synthetic` written as UTD-MHAD .mat files under a fresh folder (tests may edit it)."""

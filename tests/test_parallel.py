@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from mmhar_lite import experiments, parallel
-from mmhar_lite.data import generate_synthetic
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -12,24 +11,15 @@ TINY = dict(size="lite", seeds=1, overrides=dict(epochs=1, batch_size=16), finet
 TIMES = ("pretrain_seconds", "finetune_seconds")
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    """The synthetic dataset with 2 subjects x 1 trial (27 train / 27 test pairs)."""
-    raw = generate_synthetic(n_subjects=2, n_trials=1, seed=0)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(experiments, "load_dataset", lambda name, root=None, **_: raw)
-        yield experiments.load_experiment_data("synthetic")
-
-
 def _without_times(records):
     return [{k: v for k, v in r.items() if k not in TIMES} for r in records]
 
 
-def test_reproduce_with_jobs_gives_the_sequential_records_and_resumes(tiny, tmp_path, capfd):
+def test_reproduce_with_jobs_gives_the_sequential_records_and_resumes(tiny_experiment, tmp_path, capfd):
     methods = ["supervised", "simclr", "cmc", "cmc-cmkm"]  # cmc-cmkm waits for its SimCLR teachers
-    sequential = experiments.reproduce(methods=methods, experiment=tiny, **TINY)
+    sequential = experiments.reproduce(methods=methods, experiment=tiny_experiment, **TINY)
     cache = tmp_path / "cache"
-    parallel_records = experiments.reproduce(methods=methods, experiment=tiny, jobs=2, threads_per_job=1,
+    parallel_records = experiments.reproduce(methods=methods, experiment=tiny_experiment, jobs=2, threads_per_job=1,
                                              cache_dir=cache, **{**TINY, "quiet": False})
     assert _without_times(parallel_records) == _without_times(sequential)
     err = capfd.readouterr().err
@@ -38,18 +28,18 @@ def test_reproduce_with_jobs_gives_the_sequential_records_and_resumes(tiny, tmp_
     assert len(list(cache.glob("*.pt"))) == 7
     # a second start finds every run in the cache and trains none
     trained = parallel.pretrain_tasks(
-        tiny.data, [parallel.PretrainTask(experiments.pretrain_config("synthetic", "cmc", n_classes=27, size="lite", seed=0,
-                                                                      epochs=1, batch_size=16), tiny.split.train)],
+        tiny_experiment.data, [parallel.PretrainTask(experiments.pretrain_config("synthetic", "cmc", n_classes=27, size="lite", seed=0,
+                                                                      epochs=1, batch_size=16), tiny_experiment.split.train)],
         jobs=2, cache_dir=cache, quiet=True)
     assert trained == []
-    again = experiments.reproduce(methods=methods, experiment=tiny, jobs=2, cache_dir=cache, **{**TINY, "quiet": False})
+    again = experiments.reproduce(methods=methods, experiment=tiny_experiment, jobs=2, cache_dir=cache, **{**TINY, "quiet": False})
     assert _without_times(again) == _without_times(sequential)
     err = capfd.readouterr().err
     assert "done (" not in err and err.count("in the run cache:") == 7
 
 
-def test_sweeps_with_jobs_give_the_sequential_records(tiny, tmp_path):
-    options = dict(experiment=tiny, **TINY)
+def test_sweeps_with_jobs_give_the_sequential_records(tiny_experiment, tmp_path):
+    options = dict(experiment=tiny_experiment, **TINY)
     sweep = dict(betas=[0.5, 2.0], **options)
     assert _without_times(experiments.sweep_beta(jobs=2, out=tmp_path / "sweep", **sweep)) == \
         _without_times(experiments.sweep_beta(**sweep))
@@ -62,21 +52,21 @@ def test_sweeps_with_jobs_give_the_sequential_records(tiny, tmp_path):
     assert len(list((tmp_path / "labels").glob("*.pt"))) == 2
 
 
-def test_bad_jobs_requests_fail_before_training(tiny):
+def test_bad_jobs_requests_fail_before_training(tiny_experiment):
     with pytest.raises(experiments.ConfigError, match="jobs must be an integer >= 1"):
-        experiments.sweep_beta(experiment=tiny, jobs=0, **TINY)
+        experiments.sweep_beta(experiment=tiny_experiment, jobs=0, **TINY)
     with pytest.raises(experiments.ConfigError, match="give cache_dir or out"):
-        experiments.sweep_beta(experiment=tiny, jobs=2, **TINY)
+        experiments.sweep_beta(experiment=tiny_experiment, jobs=2, **TINY)
     with pytest.raises(ValueError, match="jobs must be >= 1"):
-        parallel.pretrain_tasks(tiny.data, [], jobs=0, cache_dir="unused")
+        parallel.pretrain_tasks(tiny_experiment.data, [], jobs=0, cache_dir="unused")
 
 
-def test_run_path_is_the_cache_file_of_pretrain(tiny, tmp_path):
+def test_run_path_is_the_cache_file_of_pretrain(tiny_experiment, tmp_path):
     config = experiments.pretrain_config("synthetic", "cmc", n_classes=27, size="lite", epochs=1, batch_size=16)
-    task = parallel.PretrainTask(config, tiny.split.train)
-    assert not parallel.run_path(tmp_path, task, tiny.data).exists()
+    task = parallel.PretrainTask(config, tiny_experiment.split.train)
+    assert not parallel.run_path(tmp_path, task, tiny_experiment.data).exists()
     from mmhar_lite import training
-    training.pretrain(tiny.data, tiny.split.train, config, quiet=True, cache_dir=tmp_path)
-    assert parallel.run_path(tmp_path, task, tiny.data).exists()
-    other_rows = parallel.PretrainTask(config, tiny.split.train[np.arange(10)])
-    assert not parallel.run_path(tmp_path, other_rows, tiny.data).exists()
+    training.pretrain(tiny_experiment.data, tiny_experiment.split.train, config, quiet=True, cache_dir=tmp_path)
+    assert parallel.run_path(tmp_path, task, tiny_experiment.data).exists()
+    other_rows = parallel.PretrainTask(config, tiny_experiment.split.train[np.arange(10)])
+    assert not parallel.run_path(tmp_path, other_rows, tiny_experiment.data).exists()
