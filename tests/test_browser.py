@@ -7,6 +7,7 @@ server is aborted and counted as a failure, so passing proves the site is self-c
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -47,15 +48,24 @@ def test_site_is_built() -> None:
     assert SLIDER_PAGE in PAGES
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
+@contextlib.contextmanager
+def serve(directory: Path = SITE) -> Iterator[str]:
+    """The base URL of ``directory`` served on 127.0.0.1 while the block runs."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serve() as url:
+        yield url
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
