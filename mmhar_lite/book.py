@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Mapping, Sequence
 
 if TYPE_CHECKING:  # imported lazily: plotly and Sphinx are only needed by the functions using them
     import plotly.graph_objects as go
@@ -841,12 +841,21 @@ COMPARISON_TITLES = {
 }
 
 
-def comparison_tables(records: Sequence[Mapping], *, source: str = "synthetic", paper: str = "utd-mhad") -> str:
+def comparison_tables(records: Sequence[Mapping], *, source: str = "synthetic", paper: str = "utd-mhad",
+                      flagged: Collection[tuple[str, str, str]] = (), flag_note: str = "") -> str:
     """``reproduce`` records as the rows of the paper's Tables 2 and 3 that they hold, beside the
     paper's accuracy on ``paper``, under ``## Table N: ...`` headings (for :func:`caption_tables`)
-    and in narrow columns (:func:`mmhar_lite.experiments.comparison_markdown` with ``short``)."""
+    and in narrow columns (:func:`mmhar_lite.experiments.comparison_markdown` with ``short``).
+    ``flagged`` rows (``(method, pretrain_modality, finetune_modality)``, not results) get a ``*``
+    in their method cell, and ``* flag_note`` follows each table that holds one, only those.
+
+    Raises:
+        ValueError: a row is flagged without a ``flag_note``.
+    """
     from mmhar_lite import experiments
 
+    if flagged and not flag_note:
+        raise ValueError("comparison_tables: flagged rows need a flag_note saying what the * means")
     have = {experiments.table_row(r) for r in records}
     parts = []
     for table, rows in (("table2", experiments.TABLE2_ROWS), ("table3", experiments.TABLE3_ROWS)):
@@ -856,7 +865,9 @@ def comparison_tables(records: Sequence[Mapping], *, source: str = "synthetic", 
             any(row[2] != "multimodal" for row in shown)
         title = COMPARISON_TITLES[table + ("+unimodal" if unimodal else "")]
         if shown:
-            parts.append(f"## {title}\n\n" + experiments.comparison_markdown({source: records}, shown, paper=paper, short=True))
+            table_md = experiments.comparison_markdown({source: records}, shown, paper=paper, short=True, flagged=flagged)
+            note = f"\n\\* {flag_note}\n" if any(row in flagged for row in shown) else ""
+            parts.append(f"## {title}\n\n" + table_md + note)
     return "\n".join(parts)
 
 

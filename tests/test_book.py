@@ -398,6 +398,23 @@ def test_comparison_tables_hold_the_rows_run_beside_the_paper() -> None:
     assert "and the unimodal rows (supervised, SimCLR)" in with_unimodal and "| supervised | imu | imu | 74.65 | 70.00 (1) |" in with_unimodal
 
 
+def test_comparison_tables_mark_flagged_rows_under_their_own_table_only() -> None:
+    def rec(method, pre, fine, acc):
+        return dict(method=method, pretrain_modality=pre, finetune_modality=fine, seed=0, accuracy=acc, macro_f1=0.5)
+    records = [rec("simclr", "skeleton", "skeleton", 0.6), rec("cmc", "multimodal", "multimodal", 0.9),
+               rec("cmc", "multimodal", "imu", 0.8)]
+    stale = [("simclr", "skeleton", "skeleton")]
+    text = book.comparison_tables(records, flagged=stale, flag_note="older encoder, not a result.")
+    table2, table3 = text.split("## Table 3")
+    assert "| simclr \\* | skel | skel |" in table2 and "| cmc | mm | mm |" in table2
+    assert table2.count("\\* older encoder, not a result.") == 1 and "\\*" not in table3
+    captioned = book.caption_tables(text, "Run.")
+    assert list(book.table_rows(text).values()) == [2, 1]  # the note is not a row
+    assert "2 rows.\n\n| method" in captioned and "|\n\n\\* older encoder" in captioned
+    with pytest.raises(ValueError, match="flag_note"):
+        book.comparison_tables(records, flagged=stale)
+
+
 def test_results_context_reads_the_records() -> None:
     rec = dict(dataset="synthetic", size="lite", pretrain_epochs=1, finetune_epochs=1, n_test=54)
     one = book.results_context([dict(rec, seed=0)], "Live run, `smoke` profile")
