@@ -842,19 +842,22 @@ COMPARISON_TITLES = {
 
 
 def comparison_tables(records: Sequence[Mapping], *, source: str = "synthetic", paper: str = "utd-mhad",
-                      flagged: Collection[tuple[str, str, str]] = (), flag_note: str = "") -> str:
+                      flagged: Mapping[str, Collection[tuple[str, str, str]]] | None = None, flag_note: str = "",
+                      beside: Mapping[str, Sequence[Mapping]] | None = None) -> str:
     """``reproduce`` records as the rows of the paper's Tables 2 and 3 that they hold, beside the
     paper's accuracy on ``paper``, under ``## Table N: ...`` headings (for :func:`caption_tables`)
     and in narrow columns (:func:`mmhar_lite.experiments.comparison_markdown` with ``short``).
-    ``flagged`` rows (``(method, pretrain_modality, finetune_modality)``, not results) get a ``*``
-    in their method cell, and ``* flag_note`` follows each table that holds one, only those.
+    ``beside``: more sources of records (``{column name: records}``), one column each after
+    ``source``'s, "–" in their rows that they do not hold. ``flagged``: ``{column name: rows}``
+    (rows as ``(method, pretrain_modality, finetune_modality)``) whose values are not results:
+    their cells get a ``*``, and ``* flag_note`` follows each table that holds one, only those.
 
     Raises:
         ValueError: a row is flagged without a ``flag_note``.
     """
     from mmhar_lite import experiments
 
-    if flagged and not flag_note:
+    if any((flagged or {}).values()) and not flag_note:
         raise ValueError("comparison_tables: flagged rows need a flag_note saying what the * means")
     have = {experiments.table_row(r) for r in records}
     parts = []
@@ -865,10 +868,44 @@ def comparison_tables(records: Sequence[Mapping], *, source: str = "synthetic", 
             any(row[2] != "multimodal" for row in shown)
         title = COMPARISON_TITLES[table + ("+unimodal" if unimodal else "")]
         if shown:
-            table_md = experiments.comparison_markdown({source: records}, shown, paper=paper, short=True, flagged=flagged)
-            note = f"\n\\* {flag_note}\n" if any(row in flagged for row in shown) else ""
+            table_md = experiments.comparison_markdown({source: records, **(beside or {})}, shown, paper=paper,
+                                                       short=True, flagged=flagged)
+            marked = any(row in rows for rows in (flagged or {}).values() for row in shown)
+            note = f"\n\\* {flag_note}\n" if marked else ""
             parts.append(f"## {title}\n\n" + table_md + note)
     return "\n".join(parts)
+
+
+def paper_gap_sentence(records: Sequence[Mapping], *, paper: str = "utd-mhad", points: float = 1.0) -> str:
+    """How the mean accuracy of each Table 2-3 row of ``reproduce`` records compares with the
+    accuracy published for it on ``paper``, as one markdown sentence: the rows within
+    ``points`` of it (a count), then those above and below by more, each named with both
+    numbers, e.g. ``"simclr (skel → skel) 90.70 against 95.50 (-4.80)"``.
+
+    Raises:
+        ValueError: no row of ``records`` has a published number.
+    """
+    from mmhar_lite import experiments
+
+    groups: dict[str, list[str]] = {"above": [], "within": [], "below": []}
+    for s in experiments.summarize(records):
+        row = experiments.table_row(s)
+        published = experiments.PAPER_RESULTS.get(row, {}).get(paper, {}).get("accuracy")
+        if published is None:
+            continue
+        ours, short = 100 * s["accuracy_mean"], experiments.SHORT_MODALITIES
+        gap = ours - published
+        side = "within" if abs(gap) <= points else "above" if gap > 0 else "below"
+        groups[side].append(f"{row[0]} ({short[row[1]]} → {short[row[2]]}) {ours:.2f} against {published:.2f} "
+                            f"({gap:+.2f})")
+    n = sum(map(len, groups.values()))
+    if not n:
+        raise ValueError(f"no row of the records has a published accuracy on {paper}")
+    parts = [f"{len(groups['within'])} of the {n} rows with a published number are within {points:g} "
+             f"point{'s' if points != 1 else ''} of it"]
+    parts += [f"{len(groups[side])} {'is' if len(groups[side]) == 1 else 'are'} {side} it by more: "
+              + "; ".join(groups[side]) for side in ("above", "below") if groups[side]]
+    return "; ".join(parts) + "."
 
 
 def caption_tables(text: str, context: str) -> str:

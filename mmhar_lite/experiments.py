@@ -922,14 +922,15 @@ SHORT_MODALITIES = {"multimodal": "mm", "skeleton": "skel", "imu": "imu", "none"
 
 def comparison_markdown(sources: Mapping[str, Sequence[dict]], rows: Sequence[tuple[str, str, str]], *,
                         paper: str | None = "utd-mhad", short: bool = False,
-                        flagged: Collection[tuple[str, str, str]] = ()) -> str:
+                        flagged: Mapping[str, Collection[tuple[str, str, str]]] | None = None) -> str:
     """One markdown table of ``rows`` (``TABLE2_ROWS`` or ``TABLE3_ROWS``): the paper's accuracy
     on ``paper`` (None: no paper column) and, per named source of ``reproduce`` records (e.g.
     ``{"real UTD-MHAD": real, "synthetic": synthetic}``), the accuracy (%) as mean ± sample
     std over seeds with the seed count; "–" where the paper or a source has no such row.
     ``short``: narrow columns for small screens (headers "pre-train", "fine-tune", "paper";
-    modalities as in :data:`SHORT_MODALITIES`). ``flagged``: rows whose method cell gets a ``*``
-    (rows that are not results; the caller says under the table what the ``*`` means)."""
+    modalities as in :data:`SHORT_MODALITIES`). ``flagged``: ``{source name: rows}`` whose cell
+    of that source gets a ``*`` (values that are not results; the caller says under the table
+    what the ``*`` means)."""
     summaries = {name: {table_row(s): s for s in summarize(records)} for name, records in sources.items()}
     header = (["method", "pre-train", "fine-tune"] + (["paper"] if paper else []) if short else
               ["method", "pre-training", "fine-tuning"] + ([f"paper ({paper})"] if paper else [])) + [
@@ -937,14 +938,14 @@ def comparison_markdown(sources: Mapping[str, Sequence[dict]], rows: Sequence[tu
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     name_of = SHORT_MODALITIES.get if short else (lambda m, default: m)
     for row in rows:
-        method = row[0] + (r" \*" if row in flagged else "")
-        cells = [method, name_of("none" if row[0] == "random-init" else row[1], row[1]), name_of(row[2], row[2])]
+        cells = [row[0], name_of("none" if row[0] == "random-init" else row[1], row[1]), name_of(row[2], row[2])]
         if paper:
             published = PAPER_RESULTS.get(row, {}).get(paper, {}).get("accuracy")
             cells.append("–" if published is None else f"{published:.2f}")
-        for summary in summaries.values():
+        for name, summary in summaries.items():
             s = summary.get(row)
-            cells.append("–" if s is None else f"{_pct(s['accuracy_mean'], s['accuracy_std'], s['n'])} ({s['n']})")
+            mark = r" \*" if row in (flagged or {}).get(name, ()) else ""
+            cells.append("–" if s is None else f"{_pct(s['accuracy_mean'], s['accuracy_std'], s['n'])}{mark} ({s['n']})")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

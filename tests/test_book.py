@@ -404,15 +404,43 @@ def test_comparison_tables_mark_flagged_rows_under_their_own_table_only() -> Non
     records = [rec("simclr", "skeleton", "skeleton", 0.6), rec("cmc", "multimodal", "multimodal", 0.9),
                rec("cmc", "multimodal", "imu", 0.8)]
     stale = [("simclr", "skeleton", "skeleton")]
-    text = book.comparison_tables(records, flagged=stale, flag_note="older encoder, not a result.")
+    text = book.comparison_tables(records, flagged={"synthetic": stale}, flag_note="older encoder, not a result.")
     table2, table3 = text.split("## Table 3")
-    assert "| simclr \\* | skel | skel |" in table2 and "| cmc | mm | mm |" in table2
+    assert "| simclr | skel | skel | 95.50 | 60.00 \\* (1) |" in table2 and "| cmc | mm | mm |" in table2
     assert table2.count("\\* older encoder, not a result.") == 1 and "\\*" not in table3
     captioned = book.caption_tables(text, "Run.")
     assert list(book.table_rows(text).values()) == [2, 1]  # the note is not a row
     assert "2 rows.\n\n| method" in captioned and "|\n\n\\* older encoder" in captioned
     with pytest.raises(ValueError, match="flag_note"):
-        book.comparison_tables(records, flagged=stale)
+        book.comparison_tables(records, flagged={"synthetic": stale})
+
+
+def test_comparison_tables_put_more_sources_beside() -> None:
+    def rec(method, fine, seed, acc):
+        return dict(method=method, pretrain_modality="multimodal", finetune_modality=fine, seed=seed, accuracy=acc,
+                    macro_f1=0.5)
+    real = [rec("cmc", "multimodal", 0, 0.95)]
+    synthetic = [rec("cmc", "multimodal", s, a) for s, a in ((0, 0.98), (1, 1.0))] + [rec("cmc", "imu", 0, 0.7)]
+    text = book.comparison_tables(real, source="real", beside={"synthetic": synthetic},
+                                  flagged={"synthetic": [("cmc", "multimodal", "multimodal")]}, flag_note="stale.")
+    assert "| method | pre-train | fine-tune | paper | real (n) | synthetic (n) |" in text
+    assert "| cmc | mm | mm | 95.35 | 95.00 (1) | 99.00 ± 1.41 \\* (2) |" in text and "\\* stale." in text
+    assert "| cmc | mm | imu |" not in text  # the rows are those of the first source
+
+
+def test_paper_gap_sentence_groups_rows_by_their_distance_from_the_paper() -> None:
+    def rec(method, pre, fine, acc, seed=0):
+        return dict(method=method, pretrain_modality=pre, finetune_modality=fine, seed=seed, accuracy=acc, macro_f1=0.5)
+    records = [rec("cmc", "multimodal", "multimodal", 0.9535 + d, s) for s, d in ((0, -0.005), (1, 0.005))]  # mean = paper
+    records += [rec("simclr", "skeleton", "skeleton", 0.9070), rec("supervised", "imu", "imu", 0.8651),
+                rec("random-init", "none", "multimodal", 0.88)]  # no published number: left out
+    sentence = book.paper_gap_sentence(records)
+    assert sentence == ("1 of the 3 rows with a published number are within 1 point of it; "
+                        "1 is above it by more: supervised (imu → imu) 86.51 against 74.65 (+11.86); "
+                        "1 is below it by more: simclr (skel → skel) 90.70 against 95.50 (-4.80).")
+    assert book.paper_gap_sentence(records, points=20).startswith("3 of the 3 rows with a published number are within 20 points")
+    with pytest.raises(ValueError, match="no row of the records has a published accuracy on mmact-xsub"):
+        book.paper_gap_sentence([rec("random-init", "none", "multimodal", 0.9)], paper="mmact-xsub")
 
 
 def test_results_context_reads_the_records() -> None:
