@@ -286,6 +286,25 @@ _RAW_TABLES = r"""() => [...document.querySelectorAll('article p, article li')]
     .filter(t => /\$[^$]*\\[a-zA-Z]+[^$]*\$/.test(t))  // TeX between dollars that MathJax never saw
     .map(t => 'raw TeX: ' + t.trim().slice(0, 80)))"""
 
+# Invisible characters in the article's text (outside scripts, styles and figures, whose SVG text
+# plotly pads with lone zero-width spaces, and inside a closed dropdown too): a zero-width space
+# put into a name so that it can wrap is copied with it, and the pasted name is wrong.
+# mmhar-names.js breaks names with <wbr>, which copies as nothing.
+_INVISIBLE_CHARACTERS = r"""() => {
+  const article = document.querySelector('article');
+  if (!article) return [];
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT, {
+    acceptNode: t => t.parentElement.closest('script, style, svg') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+  const problems = [];
+  while (walker.nextNode()) {
+    const text = walker.currentNode.data;
+    for (const m of text.matchAll(/[\u00ad\u200b-\u200d\u2060\ufeff]/g))
+      problems.push(`invisible U+${m[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0')} in the text: `
+        + `"${text.slice(Math.max(0, m.index - 30), m.index + 30).trim()}"`);
+  }
+  return problems.slice(0, 10);
+}"""
+
 # Elements wider than the text column. Figures and display equations must fit (an equation a
 # reader must scroll is not read); anything else may be wider only inside an ancestor that
 # scrolls horizontally and itself fits the column.
@@ -508,6 +527,11 @@ def test_no_raw_markdown_or_tex(desktop: _Loaded) -> None:
     assert not problems, f"{desktop.name}:\n" + "\n".join(problems)
 
 
+def test_copied_text_has_no_invisible_characters(desktop: _Loaded) -> None:
+    problems = desktop.page.evaluate(_INVISIBLE_CHARACTERS)
+    assert not problems, f"{desktop.name}:\n" + "\n".join(problems)
+
+
 def test_nothing_wider_than_the_column_at_desktop_width(desktop: _Loaded) -> None:
     problems = desktop.page.evaluate(_OUTSIDE_COLUMN)
     assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
@@ -541,6 +565,7 @@ _DEFECTS = """<!doctype html><html><head><meta charset="utf-8">
 <div style="overflow-x:auto"><div style="width:900px">a wide table in a scrolling container</div></div>
 <mjx-container display="true" style="display:block;overflow-x:auto"><mjx-math style="display:inline-block;width:900px">x</mjx-math></mjx-container>
 <p><code>{long_code}</code></p>
+<table><tr><td>arm_\u200bcurl_\u200bseated</td></tr></table>
 <div class="highlight"><pre style="white-space:pre-wrap;width:150px;line-height:20px;padding:0">for name in ("a wrapped code line", "b"):\n    pass</pre></div>
 <p style="width:130px"><code class="docutils literal"><span class="pre">mmhar</span> <span class="pre">pretrain</span> <span class="pre">--nproc-per-node</span></code></p>
 <p style="width:56px">at <span class="math"><mjx-container style="display:inline-block;width:55px">b=0</mjx-container></span>.</p>
@@ -568,6 +593,8 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
         raw = page.evaluate(_RAW_TABLES)
         assert [p for p in raw if "| method |" in p] and [p for p in raw if "raw TeX" in p], raw
         assert [p for p in raw if "Per seed" in p], raw  # the typographic dashes of a pasted table
+        invisible = page.evaluate(_INVISIBLE_CHARACTERS)
+        assert invisible == ['invisible U+200B in the text: "arm_\u200bcurl_\u200bseated"'] * 2, invisible
         outside = page.evaluate(_OUTSIDE_COLUMN)
         assert any("an output wider than the column" in p for p in outside), outside
         assert not any("scrolling container" in p for p in outside), outside

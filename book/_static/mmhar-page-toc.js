@@ -12,30 +12,9 @@
   "use strict";
   const LINE = 0.3;  // the reading line, as a fraction of the window height (as in the theme)
 
-  // a break point after each underscore and dot of a code name, so that a long name
-  // (normalize_skeleton_sequence()) wraps between its words (mmhar.css), not inside one
-  function breakNames(toc) {
-    for (const code of toc.querySelectorAll("code")) {
-      const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
-      const texts = [];
-      while (walker.nextNode()) texts.push(walker.currentNode);
-      for (const text of texts) {
-        const parts = text.data.split(/(?<=[_.])/);
-        if (parts.length < 2) continue;
-        const frag = document.createDocumentFragment();
-        parts.forEach((part, i) => {
-          if (i) frag.append(document.createElement("wbr"));
-          frag.append(part);
-        });
-        text.replaceWith(frag);
-      }
-    }
-  }
-
   function setup() {
     const toc = document.querySelector("#pst-page-toc-nav");
     if (!toc) return;
-    breakNames(toc);
     const links = [...toc.querySelectorAll("a")];
     const entries = [...toc.querySelectorAll(".toc-entry")];
     const targets = links.map((a) => {
