@@ -249,8 +249,12 @@ def embedding_table(by_model: Mapping[str, Mapping[str, float]], n_rows: int) ->
         missing = [key for _, key, _ in EMBEDDING_ROWS if key not in record]
         if missing:
             raise ValueError(f"by_model[{name!r}]: missing {missing} (a run pre-trained with monitor_indices has them)")
-    rows = [[label, *[f"{100 * r[key]:.1f}" if k else f"{r[key]:.3f}" for r in by_model.values()],
-             f"{100 * min(k, n_rows) / n_rows:.1f}" if k else ""] for label, key, k in EMBEDDING_ROWS]
+    rows = []
+    for label, key, k in EMBEDDING_ROWS:
+        values = [r[key] for r in by_model.values()]
+        # alignment and uniformity with enough decimals that models which differ read differently
+        cells = [f"{100 * v:.1f}" for v in values] if k else [f"{v:.{distinct_decimals(values)}f}" for v in values]
+        rows.append([label, *cells, f"{100 * min(k, n_rows) / n_rows:.1f}" if k else ""])
     return markdown_table(["", *by_model, "chance"], rows)
 
 
@@ -284,6 +288,27 @@ def join_names(names: Sequence[str]) -> str:
     """``"a"``, ``"a and b"``, ``"a, b and c"``."""
     names = list(names)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def distinct_decimals(values: Sequence[float], decimals: int = 3, most: int = 6) -> int:
+    """The fewest decimals, from ``decimals`` up to ``most``, at which values that differ at ``most``
+    decimals are printed differently (values equal at ``most`` decimals may print alike)."""
+    def distinct(d: int) -> int:
+        return len({f"{v:.{d}f}" for v in values})
+
+    return next((d for d in range(decimals, most) if distinct(d) == distinct(most)), most)
+
+
+def distinct_values(values: Sequence[float], names: Sequence[str], decimals: int = 3, most: int = 6) -> str:
+    """``values`` with their ``names`` as one phrase, with enough decimals to tell apart those that
+    differ (:func:`distinct_decimals`): ``"-0.0221 (CMC) and -0.0218 (CMC-HNL)"``, or, where all
+    are equal at ``most`` decimals, ``"-0.022 in both runs (CMC and CMC-HNL, equal to 6
+    decimals)"``."""
+    if len({f"{v:.{most}f}" for v in values}) == 1:
+        runs = "both runs" if len(values) == 2 else f"all {len(values)} runs"
+        return f"{values[0]:.{decimals}f} in {runs} ({join_names(names)}, equal to {most} decimals)"
+    d = distinct_decimals(values, decimals, most)
+    return join_names([f"{v:.{d}f} ({name})" for v, name in zip(values, names)])
 
 
 def estimate(values: Sequence[float], *, decimals: int = 2, spread: str = "ci") -> str:

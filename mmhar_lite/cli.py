@@ -223,7 +223,7 @@ def _run_pretrain(args: argparse.Namespace) -> int:
 
 
 def _add_finetune_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("finetune", help="linear evaluation of a pre-trained checkpoint",
+    parser = subparsers.add_parser("finetune", help="frozen-encoder evaluation of a pre-trained checkpoint",
                                    description="Freeze the encoders of CHECKPOINT, train a head on cached features, "
                                                "report test accuracy / macro-F1; writes OUT/finetune-MODALITY.json.")
     parser.add_argument("--checkpoint", required=True, help="checkpoint.pt written by `mmhar pretrain`")

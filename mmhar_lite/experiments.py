@@ -714,7 +714,7 @@ def sweep_beta(
     threads_per_job: int | None = None,
     resume: bool = False,
 ) -> list[dict]:
-    """Figure 3: linear-evaluation metrics of ``method`` pre-trained at each beta (all other
+    """Figure 3: frozen-encoder evaluation metrics of ``method`` pre-trained at each beta (all other
     hyper-parameters from Table 1). Records carry ``beta``; ``resume`` as in :func:`reproduce`."""
     _check_methods([method])
     _require(method in ("cmc-hnl", "cmc-hnl-oracle", "simclr-hnl"), f"sweep-beta needs a hard-negative method, got {method!r}")
@@ -1096,7 +1096,7 @@ def run_finetune(
     device: str = "auto",
     quiet: bool = False,
 ) -> dict:
-    """Linear evaluation of a saved pre-training run (what ``mmhar finetune`` does).
+    """Frozen-encoder evaluation of a saved pre-training run (what ``mmhar finetune`` does).
 
     Returns a record (accuracy, macro-F1, confusion matrix, history); with ``out`` it is
     written to ``out/finetune-<modality>.json``.

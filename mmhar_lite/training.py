@@ -148,7 +148,8 @@ class PretrainConfig:
 
 @dataclass
 class FinetuneConfig:
-    """Linear evaluation on frozen encoders: epochs, batch size and lr of the head (Adam)."""
+    """Frozen-encoder evaluation (the paper's "linear evaluation"; the multimodal head is an MLP,
+    see :func:`train_head`): epochs, batch size and lr of the head (Adam)."""
 
     modality: str = "multimodal"
     epochs: int = 100
@@ -719,8 +720,9 @@ def train_head(
             needs are read), all on one device.
         labels: ``(N,)`` int64 on the same device.
         n_classes: number of outputs of the head.
-        config: ``modality`` picks the head: multimodal (per-modality Linear-BN-ReLU,
-            concatenated, Linear) or a unimodal linear classifier.
+        config: ``modality`` picks the head: multimodal, an MLP (per-modality Linear-BN-ReLU,
+            concatenated, Linear: :class:`~mmhar_lite.models.MultimodalClassifier`), or a
+            unimodal linear classifier (:class:`~mmhar_lite.models.LinearClassifier`).
         quiet: no progress bar.
 
     Returns:
@@ -765,7 +767,8 @@ def finetune(
     test_indices: np.ndarray | None = None,
     quiet: bool = False,
 ) -> FinetuneResult:
-    """Linear evaluation: frozen encoders (eval mode), features cached once, head trained.
+    """Frozen-encoder evaluation (the paper's "linear evaluation", though only the unimodal head
+    is linear): frozen encoders (eval mode), features cached once, head trained.
 
     The encoders' weights and BatchNorm buffers are not modified. With ``test_indices`` the
     result carries :func:`evaluate` metrics on those rows.

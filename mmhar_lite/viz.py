@@ -1360,7 +1360,7 @@ def results_bar(
     metric: str = "accuracy",
     paper: Mapping[tuple[str, str, str], float | None] | None = None,
     paper_name: str = "paper, UTD-MHAD",
-    title: str = "Linear evaluation",
+    title: str = "Frozen-encoder evaluation",
     run_name: str = "this run",
     zoom: bool = False,
     flagged: Collection[tuple[str, str, str]] = (),

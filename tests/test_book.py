@@ -494,6 +494,8 @@ def test_embedding_table_has_a_column_per_model_and_the_chance_levels() -> None:
     assert lines[2] == "| IMU→skel. top-1 | 25.0 | 25.0 | 25.0 |"
     assert lines[3] == "| IMU→skel. top-5 | 50.0 | 50.0 | 100.0 |"  # top-5 of 4 rows: every row
     assert lines[6] == "| alignment | 1.500 | 0.500 |  |"
+    close = book.embedding_table({"a": record, "b": {**record, "uniformity": -2.2504}}, n_rows=4).splitlines()
+    assert close[7] == "| uniformity | -2.2500 | -2.2504 |  |"  # not -2.250 twice
     with pytest.raises(ValueError, match=r"by_model\['x'\]: missing \['uniformity'\]"):
         book.embedding_table({"x": {k: v for k, v in record.items() if k != "uniformity"}}, n_rows=4)
     with pytest.raises(ValueError, match="n_rows"):
@@ -631,3 +633,14 @@ def test_paper_size_run_time_refuses_what_it_cannot_scale() -> None:
         book.paper_size_run_time([{**_timed("cmc", "multimodal", "multimodal", 1.0, 1.0), "size": "paper"}], factors)
     with pytest.raises(ValueError, match="modality 'imu'"):
         book.paper_size_run_time([_timed("cmc", "multimodal", "imu", 1.0, 1.0)], factors)
+
+
+def test_distinct_values_print_enough_decimals_to_tell_runs_apart() -> None:
+    assert book.distinct_decimals([-0.017, -0.016]) == 3
+    assert book.distinct_decimals([-0.02213, -0.02181]) == 4
+    assert book.distinct_decimals([1.0, 1.0]) == 3  # equal values need no more decimals
+    assert book.distinct_decimals([0.1, 0.1 + 1e-9]) == 3  # equal at 6 decimals: as good as equal
+    assert book.distinct_values([-0.02213, -0.02181], ["CMC", "CMC-HNL"]) == "-0.0221 (CMC) and -0.0218 (CMC-HNL)"
+    assert book.distinct_values([1.0, 1.0, 2.0], ["a", "b", "c"]) == "1.000 (a), 1.000 (b) and 2.000 (c)"
+    assert (book.distinct_values([-0.0221, -0.0221], ["CMC", "CMC-HNL"])
+            == "-0.022 in both runs (CMC and CMC-HNL, equal to 6 decimals)")

@@ -55,7 +55,7 @@ def test_each_method_trains_its_encoders_only(small, method, modality):
 def test_simclr_skeleton_features_stay_usable_by_a_linear_head(small):
     # Issue 10: at Table 1's lr (5e-3) the skeleton SimCLR features of the HCN without BatchNorm
     # grew without bound (mean |h| 14 after 10 epochs and 300 after 30 here, ~1e3 on UTD-MHAD),
-    # and the linear evaluation head started at a loss of 20-5000 instead of about log(27).
+    # and the fine-tuning head started at a loss of 20-5000 instead of about log(27).
     data, split = small
     run = training.pretrain(data, split.train, config("simclr", "skeleton", epochs=10, lr=5e-3, temperature=0.5))
     features = training.extract_features(torch.nn.ModuleDict({"skeleton": run.encoders["skeleton"]}), data, split.train)

@@ -101,11 +101,15 @@ class RawDataset:
         class_names: one name per 0-based label.
         skeleton_layout: "kinect_v1" (20 joints, 3-D) or "coco17" (17 keypoints, 2-D).
         imu_channels: one name per IMU channel, in column order.
-        missing: ids of trials the dataset should contain but that are absent from disk
-            (e.g. "a8_s1_t4"), excluding trials known not to exist in the public release.
+        missing: ids of trials a complete download should contain but that are absent from
+            disk, in the dataset's own id form (UTD-MHAD's "a{A}_s{S}_t{T}": e.g. "a1_s1_t1" if
+            both of that trial's files were deleted; one without its pair is in ``skipped``). Trials the public release itself lacks are never
+            listed here, but in ``known_absent``: UTD-MHAD's a8_s1_t4, a23_s6_t4 and a27_s8_t4.
+            MMAct has no fixed grid of trials, so its ``missing`` is empty (a trial that
+            lacks a source is in ``skipped``).
         skipped: files present on disk that could not be used, as {"file", "reason"}.
         known_absent: ids of trials that the public release itself lacks (documented, not an
-            error), when they are also absent here.
+            error), when they are also absent here (e.g. "a8_s1_t4").
     """
 
     name: str
