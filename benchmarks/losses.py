@@ -138,9 +138,8 @@ def goals_text(ratios: list[tuple[int, float, float, float]]) -> str:
                  for b, _, _, n in ratios if b >= 1024])
     missed = [name for margin, name, _ in checks if margin < 0]
     margin, name, limit = min(checks)
-    closest = (margin, f"{name} (limit {limit})")
     verdict = (f"Met by this run's medians in the Ratios table above, whose run-to-run spread is not recorded: the "
-               f"closest to its limit, {closest[1]}, is {100 * closest[0]:.0f} % inside it, which another run "
+               f"closest to its limit, {name} (limit {limit}), is {100 * margin:.0f} % inside it, which another run "
                "on a busier machine may not be." if not missed
                else "Missed in this run: " + "; ".join(missed) + ".")
     return ("The project's speed targets for the hard-negative loss: HNL/InfoNCE time <= 1.25 and memory <= 1.5 "
