@@ -279,6 +279,29 @@ MIN_SEEDS_FOR_CI = 3
 _NUMBER_WORDS = {1: "one", 2: "two"}
 
 
+def percent_spread(mean: float, spread: float, n: int, *, without: str = "") -> str:
+    """A mean and its spread (both fractions) in %, ``"98.91 ± 0.36"``, the spread only from
+    :data:`MIN_SEEDS_FOR_CI` values on; from fewer, the mean followed by ``without``."""
+    return f"{100 * mean:.2f} ± {100 * spread:.2f}" if n >= MIN_SEEDS_FOR_CI else f"{100 * mean:.2f}{without}"
+
+
+def spread_phrase(seed_counts: Sequence[int], spread: str = "sample std") -> str:
+    """What a table's values are, given the seed count of each of its rows: ``"one seed, so no
+    spread"``, ``"mean ± sample std over the 3 seeds"``, or, where rows differ or have fewer
+    than :data:`MIN_SEEDS_FOR_CI` seeds, which rows carry a spread (as :func:`percent_spread`
+    prints them)."""
+    if not seed_counts:
+        raise ValueError("spread_phrase needs the seed count of at least one row")
+    low, high = min(seed_counts), max(seed_counts)
+    if high == 1:
+        return "one seed, so no spread"
+    if low == high and low >= MIN_SEEDS_FOR_CI:
+        return f"mean ± {spread} over the {low} seeds"
+    return (f"mean over each row's seeds (n); ± {spread} only where a row has {MIN_SEEDS_FOR_CI} or more "
+            f"(here {low} to {high} per row)" if low != high else
+            f"mean over the {low} seeds, no spread below {MIN_SEEDS_FOR_CI}")
+
+
 def n_seeds_text(n: int) -> str:
     """``"one seed"``, ``"two seeds"``, ``"3 seeds"``."""
     return f"{_NUMBER_WORDS.get(n, n)} seed{'s' if n != 1 else ''}"
@@ -824,8 +847,10 @@ def results_context(records: Sequence[Mapping], run: str) -> str:
     if not records:
         raise ValueError("results_context needs at least one record")
     seeds = sorted({int(r["seed"]) for r in records})
-    spread = ("one seed, so no spread" if len(seeds) == 1 else
-              f"mean ± sample std over the {len(seeds)} seeds")
+    rows: dict[tuple, set] = {}
+    for r in records:
+        rows.setdefault((r.get("method"), r.get("pretrain_modality"), r.get("finetune_modality")), set()).add(r["seed"])
+    spread = spread_phrase([len(s) for s in rows.values()])
     sizes = "/".join(sorted({str(r["size"]) for r in records}))
     return (f"{run}: {records[0]['dataset']} data, {n_seeds_text(len(seeds))} "
             f"({', '.join(map(str, seeds))}), {sizes} encoders, "

@@ -39,7 +39,7 @@ from scipy import stats
 
 from mmhar_lite import distributed, files, metrics, parallel, resume as resuming, training
 # one rule for results.md and the book's prose: no printed interval below it
-from mmhar_lite.book import MIN_SEEDS_FOR_CI
+from mmhar_lite.book import MIN_SEEDS_FOR_CI, percent_spread, spread_phrase
 from mmhar_lite.data import (
     ArrayData,
     RawDataset,
@@ -880,10 +880,6 @@ def summarize(records: Sequence[dict], keys: Sequence[str] = ("method", "pretrai
     return summary
 
 
-def _pct(mean: float, spread: float, n: int) -> str:
-    return f"{100 * mean:.2f} ± {100 * spread:.2f}" if n > 1 else f"{100 * mean:.2f}"
-
-
 def _paper_cells(dataset: str, row: tuple[str, str, str]) -> list[str]:
     published = PAPER_RESULTS.get(row, {}).get(dataset, {})
     metrics = ("accuracy",) if dataset == "utd-mhad" else ("macro_f1", "accuracy")
@@ -902,8 +898,8 @@ def _table(title: str, rows: Sequence[tuple[str, str, str]], summary: dict, data
         if s is None:
             continue
         cells = [row[0], *(_paper_cells(dataset, row) if has_paper else []), "none" if row[0] == "random-init" else row[1],
-                 row[2], str(s["n"]), _pct(s["accuracy_mean"], s["accuracy_std"], s["n"]),
-                 _pct(s["macro_f1_mean"], s["macro_f1_std"], s["n"])]
+                 row[2], str(s["n"]), percent_spread(s["accuracy_mean"], s["accuracy_std"], s["n"]),
+                 percent_spread(s["macro_f1_mean"], s["macro_f1_std"], s["n"])]
         lines.append("| " + " | ".join(cells) + " |")
     return lines + [""]
 
@@ -945,7 +941,7 @@ def comparison_markdown(sources: Mapping[str, Sequence[dict]], rows: Sequence[tu
         for name, summary in summaries.items():
             s = summary.get(row)
             mark = r" \*" if row in (flagged or {}).get(name, ()) else ""
-            cells.append("–" if s is None else f"{_pct(s['accuracy_mean'], s['accuracy_std'], s['n'])}{mark} ({s['n']})")
+            cells.append("–" if s is None else f"{percent_spread(s['accuracy_mean'], s['accuracy_std'], s['n'])}{mark} ({s['n']})")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -957,9 +953,9 @@ def _sweep_table(records: Sequence[dict], x_key: str, x_title: str) -> list[str]
     for s in sorted(summary, key=lambda s: (s["method"], s["finetune_modality"], s[x_key])):
         lines.append("| " + " | ".join([
             s["method"], s["finetune_modality"], f"{s[x_key]:g}", str(s["n"]),
-            _pct(s["accuracy_mean"], s["accuracy_std"], s["n"]),
+            percent_spread(s["accuracy_mean"], s["accuracy_std"], s["n"]),
             f"{100 * s['accuracy_ci95']:.2f}" if s["n"] >= MIN_SEEDS_FOR_CI else "–",
-            _pct(s["macro_f1_mean"], s["macro_f1_std"], s["n"]),
+            percent_spread(s["macro_f1_mean"], s["macro_f1_std"], s["n"]),
         ]) + " |")
     return lines + [""]
 
@@ -977,8 +973,9 @@ def results_header(records: Sequence[dict]) -> str:
 def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reproduce") -> str:
     """The ``results.md`` text: mean ± std over seeds beside the paper's numbers (reproduce)
     or per beta / label fraction with 95 % CIs (sweeps)."""
-    lines = [f"# {kind}: {dataset}", "", results_header(records) + (" Values are mean ± sample std over seeds (%)." if len({r["seed"] for r in records}) > 1
-                                           else " One seed, so each value is that run's (%), with no spread."), ""]
+    seed_counts = [s["n"] for s in summarize(records, ("method", "pretrain_modality", "finetune_modality",
+                                                         *(k for k in ("beta", "label_fraction") if records and k in records[0])))]
+    lines = [f"# {kind}: {dataset}", "", results_header(records) + f" Values (%): {spread_phrase(seed_counts)}.", ""]
     if kind == "reproduce":
         if dataset in PAPER_RESULTS[("cmc", "multimodal", "multimodal")]:
             lines += ["Paper columns: the published numbers of Choi, Beedu & Essa for this dataset "

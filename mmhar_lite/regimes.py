@@ -19,6 +19,7 @@ from typing import Mapping, Sequence
 
 from mmhar_lite import training
 from mmhar_lite.data.synthetic import Difficulty, generate_synthetic
+from mmhar_lite.book import MIN_SEEDS_FOR_CI, percent_spread
 from mmhar_lite.experiments import (
     ConfigError,
     ExperimentData,
@@ -181,8 +182,7 @@ def paired_verdict(row: Mapping, min_seeds: int = 3) -> str:
 
 
 def _pct(mean: float, spread: float, n: int) -> str:
-    """Mean ± half-width in %, the half-width only from 3 seeds on (a t-interval from 2 is too wide)."""
-    return f"{100 * mean:.2f} ± {100 * spread:.2f}" if n >= 3 else f"{100 * mean:.2f} (n < 3, no interval)"
+    return percent_spread(mean, spread, n, without=f" (n < {MIN_SEEDS_FOR_CI}, no interval)")
 
 
 def regimes_markdown(records: Sequence[dict]) -> str:

@@ -424,8 +424,21 @@ def test_comparison_tables_put_more_sources_beside() -> None:
     text = book.comparison_tables(real, source="real", beside={"synthetic": synthetic},
                                   flagged={"synthetic": [("cmc", "multimodal", "multimodal")]}, flag_note="stale.")
     assert "| method | pre-train | fine-tune | paper | real (n) | synthetic (n) |" in text
-    assert "| cmc | mm | mm | 95.35 | 95.00 (1) | 99.00 ± 1.41 \\* (2) |" in text and "\\* stale." in text
+    assert "| cmc | mm | mm | 95.35 | 95.00 (1) | 99.00 \\* (2) |" in text and "\\* stale." in text
     assert "| cmc | mm | imu |" not in text  # the rows are those of the first source
+
+
+def test_spreads_only_from_three_seeds() -> None:
+    assert book.percent_spread(0.9891, 0.0036, 3) == "98.91 ± 0.36"
+    assert book.percent_spread(0.9891, 0.0036, 2) == "98.91"
+    assert book.percent_spread(0.9891, 0.0036, 2, without=" (n < 3)") == "98.91 (n < 3)"
+    assert book.spread_phrase([1, 1]) == "one seed, so no spread"
+    assert book.spread_phrase([3, 3]) == "mean ± sample std over the 3 seeds"
+    assert book.spread_phrase([2, 2]) == "mean over the 2 seeds, no spread below 3"
+    assert book.spread_phrase([1, 2, 3]) == ("mean over each row's seeds (n); ± sample std only where a row has 3 or "
+                                             "more (here 1 to 3 per row)")
+    with pytest.raises(ValueError):
+        book.spread_phrase([])
 
 
 def test_paper_gap_sentence_groups_rows_by_their_distance_from_the_paper() -> None:

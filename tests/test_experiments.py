@@ -134,14 +134,14 @@ def test_results_markdown_shows_the_papers_numbers():
                     accuracy=0.9 + 0.01 * s, macro_f1=0.8, size="lite", pretrain_epochs=1, finetune_epochs=1)
                for s in (0, 1) for f in ("multimodal", "imu") for d in ("x",)]
     utd = experiments.results_markdown(records, "utd-mhad")
-    assert "| cmc-hnl | 96.20 | multimodal | multimodal | 2 | 90.50 ± 0.71 | 80.00 ± 0.00 |" in utd
-    assert "| cmc-hnl | 75.73 | multimodal | imu | 2 | 90.50 ± 0.71 | 80.00 ± 0.00 |" in utd
+    assert "| cmc-hnl | 96.20 | multimodal | multimodal | 2 | 90.50 | 80.00 |" in utd
+    assert "| cmc-hnl | 75.73 | multimodal | imu | 2 | 90.50 | 80.00 |" in utd
     xsub = experiments.results_markdown(records, "mmact-xsub")
     assert "| cmc-hnl | 81.64 | 83.61 |" in xsub and "| cmc-hnl | 54.18 | 55.74 |" in xsub
-    assert "Values are mean ± sample std over seeds (%)." in utd
+    assert "Values (%): mean over the 2 seeds, no spread below 3." in utd
     # one seed: no "mean ± std" promise, and the row is the run's value alone
     one = experiments.results_markdown([r for r in records if r["seed"] == 0], "utd-mhad")
-    assert "One seed, so each value is that run's (%), with no spread." in one and "± std" not in one
+    assert "Values (%): one seed, so no spread." in one and "± std" not in one
     assert "| cmc-hnl | 96.20 | multimodal | multimodal | 1 | 90.00 | 80.00 |" in one
 
 
@@ -152,7 +152,7 @@ def test_sweep_results_markdown_prints_no_interval_below_three_seeds():
                      finetune_epochs=1) for s in range(n_seeds)]
     # 1 and 2 seeds: "–" (no zero-width interval, no t = 12.7 one); 3 seeds: the t half-width
     assert "| cmc-hnl | multimodal | 1 | 1 | 90.00 | – | 80.00 |" in experiments.results_markdown(records(1), "x", "sweep-beta")
-    assert "| 1 | 2 | 90.50 ± 0.71 | – |" in experiments.results_markdown(records(2), "x", "sweep-beta")
+    assert "| 1 | 2 | 90.50 | – |" in experiments.results_markdown(records(2), "x", "sweep-beta")
     half = experiments.mean_ci([90.0, 91.0, 92.0])[2]
     assert f"| 1 | 3 | 91.00 ± 1.00 | {half:.2f} |" in experiments.results_markdown(records(3), "x", "sweep-beta")
     assert experiments.MIN_SEEDS_FOR_CI == 3
