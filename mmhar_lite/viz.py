@@ -1561,7 +1561,7 @@ def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy
     # one labelled tick per measured fraction: plotly's own log ticks read "2 3 ... 10 2 3 4 5"
     fractions = sorted({float(row["label_fraction"]) for row in summary})
     labels = dict(tick_labels or {})
-    fig.update_layout(title=title, xaxis=dict(title="labelled share of the training recordings (log scale)", type="log",
+    fig.update_layout(title=title, xaxis=dict(title="label fraction, the share asked for per class (log scale)", type="log",
                                               tickvals=[100.0 * f for f in fractions],
                                               ticktext=[labels.get(f, f"{100.0 * f:g} %") for f in fractions]),
                       yaxis_title=_METRIC_TITLES.get(metric, metric))
