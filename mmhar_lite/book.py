@@ -926,11 +926,13 @@ def comparison_tables(records: Sequence[Mapping], *, source: str = "synthetic", 
     return "\n".join(parts)
 
 
-def paper_gap_sentence(records: Sequence[Mapping], *, paper: str = "utd-mhad", points: float = 1.0) -> str:
+def paper_gap_sentence(records: Sequence[Mapping], *, paper: str = "utd-mhad", points: float = 1.0,
+                       named: bool = True) -> str:
     """How the mean accuracy of each Table 2-3 row of ``reproduce`` records compares with the
     accuracy published for it on ``paper``, as one markdown sentence: the rows within
     ``points`` of it (a count), then those above and below by more, each named with both
-    numbers, e.g. ``"simclr (skel → skel) 90.70 against 95.50 (-4.80)"``.
+    numbers, e.g. ``"simclr (skel → skel) 90.70 against 95.50 (-4.80)"``. ``named=False``
+    gives the counts only, for a summary that points back to the full sentence.
 
     Raises:
         ValueError: no row of ``records`` has a published number.
@@ -953,8 +955,8 @@ def paper_gap_sentence(records: Sequence[Mapping], *, paper: str = "utd-mhad", p
         raise ValueError(f"no row of the records has a published accuracy on {paper}")
     parts = [f"{len(groups['within'])} of the {n} rows with a published number are within {points:g} "
              f"point{'s' if points != 1 else ''} of it"]
-    parts += [f"{len(groups[side])} {'is' if len(groups[side]) == 1 else 'are'} {side} it by more: "
-              + "; ".join(groups[side]) for side in ("above", "below") if groups[side]]
+    parts += [f"{len(groups[side])} {'is' if len(groups[side]) == 1 else 'are'} {side} it by more"
+              + (": " + "; ".join(groups[side]) if named else "") for side in ("above", "below") if groups[side]]
     return "; ".join(parts) + "."
 
 

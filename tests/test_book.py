@@ -452,6 +452,9 @@ def test_paper_gap_sentence_groups_rows_by_their_distance_from_the_paper() -> No
                         "1 is above it by more: supervised (imu → imu) 86.51 against 74.65 (+11.86); "
                         "1 is below it by more: simclr (skel → skel) 90.70 against 95.50 (-4.80).")
     assert book.paper_gap_sentence(records, points=20).startswith("3 of the 3 rows with a published number are within 20 points")
+    assert book.paper_gap_sentence(records, named=False) == (
+        "1 of the 3 rows with a published number are within 1 point of it; 1 is above it by more; "
+        "1 is below it by more.")
     with pytest.raises(ValueError, match="no row of the records has a published accuracy on mmact-xsub"):
         book.paper_gap_sentence([rec("random-init", "none", "multimodal", 0.9)], paper="mmact-xsub")
 
