@@ -221,11 +221,13 @@ def keep_math_with_punctuation(doctree: Any) -> int:
         rest = after.astext()[match.end():]
         pair = nodes.inline("", "", math.deepcopy(), nodes.Text(match.group()),
                             classes=[MATH_PUNCT_CLASS])
-        parent.replace(math, pair)
+        # by position: Text nodes compare by value, so replace()/remove() would hit an earlier
+        # equal text of the same paragraph (", " before another equation)
+        parent[index] = pair
         if rest:
-            parent.replace(after, nodes.Text(rest))
+            parent[index + 1] = nodes.Text(rest)
         else:
-            parent.remove(after)
+            del parent[index + 1]
         wrapped += 1
     return wrapped
 

@@ -100,6 +100,16 @@ def test_math_keeps_its_punctuation_and_the_text_is_unchanged() -> None:
     assert [m.parent.tagname for m in doc.findall(nodes.math)] == ["inline", "paragraph", "inline", "paragraph"]
 
 
+def test_math_punctuation_is_moved_from_its_own_text_not_an_equal_one_before_it() -> None:
+    from docutils import nodes
+
+    doc = nodes.section("", _paragraph(nodes.Text("at "), nodes.math("", "W = 2"), nodes.Text(", "),
+                                       nodes.Text("and "), nodes.math("", "W = 4"), nodes.Text(", ")))
+    before = doc.astext()
+    assert site.keep_math_with_punctuation(doc) == 2
+    assert doc.astext() == before  # no doubled comma, none lost
+
+
 def test_page_toc_lists_subsections_and_keeps_the_other_theme_options() -> None:
     config = SimpleNamespace(html_theme_options={"use_repository_button": False})
     site._show_subsections_in_page_toc(None, config)
