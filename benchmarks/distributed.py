@@ -36,7 +36,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from benchmarks.losses import machine
-from mmhar_lite import distributed, experiments, training
+from mmhar_lite import book, distributed, experiments, training
 from mmhar_lite.data import ArrayData
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,11 +138,11 @@ def one_process(path: str, size: str, epochs: int, threads: int) -> dict:
 
 
 def reference_text(rows: list[dict], load: tuple[float, float], training: dict | None) -> str:
-    """Why this run's ratios are no scaling figures: its load, and the same paper-size CMC-HNL
+    """Why this run's times are no scaling figures: its load, and the same paper-size CMC-HNL
     batch-64 epoch as the training benchmark (``training.json``, when there is one) timed it."""
     text = (f"These configurations were timed one after another while the load fell from {load[0]:.1f} to "
-            f"{load[1]:.1f} on 2 cores, so each ratio compares runs disturbed by different amounts and says "
-            "nothing about how pre-training scales")
+            f"{load[1]:.1f} on 2 cores, so any two rows of the table compare runs disturbed by different amounts "
+            "and say nothing about how pre-training scales")
     one = next((r for r in rows if (r["size"], r["processes"], r["threads"]) == ("paper", 1, 1)), None)
     same = next((r for r in (training or {}).get("pretraining", [])
                  if r["size"] == "paper" and r["batch_size"] == 64 and "cmc-hnl" in r["pair"]), None)
@@ -159,8 +159,7 @@ def reference_text(rows: list[dict], load: tuple[float, float], training: dict |
                     else "with a thread count its machine text does not record")
     return (text + f": the training benchmark (load {t_load[0]:.1f} at its start and "
             f"{t_load[1]:.1f} at its end) ran the same paper-size CMC-HNL epoch of batch 64, {with_threads}, "
-            f"in {same['epoch_min_s']:.2f} s at best, against {versus}. "
-            "Whether two ranks with a device each beat one was not measured (no GPU).")
+            f"in {same['epoch_min_s']:.2f} s at best, against {versus}.")
 
 
 # how machine() writes the parent's thread count into its text: " (2 threads)"
@@ -205,12 +204,12 @@ def report(rows: list[dict], load: tuple[float, float], quick: bool, machine_tex
         "TCP (gloo) and include the time one rank waits for the other to finish its share of the step, so "
         "this share also holds any imbalance between the ranks.",
         "",
-        "**Read these ratios as load, not scaling.** " + reference_text(rows, load, training) + " "
-        "One process with 2 threads suffers most from a busy machine (its OpenMP threads wait for each other on "
-        "cores that other jobs hold).",
+        "**Read these times as load, not scaling.** " + reference_text(rows, load, training) + " "
+        # the load is stated above; the caveats add what the rows themselves show (e.g. a speed-up too large)
+        + book.benchmark_caveats({"rows": rows, "gpu": "not measured"}),
         "",
-        # no speed-up factor from a busy run: a skimming reader takes any factor for a scaling result
-        "**This table is not representative of scaling, and no speed-up factor is derived from it.** "
+        # a skimming reader takes any factor of a busy run for a scaling result
+        "**This table is not representative of scaling: read no speed-up factor from it.** "
         "To measure one, re-run `python -m benchmarks.distributed` on an otherwise idle machine.",
         "",
     ]

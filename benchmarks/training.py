@@ -229,7 +229,7 @@ def report(rows: list[dict], breakdown: dict, full: dict | None, ops: list, load
             f"{full['pretrain_epochs']} pre-training + {full['finetune_epochs']} fine-tuning epochs: "
             f"**{full['total_s']:.0f} s** wall time in all (data generation and preparation {full['load_s']:.1f} s, "
             f"pre-training {full['pretrain_s']:.0f} s, fine-tuning incl. feature caching {full['finetune_s']:.1f} s); "
-            f"test accuracy {100 * full['accuracy']:.2f} %, macro-F1 {100 * full['macro_f1']:.2f} %. "
+            f"test accuracy {100 * full['accuracy']:.2f} %, macro-F1 {100 * full['macro_f1']:.2f} % (one seed, on the synthetic data; not comparable with the paper's UTD-MHAD results). "
             f"Process CPU time {full['cpu_s']:.0f} s; pre-training epochs took {full['epoch_min_s']:.2f} s at best and "
             f"{full['epoch_median_s']:.3f} s at the median; load average {full['load'][0]:.1f} before, "
             f"{full['load'][1]:.1f} after. Undisturbed estimate (data + {full['pretrain_epochs']} x median epoch + "

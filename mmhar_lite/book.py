@@ -271,8 +271,10 @@ def show_markdown(text: str) -> None:
 # values (at the printed precision) are stated as ties, one or two seeds give no interval, and a
 # run no better than guessing says so. Every value here is in % (accuracies) or points.
 
-#: Fewest seeds behind a 95 % Student-t interval. From 2 seeds t = 12.7 and the interval is
-#: wider than the accuracy axis, so the text shows the points instead. A sweep's ``results.md``
+#: Fewest seeds behind a 95 % Student-t interval. From 2 seeds t = 12.7, so the half-width is
+#: 12.7 / sqrt(2), about 9 times the sample std (6.35 times the two seeds' difference): two seeds
+#: 2 points apart already give ± 12.7 points, wider than the differences the book compares, so
+#: the text shows the points instead. A sweep's ``results.md``
 #: (:mod:`mmhar_lite.experiments`) follows the same rule, read from here.
 MIN_SEEDS_FOR_CI = 3
 

@@ -39,7 +39,7 @@ def test_reference_text_without_a_recorded_thread_count_says_so():
 
 def test_reference_text_without_the_training_benchmark_states_only_the_load():
     text = distributed.reference_text([_row(1, 1, 10.0)], (2.0, 3.0), None)
-    assert text.endswith("says nothing about how pre-training scales.")
+    assert text.endswith("say nothing about how pre-training scales.")
 
 
 def test_committed_report_is_what_report_only_writes():

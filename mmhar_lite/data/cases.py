@@ -19,7 +19,7 @@ from itertools import groupby
 
 __all__ = ["InputCase", "INPUT_CASES", "OUTCOMES", "cases_markdown"]
 
-#: What each outcome of a case (``loaded``, ``skipped``, ``error``) means, in the words the book uses.
+#: What each outcome of a case (``loaded``, ``missing``, ``skipped``, ``error``) means, in the words the book uses.
 OUTCOMES = {
     "loaded": "loaded",
     "missing": "listed in `missing`",
