@@ -921,7 +921,7 @@ def latent_space_figure(
 
     Returns:
         One trace per class, with the colour and symbol of :func:`class_style` (no two classes
-        share both), fixed across frames; one frame per beta; the slider shows "beta = x".
+        share both), fixed across frames; one frame per beta; the slider shows "β = x".
     """
     coords, n = _coords(coords_by_beta)
     betas = list(coords)
@@ -947,7 +947,7 @@ def latent_space_figure(
     _square_axes(fig, coords, height=1000)
     fig.update_layout(
         title=title,
-        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ")],
+        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ")],
         # two columns at the bottom of the figure (not beside the plot, which would take a narrow
         # screen's width; not relative to the plot, whose height follows the screen's width).
         # One trace per class and no legend groups: grouped entries are laid out one per row with
@@ -1131,7 +1131,7 @@ def anchor_weights_figure(
                           orientation="h", x=0.5, xanchor="center", y=0.11, yref="container", yanchor="bottom",
                           len=0.9, thickness=12),
         ),
-        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="beta = ", active=start)],
+        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ", active=start)],
         legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", font=dict(size=11)),
         margin=dict(l=60, r=15, t=_ANCHOR_TOP_PX, b=_ANCHOR_BOTTOM_PX),
     )

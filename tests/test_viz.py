@@ -384,7 +384,7 @@ def test_latent_space_figure_frames_slider_and_class_styles(rng):
     fig = viz.latent_space_figure(coords, labels, names)
     assert [tr.name for tr in fig.data] == names
     assert len(fig.frames) == 3 and slider_labels(fig) == ["0", "1", "2"]
-    assert fig.layout.sliders[0].currentvalue.prefix == "beta = "
+    assert fig.layout.sliders[0].currentvalue.prefix == "β = "
     for frame, beta in zip(fig.frames, (0.0, 1.0, 2.0)):
         np.testing.assert_allclose(frame.data[2].x, coords[beta][labels == 2, 0])
         assert [(tr.marker.color, tr.marker.symbol) for tr in frame.data] == [viz.class_style(c) for c in range(4)]
