@@ -1,6 +1,6 @@
 """Speed and memory of the contrastive losses (issue 3): ``python -m benchmarks.losses``.
 
-For each batch size B (D = 128, float32, CPU) it measures forward + backward of
+For each batch size B (E = 128, float32, CPU) it measures forward + backward of
 ``info_nce``, ``debiased_info_nce``, ``hard_negative_info_nce`` (all ``negatives="cross"``)
 and of a naive hard-negative loss written like the reference code (materialise the masked
 ``(B, B - 1)`` negative matrix, exponentiate, re-weight), then prints a markdown table and
@@ -43,7 +43,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "losses.md"
 
 
 def naive_hard_negative(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Hard-negative loss as the reference code writes it (``(B, D)`` inputs, cross-modal)."""
+    """Hard-negative loss as the reference code writes it (``(B, E)`` inputs, cross-modal)."""
     batch = a.shape[0]
     za, zb = F.normalize(a, dim=1), F.normalize(b, dim=1)
     off_diagonal = ~torch.eye(batch, dtype=torch.bool)
@@ -179,7 +179,7 @@ def run(batches: list[int], repeats: int, clock: str = "cpu", scale_repeats: boo
     lines = [
         "# Contrastive loss benchmark",
         "",
-        f"Forward + backward, D = {DIM}, float32, CPU, `negatives=\"cross\"`, temperature {TEMPERATURE}, "
+        f"Forward + backward, E = {DIM}, float32, CPU, `negatives=\"cross\"`, temperature {TEMPERATURE}, "
         f"tau_plus {TAU_PLUS}, beta {BETA}. Time: median {'process CPU time' if clock == 'cpu' else 'wall-clock time'} "
         f"of {', '.join(f'{counts[b]} (B = {b})' for b in batches)} runs after a warm-up, "
         "methods taking turns in a shuffled order within each run. "

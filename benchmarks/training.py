@@ -77,7 +77,7 @@ def child(pair: str, size: str, epochs: int) -> dict:
     n = exp.split.train.size
     return {
         "pair": pair, "size": size, "batch_size": config.batch_size, "n_train": int(n),
-        "epoch_s": statistics.median(times), "epoch_min_s": min(times), "pairs_per_s": n / min(times),
+        "measured_epochs": len(times), "epoch_s": statistics.median(times), "epoch_min_s": min(times), "pairs_per_s": n / min(times),
         "peak_mib": peak / 2**20, "growth_mib": (peak - before) / 2**20,
     }
 
@@ -204,7 +204,8 @@ def report(rows: list[dict], breakdown: dict, full: dict | None, ops: list, load
               for r in rows]
     lines += [
         "",
-        "Epoch times over the measured epochs after one warm-up epoch; throughput from the best epoch, the "
+        f"Epoch times: median and best of the {rows[0]['measured_epochs']} measured epochs of each "
+        "configuration, after one warm-up epoch; throughput from the best epoch, the "
         "one least disturbed by other jobs (a SimCLR pair is one sample in two augmented views). Peak RSS: the kernel's high-water mark of a fresh "
         "process that loaded the data and built the model (`VmHWM`, equal to `ru_maxrss`); growth: how "
         "far training raised it above the resident set before training.",
@@ -221,6 +222,11 @@ def report(rows: list[dict], breakdown: dict, full: dict | None, ops: list, load
         lines += ["", "**Heaviest operators** (2 epochs of paper cmc-hnl, torch.profiler, share of self CPU time)", "",
                   "| operator | share (%) |", "|---|---|"]
         lines += [f"| `{name}` | {share:.1f} |" for name, share in ops]
+        lines += ["", "Self CPU time: the time spent in an operator itself, not in the operators it calls. "
+                  "`aten::` names PyTorch's own operators; `mkldnn_convolution` is a convolution run by "
+                  "oneDNN (formerly MKL-DNN), the CPU kernel library; `bernoulli_` draws dropout masks, "
+                  "`threshold_backward` is the gradient of ReLU, `mm`, `addmm` and `bmm` are matrix "
+                  "products (the linear and attention layers)."]
     if full is not None:
         lines += [
             "",

@@ -615,17 +615,21 @@ def pairs_text(pairs: Sequence[tuple[str, str]], count: int, *, max_named: int =
 
 
 def chance_pvalue(values: Sequence[float], n_classes: int, n_test: int) -> float:
-    """One-sided binomial test p-value that per-seed accuracies (in %) on ``n_test`` test
-    recordings each are above guessing, ``100 / n_classes`` %: the correct counts of all seeds
-    pooled, against Binomial(``n_test`` * seeds, 1 / ``n_classes``)."""
+    """One-sided binomial test p-value that per-seed accuracies (in %) on the same ``n_test``
+    test recordings are above guessing, ``100 / n_classes`` %: the seeds' mean correct count
+    (rounded) against Binomial(``n_test``, 1 / ``n_classes``).
+
+    The seeds are scored on one shared test set, so they are not independent trials of it:
+    pooling their counts over ``n_test * seeds`` trials would call a model that is right on the
+    same few recordings every seed significant. Averaging keeps one test set's worth of evidence.
+    """
     from scipy import stats
 
     if n_classes < 2 or n_test < 1 or not values:
         raise ValueError(f"chance test needs n_classes >= 2, n_test >= 1 and values, "
                          f"got {n_classes}, {n_test}, {list(values)}")
-    correct = sum(round(float(v) / 100 * n_test) for v in values)
-    trials = n_test * len(values)
-    return float(stats.binomtest(correct, trials, 1 / n_classes, alternative="greater").pvalue)
+    correct = round(sum(float(v) / 100 * n_test for v in values) / len(values))
+    return float(stats.binomtest(correct, n_test, 1 / n_classes, alternative="greater").pvalue)
 
 
 def above_chance(values: Sequence[float], n_classes: int, n_test: int, *, level: float = 0.05) -> bool:
@@ -647,7 +651,8 @@ def chance_sentence(values: Mapping[str, Sequence[float]], n_classes: int, n_tes
     """Which rows (``{name: per-seed accuracies in %}``) are at chance level, as one sentence
     naming the test (``noun``: what one entry is called, "row", "point")."""
     chance = f"{100 / n_classes:.2f} % (1 in {n_classes} classes)"
-    test = f"one-sided binomial test over {n_test} test recordings per seed, the seeds pooled"
+    test = (f"one-sided binomial test of the mean correct count over the {n_test} test "
+            "recordings the seeds share")
     pvalues = {name: chance_pvalue(v, n_classes, n_test) for name, v in values.items()}
     low = [name for name, p in pvalues.items() if not p < 0.05]
     if not low:

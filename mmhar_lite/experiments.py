@@ -55,7 +55,9 @@ from mmhar_lite.training import FinetuneConfig, PretrainConfig, PretrainResult
 
 __all__ = [
     "ConfigError",
+    "DatasetSpec",
     "DATASETS",
+    "Preset",
     "PRESETS",
     "TABLE2_ROWS",
     "TABLE3_ROWS",
@@ -92,9 +94,18 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """How an experiment dataset is loaded, split and augmented, and what its preset expects."""
+    """How an experiment dataset is loaded, split and augmented, and what its preset expects.
 
-    loader: str  # name for mmhar_lite.data.load_dataset
+    Attributes:
+        loader: the name :func:`mmhar_lite.data.load_dataset` takes (``"utd-mhad"``, ``"mmact"``).
+        protocol: the train/test split, ``"cross-subject"`` or ``"cross-session"``.
+        augmentation: the augmentation family of :mod:`mmhar_lite.augment` (``"utd-mhad"``...).
+        imu_channels: C, the IMU channels the encoders are built for (6 or 12).
+        n_joints: J, the skeleton joints (20 Kinect v1 joints or 17 COCO keypoints).
+        skeleton_dims: D, coordinates per joint (3 or 2).
+    """
+
+    loader: str
     protocol: str
     augmentation: str
     imu_channels: int
@@ -127,7 +138,18 @@ _UTD_TABLE1 = {
 
 @dataclass(frozen=True)
 class Preset:
-    """Hyper-parameters of one dataset + protocol. ``tau_plus=None``: 1 / n_classes of the data."""
+    """Hyper-parameters of one dataset + protocol (one entry of :data:`PRESETS`).
+
+    Attributes:
+        dataset: the :data:`DATASETS` entry it is made for.
+        table1: ``(method, modality) -> (batch size, lr, temperature, beta)``, the paper's
+            Table 1; a method without a row borrows one (see :data:`PRESETS`).
+        tau_plus: the class prior tau+ of the debiased and hard-negative losses;
+            ``None``: 1 / n_classes of the data.
+        pretrain_epochs, finetune_epochs: epochs of pre-training and of fine-tuning.
+        finetune_batch_size, finetune_lr: batch size and Adam learning rate of fine-tuning.
+        supervised_lr: Adam learning rate of the supervised baseline.
+    """
 
     dataset: str
     table1: dict

@@ -1,6 +1,6 @@
 r"""Contrastive objectives: InfoNCE, debiased InfoNCE and the hard-negative loss.
 
-Every function takes two batches of embeddings ``a`` and ``b`` of shape ``(B, D)``; row ``k`` of
+Every function takes two batches of embeddings ``a`` and ``b`` of shape ``(B, E)``; row ``k`` of
 ``a`` and row ``k`` of ``b`` form the positive pair. Rows are L2-normalised inside, so the
 similarity of two rows is their cosine, and the logit of a pair is ``s = cos / temperature``.
 
@@ -91,7 +91,7 @@ def _check_negatives(negatives: str) -> str:
 
 
 def _check_embeddings(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    """Validate a pair of ``(B, D)`` batches and return them as float32/float64 tensors."""
+    """Validate a pair of ``(B, E)`` batches and return them as float32/float64 tensors."""
     for name, x in (("a", a), ("b", b)):
         if not isinstance(x, Tensor):
             raise ValueError(f"{name} must be a torch.Tensor of shape (B, D), got {type(x).__name__}")
@@ -131,7 +131,7 @@ def _check_labels(labels: Tensor | None, batch: int) -> Tensor | None:
 
 
 def _arrange(z: Tensor, negatives: str) -> tuple[Tensor, Tensor, bool]:
-    """Arrange unit rows ``z = cat(za, zb)`` ``(2B, D)`` as anchors against candidates.
+    """Arrange unit rows ``z = cat(za, zb)`` ``(2B, E)`` as anchors against candidates.
 
     Returns ``(anchors, candidates, two_sided)``; the logit matrix is
     ``anchors @ candidates.T / t``, ``(N, N)``. ``"cross"``: ``za`` against ``zb`` (``N = B``),
@@ -172,7 +172,7 @@ def _masked_logits(
     """Logits ``(rows, N)`` of unit anchor rows ``rows`` against all unit candidates, ``-inf``
     where not a negative, and, taken before masking, the positive logits
     ``(k, k + positive_offset)`` of the rows that have one (``k < B``)."""
-    # dividing the (rows, N) product, not the anchors, keeps no scaled (N, D) copy around
+    # dividing the (rows, N) product, not the anchors, keeps no scaled (N, E) copy around
     logits = (anchors[rows] @ candidates.T).mul_(1.0 / temperature)
     positives = logits.diagonal(rows.start + positive_offset).clone()
     if groups is not None:
@@ -315,7 +315,7 @@ def _hard_negative_loss_and_grad(
     a: Tensor, b: Tensor, labels: Tensor | None, temperature: float, tau_plus: float, beta: float,
     negatives: str, need_grad: bool,
 ) -> tuple[Tensor, Tensor | None]:
-    """Mean hard-negative loss ``()`` of ``a, b`` ``(B, D)`` and, if asked, its gradient w.r.t. ``cat(a, b)`` ``(2B, D)``.
+    """Mean hard-negative loss ``()`` of ``a, b`` ``(B, E)`` and, if asked, its gradient w.r.t. ``cat(a, b)`` ``(2B, E)``.
 
     Up to ``_WHOLE_ELEMENTS`` logits, the matrix is one block: for ``"cross"`` it is stacked
     with its transpose, ``(2, B, B)``, so that both directions' anchors are rows and every step
@@ -411,7 +411,7 @@ def _hard_negative_loss_and_grad(
 
 
 class _HardNegativeObjective(torch.autograd.Function):
-    """Autograd wrapper of :func:`_hard_negative_loss_and_grad` on ``a, b`` ``(B, D)``.
+    """Autograd wrapper of :func:`_hard_negative_loss_and_grad` on ``a, b`` ``(B, E)``.
 
     The loss is a scalar, so its gradient is computed in the forward pass (the exponentials
     are at hand there, and no graph of small operations is recorded) and the backward pass
@@ -462,7 +462,7 @@ def info_nce(a: Tensor, b: Tensor, *, temperature: float, negatives: str = "cros
     Computed as a softmax cross-entropy over the rows of the logit matrix.
 
     Args:
-        a, b: embeddings ``(B, D)``; ``a[k]``, ``b[k]`` are a positive pair. Normalised inside.
+        a, b: embeddings ``(B, E)``; ``a[k]``, ``b[k]`` are a positive pair. Normalised inside.
         temperature: :math:`\tau > 0`.
         negatives: ``"cross"`` (``B - 1`` cross-modal negatives, both directions) or ``"all"``
             (NT-Xent: the ``2B - 2`` other rows of ``cat(a, b)``).
@@ -545,7 +545,7 @@ def hard_negative_info_nce(
     forward pass, so the result cannot be differentiated twice.
 
     Args:
-        a, b: embeddings ``(B, D)``; ``a[k]``, ``b[k]`` are a positive pair. Normalised inside.
+        a, b: embeddings ``(B, E)``; ``a[k]``, ``b[k]`` are a positive pair. Normalised inside.
         temperature: :math:`\tau > 0`.
         tau_plus: class prior :math:`\tau^+ \in [0, 1)`.
         beta: concentration :math:`\beta \ge 0`.
@@ -665,7 +665,7 @@ def cmkm_loss(
 
 
 class InfoNCELoss(nn.Module):
-    """:func:`info_nce` as a module: ``forward(a (B, D), b (B, D)) -> ()``."""
+    """:func:`info_nce` as a module: ``forward(a (B, E), b (B, E)) -> ()``."""
 
     def __init__(self, temperature: float, negatives: str = "cross") -> None:
         super().__init__()

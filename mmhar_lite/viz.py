@@ -643,8 +643,8 @@ def anchor_negative_weights(a, b, *, anchor: int, temperature: float,
     the ``B - 1`` rows ``b_j, j != i``.
 
     Args:
-        a: ``(B, D)`` anchor embeddings (e.g. IMU projections); L2-normalised inside.
-        b: ``(B, D)`` embeddings of the other modality; row ``i`` is the anchor's positive.
+        a: ``(B, E)`` anchor embeddings (e.g. IMU projections); L2-normalised inside.
+        b: ``(B, E)`` embeddings of the other modality; row ``i`` is the anchor's positive.
         anchor: index ``i`` of the anchor row.
         temperature: the loss temperature ``t``; the weights are ``exp(beta * cos / t)``.
         betas: concentration values to evaluate.
@@ -655,7 +655,7 @@ def anchor_negative_weights(a, b, *, anchor: int, temperature: float,
 
     a_np, b_np = _array("a", a, ndim=2), _array("b", b, ndim=2)
     if a_np.shape != b_np.shape or a_np.shape[0] < 2:
-        raise ValueError(f"a, b: expected the same shape (B >= 2, D), got {a_np.shape} and {b_np.shape}")
+        raise ValueError(f"a, b: expected the same shape (B >= 2, E), got {a_np.shape} and {b_np.shape}")
     n = a_np.shape[0]
     if not 0 <= anchor < n:
         raise ValueError(f"anchor: expected 0 <= anchor < {n}, got {anchor}")
@@ -1526,7 +1526,7 @@ def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: floa
 
 
 def beta_sweep_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
-                      title: str = "Effect of β (Figure 3 analogue)") -> go.Figure:
+                      title: str = "Figure 3 analogue: effect of β") -> go.Figure:
     """Metric against beta per method: mean and 95 % CI band over seeds.
 
     Args:
@@ -1545,7 +1545,7 @@ def beta_sweep_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
 
 
 def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
-                          title: str = "Fine-tuning with limited labels (Figure 4 analogue)",
+                          title: str = "Figure 4 analogue: fine-tuning with limited labels",
                           tick_labels: Mapping[float, str] | None = None) -> go.Figure:
     """Metric against the labelled fraction per method: mean and 95 % CI band over seeds.
 

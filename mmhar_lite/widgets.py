@@ -5,7 +5,7 @@ book uses the frame-and-slider figures of :mod:`mmhar_lite.viz` instead. Each ap
 plain ``plotly.graph_objects.Figure`` into an ``ipywidgets.Output`` (no ``FigureWidget``,
 which needs a CDN script), and keeps the last figure drawn in ``app.figure``.
 
-Shape letters: N points (``B`` rows of the embedding batches), D embedding size.
+Shape letters: N points (``B`` rows of the embedding batches), E embedding size.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def latent_space_app(
     Args:
         coords_by_beta: beta -> ``(N, 2)`` 2-D coordinates of the ``b`` embeddings of that
             model, in one frame for all betas (see :func:`mmhar_lite.viz.joint_layout`).
-        embeddings_by_beta: beta -> ``(a, b)``, each ``(N, D)``: the anchor modality and the
+        embeddings_by_beta: beta -> ``(a, b)``, each ``(N, E)``: the anchor modality and the
             plotted modality of the same model; ``a[anchor]``'s negatives are the rows of ``b``.
         labels: ``(N,)`` class per sample.
         class_names: ``K`` names.
@@ -157,8 +157,8 @@ def weights_app(
     """The weights q_beta of one anchor's negatives against cosine similarity, live.
 
     Args:
-        a: ``(N, D)`` anchor embeddings.
-        b: ``(N, D)`` the other modality (row ``i`` is the positive of ``a[i]``, the other rows
+        a: ``(N, E)`` anchor embeddings.
+        b: ``(N, E)`` the other modality (row ``i`` is the positive of ``a[i]``, the other rows
             its negatives).
         labels: optional ``(N,)`` classes, to mark same-class (false) negatives.
         class_names: optional names for hover text.

@@ -66,7 +66,7 @@ def reference_loss(a, b, *, temperature, tau_plus, beta, negatives, labels=None)
 
 
 def make_pair(seed, batch, dim, kind, dtype=torch.float64):
-    """Random (B, D) pairs: independent, with exact ties, aligned or anti-aligned positives."""
+    """Random (B, E) pairs: independent, with exact ties, aligned or anti-aligned positives."""
     g = torch.Generator().manual_seed(seed)
     a = torch.randn(batch, dim, generator=g, dtype=dtype)
     b = torch.randn(batch, dim, generator=g, dtype=dtype)
