@@ -1,5 +1,8 @@
-"""Experiments of the paper: Table 1 presets, Tables 2-3 (`reproduce`), Figure 3 (`sweep_beta`),
-Figure 4 (`limited_labels`), and the results files they write.
+"""Experiments of the paper: Tables 2-3 (`reproduce`), Figure 3 (`sweep_beta`), Figure 4
+(`limited_labels`), the single runs of ``mmhar pretrain`` / ``mmhar finetune``, and the data
+they run on. Their settings (the Table 1 presets, the paper's rows and numbers) are in
+:mod:`mmhar_lite.presets`, the summaries and results files of their records in
+:mod:`mmhar_lite.results`; the names of both can also be used from here.
 
 Each experiment returns a list of records (dicts, one per run and evaluation) with at least
 ``method``, ``pretrain_modality``, ``finetune_modality``, ``dataset``, ``seed``, ``accuracy``
@@ -25,391 +28,47 @@ Choices not fixed by the paper (documented here, used everywhere):
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Collection, Iterable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
-from scipy import stats
 
 from mmhar_lite import distributed, files, metrics, parallel, resume as resuming, training
-# one rule for results.md and the book's prose: no printed interval below it
-from mmhar_lite.book import MIN_SEEDS_FOR_CI, percent_spread, spread_phrase
 from mmhar_lite.data import (
-    ArrayData,
-    RawDataset,
-    Split,
-    apply_imu_standardizer,
-    default_split,
-    fit_imu_standardizer,
-    load_dataset,
-    prepare,
-    stratified_subset,
+    ArrayData, RawDataset, Split, apply_imu_standardizer, default_split, fit_imu_standardizer,
+    load_dataset, prepare, stratified_subset,
+)
+# The settings and the results tables moved out of this module; their names stay usable from
+# here (``experiments.PRESETS``, ``experiments.summarize``, ...), as the chapters, the CLI and
+# older scripts call them. They are documented in their own modules, not in __all__ here.
+from mmhar_lite.presets import (  # noqa: F401
+    BETAS, DATASETS, DEFAULT_METHODS, LABEL_FRACTIONS, MAX_SEEDS, PAPER_RESULTS, PRESETS,
+    TABLE2_ROWS, TABLE3_ROWS, ConfigError, DatasetSpec, Preset, _check_dataset, _check_device,
+    _check_methods, _check_request, _check_scale, _jobs, _require, _seed_list, finetune_config,
+    pretrain_config,
+)
+from mmhar_lite.prose import MIN_SEEDS_FOR_CI, percent_spread, spread_phrase  # noqa: F401
+from mmhar_lite.results import (  # noqa: F401
+    SHORT_MODALITIES, comparison_markdown, distinct_label_sets, mean_ci, results_header,
+    results_markdown, summarize, table_row, write_results,
 )
 from mmhar_lite.training import FinetuneConfig, PretrainConfig, PretrainResult
 
 __all__ = [
-    "ConfigError",
-    "DatasetSpec",
-    "DATASETS",
-    "Preset",
-    "PRESETS",
-    "TABLE2_ROWS",
-    "TABLE3_ROWS",
-    "PAPER_RESULTS",
-    "DEFAULT_METHODS",
-    "BETAS",
-    "LABEL_FRACTIONS",
-    "SHORT_MODALITIES",
     "ExperimentData",
     "load_experiment_data",
     "experiment_from_raw",
-    "pretrain_config",
-    "finetune_config",
     "reproduce",
     "sweep_beta",
     "limited_labels",
-    "distinct_label_sets",
-    "table_row",
-    "summarize",
-    "mean_ci",
-    "write_results",
-    "comparison_markdown",
-    "results_header",
-    "results_markdown",
     "run_pretrain",
     "run_finetune",
 ]
-
-
-class ConfigError(ValueError):
-    """A bad experiment request (method, dataset, hyper-parameter, preset): raised before any
-    training starts; the CLI prints its message as one line."""
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """How an experiment dataset is loaded, split and augmented, and what its preset expects.
-
-    Attributes:
-        loader: the name :func:`mmhar_lite.data.load_dataset` takes (``"utd-mhad"``, ``"mmact"``).
-        protocol: the train/test split, ``"cross-subject"`` or ``"cross-session"``.
-        augmentation: the augmentation family of :mod:`mmhar_lite.augment` (``"utd-mhad"``...).
-        imu_channels: C, the IMU channels the encoders are built for (6 or 12).
-        n_joints: J, the skeleton joints (20 Kinect v1 joints or 17 COCO keypoints).
-        skeleton_dims: D, coordinates per joint (3 or 2).
-    """
-
-    loader: str
-    protocol: str
-    augmentation: str
-    imu_channels: int
-    n_joints: int
-    skeleton_dims: int
-
-
-#: The datasets the experiment commands take (``--dataset``), each with its loader, protocol,
-#: augmentation and the input shape its encoders are built for: ``synthetic``, ``utd-mhad``,
-#: ``mmact-xsub`` (cross-subject) and ``mmact-xsession`` (cross-session).
-#:
-#: :meta hide-value:
-DATASETS: dict[str, DatasetSpec] = {
-    "synthetic": DatasetSpec("synthetic", "cross-subject", "synthetic", 6, 20, 3),
-    "utd-mhad": DatasetSpec("utd-mhad", "cross-subject", "utd-mhad", 6, 20, 3),
-    "mmact-xsub": DatasetSpec("mmact", "cross-subject", "mmact", 12, 17, 2),
-    "mmact-xsession": DatasetSpec("mmact", "cross-session", "mmact", 12, 17, 2),
-}
-
-# Table 1 of the paper: (method, modality) -> (batch size, lr, temperature, beta).
-_UTD_TABLE1 = {
-    ("simclr", "imu"): (128, 1e-3, 0.5, 0.0),
-    ("simclr-hnl", "imu"): (128, 1e-3, 0.5, 0.5),
-    ("simclr", "skeleton"): (64, 5e-3, 0.5, 0.0),
-    ("simclr-hnl", "skeleton"): (64, 5e-3, 0.5, 0.25),
-    ("cmc", "multimodal"): (64, 1e-3, 0.1, 0.0),
-    ("cmc-hnl", "multimodal"): (64, 1e-3, 0.1, 1.0),
-}
-
-
-@dataclass(frozen=True)
-class Preset:
-    """Hyper-parameters of one dataset + protocol (one entry of :data:`PRESETS`).
-
-    Attributes:
-        dataset: the :data:`DATASETS` entry it is made for.
-        table1: ``(method, modality) -> (batch size, lr, temperature, beta)``, the paper's
-            Table 1; a method without a row borrows one (see :data:`PRESETS`).
-        tau_plus: the class prior tau+ of the debiased and hard-negative losses;
-            ``None``: 1 / n_classes of the data.
-        pretrain_epochs, finetune_epochs: epochs of pre-training and of fine-tuning.
-        finetune_batch_size, finetune_lr: batch size and Adam learning rate of fine-tuning.
-        supervised_lr: Adam learning rate of the supervised baseline.
-    """
-
-    dataset: str
-    table1: dict
-    tau_plus: float | None
-    pretrain_epochs: int = 150
-    finetune_epochs: int = 100
-    finetune_batch_size: int = 64
-    finetune_lr: float = 1e-3
-    supervised_lr: float = 1e-3
-
-
-#: The paper's hyper-parameters per dataset (``--preset``, by default the dataset's own). Each
-#: :class:`Preset` holds Table 1's (batch size, lr, temperature, beta) per (method, modality),
-#: e.g. UTD-MHAD CMC-HNL (64, 1e-3, 0.1, 1.0) and SimCLR on skeletons (64, 5e-3, 0.5, 0), the
-#: debiasing prior tau+ (the paper's 0.037 on UTD-MHAD, about 1/27, and 0.027 on MMAct, which is not
-#: 1/35 = 0.029 and is kept as the paper gives it; ``None``: 1 / n_classes of the data),
-#: and 150 pre-training and 100 fine-tuning epochs. Methods without a Table 1 row borrow one
-#: (cmc-debiased, cmc-hnl-oracle: cmc-hnl's; cmc-cmkm, random-init: cmc's).
-#:
-#: :meta hide-value:
-PRESETS: dict[str, Preset] = {
-    "synthetic": Preset("synthetic", _UTD_TABLE1, None),
-    "utd-mhad": Preset("utd-mhad", _UTD_TABLE1, 0.037),
-    "mmact-xsub": Preset(
-        "mmact-xsub",
-        {
-            ("simclr", "imu"): (64, 1e-3, 0.4, 0.0),
-            ("simclr-hnl", "imu"): (64, 1e-3, 0.4, 0.6),
-            ("simclr", "skeleton"): (128, 5e-3, 0.4, 0.0),
-            ("simclr-hnl", "skeleton"): (128, 5e-3, 0.4, 0.5),
-            ("cmc", "multimodal"): (128, 1e-3, 0.5, 0.0),
-            ("cmc-hnl", "multimodal"): (128, 1e-3, 0.5, 1.5),
-        },
-        0.027,
-    ),
-    "mmact-xsession": Preset(
-        "mmact-xsession",
-        {
-            ("simclr", "imu"): (64, 1e-3, 0.4, 0.0),
-            ("simclr-hnl", "imu"): (64, 1e-3, 0.4, 0.5),
-            ("simclr", "skeleton"): (128, 5e-3, 0.5, 0.0),
-            ("simclr-hnl", "skeleton"): (128, 5e-3, 0.5, 0.5),
-            ("cmc", "multimodal"): (128, 1e-3, 0.5, 0.0),
-            ("cmc-hnl", "multimodal"): (128, 1e-3, 0.5, 0.5),
-        },
-        0.027,
-    ),
-}
-
-# Methods without their own Table 1 row borrow one (see the module docstring).
-_TABLE1_SOURCE = {"cmc-debiased": "cmc-hnl", "cmc-hnl-oracle": "cmc-hnl", "cmc-cmkm": "cmc", "random-init": "cmc"}
-
-#: Table 2's rows (fine-tuning on the pre-training's modality), each a (method, pre-training modality,
-#: fine-tuning modality), in the paper's row order, with the oracle and the random-init floor.
-TABLE2_ROWS: list[tuple[str, str, str]] = [
-    ("supervised", "imu", "imu"),
-    ("simclr", "imu", "imu"),
-    ("simclr-hnl", "imu", "imu"),
-    ("supervised", "skeleton", "skeleton"),
-    ("simclr", "skeleton", "skeleton"),
-    ("simclr-hnl", "skeleton", "skeleton"),
-    ("supervised", "multimodal", "multimodal"),
-    ("cmc", "multimodal", "multimodal"),
-    ("cmc-cmkm", "multimodal", "multimodal"),
-    ("cmc-debiased", "multimodal", "multimodal"),
-    ("cmc-hnl", "multimodal", "multimodal"),
-    ("cmc-hnl-oracle", "multimodal", "multimodal"),
-    ("random-init", "multimodal", "multimodal"),
-]
-#: Table 3's rows (the IMU-only head), as :data:`TABLE2_ROWS`. They are the multimodal pre-trainings
-#: fine-tuned on the IMU alone, beside IMU-only supervised and SimCLR.
-TABLE3_ROWS: list[tuple[str, str, str]] = [
-    ("supervised", "imu", "imu"),
-    ("simclr", "imu", "imu"),
-    ("simclr-hnl", "imu", "imu"),
-    ("cmc", "multimodal", "imu"),
-    ("cmc-cmkm", "multimodal", "imu"),
-    ("cmc-debiased", "multimodal", "imu"),
-    ("cmc-hnl", "multimodal", "imu"),
-    ("cmc-hnl-oracle", "multimodal", "imu"),
-    ("random-init", "multimodal", "imu"),
-]
-#: The methods ``mmhar reproduce`` runs without ``--methods``. They are everything in Tables 2-3 plus the
-#: random-init floor; the oracle (cmc-hnl-oracle) is opt-in, since it uses the labels.
-DEFAULT_METHODS = ("supervised", "simclr", "simclr-hnl", "cmc", "cmc-debiased", "cmc-hnl", "cmc-cmkm", "random-init")
-#: The hardness values beta of ``mmhar sweep-beta`` without ``--betas`` (the paper's Figure 3).
-BETAS = (0.25, 0.5, 1.0, 1.5, 2.0)
-#: The shares of the training labels of ``mmhar limited-labels`` without ``--fractions`` (the
-#: paper's Figure 4: 2 % to 50 %).
-LABEL_FRACTIONS = (0.02, 0.05, 0.1, 0.25, 0.5)
-
-
-def _paper(utd, xsub_f1, xsub_acc, xsession_f1, xsession_acc) -> dict:
-    out = {
-        "utd-mhad": {"accuracy": utd},
-        "mmact-xsub": {"macro_f1": xsub_f1, "accuracy": xsub_acc},
-        "mmact-xsession": {"macro_f1": xsession_f1, "accuracy": xsession_acc},
-    }
-    return {d: {k: v for k, v in m.items() if v is not None} for d, m in out.items()}
-
-
-#: Published numbers (%) of Tables 2 and 3 of Choi, Beedu & Essa, keyed like
-#: :data:`TABLE2_ROWS`: per dataset (``utd-mhad``: accuracy; ``mmact-xsub``, ``mmact-xsession``:
-#: F1 and accuracy); a row or value the paper does not report ("-") is absent.
-#:
-#: :meta hide-value:
-PAPER_RESULTS: dict[tuple[str, str, str], dict] = {
-    ("supervised", "imu", "imu"): _paper(74.65, 62.16, 64.24, 80.18, 79.17),
-    ("simclr", "imu", "imu"): _paper(66.74, 52.73, 55.29, 70.59, 73.34),
-    ("simclr-hnl", "imu", "imu"): _paper(71.55, 54.59, 57.71, 71.75, 74.03),
-    ("supervised", "skeleton", "skeleton"): _paper(93.10, 79.76, 80.65, 84.36, 84.18),
-    ("simclr", "skeleton", "skeleton"): _paper(95.50, 74.08, 75.19, 79.04, 81.22),
-    ("simclr-hnl", "skeleton", "skeleton"): _paper(95.97, 75.15, 76.32, 80.06, 81.90),
-    ("supervised", "multimodal", "multimodal"): _paper(94.96, 81.37, 83.23, 89.04, 92.04),
-    ("cmc", "multimodal", "multimodal"): _paper(95.35, 80.78, 83.29, 88.91, 91.84),
-    ("cmc-cmkm", "multimodal", "multimodal"): _paper(94.96, 80.72, 82.88, None, None),
-    ("cmc-debiased", "multimodal", "multimodal"): _paper(95.12, 80.80, 83.03, 87.93, 91.17),
-    ("cmc-hnl", "multimodal", "multimodal"): _paper(96.20, 81.64, 83.61, 89.16, 92.06),
-    ("cmc", "multimodal", "imu"): _paper(69.77, 50.46, 52.62, 71.53, 67.79),
-    ("cmc-cmkm", "multimodal", "imu"): _paper(74.42, 50.54, 53.67, 69.14, 67.77),
-    ("cmc-debiased", "multimodal", "imu"): _paper(70.70, 49.79, 52.08, 68.68, 71.95),
-    ("cmc-hnl", "multimodal", "imu"): _paper(75.73, 54.18, 55.74, 71.85, 74.23),
-}
-
-
-# ----------------------------------------------------------------------------- validation
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ConfigError(message)
-
-
-def _check_dataset(dataset: str, root) -> DatasetSpec:
-    _require(dataset in DATASETS, f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
-    _require(dataset == "synthetic" or root is not None, f"dataset {dataset} needs --root PATH (the folder of the download)")
-    return DATASETS[dataset]
-
-
-def _check_methods(methods: Iterable[str]) -> list[str]:
-    methods = list(methods)
-    _require(len(methods) > 0, "no methods given")
-    for method in methods:
-        _require(method in training.METHODS, f"unknown method {method!r}; expected one of {', '.join(training.METHODS)}")
-    return list(dict.fromkeys(methods))
-
-
-# A seed count is a number of full pre-trainings; far beyond any affordable run, a larger count
-# is a typo (and would not fit in memory as a list).
-MAX_SEEDS = 1000
-
-
-def _seed_list(seeds: int | Sequence[int]) -> list[int]:
-    if isinstance(seeds, int):
-        _require(1 <= seeds <= MAX_SEEDS, f"seeds must be >= 1 and at most {MAX_SEEDS}, got {seeds}")
-        return list(range(seeds))
-    seeds = [int(s) for s in seeds]
-    _require(len(seeds) > 0, "seeds must not be empty")
-    bad = [s for s in seeds if not 0 <= s <= training.MAX_SEED]
-    _require(not bad, f"seeds must be integers from 0 to {training.MAX_SEED}, got {bad[0] if bad else ''}")
-    return seeds
-
-
-def _check_scale(epochs_scale: float) -> None:
-    _require(math.isfinite(epochs_scale) and epochs_scale > 0, f"epochs_scale must be > 0, got {epochs_scale}")
-
-
-def _check_device(device: str):
-    try:
-        return training.resolve_device(device)
-    except ValueError as error:
-        raise ConfigError(str(error)) from None
-
-
-def _config(cls, **values):
-    """Build a config dataclass, turning its validation errors and unknown keys into ConfigError."""
-    names = {f.name for f in fields(cls)}
-    for name in sorted(set(values) - names):
-        raise ConfigError(f"unknown {cls.__name__} field {name!r}; expected one of {', '.join(sorted(names))}")
-    try:
-        return cls(**values)
-    except ValueError as error:
-        raise ConfigError(str(error)) from None
-
-
-# ----------------------------------------------------------------------------- presets
-
-
-def _scaled(epochs: int, scale: float) -> int:
-    return max(1, int(round(epochs * scale)))
-
-
-def pretrain_config(
-    preset: str,
-    method: str,
-    modality: str | None = None,
-    *,
-    n_classes: int | None = None,
-    size: str = "paper",
-    seed: int = 0,
-    epochs_scale: float = 1.0,
-    **overrides,
-) -> PretrainConfig:
-    """The Table 1 configuration of ``method`` on ``preset``; any field can be overridden.
-
-    Args:
-        preset: a key of :data:`PRESETS`.
-        method: a method of :mod:`mmhar_lite.training` (``"cmc-hnl"``, ...).
-        modality: the pre-training modality (default: the first that the method takes).
-        n_classes: needed by presets whose tau_plus is the class prior (synthetic).
-        size: encoder size, ``"paper"`` or ``"lite"``.
-        seed: the run's seed.
-        epochs_scale: multiplies the 150 pre-training epochs (at least 1 remains).
-        **overrides: any :class:`mmhar_lite.training.PretrainConfig` field, set last.
-    """
-    _require(preset in PRESETS, f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
-    _check_methods([method])
-    _check_scale(epochs_scale)
-    spec = PRESETS[preset]
-    modality = modality or training.METHOD_MODALITIES[method][0]
-    _require(modality in training.METHOD_MODALITIES[method],
-             f"method {method} takes modality {' | '.join(training.METHOD_MODALITIES[method])}; got {modality!r}")
-    source = _TABLE1_SOURCE.get(method, method)
-    if method == "supervised":
-        batch_size, _, temperature, beta = spec.table1[("cmc", "multimodal")]
-        lr = spec.supervised_lr
-    else:
-        batch_size, lr, temperature, beta = spec.table1[(source, modality)]
-    if method == "cmc-debiased":
-        beta = 0.0
-    tau_plus = spec.tau_plus
-    if tau_plus is None:
-        _require(n_classes is not None and n_classes > 1, f"preset {preset} needs n_classes for tau_plus = 1 / n_classes")
-        tau_plus = round(1.0 / n_classes, 4)
-    values = dict(
-        method=method, modality=modality, epochs=_scaled(spec.pretrain_epochs, epochs_scale),
-        batch_size=batch_size, lr=lr, temperature=temperature, tau_plus=tau_plus, beta=beta,
-        size=size, seed=seed, augmentation=DATASETS[preset].augmentation,
-    )
-    values.update(overrides)
-    return _config(PretrainConfig, **values)
-
-
-def finetune_config(preset: str, modality: str = "multimodal", *, seed: int = 0, epochs_scale: float = 1.0, **overrides) -> FinetuneConfig:
-    """Fine-tuning configuration of ``preset`` (100 epochs, batch 64, lr 1e-3), overridable.
-
-    Args:
-        preset: a key of :data:`PRESETS`.
-        modality: the head, ``"multimodal"``, ``"skeleton"`` or ``"imu"``.
-        seed: the run's seed.
-        epochs_scale: multiplies the 100 fine-tuning epochs (at least 1 remains).
-        **overrides: any :class:`mmhar_lite.training.FinetuneConfig` field, set last.
-    """
-    _require(preset in PRESETS, f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
-    _check_scale(epochs_scale)
-    spec = PRESETS[preset]
-    values = dict(modality=modality, epochs=_scaled(spec.finetune_epochs, epochs_scale),
-                  batch_size=spec.finetune_batch_size, lr=spec.finetune_lr, seed=seed)
-    values.update(overrides)
-    return _config(FinetuneConfig, **values)
 
 
 # ----------------------------------------------------------------------------- data
@@ -533,22 +192,6 @@ def _save_run(out: Path | None, name: str, pretrained: PretrainResult, finetune_
     files.write_text(out / "runs" / name / "metrics.json", json.dumps(metrics, indent=1))
 
 
-def _finetune_modalities(method: str, pretrain_modality: str, rows: Sequence[tuple[str, str, str]]) -> list[str]:
-    return list(dict.fromkeys(f for m, p, f in rows if m == method and p == pretrain_modality))
-
-
-def _jobs(methods: Sequence[str]) -> list[tuple[str, str, list[str]]]:
-    """(method, pre-training modality, fine-tuning modalities) for every requested Table 2/3
-    row; SimCLR runs come first so CMC-CMKM can reuse them as its teachers."""
-    rows = TABLE2_ROWS + [r for r in TABLE3_ROWS if r not in TABLE2_ROWS]
-    order = sorted(methods, key=lambda m: (not m.startswith("simclr"), training.METHODS.index(m)))
-    jobs = []
-    for method in order:
-        for modality in dict.fromkeys(p for m, p, _ in rows if m == method):
-            jobs.append((method, modality, _finetune_modalities(method, modality, rows)))
-    return jobs
-
-
 def _teachers(exp: ExperimentData, configs: Sequence[tuple[str, PretrainConfig]], cache: dict, device, amp, quiet,
               cache_dir) -> torch.nn.ModuleDict:
     """Frozen unimodal SimCLR encoders for CMC-CMKM, one per ``(modality, config)`` of
@@ -562,14 +205,6 @@ def _teachers(exp: ExperimentData, configs: Sequence[tuple[str, PretrainConfig]]
                                            cache_dir=cache_dir)
         encoders[modality] = cache[key].encoders[modality]
     return torch.nn.ModuleDict(encoders)
-
-
-def _check_request(seeds, epochs_scale: float, device: str) -> list[int]:
-    """The checks every experiment runner makes before any data or training; the seed list."""
-    seed_list = _seed_list(seeds)
-    _check_scale(epochs_scale)
-    _check_device(device)
-    return seed_list
 
 
 def _setup(dataset: str, root, preset: str | None, experiment: ExperimentData | None, seeds, epochs_scale: float,
@@ -628,6 +263,43 @@ def _entry_done(out, finished: dict[str, list[dict]], key: str | None, records: 
         finished[key] = records
         resuming.save_finished(out, finished)
 
+def _run_plan(exp: ExperimentData, plan: Sequence, kind: str, *,
+              key_of: Callable[[resuming.EntryKeys, Any], str],
+              tasks_of: Callable[[list], list[parallel.PretrainTask]],
+              run: Callable[[Any, Any, Path | None], list[dict]],
+              out, resume: bool, jobs: int, threads_per_job: int | None, cache_dir, device: str,
+              amp: bool, quiet: bool) -> list[dict]:
+    """The loop of every experiment over its ``plan`` (entries of one pre-training each, with
+    the evaluations made of it): the records of all entries, in plan order.
+
+    With ``resume``, an entry whose key (``key_of(keys, entry)``, ``keys`` the experiment's
+    :class:`mmhar_lite.resume.EntryKeys`) ``out/finished.json`` holds gives the records stored
+    there; the other entries are run. ``tasks_of(entries)``: the pre-trainings of the entries
+    still to run, which ``jobs > 1`` trains first in worker processes (:func:`_pretrain_ahead`).
+    ``run(entry, cache_dir, out)`` trains and evaluates one entry and returns its records; after
+    each entry, ``out/finished.json`` (``resume``) and the results files of ``kind`` (``out``)
+    are rewritten, so a stopped run keeps what it finished.
+    """
+    finished = _finished_entries(out, resume)
+    keys = resuming.EntryKeys(exp.data, exp.split.train) if resume else None
+    entry_keys = [key_of(keys, entry) if resume else None for entry in plan]
+    todo = [entry for entry, key in zip(plan, entry_keys) if key not in finished]
+    cache_dir = _pretrain_ahead(exp, tasks_of(todo), jobs, threads_per_job, cache_dir, out, device,
+                                amp, quiet)
+    out = Path(out) if out is not None else None
+    records: list[dict] = []
+    items = list(zip(plan, entry_keys))
+    for entry, key in training.progress(items, desc=kind, quiet=quiet, leave=True):
+        if key in finished:
+            records.extend(finished[key])
+            continue
+        entry_records = run(entry, cache_dir, out)
+        records.extend(entry_records)
+        _entry_done(out, finished, key, entry_records)
+        if out is not None:
+            write_results(records, out, dataset=exp.dataset, kind=kind)
+    return records
+
 
 def reproduce(
     dataset: str = "synthetic",
@@ -677,40 +349,33 @@ def reproduce(
     configs = [c for c, _ in plan]
     teacher_configs = [_teacher_configs(exp, configs, c.seed, size, epochs_scale, overrides)
                        if c.method == "cmc-cmkm" else () for c in configs]
-    finished = _finished_entries(out, resume)
-    keys = [resuming.entry_key(c, exp.data, exp.split.train, tunes, t) if resume else None
-            for (c, tunes), t in zip(plan, teacher_configs)]
-    tasks = [parallel.PretrainTask(c, exp.split.train, t)
-             for c, t, key in zip(configs, teacher_configs, keys) if key not in finished]
-    cache_dir = _pretrain_ahead(exp, tasks, jobs, threads_per_job, cache_dir, out, device, amp, quiet)
-    out = Path(out) if out is not None else None
-    records: list[dict] = []
-    cache: dict = {}
-    for (config, tunes), key in training.progress(list(zip(plan, keys)), desc="reproduce", quiet=quiet, leave=True):
-        if key in finished:
-            records.extend(finished[key])
-            continue
+    cache: dict = {}  # this call's SimCLR runs, by (method, modality, seed): CMC-CMKM's teachers
+
+    def run(entry, cache_dir, out) -> list[dict]:
+        config, tunes, teacher_config = entry
         teachers = None
         if config.method == "cmc-cmkm":
-            teachers = _teachers(exp, _teacher_configs(exp, configs, config.seed, size, epochs_scale, overrides), cache,
-                                 device, amp, quiet, cache_dir)
-        pretrained = training.pretrain(exp.data, exp.split.train, config, teachers=teachers, device=device, amp=amp, quiet=quiet,
-                                       cache_dir=cache_dir)
+            teachers = _teachers(exp, teacher_config, cache, device, amp, quiet, cache_dir)
+        pretrained = training.pretrain(exp.data, exp.split.train, config, teachers=teachers,
+                                       device=device, amp=amp, quiet=quiet, cache_dir=cache_dir)
         if config.method == "simclr":
             cache[("simclr", config.modality, config.seed)] = pretrained
-        histories, all_metrics, entry = {}, {}, []
+        histories, all_metrics, entry_records = {}, {}, []
         for tune in tunes:
             metrics, seconds, history = _evaluate(exp, pretrained, tune, exp.split.train, quiet)
-            entry.append(_record(exp, config, tune.modality, metrics, pretrained, seconds,
-                                 0 if config.method == "supervised" else tune.epochs))
+            entry_records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds,
+                                         0 if config.method == "supervised" else tune.epochs))
             histories[f"finetune_{tune.modality}"] = history
             all_metrics[tune.modality] = metrics
-        records.extend(entry)
         _save_run(out, _run_name(config), pretrained, histories, all_metrics)
-        _entry_done(out, finished, key, entry)
-        if out is not None:
-            write_results(records, out, dataset=exp.dataset, kind="reproduce")
-    return records
+        return entry_records
+
+    return _run_plan(
+        exp, [(c, tunes, t) for (c, tunes), t in zip(plan, teacher_configs)], "reproduce",
+        key_of=lambda keys, entry: keys.key(*entry),
+        tasks_of=lambda todo: [parallel.PretrainTask(c, exp.split.train, t) for c, _, t in todo],
+        run=run, out=out, resume=resume, jobs=jobs, threads_per_job=threads_per_job,
+        cache_dir=cache_dir, device=device, amp=amp, quiet=quiet)
 
 
 def sweep_beta(
@@ -750,24 +415,23 @@ def sweep_beta(
          finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale, **(finetune_overrides or {})))
         for beta in betas for seed in seeds
     ]
-    finished = _finished_entries(out, resume)
-    keys = [resuming.entry_key(c, exp.data, exp.split.train, [t]) if resume else None for c, t in plan]
-    tasks = [parallel.PretrainTask(c, exp.split.train) for (c, _), key in zip(plan, keys) if key not in finished]
-    cache_dir = _pretrain_ahead(exp, tasks, jobs, threads_per_job, cache_dir, out, device, amp, quiet)
-    out = Path(out) if out is not None else None
-    records = []
-    for (config, tune), key in training.progress(list(zip(plan, keys)), desc="sweep-beta", quiet=quiet, leave=True):
-        if key in finished:
-            records.extend(finished[key])
-            continue
-        pretrained = training.pretrain(exp.data, exp.split.train, config, device=device, amp=amp, quiet=quiet, cache_dir=cache_dir)
+
+    def run(entry, cache_dir, out) -> list[dict]:
+        config, tune = entry
+        pretrained = training.pretrain(exp.data, exp.split.train, config, device=device, amp=amp,
+                                       quiet=quiet, cache_dir=cache_dir)
         metrics, seconds, history = _evaluate(exp, pretrained, tune, exp.split.train, quiet)
-        records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds, tune.epochs))
-        _save_run(out, _run_name(config, f"-beta{config.beta:g}"), pretrained, {"finetune": history}, metrics)
-        _entry_done(out, finished, key, records[-1:])
-        if out is not None:
-            write_results(records, out, dataset=exp.dataset, kind="sweep-beta")
-    return records
+        record = _record(exp, config, tune.modality, metrics, pretrained, seconds, tune.epochs)
+        name = _run_name(config, f"-beta{config.beta:g}")
+        _save_run(out, name, pretrained, {"finetune": history}, metrics)
+        return [record]
+
+    return _run_plan(
+        exp, plan, "sweep-beta",
+        key_of=lambda keys, entry: keys.key(entry[0], [entry[1]]),
+        tasks_of=lambda todo: [parallel.PretrainTask(c, exp.split.train) for c, _ in todo],
+        run=run, out=out, resume=resume, jobs=jobs, threads_per_job=threads_per_job,
+        cache_dir=cache_dir, device=device, amp=amp, quiet=quiet)
 
 
 def limited_labels(
@@ -814,223 +478,37 @@ def limited_labels(
             tune = finetune_config(exp.preset, finetune_modality, seed=seed, epochs_scale=epochs_scale, **(finetune_overrides or {}))
             plan.append((config, tune))
     train_labels = exp.data.labels[exp.split.train]
-    finished = _finished_entries(out, resume)
-    keys = [resuming.entry_key(c, exp.data, exp.split.train, [t], extra=fractions) if resume else None for c, t in plan]
-    todo = [c for (c, _), key in zip(plan, keys) if key not in finished]
-    tasks = [parallel.PretrainTask(c, exp.split.train[stratified_subset(train_labels, f, seed=c.seed)])
-             for c in todo if c.method == "supervised" for f in fractions]
-    tasks += [parallel.PretrainTask(c, exp.split.train) for c in todo if c.method != "supervised"]
-    cache_dir = _pretrain_ahead(exp, tasks, jobs, threads_per_job, cache_dir, out, device, amp, quiet)
-    out = Path(out) if out is not None else None
-    records = []
-    for (config, tune), key in training.progress(list(zip(plan, keys)), desc="limited-labels", quiet=quiet, leave=True):
-        if key in finished:
-            records.extend(finished[key])
-            continue
-        pretrained, first = None, len(records)
+
+    def labelled(config: PretrainConfig, fraction: float) -> np.ndarray:
+        return exp.split.train[stratified_subset(train_labels, fraction, seed=config.seed)]
+
+    def tasks_of(todo: list) -> list[parallel.PretrainTask]:
+        # a supervised run trains on each labelled subset, a self-supervised one once on all rows
+        tasks = [parallel.PretrainTask(c, labelled(c, f))
+                 for c, _ in todo if c.method == "supervised" for f in fractions]
+        return tasks + [parallel.PretrainTask(c, exp.split.train)
+                        for c, _ in todo if c.method != "supervised"]
+
+    def run(entry, cache_dir, out) -> list[dict]:
+        config, tune = entry
+        pretrained, entry_records = None, []
         for fraction in fractions:
-            rows = exp.split.train[stratified_subset(train_labels, fraction, seed=config.seed)]
+            rows = labelled(config, fraction)
             if pretrained is None or config.method == "supervised":
                 pretrained = training.pretrain(exp.data, rows if config.method == "supervised" else exp.split.train,
                                                config, device=device, amp=amp, quiet=quiet, cache_dir=cache_dir)
             metrics, seconds, history = _evaluate(exp, pretrained, tune, rows, quiet)
-            records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds, tune.epochs,
-                                   label_fraction=fraction, n_labelled=int(rows.size)))
+            entry_records.append(_record(exp, config, tune.modality, metrics, pretrained, seconds,
+                                         tune.epochs, label_fraction=fraction,
+                                         n_labelled=int(rows.size)))
             _save_run(out, _run_name(config, f"-labels{fraction:g}"), pretrained, {"finetune": history}, metrics)
-        _entry_done(out, finished, key, records[first:])
-        if out is not None:
-            write_results(records, out, dataset=exp.dataset, kind="limited-labels")
-    return records
+        return entry_records
 
-
-def distinct_label_sets(records: Sequence[dict]) -> dict[float, tuple[float, ...]]:
-    """The label fractions of :func:`limited_labels` records that select the same recordings.
-
-    ``{first fraction: (every fraction with that labelled subset, ascending)}``. Two fractions
-    share their subset when every record of the same method and seed has the same
-    ``n_labelled`` at both: :func:`stratified_subset` keeps ``max(1, round(f * n_c))`` rows of
-    each class, which never decreases with ``f``, so equal totals mean equal counts in every
-    class, and the same seed then draws the same rows (at 2 % and 5 % of 16 recordings per class
-    both keep one each).
-    """
-    counts: dict[float, dict[tuple, int]] = {}
-    for r in records:
-        counts.setdefault(float(r["label_fraction"]), {})[(r["method"], r["seed"])] = int(r["n_labelled"])
-    groups: dict[float, tuple[float, ...]] = {}
-    for fraction in sorted(counts):
-        same = next((first for first in groups if counts[first] == counts[fraction]), None)
-        if same is None:
-            groups[fraction] = (fraction,)
-        else:
-            groups[same] += (fraction,)
-    return groups
-
-
-# ----------------------------------------------------------------------------- results
-
-
-
-
-def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Mean, sample standard deviation and Student-t confidence half-width of ``values``.
-
-    The half-width is computed for any n >= 2 (from 2 values t = 12.7: wider than most axes) and is
-    0 for n = 1, where there is no interval at all, not a zero-width one: a caller that prints it
-    applies :data:`MIN_SEEDS_FOR_CI` first (as ``results.md`` and the book do)."""
-    x = np.asarray(values, dtype=np.float64)
-    _require(x.size > 0, "mean_ci needs at least one value")
-    if x.size == 1:
-        return float(x[0]), 0.0, 0.0
-    std = float(x.std(ddof=1))
-    return float(x.mean()), std, float(stats.t.ppf(0.5 + level / 2, x.size - 1) * std / math.sqrt(x.size))
-
-
-def summarize(records: Sequence[dict], keys: Sequence[str] = ("method", "pretrain_modality", "finetune_modality")) -> list[dict]:
-    """Group records by ``keys`` (in order of first appearance): n, mean, std and 95 % CI
-    half-width of accuracy and macro-F1 (fractions), as :func:`mean_ci` gives them (for any n;
-    0 for one record): apply :data:`MIN_SEEDS_FOR_CI` before printing a half-width."""
-    groups: dict[tuple, list[dict]] = {}
-    for record in records:
-        groups.setdefault(tuple(record[k] for k in keys), []).append(record)
-    summary = []
-    for key, group in groups.items():
-        row = dict(zip(keys, key), n=len(group))
-        for metric in ("accuracy", "macro_f1"):
-            mean, std, ci = mean_ci([r[metric] for r in group])
-            row.update({f"{metric}_mean": mean, f"{metric}_std": std, f"{metric}_ci95": ci})
-        summary.append(row)
-    return summary
-
-
-def _paper_cells(dataset: str, row: tuple[str, str, str]) -> list[str]:
-    published = PAPER_RESULTS.get(row, {}).get(dataset, {})
-    metrics = ("accuracy",) if dataset == "utd-mhad" else ("macro_f1", "accuracy")
-    return [f"{published[m]:.2f}" if m in published else "" for m in metrics]
-
-
-def _table(title: str, rows: Sequence[tuple[str, str, str]], summary: dict, dataset: str) -> list[str]:
-    has_paper = dataset in ("utd-mhad", "mmact-xsub", "mmact-xsession")
-    paper_header = {"utd-mhad": ["paper acc."], "mmact-xsub": ["paper F1", "paper acc."],
-                    "mmact-xsession": ["paper F1", "paper acc."]}.get(dataset, [])
-    # the published numbers next to the method, where a phone's screen still shows them
-    header = ["method", *paper_header, "pre-training", "fine-tuning", "n", "accuracy (%)", "macro-F1 (%)"]
-    lines = [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in rows:
-        s = summary.get(row)
-        if s is None:
-            continue
-        cells = [row[0], *(_paper_cells(dataset, row) if has_paper else []), "none" if row[0] == "random-init" else row[1],
-                 row[2], str(s["n"]), percent_spread(s["accuracy_mean"], s["accuracy_std"], s["n"]),
-                 percent_spread(s["macro_f1_mean"], s["macro_f1_std"], s["n"])]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines + [""]
-
-
-def table_row(record: Mapping) -> tuple[str, str, str]:
-    """The ``(method, pre-training modality, fine-tuning modality)`` row of ``TABLE2_ROWS`` /
-    ``TABLE3_ROWS`` that a record or summary belongs to (``random-init`` has no pre-training
-    modality of its own and sits in the multimodal rows)."""
-    pretrain = "multimodal" if record["method"] == "random-init" else record["pretrain_modality"]
-    return record["method"], pretrain, record["finetune_modality"]
-
-
-#: The modality names of :func:`comparison_markdown` with ``short=True``.
-SHORT_MODALITIES = {"multimodal": "mm", "skeleton": "skel", "imu": "imu", "none": "none"}
-
-
-def comparison_markdown(sources: Mapping[str, Sequence[dict]], rows: Sequence[tuple[str, str, str]], *,
-                        paper: str | None = "utd-mhad", short: bool = False,
-                        flagged: Mapping[str, Collection[tuple[str, str, str]]] | None = None) -> str:
-    """One markdown table of ``rows`` (``TABLE2_ROWS`` or ``TABLE3_ROWS``): the paper's accuracy
-    on ``paper`` (None: no paper column) and, per named source of ``reproduce`` records (e.g.
-    ``{"real UTD-MHAD": real, "synthetic": synthetic}``), the accuracy (%) as mean ± sample
-    std over seeds with the seed count; "–" where the paper or a source has no such row.
-    ``short``: narrow columns for small screens (headers "pre-train", "fine-tune", "paper";
-    modalities as in :data:`SHORT_MODALITIES`). ``flagged``: ``{source name: rows}`` whose cell
-    of that source gets a ``*`` (values that are not results; the caller says under the table
-    what the ``*`` means)."""
-    summaries = {name: {table_row(s): s for s in summarize(records)} for name, records in sources.items()}
-    header = (["method", "pre-train", "fine-tune"] + (["paper"] if paper else []) if short else
-              ["method", "pre-training", "fine-tuning"] + ([f"paper ({paper})"] if paper else [])) + [
-        f"{name} (n)" for name in sources]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    name_of = SHORT_MODALITIES.get if short else (lambda m, default: m)
-    for row in rows:
-        cells = [row[0], name_of("none" if row[0] == "random-init" else row[1], row[1]), name_of(row[2], row[2])]
-        if paper:
-            published = PAPER_RESULTS.get(row, {}).get(paper, {}).get("accuracy")
-            cells.append("–" if published is None else f"{published:.2f}")
-        for name, summary in summaries.items():
-            s = summary.get(row)
-            mark = r" \*" if row in (flagged or {}).get(name, ()) else ""
-            cells.append("–" if s is None else f"{percent_spread(s['accuracy_mean'], s['accuracy_std'], s['n'])}{mark} ({s['n']})")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _sweep_table(records: Sequence[dict], x_key: str, x_title: str) -> list[str]:
-    summary = summarize(records, ("method", "finetune_modality", x_key))
-    header = ["method", "fine-tuning", x_title, "n", "accuracy (%) mean ± std", "95 % CI ±", "macro-F1 (%) mean ± std"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for s in sorted(summary, key=lambda s: (s["method"], s["finetune_modality"], s[x_key])):
-        lines.append("| " + " | ".join([
-            s["method"], s["finetune_modality"], f"{s[x_key]:g}", str(s["n"]),
-            percent_spread(s["accuracy_mean"], s["accuracy_std"], s["n"]),
-            f"{100 * s['accuracy_ci95']:.2f}" if s["n"] >= MIN_SEEDS_FOR_CI else "–",
-            percent_spread(s["macro_f1_mean"], s["macro_f1_std"], s["n"]),
-        ]) + " |")
-    return lines + [""]
-
-
-def results_header(records: Sequence[dict]) -> str:
-    """The first line of every ``results.md``: the seeds, encoder size and epochs of ``records``."""
-    first = records[0] if records else {}
-    seeds = sorted({r["seed"] for r in records})
-    return (f"Seeds: {', '.join(map(str, seeds))} ({len(seeds)} seed{'s' if len(seeds) != 1 else ''}); "
-            f"encoder size: {first.get('size', '?')}; pre-training epochs: "
-            f"{max((r['pretrain_epochs'] for r in records), default='?')}, fine-tuning epochs: "
-            f"{max((r['finetune_epochs'] for r in records), default='?')}.")
-
-
-def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reproduce") -> str:
-    """The ``results.md`` text: mean ± std over seeds beside the paper's numbers (reproduce)
-    or per beta / label fraction with 95 % CIs (sweeps)."""
-    seed_counts = [s["n"] for s in summarize(records, ("method", "pretrain_modality", "finetune_modality",
-                                                         *(k for k in ("beta", "label_fraction") if records and k in records[0])))]
-    lines = [f"# {kind}: {dataset}", "", results_header(records) + f" Values (%): {spread_phrase(seed_counts)}.", ""]
-    if kind == "reproduce":
-        if dataset in PAPER_RESULTS[("cmc", "multimodal", "multimodal")]:
-            lines += ["Paper columns: the published numbers of Choi, Beedu & Essa for this dataset "
-                      "(Tables 2 and 3; empty where the paper has none).", ""]
-        else:
-            lines += [f"The {dataset} dataset has no published numbers, so there is no paper column: "
-                      "compare the ordering of methods, not the values.", ""]
-        lines += ["`supervised` rows train encoders and classifier end to end (no separate fine-tuning); every "
-                  "other row trains the fine-tuning head on frozen encoders. `random-init` is that fine-tuning on "
-                  "randomly initialised, never trained encoders: the floor pre-training has to beat.", ""]
-        summary = {table_row(s): s for s in summarize(records)}
-        lines += _table("Table 2: multimodal pre-training and fine-tuning", TABLE2_ROWS, summary, dataset)
-        lines += _table("Table 3: pre-training as above, IMU-only fine-tuning", TABLE3_ROWS, summary, dataset)
-    elif kind == "sweep-beta":
-        lines += ["## Figure 3: effect of beta", ""] + _sweep_table(records, "beta", "beta")
-    else:
-        lines += ["## Figure 4: limited labels", ""] + _sweep_table(records, "label_fraction", "labelled fraction")
-    return "\n".join(lines)
-
-
-def write_results(records: Sequence[dict], out: str | Path, *, dataset: str, kind: str = "reproduce",
-                  markdown: str | None = None) -> None:
-    """Write ``results.json`` (the records), ``results.csv`` and ``results.md`` under ``out``
-    (``markdown``: that text instead of :func:`results_markdown`'s)."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    files.write_text(out / "results.json", json.dumps(list(records), indent=1))
-    columns = list(dict.fromkeys(k for r in records for k in r))
-    with files.atomic_path(out / "results.csv") as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(records)
-    files.write_text(out / "results.md", markdown if markdown is not None else results_markdown(records, dataset, kind))
+    return _run_plan(
+        exp, plan, "limited-labels",
+        key_of=lambda keys, entry: keys.key(entry[0], [entry[1]], extra=fractions),
+        tasks_of=tasks_of, run=run, out=out, resume=resume, jobs=jobs,
+        threads_per_job=threads_per_job, cache_dir=cache_dir, device=device, amp=amp, quiet=quiet)
 
 
 # ----------------------------------------------------------------------------- single runs

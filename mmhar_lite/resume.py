@@ -30,24 +30,62 @@ from mmhar_lite import files, training
 from mmhar_lite.data import ArrayData
 from mmhar_lite.training import FinetuneConfig, PretrainConfig
 
-__all__ = ["FINISHED_FILE", "entry_key", "load_finished", "save_finished"]
+__all__ = ["FINISHED_FILE", "EntryKeys", "entry_key", "load_finished", "save_finished"]
 
 #: The file under an experiment's ``out`` folder that lists its finished plan entries.
 FINISHED_FILE = "finished.json"
+
+
+class EntryKeys:
+    """The :func:`entry_key` of each plan entry of one experiment, whose entries share its data
+    and training rows: the run key of each distinct pre-training configuration is computed once.
+
+    An experiment asks for the run key of one configuration several times (CMC-CMKM's SimCLR
+    teachers are also planned runs of their own); here the data are hashed once per distinct
+    configuration. They cannot be hashed once for all configurations:
+    :func:`mmhar_lite.training.run_key` hashes each configuration before the data in one digest,
+    and any other digest would give keys other than those of the ``finished.json`` files that
+    experiments have written.
+
+    Args:
+        data: the experiment's data.
+        train_rows: the rows its pre-trainings train on.
+    """
+
+    def __init__(self, data: ArrayData, train_rows: np.ndarray) -> None:
+        self.data = data
+        self.train_rows = train_rows
+        self._run_keys: dict[str, str] = {}
+
+    def run_key(self, config: PretrainConfig) -> str:
+        """:func:`mmhar_lite.training.run_key` of ``config`` on the experiment's data and training
+        rows (computed on the first request of a configuration, remembered after)."""
+        # run_key's digest starts with this text, so equal texts give equal run keys
+        name = json.dumps(asdict(config), sort_keys=True)
+        if name not in self._run_keys:
+            self._run_keys[name] = training.run_key(config, self.data, self.train_rows)
+        return self._run_keys[name]
+
+    def key(self, config: PretrainConfig, tunes: Sequence[FinetuneConfig],
+            teachers: Sequence[tuple[str, PretrainConfig]] = (), extra: Any = None) -> str:
+        """:func:`entry_key` of one entry (the arguments as there) on the experiment's data and
+        training rows."""
+        parts = {
+            "run": self.run_key(config),
+            "finetune": [asdict(t) for t in tunes],
+            "teachers": [[m, self.run_key(c)] for m, c in teachers],
+            "extra": extra,
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:20]
 
 
 def entry_key(config: PretrainConfig, data: ArrayData, train_rows: np.ndarray, tunes: Sequence[FinetuneConfig],
               teachers: Sequence[tuple[str, PretrainConfig]] = (), extra: Any = None) -> str:
     """A 20-hex-digit key of one plan entry: its pre-training run key, the fine-tuning
     configurations ``tunes``, the ``(modality, config)`` of each teacher (trained on
-    ``train_rows`` too) and ``extra`` (JSON-serialisable, e.g. the label fractions)."""
-    parts = {
-        "run": training.run_key(config, data, train_rows),
-        "finetune": [asdict(t) for t in tunes],
-        "teachers": [[m, training.run_key(c, data, train_rows)] for m, c in teachers],
-        "extra": extra,
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:20]
+    ``train_rows`` too) and ``extra`` (JSON-serialisable, e.g. the label fractions). The keys of
+    a whole plan are cheaper from one :class:`EntryKeys`."""
+    return EntryKeys(data, train_rows).key(config, tunes, teachers, extra)
 
 
 def load_finished(out: str | Path | None) -> dict[str, list[dict]]:

@@ -115,3 +115,25 @@ def test_cli_resume(tiny_experiment, tmp_path, count_pretrainings, capsys):
     with pytest.raises(SystemExit):
         cli.main(["reproduce", "--help"])
     assert "finished.json" in capsys.readouterr().out
+
+
+def test_entry_keys_are_those_of_entry_key_with_each_run_key_computed_once(tiny_experiment,
+                                                                         monkeypatch):
+    exp = tiny_experiment
+    n = exp.n_classes
+    simclr = experiments.pretrain_config(exp.preset, "simclr", "imu", n_classes=n, size="lite")
+    cmkm = experiments.pretrain_config(exp.preset, "cmc-cmkm", n_classes=n, size="lite")
+    tune = experiments.finetune_config(exp.preset)
+    teachers = [("imu", simclr)]
+    expected = [resume.entry_key(simclr, exp.data, exp.split.train, [tune]),
+                resume.entry_key(cmkm, exp.data, exp.split.train, [tune], teachers, extra=[0.5])]
+    hashed, run_key = [], training.run_key
+
+    def counted(config, *args, **kwargs):
+        hashed.append(config.method)
+        return run_key(config, *args, **kwargs)
+
+    monkeypatch.setattr(training, "run_key", counted)
+    keys = resume.EntryKeys(exp.data, exp.split.train)
+    assert [keys.key(simclr, [tune]), keys.key(cmkm, [tune], teachers, extra=[0.5])] == expected
+    assert hashed == ["simclr", "cmc-cmkm"]  # the teacher is the planned SimCLR run: hashed once

@@ -19,7 +19,7 @@ __all__ = ["DATASETS", "load_dataset", "summarize_dataset", "format_summary"]
 
 #: The datasets :func:`load_dataset` and ``mmhar data --dataset`` read (MMAct's protocol is
 #: chosen apart, ``--protocol``; the experiment commands' presets are
-#: :data:`mmhar_lite.experiments.DATASETS`).
+#: :data:`mmhar_lite.presets.DATASETS`).
 DATASETS = ("synthetic", "utd-mhad", "mmact")
 
 

@@ -1,0 +1,90 @@
+"""mmhar_lite.timings: the benchmarks' scaling and the paper-size run time, in words and numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from mmhar_lite import timings
+
+
+def _scaling_rows(one, threads, two):
+    return [{"size": "lite", "processes": p, "threads": t, "epoch_best_s": s}
+            for p, t, s in ((1, 1, one), (1, 2, threads), (2, 1, two))]
+
+
+def test_scaling_sentence_follows_the_measured_times():
+    text = timings.scaling_sentence(_scaling_rows(12.42, 88.93, 6.26))
+    assert text == ("With the lite encoders two processes took 6.26 s per epoch at best, faster than one process "
+                    "of one thread (12.42 s) by a factor of 2.0 and faster than one process of two threads "
+                    "(88.93 s) by a factor of 14.2.")
+    slower = timings.scaling_sentence(_scaling_rows(5.0, 5.02, 6.0))
+    assert "slower than one process of one thread (5.00 s) by a factor of 1.2" in slower
+    assert timings.scaling_sentence(_scaling_rows(5.0, 5.02, 5.01)).count("about as fast as") == 2
+
+
+def test_scaling_sentence_names_a_missing_configuration():
+    with pytest.raises(ValueError, match="lite encoders lack the 1 x 2"):
+        timings.scaling_sentence(_scaling_rows(1.0, 2.0, 3.0)[::2])
+
+
+def _benchmark(rows, **fields):
+    return {"machine": "AMD EPYC, 2 logical cores visible", "load": [15.37, 10.85], "busy_machine": True,
+            "gpu": "not measured (no GPU lent)", "rows": rows, **fields}
+
+
+def test_benchmark_caveats_flag_what_the_times_cannot_show():
+    rows = _scaling_rows(12.42, 88.93, 6.26)
+    rows[2]["communication_share"] = 0.285
+    text = timings.benchmark_caveats(_benchmark(rows))
+    assert text.startswith("The machine's load average was 15.4 when the benchmark started and 10.8 when it "
+                           "ended on 2 cores: other jobs shared the cores")
+    # 2 x (1 - 0.285) = 1.43 at best, 1.98 measured
+    assert "2 processes were 2.0 times as fast as one although 28.5 %" in text and "more than the 1.4 times" in text
+    assert "one process of 2 threads took 7.2 times as long as with one thread" in text
+    assert text.endswith("is the expectation, untested here.")
+
+
+def test_benchmark_caveats_stay_silent_on_a_plausible_quiet_run():
+    rows = _scaling_rows(12.0, 7.0, 7.5)
+    rows[2]["communication_share"] = 0.1  # 1.6 measured, 1.8 at best
+    text = timings.benchmark_caveats(_benchmark(rows, load=[0.1, 0.2], busy_machine=False, gpu="NVIDIA H200"))
+    assert text == "The machine's load average was 0.1 when the benchmark started and 0.2 when it ended on 2 cores."
+
+
+def _timed(method: str, pretrain: str, tune: str, pretrain_s: float, finetune_s: float, **extra) -> dict:
+    return {"method": method, "pretrain_modality": pretrain, "finetune_modality": tune, "seed": 0,
+            "size": "lite", "pretrain_epochs": 0 if method == "random-init" else 150,
+            "pretrain_seconds": pretrain_s, "finetune_seconds": finetune_s, **extra}
+
+
+def test_size_factors_are_paper_over_lite_epoch_times_per_pair() -> None:
+    rows = [{"pair": pair, "size": size, "epoch_s": s}
+            for pair, (paper, lite) in zip(timings.BENCH_PAIRS.values(), [(3.0, 1.0), (2.0, 0.5), (1.0, 1.0)])
+            for size, s in (("paper", paper), ("lite", lite))]
+    assert timings.size_factors({"pretraining": rows}) == {"multimodal": 3.0, "imu": 4.0, "skeleton": 1.0}
+
+
+def test_paper_size_run_time_counts_each_pretraining_once_and_scales_by_its_encoders() -> None:
+    factors = {"multimodal": 3.0, "imu": 2.0, "skeleton": 5.0}
+    records = [
+        # one multimodal pre-training evaluated twice: its 100 s count once, at the multimodal factor
+        _timed("cmc", "multimodal", "multimodal", 100.0, 1.0),
+        _timed("cmc", "multimodal", "imu", 100.0, 2.0),
+        # random-init trains nothing: only its fine-tuning counts
+        _timed("random-init", "none", "multimodal", 0.0, 4.0),
+        # supervised: one pre-training per label fraction
+        _timed("supervised", "skeleton", "skeleton", 10.0, 0.0, label_fraction=0.1),
+        _timed("supervised", "skeleton", "skeleton", 20.0, 0.0, label_fraction=0.5),
+    ]
+    got = timings.paper_size_run_time(records, factors)
+    assert got.pretrainings == 3
+    assert got.lite_s == pytest.approx(100 + 1 + 2 + 4 + 10 + 20)
+    assert got.paper_s == pytest.approx(300 + 3 * 1 + 2 * 2 + 3 * 4 + 5 * 30)
+
+
+def test_paper_size_run_time_refuses_what_it_cannot_scale() -> None:
+    factors = {"multimodal": 3.0}
+    with pytest.raises(ValueError, match="size 'paper'"):
+        timings.paper_size_run_time([{**_timed("cmc", "multimodal", "multimodal", 1.0, 1.0), "size": "paper"}], factors)
+    with pytest.raises(ValueError, match="modality 'imu'"):
+        timings.paper_size_run_time([_timed("cmc", "multimodal", "imu", 1.0, 1.0)], factors)
