@@ -107,7 +107,7 @@ def latent_space_app(
 
     Args:
         coords_by_beta: beta -> ``(N, 2)`` 2-D coordinates of the ``b`` embeddings of that
-            model, in one frame for all betas (see :func:`mmhar_lite.viz.joint_layout`).
+            model, in one frame for all betas (see :func:`mmhar_lite.viz_latent.joint_layout`).
         embeddings_by_beta: beta -> ``(a, b)``, each ``(N, E)``: the anchor modality and the
             plotted modality of the same model; ``a[anchor]``'s negatives are the rows of ``b``.
         labels: ``(N,)`` class per sample.
@@ -117,7 +117,7 @@ def latent_space_app(
 
     Returns:
         A :class:`FigureApp` with controls ``beta`` (the model, and the beta of q_beta),
-        ``temperature`` and ``anchor``, drawing :func:`mmhar_lite.viz.anchor_weights_figure`.
+        ``temperature`` and ``anchor``, drawing :func:`mmhar_lite.viz_latent.anchor_weights_figure`.
     """
     betas = sorted(float(b) for b in coords_by_beta)
     if sorted(float(b) for b in embeddings_by_beta) != betas:

@@ -1,13 +1,20 @@
-"""Shared fixtures: a small synthetic dataset, its copy in the real UTD-MHAD file layout, and
-one intra-op thread for the training tests."""
+"""Shared fixtures: a small synthetic dataset, its copy in the real UTD-MHAD file layout,
+one intra-op thread for the training tests, and a seeded generator for the figure tests."""
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from mmhar_lite.data import RawDataset, generate_synthetic, write_utd_mhad_layout
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A fresh generator of seed 0 per test (the figure tests draw their inputs from it)."""
+    return np.random.default_rng(0)
 
 
 @pytest.fixture(scope="session")

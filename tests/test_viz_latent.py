@@ -1,0 +1,242 @@
+"""Tests for mmhar_lite.viz_latent: reductions, alignment, latent maps and one anchor's weights on them."""
+
+import numpy as np
+import pytest
+from figure_checks import slider_labels
+
+from mmhar_lite import viz, viz_latent
+
+
+def test_reduce_2d_pca_is_top_principal_plane(rng):
+    x = rng.normal(size=(40, 6)) * np.array([5.0, 3.0, 1.0, 0.5, 0.2, 0.1])
+    z = viz_latent.reduce_2d(x, "pca")
+    assert z.shape == (40, 2)
+    eig = np.sort(np.linalg.eigvalsh(np.cov(x.T)))[::-1]
+    np.testing.assert_allclose(z.var(axis=0, ddof=1), eig[:2], rtol=1e-10)
+    # signs follow the loadings, not the SVD's arbitrary choice: mirrored data, mirrored plot
+    np.testing.assert_allclose(viz_latent.reduce_2d(-x, "pca"), -z, atol=1e-12)
+    np.testing.assert_allclose(viz_latent.reduce_2d(x[::-1], "pca"), z[::-1], atol=1e-12)
+
+
+def test_reduce_2d_errors(rng):
+    with pytest.raises(ValueError, match="method"):
+        viz_latent.reduce_2d(rng.normal(size=(10, 3)), "tsne")
+    with pytest.raises(ValueError, match="features"):
+        viz_latent.reduce_2d(rng.normal(size=(2, 3)), "pca")
+
+
+def random_rotation(rng, e):
+    q, r = np.linalg.qr(rng.normal(size=(e, e)))
+    return q * np.sign(np.diag(r))
+
+
+def test_align_embeddings_undoes_a_rotation_and_keeps_every_cosine(rng):
+    x = rng.normal(size=(30, 6))
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    rotated = 2.5 * x @ random_rotation(rng, 6)  # another model: same geometry, other orientation and scale
+    other = rng.normal(size=(30, 6))
+    aligned = viz_latent.align_embeddings([x, rotated, other])
+    np.testing.assert_allclose(aligned[0], unit, atol=1e-12)
+    np.testing.assert_allclose(aligned[1], unit, atol=1e-10)
+    other_unit = other / np.linalg.norm(other, axis=1, keepdims=True)
+    np.testing.assert_allclose(aligned[2] @ aligned[2].T, other_unit @ other_unit.T, atol=1e-12)  # cosines kept
+
+
+def test_align_embeddings_errors(rng):
+    with pytest.raises(ValueError, match=r"embeddings\[1\]: expected shape \(5, 3\)"):
+        viz_latent.align_embeddings([rng.normal(size=(5, 3)), rng.normal(size=(4, 3))])
+    with pytest.raises(ValueError, match="a row is zero"):
+        viz_latent.align_embeddings([np.zeros((5, 3))])
+    with pytest.raises(ValueError, match="at least one"):
+        viz_latent.align_embeddings([])
+
+
+def test_joint_layout_puts_every_beta_in_one_frame(rng):
+    x = rng.normal(size=(20, 5)) * np.array([4.0, 2.0, 1.0, 0.5, 0.1])
+    rotated = x @ random_rotation(rng, 5)
+    layout = viz_latent.joint_layout({1.0: rotated, 0.0: x}, "pca")
+    assert list(layout) == [0.0, 1.0] and layout[0.0].shape == (20, 2)
+    np.testing.assert_allclose(layout[1.0], layout[0.0], atol=1e-9)  # the same geometry lands on the same points
+    # separate reductions would not put them in one frame: PCA of each is only defined up to the plot's axes
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    np.testing.assert_allclose(layout[0.0], viz_latent.reduce_2d(np.concatenate([unit, unit]), "pca")[:20], atol=1e-9)
+
+
+def latent_inputs(rng, n=24):
+    coords = {b: rng.normal(size=(n, 2)) for b in (0.0, 1.0, 2.0)}
+    labels = np.arange(n) % 4
+    return coords, labels
+
+
+def anchor_weights(rng, n, anchor, betas=(0.0, 1.0, 2.0)):
+    sim = rng.uniform(-1, 1, size=n)
+    out = {}
+    for b in betas:
+        w = np.exp(10 * b * sim)
+        w[anchor] = 0.0
+        out[b] = w / w.sum()
+    return out
+
+
+def test_latent_space_figure_frames_slider_and_class_styles(rng):
+    coords, labels = latent_inputs(rng)
+    names = ["walk", "sit", "wave", "clap"]
+    fig = viz_latent.latent_space_figure(coords, labels, names)
+    assert [tr.name for tr in fig.data] == names
+    assert len(fig.frames) == 3 and slider_labels(fig) == ["0", "1", "2"]
+    assert fig.layout.sliders[0].currentvalue.prefix == "β = "
+    for frame, beta in zip(fig.frames, (0.0, 1.0, 2.0)):
+        np.testing.assert_allclose(frame.data[2].x, coords[beta][labels == 2, 0])
+        assert [(tr.marker.color, tr.marker.symbol) for tr in frame.data] == [viz.class_style(c) for c in range(4)]
+    assert fig.data[1].text[0] == "sit<br>sample 1"
+    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    # a flat two-column legend that is never squeezed into a scroll box (grouped entries would be)
+    assert not any(tr.legendgroup for tr in fig.data)
+    assert fig.layout.legend.entrywidth == 0.5 and fig.layout.legend.maxheight == 1.0
+    everything = np.concatenate(list(coords.values()))
+    assert fig.layout.xaxis.range[0] <= everything[:, 0].min() and fig.layout.xaxis.range[1] >= everything[:, 0].max()
+
+
+def test_latent_space_figure_skips_absent_classes_and_checks_input(rng):
+    coords, labels = latent_inputs(rng)
+    assert len(viz_latent.latent_space_figure(coords, labels, list("abcde")).data) == 4  # class "e" has no point
+    names = list("abcd")
+    with pytest.raises(ValueError, match=r"labels: expected shape \(24,\)"):
+        viz_latent.latent_space_figure(coords, labels[:-1], names)
+    with pytest.raises(ValueError, match="labels: expected integer"):
+        viz_latent.latent_space_figure(coords, labels + 0.5, names)
+    with pytest.raises(ValueError, match="labels: expected values in"):
+        viz_latent.latent_space_figure(coords, labels, names[:3])
+    bad = dict(coords)
+    bad[1.0] = coords[1.0][:20]
+    with pytest.raises(ValueError, match=r"coords_by_beta\[1\.0\]"):
+        viz_latent.latent_space_figure(bad, labels, names)
+    nan = dict(coords)
+    nan[2.0] = np.where(np.arange(48).reshape(24, 2) == 7, np.nan, coords[2.0])
+    with pytest.raises(ValueError, match="NaN"):
+        viz_latent.latent_space_figure(nan, labels, names)
+
+
+def test_anchor_weights_figure_colours_names_and_anchor_menu(rng):
+    coords, labels = latent_inputs(rng)
+    names = ["walk", "sit", "wave", "clap"]
+    weights = {5: anchor_weights(rng, 24, 5), 10: anchor_weights(rng, 24, 10)}
+    fig = viz_latent.anchor_weights_figure(coords, labels, names, weights, top_k=3, floor=1e-3)
+    assert len(fig.data) == 10 and len(fig.frames) == 3 and slider_labels(fig) == ["0", "1", "2"]
+    assert [tr.visible for tr in fig.data] == [True] * 5 + [False] * 5
+    menu = fig.layout.updatemenus[0]
+    assert [b.label for b in menu.buttons] == ["anchor 5: sit", "anchor 10: wave"]
+    assert menu.buttons[1].args[0]["visible"] == [False] * 5 + [True] * 5
+    negatives = np.delete(np.arange(24), 10)
+    for frame, beta in zip(fig.frames, (0.0, 1.0, 2.0)):
+        q = weights[10][beta]
+        dots, key, ring, star, heavy = frame.data[5:]
+        # the negatives' legend key is their marker (size, outline) at the uniform weight, and draws nothing
+        assert dots.showlegend is False and key.name.startswith("negatives") and list(key.x) == [None]
+        assert (key.marker.size, key.marker.line.width, key.marker.line.color) == \
+            (dots.marker.size, dots.marker.line.width, dots.marker.line.color)
+        np.testing.assert_allclose(dots.x, coords[beta][negatives, 0])
+        np.testing.assert_allclose(dots.marker.color, np.log10(np.maximum(q[negatives] * 23, 1e-3)))
+        np.testing.assert_allclose(np.asarray(dots.customdata)[:, 0], q[negatives])
+        np.testing.assert_allclose(ring.x, coords[beta][negatives[labels[negatives] == 2], 0])  # anchor 10 is "wave"
+        np.testing.assert_allclose([star.x[0], star.y[0]], coords[beta][10])
+        top = np.argsort(-q)[:3] if beta > 0 else []  # beta = 0: all equal, none named
+        assert [t for t in heavy.text if t.strip()] == [f"{r + 1}: {names[labels[i]]}" for r, i in enumerate(top)]
+        assert all("visible" not in t.to_plotly_json() for t in frame.data)  # the menu's choice survives the slider
+    np.testing.assert_allclose(fig.frames[0].data[0].marker.color, 0.0)  # beta = 0: uniform, q M = 1
+    assert fig.layout.coloraxis.cmin == -3 and fig.layout.coloraxis.cmax >= 0
+    assert fig.layout.coloraxis.colorbar.ticktext[0] == "<= 0.001"
+    single = viz_latent.anchor_weights_figure(coords, labels, names, {5: weights[5]})
+    assert not single.layout.updatemenus
+    # it opens at the largest beta (at beta = 0 every point is white): slider and data agree
+    assert fig.layout.sliders[0].active == 2
+    np.testing.assert_allclose(fig.data[0].marker.color, fig.frames[2].data[0].marker.color)
+    first = viz_latent.anchor_weights_figure(coords, labels, names, weights, start=0)
+    assert first.layout.sliders[0].active == 0
+    np.testing.assert_allclose(first.data[0].marker.color, 0.0)
+
+
+def test_anchor_weights_figure_errors(rng):
+    coords, labels = latent_inputs(rng)
+    names = list("abcd")
+    with pytest.raises(ValueError, match="non-empty dict"):
+        viz_latent.anchor_weights_figure(coords, labels, names, {})
+    with pytest.raises(ValueError, match=r"anchor 30 outside \[0, 24\)"):
+        viz_latent.anchor_weights_figure(coords, labels, names, {30: anchor_weights(rng, 24, 0)})
+    with pytest.raises(ValueError, match="expected betas"):
+        viz_latent.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, 24, 1, betas=(0.0,))})
+    bad = anchor_weights(rng, 24, 1)
+    bad[1.0] = 2 * bad[1.0]
+    with pytest.raises(ValueError, match="summing to 1"):
+        viz_latent.anchor_weights_figure(coords, labels, names, {1: bad})
+    with pytest.raises(ValueError, match="floor must be in"):
+        viz_latent.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, 24, 1)}, floor=2.0)
+    with pytest.raises(ValueError, match="start: expected an index into the 3 betas, got 3"):
+        viz_latent.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, 24, 1)}, start=3)
+
+
+def test_figures_name_classes_by_their_short_legend_name(rng):
+    coords, labels = latent_inputs(rng)
+    names = ["walk", "circle_clockwise", "circle_counter_clockwise", "clap"]
+    assert [viz_latent.legend_name(c) for c in names] == ["walk", "circle_cw", "circle_ccw", "clap"]
+    anchor = int(np.flatnonzero(labels == 1)[0])
+    fig = viz_latent.anchor_weights_figure(coords, labels, names, {anchor: anchor_weights(rng, 24, anchor)})
+    ring, heavy = fig.frames[-1].data[2], fig.frames[-1].data[4]
+    assert ring.name == "same class as the anchor (circle_cw)"  # the name the prose quotes
+    assert all(t.split(": ")[1] in {viz_latent.legend_name(c) for c in names} for t in heavy.text if t.strip())
+    assert {tr.name for tr in viz_latent.latent_space_figure(coords, labels, names).data} >= {"circle_cw", "circle_ccw"}
+
+
+def _label_boxes(ends, texts, side, ranges, width_px, height_px, char_px=6.5, line_px=14.0):
+    """Pixel boxes (x0, y0, x1, y1) of names drawn at ``ends`` on a width_px x height_px plot."""
+    (x_lo, x_hi), (y_lo, y_hi) = ranges
+    boxes = []
+    for (x, y), text in zip(ends, texts):
+        px = (x - x_lo) / (x_hi - x_lo) * width_px
+        py = (y - y_lo) / (y_hi - y_lo) * height_px
+        w = len(text) * char_px
+        x0 = px if side == "middle right" else px - w
+        boxes.append((x0, py - line_px / 2, x0 + w, py + line_px / 2))
+    return boxes
+
+
+def _overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_label_column_names_never_overlap_at_phone_or_desktop_width():
+    ranges = [(-1.0, 0.6), (-1.0, 0.6)]
+    texts = ["1: right_hand_catch", "2: squat", "3: arm_curl_standing"]
+    # three points a pixel apart (the reader's case) and three spread out, left and right
+    for points in (np.array([[-0.5, -0.4], [-0.5, -0.401], [-0.499, -0.4]]),
+                   np.array([[0.3, 0.5], [0.35, -0.9], [0.2, 0.0]])):
+        ends, side = viz_latent._label_column(points, ranges, plot_h_px=520)
+        assert side == ("middle right" if points[:, 0].max() < -0.1 else "middle left")
+        assert np.ptp(ends[:, 0]) == 0  # one column
+        for width in (330, 1000):  # the plot area at 400 and 1300 px
+            boxes = _label_boxes(ends, texts, side, ranges, width, 520)
+            assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), (points, width)
+            assert all(0 <= b[1] and b[3] <= 520 for b in boxes)  # inside the axes
+    # the names keep the points' vertical order, so the leader lines do not cross
+    ends, _ = viz_latent._label_column(np.array([[0.0, 0.1], [0.0, 0.3], [0.0, 0.2]]), ranges, plot_h_px=520)
+    assert list(np.argsort(-ends[:, 1])) == [1, 2, 0]
+
+
+def test_anchor_weights_figure_names_sit_in_a_column_with_leader_lines(rng):
+    coords, labels = latent_inputs(rng)
+    coords = {b: np.zeros_like(c) + rng.normal(0, 1e-3, c.shape) for b, c in coords.items()}  # all points together
+    coords[2.0][0] = [5.0, 5.0]  # and one far away: the axes span it
+    weights = {1: anchor_weights(rng, len(labels), 1)}
+    fig = viz_latent.anchor_weights_figure(coords, labels, ["walk", "sit", "wave", "clap"], weights)
+    heavy = fig.frames[-1].data[4]
+    texts = list(heavy.text)
+    ends = np.array([[heavy.x[i], heavy.y[i]] for i in range(1, len(texts), 3)])
+    names = [texts[i] for i in range(1, len(texts), 3)]
+    assert len(names) == 3 and all(texts[i] == " " for i in range(len(texts)) if i % 3 != 1)
+    assert list(heavy.marker.size) == [16, 0, 0] * 3 and heavy.x[2] is None  # circle, name, gap
+    ranges = [fig.layout.xaxis.range, fig.layout.yaxis.range]
+    height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    for width in (330, 1000):
+        boxes = _label_boxes(ends, names, heavy.textposition, ranges, width, height)
+        assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert heavy.textfont.shadow == "auto"
