@@ -669,6 +669,24 @@ def test_sliders_move_figures(desktop: _Loaded) -> None:
 
 # The right-hand "Contents" (book/_static/mmhar-page-toc.js) marks the section being read, also
 # after a jump over its heading and for the short last sections; sub-sections are listed.
+def test_sidebar_title_in_view(desktop: _Loaded) -> None:
+    """The book's title heads the chapter list, whole, above the current chapter, with one search
+    field on the screen (book/_static/mmhar-sidebar.js and mmhar.css)."""
+    seen = desktop.page.evaluate("""() => {
+      const box = e => e.getBoundingClientRect();
+      const brand = document.querySelector('.bd-sidebar-primary .navbar-brand');
+      const current = document.querySelector('.bd-sidebar-primary a.current');
+      const searches = [...document.querySelectorAll('button.search-button-field')]
+        .filter(e => e.getClientRects().length && box(e).width > 0).length;
+      return {top: brand ? box(brand).top : null,
+              current: current ? box(current).bottom : null, searches};
+    }""")
+    assert seen["top"] is not None and seen["top"] >= 0, f"{desktop.name}: the book's title starts at {seen['top']} px"
+    if seen["current"] is not None:
+        assert seen["current"] <= 900, f"{desktop.name}: the current chapter is out of view ({seen['current']} px)"
+    assert seen["searches"] == 1, f"{desktop.name}: {seen['searches']} search fields on the screen"
+
+
 TOC_PAGE = "notebooks/03_losses.html"
 
 
