@@ -33,6 +33,7 @@ from mmhar_lite.prose import (  # noqa: F401
     join_names, margin_text, margin_word, most_confused_pairs, n_seeds_text, p_text,
     pair_confusions, paired, paired_summary, pairing_sentence, pairs_text, percent_spread, ranking,
     relation, spread_phrase, sweep_sentence, tie_groups, tie_note, versus_chance, versus_spread,
+    batch_steps, judged_course, neighbour_ties, ordinal, shade, step_word, values_at,
 )
 from mmhar_lite.timings import (  # noqa: F401
     BENCH_PAIRS, RunTime, benchmark_caveats, paper_size_run_time, scaling_sentence, size_factors,

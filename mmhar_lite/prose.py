@@ -11,6 +11,7 @@ chapters are in :mod:`mmhar_lite.book`, the sentences about timings in :mod:`mmh
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -48,6 +49,13 @@ __all__ = [
     "sweep_sentence",
     "pairing_sentence",
     "paired_summary",
+    "values_at",
+    "neighbour_ties",
+    "step_word",
+    "batch_steps",
+    "judged_course",
+    "ordinal",
+    "shade",
 ]
 
 #: Fewest seeds behind a 95 % Student-t interval. From 2 seeds t = 12.7, so the half-width is
@@ -532,3 +540,72 @@ def paired_summary(pairs: Mapping[str, Paired], decimals: int = 2, *,
     rest = "and contains it elsewhere" if len(apart) < len(pairs) else "that is, everywhere"
     return (f"{each}. The interval excludes 0 at {join_names(apart)} ({len(apart)} of {len(pairs)})"
             f"{direction + ',' if direction else ''} {rest}")
+
+
+def values_at(values: Sequence[float], betas: Sequence[float], decimals: int, unit: str = "") -> str:
+    """One value per beta as a table prints them: ``"0.120, 0.150 and 0.180 at β = 0, 1 and 2"``."""
+    if len(values) != len(betas) or not betas:
+        raise ValueError(f"values_at: expected one value per beta, got {len(values)} for {len(betas)}")
+    return (join_names([f"{float(x):.{decimals}f}{unit}" for x in values]) + " at β = "
+            + join_names([f"{float(b):g}" for b in betas]))
+
+
+def neighbour_ties(values: Sequence[float], betas: Sequence[float], decimals: int) -> str:
+    """Neighbouring betas whose values are equal at the printed precision, shown with two more
+    digits (``""`` where none tie): the reader then sees that "stays level" is a rounding."""
+    return "".join(
+        f" (the β = {a:g} and β = {b:g} models tie at the printed precision: "
+        f"{x:.{decimals + 2}f} and {y:.{decimals + 2}f})"
+        for a, b, x, y in zip(betas, betas[1:], values, values[1:])
+        if round(float(x), decimals) == round(float(y), decimals))
+
+
+def step_word(p: Paired) -> str:
+    """``"rises"`` or ``"falls"`` only where the 95 % interval of the paired differences excludes
+    0, else ``"stays level"``."""
+    return ("rises" if p.mean > 0 else "falls") if p.significant else "stays level"
+
+
+def batch_steps(per_batch: Mapping[float, Mapping[Any, float]]
+                ) -> list[tuple[float, float, float, float, Paired]]:
+    """Per step between neighbouring betas ``(a, b)`` (in the mapping's order): the mean of a
+    measure over the batches at ``a`` and at ``b`` and their differences ``b - a`` paired by batch.
+
+    Args:
+        per_batch: beta -> {batch -> the measure on that batch}, the same batches at every beta.
+    """
+    betas = list(per_batch)
+    mean = {b: sum(per_batch[b].values()) / len(per_batch[b]) for b in betas}
+    return [(a, b, float(mean[a]), float(mean[b]), paired(per_batch[b], per_batch[a]))
+            for a, b in zip(betas, betas[1:])]
+
+
+def judged_course(values: Sequence[float], betas: Sequence[float], decimals: int,
+                  per_batch: Mapping[float, Mapping[Any, float]] | None = None) -> str:
+    """How a value moves along the betas, each step judged by the batch-to-batch spread of one
+    model: ``"rises, then stays level within the batch-to-batch spread from β = 1 to 2"``.
+
+    With at least :data:`MIN_SEEDS_FOR_CI` batches in ``per_batch`` (:func:`batch_steps`), a step is
+    a rise or a fall where the 95 % interval of its paired differences excludes 0; with fewer
+    (or none), :func:`course` at the printed precision, ties shown (:func:`neighbour_ties`).
+    """
+    if per_batch is None or min(len(v) for v in per_batch.values()) < MIN_SEEDS_FOR_CI:
+        return course(values, decimals) + neighbour_ties(values, betas, decimals) + " (at the printed precision)"
+    steps = [step_word(p) if p.significant else
+             f"stays level within the batch-to-batch spread from β = {a:g} to {b:g}"
+             for a, b, _, _, p in batch_steps(per_batch)]
+    runs = [s for k, s in enumerate(steps) if k == 0 or s != steps[k - 1]]
+    return ", then ".join(runs)
+
+
+def ordinal(k: int) -> str:
+    """``"1st"``, ``"2nd"``, ``"3rd"``, ``"11th"``, ``"102nd"``."""
+    return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
+
+
+def shade(times: float, reach: float, hue: str) -> str:
+    """How deep a weight's colour is on a log colour bar running from ``10**-reach`` to
+    ``10**reach`` times uniform: ``"pale red"``, ``"light blue"``, ``"deep red"`` (thirds of the
+    distance from white to the bar's end)."""
+    depth = min(abs(math.log10(float(times))) / float(reach), 1.0)
+    return ("pale " if depth < 1 / 3 else "light " if depth < 2 / 3 else "deep ") + hue

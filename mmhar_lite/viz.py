@@ -34,7 +34,9 @@ from mmhar_lite.viz_signals import (  # noqa: F401
     COCO17, KINECT_V1, SkeletonLayout, augmentation_gallery, imu_traces, skeleton_animation,
     skeleton_layout_for,
 )
-from mmhar_lite.viz_weights import AnchorWeights, anchor_negative_weights, negative_weights_figure  # noqa: F401
+from mmhar_lite.viz_weights import (  # noqa: F401
+    AnchorWeights, anchor_negative_weights, negative_weights_figure, weight_tilt_figure,
+)
 
 __all__ = [
     "PALETTE",

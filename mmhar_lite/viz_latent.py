@@ -145,6 +145,8 @@ def latent_space_figure(
     labels,
     class_names: Sequence[str],
     *,
+    start: int = 0,
+    slider_prefix: str = "β = ",
     title: str = "Embeddings at each beta",
 ) -> go.Figure:
     """2-D embeddings of the models pre-trained at each beta, by class, switched by a beta slider.
@@ -154,6 +156,8 @@ def latent_space_figure(
             (:func:`joint_layout`).
         labels: ``(N,)`` class index per sample, in ``[0, len(class_names))``.
         class_names: ``K`` class names (legend and hover).
+        start: index into the betas of the model the figure opens at (default the first).
+        slider_prefix: the text before the slider's current beta value.
         title: figure title.
 
     Returns:
@@ -180,11 +184,15 @@ def latent_space_figure(
         return out
 
     names = [f"beta={_beta_label(b)}" for b in betas]
-    fig = go.Figure(data=traces(betas[0]), frames=[go.Frame(data=traces(b), name=nm) for b, nm in zip(betas, names)])
+    if not -len(betas) <= start < len(betas):
+        raise ValueError(f"start: expected an index into the {len(betas)} betas, got {start}")
+    start %= len(betas)
+    fig = go.Figure(data=traces(betas[start]),
+                    frames=[go.Frame(data=traces(b), name=nm) for b, nm in zip(betas, names)])
     _square_axes(fig, coords, height=1000)
     fig.update_layout(
         title=title,
-        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ")],
+        sliders=[_slider([_beta_label(b) for b in betas], names, prefix=slider_prefix, active=start)],
         # two columns at the bottom of the figure (not beside the plot, which would take a narrow
         # screen's width; not relative to the plot, whose height follows the screen's width).
         # One trace per class and no legend groups: grouped entries are laid out one per row with
@@ -245,6 +253,7 @@ def anchor_weights_figure(
     top_k: int = 3,
     floor: float = 1e-3,
     start: int = -1,
+    slider_prefix: str = "β = ",
     title: str = "One anchor's weights q<sub>β</sub>",
 ) -> go.Figure:
     """The weight q_beta that one IMU anchor gives each skeleton negative, coloured on a log scale.
@@ -262,6 +271,8 @@ def anchor_weights_figure(
             at ``log10(floor)``.
         start: index into the betas of the model the figure opens at; by default the last (the
             largest beta of a sweep: at beta = 0 every weight is uniform, one colour).
+        slider_prefix: the text before the slider's current beta value (each step is another
+            model, which the notebook may say here).
         title: figure title.
 
     Returns:
@@ -368,7 +379,7 @@ def anchor_weights_figure(
                           orientation="h", x=0.5, xanchor="center", y=0.11, yref="container", yanchor="bottom",
                           len=0.9, thickness=12),
         ),
-        sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ", active=start)],
+        sliders=[_slider([_beta_label(b) for b in betas], names, prefix=slider_prefix, active=start)],
         legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", font=dict(size=11)),
         margin=dict(l=60, r=15, t=_ANCHOR_TOP_PX, b=_ANCHOR_BOTTOM_PX),
     )

@@ -19,6 +19,7 @@ __all__ = [
     "AnchorWeights",
     "anchor_negative_weights",
     "negative_weights_figure",
+    "weight_tilt_figure",
 ]
 
 
@@ -199,4 +200,71 @@ def negative_weights_figure(
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ")],
     )
     fig.layout.sliders[0].active = betas.index(start)
+    return fig
+
+
+def weight_tilt_figure(
+    weights: AnchorWeights,
+    *,
+    title: str = "What β alone does: one anchor's weights on one embedding",
+) -> go.Figure:
+    """Weight relative to uniform, ``q_j M``, against each negative's cosine to the anchor, one
+    line per beta, all on the same embedding: the tilt that beta alone gives the weights.
+
+    Because ``q_j`` is proportional to ``exp(beta cos_j / t)``, ``log(q_j M)`` is a straight line
+    in the cosine whose slope grows with beta: flat (every ``q_j M = 1``) at beta = 0. A figure
+    whose slider switches between models moves the points as well; this one holds them still.
+
+    Args:
+        weights: one anchor's weights at several betas (:func:`anchor_negative_weights`), computed
+            on one model's embeddings.
+        title: figure title.
+
+    Returns:
+        One trace per beta (markers joined in order of cosine, legend "β = x"), a log y axis and
+        a dashed line at the uniform weight (``q M = 1``).
+    """
+    if not isinstance(weights, AnchorWeights):
+        raise ValueError(f"weights: expected an AnchorWeights, got {type(weights).__name__}")
+    sim = np.asarray(weights.similarities, float)
+    m = sim.shape[0]
+    order = np.argsort(sim, kind="stable")
+    margin = 0.05 * max(float(np.ptp(sim)), 0.05)
+    x_range = [float(sim.min()) - margin, float(sim.max()) + margin]
+    fig = go.Figure()
+    # first, so that the beta = 0 line (on it) is drawn over it, not under it
+    fig.add_scatter(x=x_range, y=[1.0, 1.0], mode="lines", line=dict(dash="dash", color=_GREY),
+                    name="uniform (q·M = 1)", hoverinfo="skip")
+    rel = {}
+    for k, (beta, w) in enumerate(sorted(weights.weights_by_beta.items())):
+        r = np.asarray(w, float)[order] * m
+        if np.any(r <= 0):
+            raise ValueError(f"weights.weights_by_beta[{beta!r}]: a log axis needs weights > 0")
+        rel[beta] = r
+        fig.add_scatter(
+            x=sim[order], y=r, mode="lines+markers", name=f"β = {_beta_label(beta)}",
+            line=dict(color=PALETTE[k % len(PALETTE)], width=1.5),
+            marker=dict(color=PALETTE[k % len(PALETTE)], size=5),
+            hovertemplate="cos = %{x:.3f}<br>q·M = %{y:.3g}<extra>" + f"β = {_beta_label(beta)}</extra>",
+        )
+    ys = np.concatenate(list(rel.values()))
+    lo, hi = math.log10(ys.min()), math.log10(ys.max())
+    pad = 0.1 * max(hi - lo, 0.5)
+    # ticks at powers of 2 of the uniform weight: plotly's own log ticks label 0.9 as "9"
+    k_lo, k_hi = math.floor((lo - pad) / math.log10(2)), math.ceil((hi + pad) / math.log10(2))
+    ticks = [2.0 ** k for k in range(k_lo, k_hi + 1)]
+    if len(ticks) > 8:  # a wide range (large beta / t): every `step` powers of 10, 1 among them
+        step = max(1, math.ceil((hi - lo + 2 * pad) / 7))
+        ticks = [10.0 ** (k * step) for k in range(math.floor((lo - pad) / step), math.ceil((hi + pad) / step) + 1)]
+    height = 520
+    fig.update_layout(
+        height=height, margin=dict(t=120),
+        # the legend between the title and the plot: inside, it would cover the steepest lines
+        legend=dict(orientation="h", x=0, xanchor="left", y=1 - 44 / height, yanchor="top", yref="container"),
+        title=dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=12)),
+        xaxis=dict(title="cosine of the negative to the IMU anchor", range=x_range),
+        yaxis=dict(title="q<sub>β</sub>·M: weight relative to uniform (log)", type="log",
+                   range=[lo - pad, hi + pad], automargin=True, tickvals=ticks,
+                   ticktext=[f"{t:g}" for t in ticks]),
+    )
     return fig

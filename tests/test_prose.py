@@ -286,3 +286,39 @@ def test_distinct_values_print_enough_decimals_to_tell_runs_apart() -> None:
     assert prose.distinct_values([1.0, 1.0, 2.0], ["a", "b", "c"]) == "1.000 (a), 1.000 (b) and 2.000 (c)"
     assert (prose.distinct_values([-0.0221, -0.0221], ["CMC", "CMC-HNL"])
             == "-0.022 in both runs (CMC and CMC-HNL, equal to 6 decimals)")
+
+
+def test_values_at_and_neighbour_ties():
+    assert prose.values_at([0.1234, 0.5], [0.0, 2.0], 2) == "0.12 and 0.50 at β = 0 and 2"
+    assert prose.values_at([12.0], [1.0], 1, " %") == "12.0 % at β = 1"
+    with pytest.raises(ValueError):
+        prose.values_at([1.0], [0.0, 1.0], 1)
+    assert prose.neighbour_ties([0.101, 0.102, 0.2], [0, 1, 2], 2) == (
+        " (the β = 0 and β = 1 models tie at the printed precision: 0.1010 and 0.1020)")
+    assert prose.neighbour_ties([0.1, 0.2], [0, 1], 2) == ""
+
+
+def test_judged_course_by_batches_and_without():
+    rises = {0.0: {0: 1.0, 1: 1.1, 2: 0.9}, 1.0: {0: 2.0, 1: 2.2, 2: 2.1},
+             2.0: {0: 2.0, 1: 2.3, 2: 1.9}}
+    steps = prose.batch_steps(rises)
+    assert [(a, b) for a, b, *_ in steps] == [(0.0, 1.0), (1.0, 2.0)]
+    assert steps[0][2] == pytest.approx(1.0) and steps[0][3] == pytest.approx(2.1)
+    assert prose.step_word(steps[0][4]) == "rises" and prose.step_word(steps[1][4]) == "stays level"
+    assert prose.judged_course([1.0, 2.1, 2.07], [0, 1, 2], 1, rises) == (
+        "rises, then stays level within the batch-to-batch spread from β = 1 to 2")
+    # too few batches: the printed values decide, ties shown
+    two = {b: {0: v[0], 1: v[1]} for b, v in rises.items()}
+    assert prose.judged_course([1.0, 2.1, 2.07], [0, 1, 2], 1, two) == (
+        "rises, then stays level (the β = 1 and β = 2 models tie at the printed precision: "
+        "2.100 and 2.070) (at the printed precision)")
+    assert prose.judged_course([3.0, 2.0], [0, 1], 1) == "falls (at the printed precision)"
+
+
+def test_ordinal_and_shade():
+    assert [prose.ordinal(k) for k in (1, 2, 3, 4, 11, 12, 13, 21, 102, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "102nd", "111th"]
+    assert prose.shade(1.2, 1.0, "red") == "pale red"
+    assert prose.shade(0.1, 1.0, "blue") == "deep blue"
+    assert prose.shade(10 ** 0.5, 1.0, "red") == "light red"
+    assert prose.shade(1000.0, 1.0, "red") == "deep red"

@@ -240,3 +240,21 @@ def test_anchor_weights_figure_names_sit_in_a_column_with_leader_lines(rng):
         boxes = _label_boxes(ends, names, heavy.textposition, ranges, width, height)
         assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     assert heavy.textfont.shadow == "auto"
+
+
+def test_both_maps_open_on_the_same_beta_with_a_named_slider(rng):
+    coords, labels = latent_inputs(rng)
+    names = ["walk", "sit", "wave", "clap"]
+    n = len(labels)
+    classes = viz_latent.latent_space_figure(coords, labels, names, start=-1, slider_prefix="model at β = ")
+    assert classes.layout.sliders[0].active == 2
+    assert classes.layout.sliders[0].currentvalue.prefix == "model at β = "
+    np.testing.assert_allclose(classes.data[0].x, coords[2.0][labels == 0, 0])
+    with pytest.raises(ValueError, match="start"):
+        viz_latent.latent_space_figure(coords, labels, names, start=3)
+    q = np.full(n, 1.0 / (n - 1))
+    q[0] = 0.0
+    weights = viz_latent.anchor_weights_figure(coords, labels, names, {0: {b: q for b in coords}},
+                                               slider_prefix="model at β = ")
+    assert weights.layout.sliders[0].active == classes.layout.sliders[0].active
+    assert weights.layout.sliders[0].currentvalue.prefix == "model at β = "

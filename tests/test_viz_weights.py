@@ -89,3 +89,31 @@ def test_negative_weights_figure_errors(rng):
         viz_weights.negative_weights_figure({1.0: np.full(5, 0.2)}, np.full(5, np.nan))
     with pytest.raises(ValueError, match="give both"):
         viz_weights.negative_weights_figure({1.0: np.full(5, 0.2)}, sim, negative_labels=np.zeros(5))
+
+
+def test_weight_tilt_figure_is_flat_at_beta_0_and_steeper_with_beta(rng):
+    a, b = rng.normal(size=(12, 6)), rng.normal(size=(12, 6))
+    w = viz_weights.anchor_negative_weights(a, b, anchor=2, temperature=0.1, betas=[2.0, 0.0, 1.0])
+    fig = viz_weights.weight_tilt_figure(w, title="tilt")
+    lines = [tr for tr in fig.data if tr.name.startswith("β")]
+    assert [tr.name for tr in lines] == ["β = 0", "β = 1", "β = 2"]
+    assert fig.layout.yaxis.type == "log" and fig.layout.title.text == "tilt"
+    assert "cosine" in fig.layout.xaxis.title.text and "uniform" in fig.layout.yaxis.title.text
+    m = len(w.similarities)
+    # one fixed embedding: every beta has the same x, in order of cosine
+    for tr in lines:
+        np.testing.assert_allclose(tr.x, np.sort(w.similarities))
+    np.testing.assert_allclose(lines[0].y, 1.0)
+    np.testing.assert_allclose(np.sort(lines[2].y), np.sort(w.weights_by_beta[2.0] * m))
+    # log(q M) is a line in the cosine whose slope is beta / t
+    slopes = [np.polyfit(tr.x, np.log(tr.y), 1)[0] for tr in lines]
+    np.testing.assert_allclose(slopes, [0.0, 10.0, 20.0], atol=1e-8)
+    # readable log ticks that include the uniform weight, over a narrow range and a wide one
+    assert 1.0 in fig.layout.yaxis.tickvals and len(fig.layout.yaxis.tickvals) <= 10
+    mild = viz_weights.anchor_negative_weights(a, b, anchor=2, temperature=10.0, betas=[0.0, 1.0])
+    ticks = viz_weights.weight_tilt_figure(mild).layout.yaxis
+    assert 1.0 in ticks.tickvals and len(ticks.tickvals) <= 8 and "1" in ticks.ticktext
+    uniform = [tr for tr in fig.data if not tr.name.startswith("β")]
+    assert len(uniform) == 1 and list(uniform[0].y) == [1.0, 1.0]
+    with pytest.raises(ValueError, match="AnchorWeights"):
+        viz_weights.weight_tilt_figure({0.0: np.ones(3)})
