@@ -11,7 +11,8 @@
 The sentence and statistics helpers that write the chapters' prose from the numbers a page
 computes (:func:`~mmhar_lite.prose.estimate`, :func:`~mmhar_lite.prose.paired`, ...) are in
 :mod:`mmhar_lite.prose`, the sentences about timings in :mod:`mmhar_lite.timings`; the chapters
-call them from here too (``book.estimate``), so every name of both modules is also one of this.
+call them from here too (``book.estimate``), so every name in :mod:`mmhar_lite.prose` and
+:mod:`mmhar_lite.timings` is also available as ``book.<name>``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Collection, Mapping, Sequence
 
 # The chapters call the prose and timing helpers as book.<name>: every name of both modules is
-# also one of this module (documented in its own module, not in __all__ here).
+# also available here (documented in its own module, not in __all__ here).
 from mmhar_lite.prose import (  # noqa: F401
     FAR_ERROR_RATIO, FAR_POINTS, MIN_SEEDS_FOR_CI, Paired, above_chance, chance_pvalue,
     chance_sentence, ci_bounds, confused_with, course, distinct_decimals, distinct_values, estimate,
@@ -112,6 +113,8 @@ class Profile:
 #: The three profiles, by name. ``smoke`` is for CI (seconds per notebook), ``book`` for the
 #: rendered book (the whole ``make book`` under 10 minutes on 2 cores), ``full`` runs the
 #: paper's epochs (hours).
+#:
+#: :meta hide-value:
 PROFILES: Mapping[str, Profile] = MappingProxyType(
     {
         p.name: p
@@ -252,10 +255,10 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]], text
 
 def stage_table(rows: Sequence[tuple[str, str, Sequence[int], Sequence[int]]], x_shape: Sequence[int],
                 out_shape: Sequence[int]) -> str:
-    """``models.stage_shapes`` as a markdown table (stage, input, output shape, layer type): the
-    input batch on the first row, the features on the last. Shapes are written ``4×6×50``,
-    unpadded and before the long type names, so that a phone shows them beside the stage names
-    instead of a fixed-width block cut at its edge."""
+    """:func:`~mmhar_lite.models.stage_shapes` as a markdown table (stage, input, output shape,
+    layer type): the input batch on the first row, the features on the last. Shapes are written
+    ``4×6×50``, unpadded and before the long type names, so that a phone shows them beside the stage
+    names instead of a fixed-width block cut at its edge."""
     def shape(s: Sequence[int]) -> str:
         return "×".join(map(str, s))
 
@@ -265,8 +268,10 @@ def stage_table(rows: Sequence[tuple[str, str, Sequence[int], Sequence[int]]], x
     return markdown_table(["stage", "input", "output", "type"], body)
 
 
-#: The rows of :func:`embedding_table`, each a (short name, key of ``metrics.EMBEDDING_KEYS``, k of
-#: top-k) triple.
+#: The rows of :func:`embedding_table`, each a (short name, key of
+#: :data:`~mmhar_lite.metrics.EMBEDDING_KEYS`, k of top-k) triple.
+#:
+#: :meta hide-value:
 EMBEDDING_ROWS = (
     ("IMU→skel. top-1", "imu_to_skeleton_top1", 1),
     ("IMU→skel. top-5", "imu_to_skeleton_top5", 5),
@@ -281,8 +286,9 @@ def embedding_table(by_model: Mapping[str, Mapping[str, float]], n_rows: int) ->
     """Retrieval, alignment and uniformity as a markdown table: a column per model, a row per measure.
 
     Args:
-        by_model: column name -> record with the keys of ``metrics.EMBEDDING_KEYS`` (retrieval as
-            fractions in [0, 1]), e.g. ``metrics.embedding_metrics(...)`` or a history record.
+        by_model: column name → record with the keys of :data:`~mmhar_lite.metrics.EMBEDDING_KEYS`
+            (retrieval as fractions in [0, 1]), e.g. ``metrics.embedding_metrics(...)`` or a history
+            record.
         n_rows: how many rows the measures were computed on; the last column is the chance level
             ``k / n_rows`` of top-k retrieval. Retrieval is in % (short row names and headers keep
             the table within a phone's width).
@@ -371,6 +377,8 @@ def table_rows(text: str) -> dict[str, int]:
 
 #: The titles of the tables of :func:`comparison_tables`, by table name (Table 2 with and without
 #: the unimodal baselines, which the paper's Table 2 lists each with its own modality's head; Table 3).
+#:
+#: :meta hide-value:
 COMPARISON_TITLES = {
     "table2": "Table 2 rows: multimodal pre-training with the multimodal head",
     "table2+unimodal": ("Table 2 rows: multimodal pre-training with the multimodal head, and the unimodal rows "

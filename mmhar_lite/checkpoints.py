@@ -1,6 +1,8 @@
 """Checkpoint files: written atomically, read with ``weights_only=True``, checked before use.
 
-A checkpoint is a dict of plain tensors and Python values (``format`` 2)::
+A checkpoint is a dict of plain tensors and Python values (``format`` 2):
+
+.. code-block:: text
 
     always           format, config, shapes, epoch, history, seconds,
                      encoders, heads
@@ -8,11 +10,12 @@ A checkpoint is a dict of plain tensors and Python values (``format`` 2)::
     run-cache runs   cache_key
     every file       sha256 (the hash of all the rest)
 
-:mod:`mmhar_lite.training` builds the modules (``save_checkpoint`` / ``load_checkpoint``);
-this module owns the file: every way a file can be wrong (absent, empty, foreign, a refused
-pickle, damaged bytes, a missing or ill-typed field, an unknown config field, weights that do
-not fit the architecture the file itself describes, NaN weights) becomes a one-line
-:class:`CheckpointError` naming the file, the field and what was expected.
+:mod:`mmhar_lite.training` builds the modules (:func:`~mmhar_lite.training.save_checkpoint` /
+:func:`~mmhar_lite.training.load_checkpoint`); this module owns the file: every way a file can be
+wrong (absent, empty, foreign, a refused pickle, damaged bytes, a missing or ill-typed field, an
+unknown config field, weights that do not fit the architecture the file itself describes, NaN
+weights) becomes a one-line :class:`CheckpointError` naming the file, the field and what was
+expected.
 """
 from __future__ import annotations
 

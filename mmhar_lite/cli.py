@@ -7,7 +7,7 @@ and append the adder to ``_SUBCOMMANDS``.
 Exit codes: 0 success; 1 an error (bad data, request, checkpoint or output folder, a run that
 diverged, a failed write: one line on stderr, never a traceback); 2 a usage error (argparse);
 130 interrupted (Ctrl-C). Every file is written under a temporary name and renamed when
-complete (``mmhar_lite.files``), so an interrupted command leaves no half-written file, and
+complete (:mod:`mmhar_lite.files`), so an interrupted command leaves no half-written file, and
 ``--out`` is checked before any work.
 """
 from __future__ import annotations

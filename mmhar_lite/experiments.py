@@ -1,5 +1,5 @@
-"""Experiments of the paper: Tables 2-3 (`reproduce`), Figure 3 (`sweep_beta`), Figure 4
-(`limited_labels`), the single runs of ``mmhar pretrain`` / ``mmhar finetune``, and the data
+"""Experiments of the paper: Tables 2-3 (:func:`reproduce`), Figure 3 (:func:`sweep_beta`), Figure 4
+(:func:`limited_labels`), the single runs of ``mmhar pretrain`` / ``mmhar finetune``, and the data
 they run on. Their settings (the Table 1 presets, the paper's rows and numbers) are in
 :mod:`mmhar_lite.presets`, the summaries and results files of their records in
 :mod:`mmhar_lite.results`; the names of both can also be used from here.
@@ -250,7 +250,7 @@ def _finished_entries(out, resume: bool) -> dict[str, list[dict]]:
     """The plan entries an earlier call finished into ``out`` (``resume``), else none."""
     if not resume:
         return {}
-    _require(out is not None, "resume needs out: the finished runs are read from OUT/finished.json")
+    _require(out is not None, "resume needs out: the finished runs are read from out/finished.json")
     try:
         return resuming.load_finished(out)
     except ValueError as error:

@@ -1,7 +1,7 @@
 """Writing result files so that an interrupted run never leaves one half-written.
 
 Every file the package writes (checkpoints, results, histories, plots) goes through
-`atomic_path`: it is written under a temporary name beside its destination, flushed to disk,
+:func:`atomic_path`: it is written under a temporary name beside its destination, flushed to disk,
 then renamed onto it (`os.replace` is atomic on one file system), so a reader sees either
 the old file or the new one, never a part.
 """

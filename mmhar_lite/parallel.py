@@ -1,10 +1,11 @@
 """Independent pre-trainings in worker processes (``--jobs N``), results identical to a
 sequential run.
 
-An experiment (``reproduce``, ``sweep_beta``, ``limited_labels``) first lists its
-pre-trainings as :class:`PretrainTask` records; :func:`pretrain_tasks` trains the ones missing from a
-run cache (:func:`mmhar_lite.training.pretrain` with ``cache_dir``) in ``jobs`` spawned worker
-processes, each with its own intra-op thread count. The experiment then runs its usual
+An experiment (:func:`~mmhar_lite.experiments.reproduce`,
+:func:`~mmhar_lite.experiments.sweep_beta`, :func:`~mmhar_lite.experiments.limited_labels`) first
+lists its pre-trainings as :class:`PretrainTask` records; :func:`pretrain_tasks` trains the ones
+missing from a run cache (:func:`mmhar_lite.training.pretrain` with ``cache_dir``) in ``jobs``
+spawned worker processes, each with its own intra-op thread count. The experiment then runs its usual
 sequential loop, which finds every pre-training in the cache and only fine-tunes. Because a
 cached run is the state_dict of the run trained with the same configuration, data, training
 rows, teachers and code (:func:`mmhar_lite.training.run_key`), the records are those of a

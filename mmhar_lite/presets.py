@@ -43,7 +43,7 @@ class DatasetSpec:
     """How an experiment dataset is loaded, split and augmented, and what its preset expects.
 
     Attributes:
-        loader: the name :func:`mmhar_lite.data.load_dataset` takes (``"utd-mhad"``, ``"mmact"``).
+        loader: the name :func:`mmhar_lite.data.catalog.load_dataset` takes (``"utd-mhad"``, ``"mmact"``).
         protocol: the train/test split, ``"cross-subject"`` or ``"cross-session"``.
         augmentation: the augmentation family of :mod:`mmhar_lite.augment` (``"utd-mhad"``...).
         imu_channels: C, the IMU channels the encoders are built for (6 or 12).
@@ -88,12 +88,14 @@ class Preset:
 
     Attributes:
         dataset: the :data:`DATASETS` entry it is made for.
-        table1: ``(method, modality) -> (batch size, lr, temperature, beta)``, the paper's
+        table1: (method, modality) → (batch size, lr, temperature, beta), the paper's
             Table 1; a method without a row borrows one (see :data:`PRESETS`).
         tau_plus: the class prior tau+ of the debiased and hard-negative losses;
             ``None``: 1 / n_classes of the data.
-        pretrain_epochs, finetune_epochs: epochs of pre-training and of fine-tuning.
-        finetune_batch_size, finetune_lr: batch size and Adam learning rate of fine-tuning.
+        pretrain_epochs: epochs of pre-training.
+        finetune_epochs: epochs of fine-tuning.
+        finetune_batch_size: batch size of fine-tuning.
+        finetune_lr: Adam learning rate of fine-tuning.
         supervised_lr: Adam learning rate of the supervised baseline.
     """
 
@@ -151,6 +153,8 @@ _TABLE1_SOURCE = {"cmc-debiased": "cmc-hnl", "cmc-hnl-oracle": "cmc-hnl", "cmc-c
 
 #: Table 2's rows (fine-tuning on the pre-training's modality), each a (method, pre-training modality,
 #: fine-tuning modality), in the paper's row order, with the oracle and the random-init floor.
+#:
+#: :meta hide-value:
 TABLE2_ROWS: list[tuple[str, str, str]] = [
     ("supervised", "imu", "imu"),
     ("simclr", "imu", "imu"),
@@ -168,6 +172,8 @@ TABLE2_ROWS: list[tuple[str, str, str]] = [
 ]
 #: Table 3's rows (the IMU-only head), as :data:`TABLE2_ROWS`. They are the multimodal pre-trainings
 #: fine-tuned on the IMU alone, beside IMU-only supervised and SimCLR.
+#:
+#: :meta hide-value:
 TABLE3_ROWS: list[tuple[str, str, str]] = [
     ("supervised", "imu", "imu"),
     ("simclr", "imu", "imu"),

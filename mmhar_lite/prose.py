@@ -332,7 +332,7 @@ def most_confused_pairs(cm: Any) -> tuple[int, list[tuple[int, int]]]:
     most, both directions counted: ``(count, [(i, j), ...])`` with ``i < j`` in row order.
 
     Every pair sharing the largest ``cm[i, j] + cm[j, i]`` is listed, so that a tie is stated
-    rather than settled by index order (as an argmax, ``training.most_confused``, does).
+    rather than settled by index order (as an argmax, :func:`~mmhar_lite.training.most_confused`, does).
 
     Raises:
         ValueError: ``cm`` is not square with K > 1.

@@ -50,6 +50,8 @@ __all__ = [
 #: The regimes of the committed grid (``results/synthetic/regimes/``). ``today`` (the default
 #: synthetic data), ``confusable`` (the confusable pairs drawn 80 % together) and ``hard`` (that,
 #: with unequal classes and 2.5 times the style nuisance).
+#:
+#: :meta hide-value:
 REGIMES: dict[str, Difficulty] = {
     "today": Difficulty(),
     "confusable": Difficulty(confusion=0.8),

@@ -38,7 +38,7 @@ __all__ = [
 def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
     """Mean, sample standard deviation and Student-t confidence half-width of ``values``.
 
-    The half-width is computed for any n >= 2 (from 2 values t = 12.7: wider than most axes) and is
+    The half-width is computed for any n ≥ 2 (from 2 values t = 12.7: wider than most axes) and is
     0 for n = 1, where there is no interval at all, not a zero-width one: a caller that prints it
     applies :data:`~mmhar_lite.prose.MIN_SEEDS_FOR_CI` first (as ``results.md`` and the book
     do)."""
@@ -93,9 +93,10 @@ def _table(title: str, rows: Sequence[tuple[str, str, str]], summary: dict, data
 
 
 def table_row(record: Mapping) -> tuple[str, str, str]:
-    """The ``(method, pre-training modality, fine-tuning modality)`` row of ``TABLE2_ROWS`` /
-    ``TABLE3_ROWS`` that a record or summary belongs to (``random-init`` has no pre-training
-    modality of its own and sits in the multimodal rows)."""
+    """The ``(method, pre-training modality, fine-tuning modality)`` row of
+    :data:`~mmhar_lite.presets.TABLE2_ROWS` / :data:`~mmhar_lite.presets.TABLE3_ROWS` that a record
+    or summary belongs to (``random-init`` has no pre-training modality of its own and sits in the
+    multimodal rows)."""
     pretrain = "multimodal" if record["method"] == "random-init" else record["pretrain_modality"]
     return record["method"], pretrain, record["finetune_modality"]
 
@@ -107,10 +108,11 @@ SHORT_MODALITIES = {"multimodal": "mm", "skeleton": "skel", "imu": "imu", "none"
 def comparison_markdown(sources: Mapping[str, Sequence[dict]], rows: Sequence[tuple[str, str, str]], *,
                         paper: str | None = "utd-mhad", short: bool = False,
                         flagged: Mapping[str, Collection[tuple[str, str, str]]] | None = None) -> str:
-    """One markdown table of ``rows`` (``TABLE2_ROWS`` or ``TABLE3_ROWS``): the paper's accuracy
-    on ``paper`` (None: no paper column) and, per named source of ``reproduce`` records (e.g.
-    ``{"real UTD-MHAD": real, "synthetic": synthetic}``), the accuracy (%) as mean ± sample
-    std over seeds with the seed count; "–" where the paper or a source has no such row.
+    """One markdown table of ``rows`` (:data:`~mmhar_lite.presets.TABLE2_ROWS` or
+    :data:`~mmhar_lite.presets.TABLE3_ROWS`): the paper's accuracy on ``paper`` (None: no paper
+    column) and, per named source of ``reproduce`` records (e.g. ``{"real UTD-MHAD": real,
+    "synthetic": synthetic}``), the accuracy (%) as mean ± sample std over seeds with the seed
+    count; "–" where the paper or a source has no such row.
     ``short``: narrow columns for small screens (headers "pre-train", "fine-tune", "paper";
     modalities as in :data:`SHORT_MODALITIES`). ``flagged``: ``{source name: rows}`` whose cell
     of that source gets a ``*`` (values that are not results; the caller says under the table

@@ -2,12 +2,12 @@
 
 The run cache (``cache_dir``) lets a stopped experiment skip the pre-trainings it finished, but
 it holds checkpoints, which stay on the machine that trained them. An experiment run with
-``resume=True`` also keeps ``OUT/finished.json``: for every plan entry it finished (one
-pre-training and the evaluations made of it), the entry's key and its records. Run again
-into the same ``OUT`` (for example a committed results folder on a fresh clone), it takes the
-records of every planned entry found there instead of training it again, so a long evidence
-run can be spread over several machines and sessions and still give the records of one
-sequential run.
+``resume=True`` also keeps ``out/finished.json`` (``out`` the experiment's folder): for every
+plan entry it finished (one pre-training and the evaluations made of it), the entry's key and
+its records. Run again into the same ``out`` (for example a committed results folder on a fresh
+clone), it takes the records of every planned entry found there instead of training it again, so
+a long evidence run can be spread over several machines and sessions and still give the records
+of one sequential run.
 
 An entry's key (:func:`entry_key`) covers everything its records depend on: the pre-training
 run's key (:func:`mmhar_lite.training.run_key`: configuration, data, training rows and the code

@@ -8,7 +8,12 @@
   executed by papermill under ``DIR`` (same relative paths) instead of executing them again;
 - the ``{bench}`` role quotes a figure of a committed benchmark result (:func:`bench_figure`);
 - the ``# NBVAL_CHECK_OUTPUT`` lines meant for the tests are hidden from readers;
-- the API page's "Bases:" lines name public classes only (:func:`public_bases`).
+- the API page's "Bases:" lines name public classes only (:func:`public_bases`);
+- a class lists each attribute once, with its type, under "Variables" (:func:`attribute_types`),
+  and a dataclass field's ``default_factory`` shows as the value it makes, not ``<factory>``
+  (:func:`factory_defaults`);
+- a signature's default that follows a non-ASCII character (``title="... β"``) is quoted
+  whole (:func:`source_default`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ PLOTLY_JS = f"{VENDOR_URL}/plotly/plotly.min.js"
 PLOTLY_DIV_CLASS = "plotly-graph-div"
 
 #: Derived figures a ``{bench}`` reference may ask for (its fifth field), each from the cell's text.
+#:
+#: :meta hide-value:
 BENCH_TRANSFORMS: Mapping[str, Any] = MappingProxyType({
     # the size of one (B, B) float32 matrix, from a batch size B
     "B x B float32 MiB": lambda cell: f"{4 * int(cell) ** 2 / 2 ** 20:g}",
@@ -177,6 +184,8 @@ def _use_executed_copy(app: Sphinx, docname: str, source: list[str]) -> None:
 
 
 #: The line that tells nbval to compare a cell's output; meant for the tests, not for readers.
+#:
+#: :meta hide-value:
 NBVAL_MARKER = re.compile(r"^[ \t]*# NBVAL_CHECK_OUTPUT[ \t]*\n?", re.MULTILINE)
 
 
@@ -196,7 +205,10 @@ def _hide_nbval_markers(app: Sphinx, doctree: Any) -> None:
             block.rawsource = strip_nbval_marker(block.rawsource)
 
 
-#: Punctuation that closes a clause, which a line must not start with.
+#: Punctuation that closes a clause (``. , ; : ! ? ) ]`` and the closing quotes ``’ ”``), which a line
+#: must not start with.
+#:
+#: :meta hide-value:
 CLOSING_PUNCTUATION = re.compile(r"^[.,;:!?)\]\u2019\u201d]+")
 #: The class of an inline math node kept with its punctuation (``nowrap`` in book/_static/mmhar.css).
 MATH_PUNCT_CLASS = "mmhar-math-punct"
@@ -260,6 +272,96 @@ def _show_public_bases(app: Sphinx, name: str, obj: Any, options: Any, bases: li
     bases[:] = public_bases(bases)
 
 
+def attribute_types(field_list: Any, annotations: dict[str, str]) -> list[str]:
+    """Give each documented attribute (``:ivar name:``, napoleon's "Attributes") of a class's
+    ``field_list`` its type from ``annotations`` (the constructor's, which autodoc records) as
+    ``:vartype name:`` where napoleon wrote none, and take it out of ``annotations``, so that
+    ``autodoc_typehints = "description"`` adds no type-only "Parameters" entry repeating it
+    (every dataclass field was listed twice). A name also documented as ``:param name:`` keeps
+    its parameter entry. Returns the names moved."""
+    from docutils import nodes
+
+    def names(kinds: tuple[str, ...]) -> set[str]:
+        found = set()
+        for field in (child for child in field_list if isinstance(child, nodes.field)):
+            parts = field[0].astext().split()
+            if parts and parts[0] in kinds:
+                found.add(parts[-1])
+        return found
+
+    params, typed = names(("param", "parameter", "arg", "argument")), names(("vartype",))
+    moved = []
+    for name in sorted(names(("ivar", "var", "cvar")) - params):
+        if name not in annotations:
+            continue
+        annotation = annotations.pop(name)
+        if name not in typed:
+            field_list += nodes.field("", nodes.field_name("", f"vartype {name}"),
+                                      nodes.field_body("", nodes.paragraph("", annotation)))
+        moved.append(name)
+    return moved
+
+
+def _type_attributes_once(app: Sphinx, domain: str, objtype: str, contentnode: Any) -> None:
+    """Before ``sphinx.ext.autodoc.typehints`` merges the recorded types (priority 500)."""
+    from docutils import nodes
+
+    if domain != "py" or objtype not in ("class", "exception"):
+        return
+    try:
+        signature = contentnode.parent[0]
+        fullname = f'{signature["module"]}.{signature["fullname"]}' if signature["module"] \
+            else signature["fullname"]
+    except (IndexError, KeyError):
+        return
+    annotations = app.env.temp_data.get("annotations", {}).get(fullname)
+    if annotations:
+        for field_list in [n for n in contentnode if isinstance(n, nodes.field_list)]:
+            attribute_types(field_list, annotations)
+
+
+def factory_defaults(cls: Any, signature: str) -> str:
+    """``signature`` of dataclass ``cls`` with each ``name=<factory>`` written as the value its
+    ``default_factory`` makes when that is an empty ``list``, ``dict`` or ``tuple``
+    (``missing=[]``), else as the factory's call (``extra=make()``)."""
+    import dataclasses
+
+    if not dataclasses.is_dataclass(cls) or "<factory>" not in signature:
+        return signature
+    for f in dataclasses.fields(cls):
+        factory = f.default_factory
+        if factory is dataclasses.MISSING:
+            continue
+        if factory in (list, dict, tuple):
+            shown = repr(factory())
+        else:
+            shown = f"{getattr(factory, '__qualname__', 'factory')}()"
+        signature = re.sub(rf"\b{re.escape(f.name)}=<factory>", f"{f.name}={shown}", signature)
+    return signature
+
+
+def _show_factory_defaults(app: Sphinx, what: str, name: str, obj: Any, options: Any,
+                           signature: str | None, return_annotation: str | None) -> Any:
+    if what == "class" and signature:
+        return factory_defaults(obj, signature), return_annotation
+    return None
+
+
+def source_default(lines: list[str], position: Any) -> str | None:
+    """The source text of the default value at ``position`` (an ``ast`` node) in ``lines``,
+    or ``None`` for a value over several lines. Replaces Sphinx's own
+    (``autodoc_preserve_defaults``), which slices the line's characters with the node's column
+    offsets; those count UTF-8 bytes, so after a "β" the quoted default took one character more
+    (``title="effect of β")``) and the signature showed an unmatched parenthesis."""
+    try:
+        if position.lineno != position.end_lineno:
+            return None
+        line = lines[position.lineno - 1].encode()
+        return line[position.col_offset:position.end_col_offset].decode()
+    except (AttributeError, IndexError, UnicodeDecodeError):
+        return None
+
+
 def _configure(app: Sphinx, config: Any) -> None:
     if os.environ.get(EXECUTED_ENV):
         config.nb_execution_mode = "off"
@@ -268,6 +370,8 @@ def _configure(app: Sphinx, config: Any) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Sphinx entry point (``sphinx: extra_extensions: [mmhar_lite.site]`` in ``_config.yml``)."""
+    from sphinx.ext.autodoc import preserve_defaults
+
     app.add_config_value("mmhar_node_modules", ".vendor/npm/node_modules", "html")
     app.add_role("bench", _bench_role)
     app.connect("config-inited", _configure)
@@ -277,5 +381,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", _keep_math_with_punctuation)
     app.connect("config-inited", _show_subsections_in_page_toc)
     app.connect("autodoc-process-bases", _show_public_bases)
+    app.connect("object-description-transform", _type_attributes_once, priority=400)
+    app.connect("autodoc-process-signature", _show_factory_defaults)
+    preserve_defaults.get_default_value = source_default
     app.connect("build-finished", _copy_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

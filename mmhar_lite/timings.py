@@ -97,6 +97,8 @@ def benchmark_caveats(result: Mapping) -> str:
 
 #: The encoder pair of the training benchmark (``benchmarks/results/training.json``, its
 #: ``pretraining`` rows) that times a pre-training of each modality.
+#:
+#: :meta hide-value:
 BENCH_PAIRS = MappingProxyType({
     "multimodal": "skeleton + IMU (cmc-hnl)",
     "imu": "IMU (simclr-hnl)",
@@ -121,8 +123,9 @@ class RunTime:
 
 
 def paper_size_run_time(records: Sequence[Mapping], factors: Mapping[str, float]) -> RunTime:
-    """How long the experiment of ``records`` (lite-encoder records of ``reproduce``,
-    ``sweep_beta`` or ``limited_labels``, with their ``pretrain_seconds`` and ``finetune_seconds``)
+    """How long the experiment of ``records`` (lite-encoder records of
+    :func:`~mmhar_lite.experiments.reproduce`, :func:`~mmhar_lite.experiments.sweep_beta` or
+    :func:`~mmhar_lite.experiments.limited_labels`, with their ``pretrain_seconds`` and ``finetune_seconds``)
     would take with paper-size encoders: each pre-training counted once (its seconds are repeated
     on every evaluation of it; a supervised run is one per label fraction), each fine-tuning as
     recorded, scaled by the factor (:func:`size_factors`) of the encoders each one runs: the

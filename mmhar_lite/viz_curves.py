@@ -48,7 +48,7 @@ def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre
     """Training loss (and learning rate, when recorded) per epoch, one line per run.
 
     Args:
-        histories: run name -> per-epoch records with at least ``epoch`` and ``loss``;
+        histories: run name → per-epoch records with at least ``epoch`` and ``loss``;
             ``val_loss`` (dotted line) and ``lr`` (second panel, log scale) are drawn when
             present; other keys are ignored.
         title: figure title.
@@ -122,7 +122,7 @@ def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | 
     """Per-epoch retrieval, alignment and uniformity of watched pre-training runs, one colour per run.
 
     Args:
-        histories: run name -> per-epoch records with ``epoch`` and the keys of
+        histories: run name → per-epoch records with ``epoch`` and the keys of
             :data:`mmhar_lite.metrics.EMBEDDING_KEYS` (a run pre-trained with ``monitor_indices``).
         n_rows: the number of watched rows; draws the chance levels ``1/N`` and ``5/N`` of retrieval
             (dotted lines, named with their values by a legend entry).
@@ -130,7 +130,7 @@ def monitor_curves(histories: Mapping[str, Sequence[Mapping]], *, n_rows: int | 
 
     Returns:
         A figure of three panels that share the epoch axis (retrieval top-1, solid, and top-5,
-        dashed, in %, the mean of IMU -> skeleton and skeleton -> IMU; alignment; uniformity).
+        dashed, in %, the mean of IMU → skeleton and skeleton → IMU; alignment; uniformity).
         The legend names the runs (colours), the two line styles and the chance levels.
     """
     if not isinstance(histories, Mapping) or not histories:

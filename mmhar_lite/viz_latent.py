@@ -89,7 +89,7 @@ def joint_layout(embeddings_by_beta: Mapping[float, object], method: str = "umap
     :func:`align_embeddings`, then ONE reduction (:func:`reduce_2d`) fitted on all of them
     stacked, so that a point of the slider's frames can be followed from beta to beta.
 
-    Returns beta -> ``(N, 2)``, sorted by beta.
+    Returns beta → ``(N, 2)``, sorted by beta.
     """
     embeddings = _by_beta("embeddings_by_beta", embeddings_by_beta, ndim=2)
     betas = list(embeddings)
@@ -152,7 +152,7 @@ def latent_space_figure(
     """2-D embeddings of the models pre-trained at each beta, by class, switched by a beta slider.
 
     Args:
-        coords_by_beta: beta -> ``(N, 2)`` coordinates of the same N samples in one frame
+        coords_by_beta: beta → ``(N, 2)`` coordinates of the same N samples in one frame
             (:func:`joint_layout`).
         labels: ``(N,)`` class index per sample, in ``[0, len(class_names))``.
         class_names: ``K`` class names (legend and hover).
@@ -259,11 +259,11 @@ def anchor_weights_figure(
     """The weight q_beta that one IMU anchor gives each skeleton negative, coloured on a log scale.
 
     Args:
-        coords_by_beta: beta -> ``(N, 2)`` coordinates of the N plotted (skeleton) embeddings of
+        coords_by_beta: beta → ``(N, 2)`` coordinates of the N plotted (skeleton) embeddings of
             the model trained at that beta, in one frame (:func:`joint_layout`).
         labels: ``(N,)`` class per sample.
         class_names: ``K`` names.
-        weights_by_anchor: anchor row -> {beta -> ``(N,)`` weights of that anchor's negatives
+        weights_by_anchor: anchor row → {beta → ``(N,)`` weights of that anchor's negatives
             under that model (:meth:`~mmhar_lite.viz_weights.AnchorWeights.per_point`: sum 1, 0 at
             the anchor's own row, its positive)}; every anchor needs the betas of ``coords_by_beta``.
         top_k: the ``top_k`` heaviest negatives are circled and named by class.

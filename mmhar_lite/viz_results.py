@@ -1,7 +1,7 @@
 """Figures of results: accuracies per method beside the paper's (Tables 2-3), against beta
 (Figure 3) and the label fraction (Figure 4), across difficulty regimes, and confusion matrices.
 
-They take the summary rows of ``experiments.summarize`` (this module sits below experiments and
+They take the summary rows of :func:`~mmhar_lite.results.summarize` (this module sits below experiments and
 does not import it). Shape letters: K classes.
 """
 
@@ -41,7 +41,7 @@ def _summary_rows(rows: Sequence[Mapping], metric: str, spread: str, extra: Sequ
 
 
 def _row_label(row: Mapping) -> str:
-    """Row name: method, plus its modalities (pre-training -> fine-tuning) when present."""
+    """Row name: method, plus its modalities (pre-training → fine-tuning) when present."""
     pre, fine = row.get("pretrain_modality"), row.get("finetune_modality")
     if pre is None and fine is None:
         return str(row["method"])
@@ -78,7 +78,7 @@ def results_bar(
     flagged: Collection[tuple[str, str, str]] = (),
     flag_note: str = "",
 ) -> go.Figure:
-    """Mean +- std over seeds per method (Table 2/3 analogue), beside published numbers.
+    """Mean ± std over seeds per method (Table 2/3 analogue), beside published numbers.
 
     Horizontal bars, one row per method, top to bottom in row order: the method names sit on the
     y axis, where they stay readable on a narrow screen. Rows from one seed have no error bar.
@@ -331,7 +331,7 @@ def regimes_figure(summary: Sequence[Mapping], *, metric: str = "accuracy", head
 
     Args:
         summary: ``experiments.summarize(records, ("regime", "batch_size", "finetune_modality",
-            "method"))`` rows of ``regimes.run_regimes`` records (fractions in [0, 1]).
+            "method"))`` rows of :func:`~mmhar_lite.regimes.run_regimes` records (fractions in [0, 1]).
         head: which fine-tuning head's rows to draw (``finetune_modality``).
         metric: the record key plotted (``<metric>_mean`` / ``<metric>_ci95``), e.g. ``"accuracy"``.
         title: figure title.

@@ -226,7 +226,7 @@ def _imu_array(name: str, imu, layout: str) -> np.ndarray:
 
 
 def _imu_groups(channel_names: Sequence[str]) -> list[tuple[str, list[int]]]:
-    """Channels grouped by sensor: the name without its trailing axis ("acc_x" -> "acc")."""
+    """Channels grouped by sensor: the name without its trailing axis ("acc_x" → "acc")."""
     groups: dict[str, list[int]] = {}
     for c, ch in enumerate(channel_names):
         stem, sep, axis = ch.rpartition("_")
@@ -349,7 +349,7 @@ def augmentation_gallery(
     Args:
         original: ``kind="imu"``: ``(T, C)`` or ``(C, T)`` per ``layout``; ``kind="skeleton"``:
             ``(J, D, T)`` as in :func:`skeleton_animation`.
-        augmented: augmentation name -> array shaped like ``original`` (``T`` may differ).
+        augmented: augmentation name → array shaped like ``original`` (``T`` may differ).
         kind: "imu" (one row per augmentation, one column per sensor) or "skeleton" (one panel
             per augmentation, the front view x-y of frame ``frame``).
         channel_names, layout, rate_hz, units: IMU only, as in :func:`imu_traces`.

@@ -31,7 +31,7 @@ class AnchorWeights:
         anchor: row of ``a`` used as the anchor.
         indices: ``(M,)`` rows of ``b`` that are its negatives (every row but the anchor's).
         similarities: ``(M,)`` cosine similarity between the anchor and each negative.
-        weights_by_beta: beta -> ``(M,)`` normalised weights (sum 1) from
+        weights_by_beta: beta → ``(M,)`` normalised weights (sum 1) from
             :func:`mmhar_lite.losses.hard_negative_weights`.
         n_points: number of rows of ``b`` (``B``).
     """
@@ -43,7 +43,7 @@ class AnchorWeights:
     n_points: int
 
     def per_point(self) -> dict[float, np.ndarray]:
-        """beta -> ``(B,)`` weights over all rows of ``b``; 0 at the anchor's own positive."""
+        """beta → ``(B,)`` weights over all rows of ``b``; 0 at the anchor's own positive."""
         out = {}
         for beta, w in self.weights_by_beta.items():
             full = np.zeros(self.n_points)
@@ -107,7 +107,7 @@ def negative_weights_figure(
     """Weight q_beta of each negative against its cosine similarity to the anchor, with a beta slider.
 
     Args:
-        weights_by_beta: beta -> ``(M,)`` normalised weights of the anchor's ``M`` negatives.
+        weights_by_beta: beta → ``(M,)`` normalised weights of the anchor's ``M`` negatives.
         similarities: ``(M,)`` cosine similarity of each negative to the anchor.
         negative_labels: optional ``(M,)`` class of each negative; with ``anchor_label``,
             same-class negatives (false negatives) are drawn in a separate, highlighted trace.

@@ -35,12 +35,12 @@ class FigureApp:
     """Controls above a plotly figure that is redrawn whenever a control's value changes.
 
     Args:
-        controls: name -> widget; each change of a value redraws the figure.
+        controls: name → widget; each change of a value redraws the figure.
         draw: called as ``draw(**{name: value})`` with every control's value; returns the
             plotly figure to show.
 
     Attributes:
-        controls: name -> widget (``"beta"``, ``"temperature"``, ``"anchor"``).
+        controls: name → widget (``"beta"``, ``"temperature"``, ``"anchor"``).
         output: the ``Output`` widget showing the figure.
         figure: the figure drawn last.
         widget: the whole app (a ``VBox``); displaying the app displays it.
@@ -106,9 +106,9 @@ def latent_space_app(
     """Latent space of the models pre-trained at each beta, coloured by one anchor's weights.
 
     Args:
-        coords_by_beta: beta -> ``(N, 2)`` 2-D coordinates of the ``b`` embeddings of that
+        coords_by_beta: beta → ``(N, 2)`` 2-D coordinates of the ``b`` embeddings of that
             model, in one frame for all betas (see :func:`mmhar_lite.viz_latent.joint_layout`).
-        embeddings_by_beta: beta -> ``(a, b)``, each ``(N, E)``: the anchor modality and the
+        embeddings_by_beta: beta → ``(a, b)``, each ``(N, E)``: the anchor modality and the
             plotted modality of the same model; ``a[anchor]``'s negatives are the rows of ``b``.
         labels: ``(N,)`` class per sample.
         class_names: ``K`` names.

@@ -129,3 +129,49 @@ def test_public_bases_replace_private_classes_by_their_nearest_public_ancestor()
 
     # public bases are kept in order; a private one that resolves to one already shown is dropped
     assert site.public_bases([dict, _Private, int]) == [dict, int]
+
+
+def test_source_default_quotes_a_default_after_a_non_ascii_character_whole() -> None:
+    import ast
+
+    source = 'def f(a=1, title="effect of β", b="x"):\n    pass\n'
+    defaults = ast.parse(source).body[0].args.defaults
+    lines = source.splitlines()
+    assert [site.source_default(lines, d) for d in defaults] == ["1", '"effect of β"', '"x"']
+    multiline = 'def g(a=(1,\n        2)):\n    pass\n'
+    assert site.source_default(multiline.splitlines(), ast.parse(multiline).body[0].args.defaults[0]) is None
+
+
+def test_attribute_types_move_a_documented_attribute_out_of_the_parameters() -> None:
+    from docutils import nodes
+
+    def field(name: str, body: str = "") -> nodes.field:
+        return nodes.field("", nodes.field_name("", name), nodes.field_body("", nodes.paragraph("", body)))
+
+    fields = nodes.field_list("", field("ivar epochs", "pre-training epochs."), field("vartype epochs", "int"),
+                              field("ivar lr", "learning rate."), field("param seed", "the seed."),
+                              field("ivar seed", "kept as given."))
+    annotations = {"epochs": "int", "lr": "float", "seed": "int", "size": "str", "return": "None"}
+    assert site.attribute_types(fields, annotations) == ["epochs", "lr"]
+    # a documented parameter and an undocumented one keep their recorded types for autodoc
+    assert annotations == {"seed": "int", "size": "str", "return": "None"}
+    names = [f[0].astext() for f in fields]
+    assert names.count("vartype epochs") == 1 and "vartype lr" in names and "vartype seed" not in names
+
+
+def test_factory_defaults_show_the_value_a_dataclass_field_starts_with() -> None:
+    from dataclasses import dataclass, field
+
+    def make() -> dict:
+        return {}
+
+    @dataclass
+    class Run:
+        name: str
+        history: list = field(default_factory=list)
+        extra: dict = field(default_factory=make)
+
+    signature = "(name, history=<factory>, extra=<factory>)"
+    shown = site.factory_defaults(Run, signature)
+    assert shown.startswith("(name, history=[], extra=") and shown.endswith("make())") and "<factory>" not in shown
+    assert site.factory_defaults(dict, "(x=<factory>)") == "(x=<factory>)"

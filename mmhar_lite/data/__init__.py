@@ -1,10 +1,17 @@
 """Data layer: synthetic generator, UTD-MHAD and MMAct loaders, preprocessing, splits.
 
-Public API (see each module for details): ``Sample``, ``RawDataset``, ``DatasetError``,
-``generate_synthetic``, ``write_utd_mhad_layout``, ``load_utd_mhad``, ``load_mmact``,
-``write_mmact_layout``, ``load_dataset``, ``summarize_dataset``, ``format_summary``, ``prepare``,
-``ArrayData``, the split functions, ``stratified_subset`` and ``PairedDataset``; ``INPUT_CASES`` and
-``cases_markdown``: what the loaders accept, skip and reject (``mmhar_lite.data.cases``).
+Public API (see each module for details): :class:`~mmhar_lite.data.base.Sample`,
+:class:`~mmhar_lite.data.base.RawDataset`, :class:`~mmhar_lite.data.base.DatasetError`,
+:func:`~mmhar_lite.data.synthetic.generate_synthetic`,
+:func:`~mmhar_lite.data.synthetic.write_utd_mhad_layout`,
+:func:`~mmhar_lite.data.utd_mhad.load_utd_mhad`, :func:`~mmhar_lite.data.mmact.load_mmact`,
+:func:`~mmhar_lite.data.mmact.write_mmact_layout`, :func:`~mmhar_lite.data.catalog.load_dataset`,
+:func:`~mmhar_lite.data.catalog.summarize_dataset`, :func:`~mmhar_lite.data.catalog.format_summary`,
+:func:`~mmhar_lite.data.datasets.prepare`, :class:`~mmhar_lite.data.datasets.ArrayData`, the split
+functions, :func:`~mmhar_lite.data.datasets.stratified_subset` and
+:class:`~mmhar_lite.data.datasets.PairedDataset`; :data:`~mmhar_lite.data.cases.INPUT_CASES` and
+:func:`~mmhar_lite.data.cases.cases_markdown`: what the loaders accept, skip and reject
+(:mod:`mmhar_lite.data.cases`).
 """
 from mmhar_lite.data.base import (
     COCO17_JOINTS,

@@ -1,7 +1,7 @@
 """Core data types shared by every loader: one paired recording and a whole dataset.
 
 Shapes follow the datasets' own on-disk conventions (the loaders do not reorder axes);
-`mmhar_lite.data.datasets.prepare` turns them into fixed-length training arrays.
+:func:`mmhar_lite.data.datasets.prepare` turns them into fixed-length training arrays.
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def report_file(skipped: list[dict], path: Path | str, reason: str, strict: bool
 
 
 def unique_files(candidates: dict, skipped: list[dict], strict: bool, describe) -> tuple[dict, set]:
-    """Split `candidates` (trial key -> the files that name it) into the trials named by one
+    """Split `candidates` (trial key → the files that name it) into the trials named by one
     file and the duplicated keys; every file of a duplicated key is reported (neither is used,
     since nothing says which is right). `describe(key)` ends the reason, e.g. "trial a1_s1_t1;
     expected one inertial file per trial"; the reason reads "more than one file names trial ...",
@@ -72,7 +72,7 @@ class Sample:
         skeleton: (J, D, T_s) float32. UTD-MHAD / synthetic: J=20 Kinect v1 joints, D=3,
             metres in camera space. MMAct: J=17 COCO keypoints, D=2, pixels.
         imu: (T_i, C) float32. UTD-MHAD / synthetic: C=6 (accelerometer xyz in g, then
-            gyroscope xyz in deg/s). MMAct: C=12 (see `mmhar_lite.data.mmact`).
+            gyroscope xyz in deg/s). MMAct: C=12 (see :mod:`mmhar_lite.data.mmact`).
         label: 0-based class index.
         subject: 1-based subject id, as in the dataset.
         trial: 1-based trial (repetition) index.

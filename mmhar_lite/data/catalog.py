@@ -99,7 +99,7 @@ def summarize_dataset(raw: RawDataset, protocol: str | None = None) -> dict:
 
 
 def format_summary(summary: dict) -> str:
-    """A readable multi-line table of a `summarize_dataset` result."""
+    """A readable multi-line table of a :func:`summarize_dataset` result."""
     def listing(values: list, limit: int = 10) -> str:
         shown = ", ".join(str(v) for v in values[:limit])
         more = f" ... (+{len(values) - limit} more)" if len(values) > limit else ""

@@ -1,8 +1,9 @@
 """Preprocessing, fixed-length arrays, splits, limited-label subsets and the torch Dataset.
 
-Pipeline: `RawDataset` (variable-length samples) -> `prepare` -> `ArrayData` (every sample
-resampled to `length` steps, skeleton normalised) -> `default_split` / `stratified_subset`
-index arrays -> `PairedDataset` for a torch DataLoader.
+Pipeline: :class:`~mmhar_lite.data.base.RawDataset` (variable-length samples) → :func:`prepare`
+→ :class:`ArrayData` (every sample resampled to `length` steps, skeleton normalised) →
+:func:`default_split` / :func:`stratified_subset` index arrays → :class:`PairedDataset` for a
+torch DataLoader.
 """
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ class ArrayData:
     """A whole dataset as fixed-length numpy arrays (N samples, T steps).
 
     Attributes:
-        skeleton: (N, D, T, J) float32, channels-first for Conv2d (C = D).
+        skeleton: (N, D, T, J) float32: the D coordinates come first, as the input channels of
+            a Conv2d over (T, J).
         imu: (N, C, T) float32.
         labels: (N,) int64, the class of each sample.
         subjects: (N,) int64, the subject of each sample.
@@ -90,7 +92,7 @@ class ArrayData:
 
 def resample(x: np.ndarray, length: int, axis: int) -> np.ndarray:
     """FFT-resample `x` to `length` steps along `axis` (scipy.signal.resample), as float32
-    (values past float32's range become inf: `prepare` reports them)."""
+    (values past float32's range become inf: :func:`prepare` reports them)."""
     with np.errstate(over="ignore"):
         return scipy.signal.resample(x.astype(np.float64), length, axis=axis).astype(np.float32)
 
@@ -124,9 +126,9 @@ def _field(raw: RawDataset, name: str) -> np.ndarray:
 def prepare(raw: RawDataset, *, length: int = 50, normalize_skeleton: bool = True) -> ArrayData:
     """Resample every sample to `length` steps, each modality on its own, into ArrayData.
 
-    The skeleton is normalised (see `normalize_skeleton_sequence`) before resampling when
+    The skeleton is normalised (see :func:`normalize_skeleton_sequence`) before resampling when
     `normalize_skeleton` is set. The IMU is left raw; standardise it with statistics of the
-    training split only (`fit_imu_standardizer`).
+    training split only (:func:`fit_imu_standardizer`).
     """
     if not raw.samples:
         raise DatasetError(f"dataset {raw.name!r} has no samples to prepare")
@@ -259,7 +261,7 @@ def protocol_split(
 
 
 def default_split(data: ArrayData, protocol: str | None = None) -> Split:
-    """`protocol_split` for an ArrayData (its name, subjects and sessions)."""
+    """:func:`protocol_split` for an ArrayData (its name, subjects and sessions)."""
     return protocol_split(data.name, data.subjects, data.sessions, protocol)
 
 
@@ -289,7 +291,7 @@ class PairedDataset(torch.utils.data.Dataset):
     """torch Dataset over (a subset of) an ArrayData.
 
     Item i: (skeleton (D, T, J) float32, imu (C, T) float32, label () int64) tensors.
-    Augmentations are batched (`mmhar_lite.augment`) and applied by the training loop.
+    Augmentations are batched (:mod:`mmhar_lite.augment`) and applied by the training loop.
     """
 
     def __init__(self, data: ArrayData, indices: np.ndarray | None = None) -> None:

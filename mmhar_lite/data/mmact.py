@@ -16,17 +16,17 @@ file per trial and source:
 
 The inertial folders may also carry the release's `_clip` suffix (`acc_phone_clip`, ...).
 CSV rows are `timestamp,x,y,z` with NO header row: every row is data, and a non-numeric row
-is reported, never dropped. Both accelerometers are decimated 100 -> 50 Hz
+is reported, never dropped. Both accelerometers are decimated 100 → 50 Hz
 (`scipy.signal.resample_poly`, anti-aliased); then the four sources are truncated to the
 shortest and concatenated to (T, 12): [acc_phone xyz, acc_watch xyz, gyro xyz, orientation xyz].
-A source shorter than `MIN_SOURCE_FRACTION` of the trial's longest is reported, not cut to.
+A source shorter than :data:`MIN_SOURCE_FRACTION` of the trial's longest is reported, not cut to.
 File names are matched case-insensitively, and `walking.csv` is trial 1 like `walking_1.csv`:
 two files naming one trial are both reported, neither used.
 
 The skeleton comes from the release's keypoints (`trimmed_pose.zip`: per camera, 17 COCO
 points as x, y, confidence) converted as the public CMC-CMKM preprocessing does: camera 1,
 the confidence column dropped, one `.npy` per trial holding a (17, 2, T) array in pixels;
-`write_mmact_layout` writes exactly this layout.
+:func:`write_mmact_layout` writes exactly this layout.
 
 Labels are the 35 distinct actions in alphabetical order, each desk-scene alias counted with its
 action. The release's
@@ -98,7 +98,7 @@ def _trial_name(stem: str) -> str:
 
 
 def _scan(folder: Path, suffix: str, skipped: list[dict], strict: bool) -> tuple[dict[Key, Path], set[Key]]:
-    """Map (subject, scene, session, trial name) -> file for every `suffix` file under `folder`.
+    """Map (subject, scene, session, trial name) → file for every `suffix` file under `folder`.
 
     Also returns the trials named by more than one file (`WALKING.csv` beside `walking.csv`,
     `walking_1.csv` beside `walking.csv`): each such file is reported, none is used, since
@@ -290,7 +290,7 @@ def _relative(sample: Sample) -> Path:
 
 
 def write_mmact_layout(raw: RawDataset, root: str | Path) -> None:
-    """Write `raw` (12-channel 50 Hz IMU, (17, 2, T) skeletons) in the layout `load_mmact` reads.
+    """Write `raw` (12-channel 50 Hz IMU, (17, 2, T) skeletons) in the layout :func:`load_mmact` reads.
 
     The accelerometers are upsampled to 100 Hz (`resample_poly`), as the phone and watch
     record; timestamps are milliseconds from 0. For test fixtures and examples.

@@ -69,7 +69,7 @@ __all__ = [
     "write_utd_mhad_layout",
 ]
 
-GRAVITY = 9.80665  #: m/s^2, one g
+GRAVITY = 9.80665  #: m/s², one g
 IMU_RATE = 50.0  #: Hz, as UTD-MHAD's inertial sensor
 _FD_STEP = 2e-3  # s: central-difference step for the IMU (error O(step^2), far below noise)
 
@@ -186,30 +186,30 @@ def _softmin(a: np.ndarray, b: np.ndarray, sharpness: float = 40.0) -> np.ndarra
 # (hence the IMU) are continuous and exactly zero during the rest before and after.
 # ---------------------------------------------------------------------------------------
 def _ease(x: np.ndarray) -> np.ndarray:
-    """Smootherstep of clip(x, 0, 1): 0 -> 1 with zero 1st and 2nd derivatives at both ends."""
+    """Smootherstep of clip(x, 0, 1): 0 → 1 with zero 1st and 2nd derivatives at both ends."""
     x = np.clip(x, 0.0, 1.0)
     return x * x * x * (x * (6 * x - 15) + 10)
 
 
 def _ramp(s: np.ndarray, a: float, b: float) -> np.ndarray:
-    """Eased 0 -> 1 over s in [a, b]."""
+    """Eased 0 → 1 over s in [a, b]."""
     return _ease((s - a) / (b - a))
 
 
 def _hold(s: np.ndarray, a: float, b: float) -> np.ndarray:
-    """0 -> 1 over [0, a], 1 until b, 1 -> 0 over [b, 1]."""
+    """0 → 1 over [0, a], 1 until b, 1 → 0 over [b, 1]."""
     return _ease(s / a) * _ease((1 - s) / (1 - b))
 
 
 def _window(s: np.ndarray, a: float, b: float) -> np.ndarray:
-    """1 inside [a, b] except eased 0 -> 1 -> 0 over its first and last 15 %: multiplies a
+    """1 inside [a, b] except eased 0 → 1 → 0 over its first and last 15 %: multiplies a
     cyclic term so that it starts and stops smoothly at a steady tempo."""
     m = np.clip((s - a) / (b - a), 0.0, 1.0)
     return _ease(m / 0.15) * _ease((1 - m) / 0.15)
 
 
 def _phase(s: np.ndarray, cycles: float, a: float, b: float) -> np.ndarray:
-    """Angle 0 -> 2 pi cycles, linear over [a, b] (use with `_window`)."""
+    """Angle 0 → 2π cycles, linear over [a, b] (use with `_window`)."""
     return 2 * np.pi * cycles * np.clip((s - a) / (b - a), 0.0, 1.0)
 
 
@@ -219,7 +219,7 @@ def _osc(s: np.ndarray, cycles: float, a: float, b: float) -> np.ndarray:
 
 
 def _pulse(s: np.ndarray, cycles: float, a: float, b: float) -> np.ndarray:
-    """`cycles` 0 -> 1 -> 0 pulses over [a, b], faded in and out."""
+    """`cycles` 0 → 1 → 0 pulses over [a, b], faded in and out."""
     return 0.5 * (1 - np.cos(_phase(s, cycles, a, b))) * _window(s, a, b)
 
 
@@ -429,16 +429,16 @@ class Difficulty:
     """Knobs that make the synthetic task harder; the defaults give the standard data exactly.
 
     Attributes:
-        confusion: in [0, 1]. Each ``CONFUSABLE_PAIRS`` motion a becomes
+        confusion: in [0, 1]. Each :data:`CONFUSABLE_PAIRS` motion a becomes
             ``a + confusion / 2 * (b - a)`` (joint angles and duration), so the difference
             between the two classes of a pair shrinks to ``1 - confusion`` of the default's:
             0 (the default) changes nothing, 1 makes the two classes of a pair identical.
-        imbalance: >= 1, the ratio of the largest to the smallest class. Class k keeps the
+        imbalance: ≥ 1, the ratio of the largest to the smallest class. Class k keeps the
             first ``round(n_trials * r_k)`` trials (at least 1) of every subject, with
             ``r_k = imbalance ** (-rank_k / (n_classes - 1))`` and the ranks a permutation
             drawn from the seed (so a pair's two classes usually differ in size). 1 (the
             default) keeps every trial.
-        nuisance: >= 0, a factor on the per-trial style drift of every joint angle (a random,
+        nuisance: ≥ 0, a factor on the per-trial style drift of every joint angle (a random,
             label-free movement that both modalities see). 1 is the default drift, 0 none.
     """
 
@@ -545,7 +545,7 @@ class Recording:
 
     skeleton: (20, 3, T_s) metres; imu: (T_i, 6) [acc g, gyro deg/s];
     skeleton_times (T_s,), imu_times (T_i,) seconds; sensor_position (T_i, 3) metres and
-    sensor_rotation (T_i, 3, 3) (sensor axes -> camera axes) at the IMU times.
+    sensor_rotation (T_i, 3, 3) (sensor axes → camera axes) at the IMU times.
     """
 
     skeleton: np.ndarray

@@ -124,7 +124,7 @@ def _read_skeleton(path: Path) -> np.ndarray:
 def _scan(
     folder: Path, kind: str, skipped: list[dict], strict: bool
 ) -> tuple[dict[tuple[int, int, int], Path], set[tuple[int, int, int]]]:
-    """Map (action, subject, trial) -> path for the `kind` files of `folder`; report the rest.
+    """Map (action, subject, trial) → path for the `kind` files of `folder`; report the rest.
 
     Also returns the trials named by more than one file (`a01_s1_t1` beside `a1_s1_t1`):
     both files are reported, neither is used, since nothing says which one is right.
