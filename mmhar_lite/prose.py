@@ -220,6 +220,17 @@ class Paired:
         return (f"{head}, 95 % interval [{low:+.{decimals}f}, {high:+.{decimals}f}] over "
                 f"{n} paired seeds, which {verdict}")
 
+    def short(self, decimals: int = 2) -> str:
+        """The compact form for a table or a list that states the convention once:
+        ``"+7.83 [+1.49, +14.17]*"``, ``*`` where the interval excludes 0; with fewer seeds
+        ``"+0.50 (one seed)"`` or ``"+0.00 (two seeds, no interval)"``."""
+        head = f"{self.mean:+.{decimals}f}"
+        if self.half is None:
+            n = len(self.diffs)
+            return f"{head} (one seed)" if n == 1 else f"{head} ({n_seeds_text(n)}, no interval)"
+        low, high = self.mean - self.half, self.mean + self.half
+        return f"{head} [{low:+.{decimals}f}, {high:+.{decimals}f}]" + ("*" if self.significant else "")
+
 
 def paired(a: Mapping[Any, float], b: Mapping[Any, float]) -> Paired:
     """:class:`Paired` differences ``a[seed] - b[seed]`` of two ``{seed: value}`` mappings.
@@ -518,13 +529,14 @@ def pairing_sentence(halves: Sequence[tuple[float, float, float]], *, noun: str 
 
 
 def paired_summary(pairs: Mapping[str, Paired], decimals: int = 2, *,
-                   names: tuple[str, str] | None = None) -> str:
+                   names: tuple[str, str] | None = None, compact: bool = False) -> str:
     """Per setting (``{"2 %": paired(a, b), ...}``) the paired difference, then at how many
     settings its interval excludes 0, as one sentence; with ``names`` (of ``a`` and ``b``) also
-    in which direction each such difference goes ("a is below b at 2 %")."""
+    in which direction each such difference goes ("a is below b at 2 %"). ``compact``: each
+    difference in :meth:`Paired.short` form, for a page that states that convention once."""
     if not pairs:
         raise ValueError("paired_summary needs at least one setting")
-    each = "; ".join(f"{name}: {p.text(decimals)}" for name, p in pairs.items())
+    each = "; ".join(f"{name}: {p.short(decimals) if compact else p.text(decimals)}" for name, p in pairs.items())
     if any(p.significant is None for p in pairs.values()):
         return (f"{each}. With fewer than {MIN_SEEDS_FOR_CI} seeds there is no interval, so this run "
                 "cannot say whether the two differ")

@@ -113,18 +113,24 @@ def comparison_markdown(sources: Mapping[str, Sequence[dict]], rows: Sequence[tu
     column) and, per named source of ``reproduce`` records (e.g. ``{"real UTD-MHAD": real,
     "synthetic": synthetic}``), the accuracy (%) as mean ± sample std over seeds with the seed
     count; "–" where the paper or a source has no such row.
-    ``short``: narrow columns for small screens (headers "pre-train", "fine-tune", "paper";
-    modalities as in :data:`SHORT_MODALITIES`). ``flagged``: ``{source name: rows}`` whose cell
+    ``short``: narrow columns for small screens: the modalities in the method cell, as in
+    :data:`SHORT_MODALITIES` (``cmc (mm→imu)``; ``random-init (mm)``, its head only, since it is
+    never pre-trained), and a header "paper". ``flagged``: ``{source name: rows}`` whose cell
     of that source gets a ``*`` (values that are not results; the caller says under the table
     what the ``*`` means)."""
     summaries = {name: {table_row(s): s for s in summarize(records)} for name, records in sources.items()}
-    header = (["method", "pre-train", "fine-tune"] + (["paper"] if paper else []) if short else
+    # short: two columns fewer, so that the tables fit a phone and the book's column
+    header = (["method (pre→fine)"] + (["paper"] if paper else []) if short else
               ["method", "pre-training", "fine-tuning"] + ([f"paper ({paper})"] if paper else [])) + [
         f"{name} (n)" for name in sources]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    name_of = SHORT_MODALITIES.get if short else (lambda m, default: m)
     for row in rows:
-        cells = [row[0], name_of("none" if row[0] == "random-init" else row[1], row[1]), name_of(row[2], row[2])]
+        if not short:
+            cells = [row[0], "none" if row[0] == "random-init" else row[1], row[2]]
+        elif row[0] == "random-init":
+            cells = [f"{row[0]} ({SHORT_MODALITIES[row[2]]})"]
+        else:
+            cells = [f"{row[0]} ({SHORT_MODALITIES[row[1]]}→{SHORT_MODALITIES[row[2]]})"]
         if paper:
             published = PAPER_RESULTS.get(row, {}).get(paper, {}).get("accuracy")
             cells.append("–" if published is None else f"{published:.2f}")

@@ -167,11 +167,17 @@ _BAR_BOTTOM_PX = 60
 def _start_ticks(low: float) -> dict:
     """Tick settings of a percentage axis from ``low`` to 100: where it is zoomed (``low > 0``), a
     tick at ``low`` itself (plotly's own ticks began at the next multiple of 10, so the start that
-    the axis title names had no label), every 5, 10 or 20 points as the span allows."""
+    the axis title names had no label), then the multiples of 5, 10 or 20 (as the span allows) up
+    to 100, which is labelled too (ticks counted from ``low`` read 55, 65, ... 95 and left the
+    100 % that error bars are cut at unlabelled); a multiple closer than half a step to ``low`` is
+    left out, so that two labels do not collide."""
     if low <= 0:
         return {}
     span = 100 - low
-    return dict(tickmode="linear", tick0=low, dtick=5 if span <= 25 else 10 if span <= 60 else 20)
+    step = 5 if span <= 25 else 10 if span <= 60 else 20
+    multiples = [float(v) for v in range(step * int(np.ceil(low / step)), 101, step) if v - low >= step / 2]
+    ticks = [float(low)] + multiples
+    return dict(tickmode="array", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
 
 
 def _axis_floor(lowest: float) -> float:
@@ -263,7 +269,8 @@ def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy
         summary: ``experiments.summarize(records, ("method", "finetune_modality",
             "label_fraction"))`` rows; ``label_fraction`` in (0, 1], plotted in % on a log axis.
         tick_labels: ``{fraction: label}`` for ticks that need more than "2 %" (a point standing
-            for several fractions with the same labelled subset: "2 = 5 %").
+            for several fractions with the same labelled subset: "2 = 5 %"); one short line each,
+            since a phone's width holds no more.
         metric: the record key plotted (``<metric>_mean`` / ``<metric>_ci95``), e.g. ``"accuracy"``.
         title: figure title.
     """
@@ -271,7 +278,12 @@ def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy
     # one labelled tick per measured fraction: plotly's own log ticks read "2 3 ... 10 2 3 4 5"
     fractions = sorted({float(row["label_fraction"]) for row in summary})
     labels = dict(tick_labels or {})
-    fig.update_layout(title=title, xaxis=dict(title="label fraction, the share asked for per class (log scale)", type="log",
+    # a short title and one-line, unrotated labels, with a margin of a tenth of a decade past the
+    # end points: at 400 px the long title was cut, plotly rotated the two-line labels and dropped
+    # the last one (50 %) at the plot's edge
+    ends = np.log10([100.0 * fractions[0], 100.0 * fractions[-1]]) if fractions else np.array([0.0, 2.0])
+    fig.update_layout(title=title, xaxis=dict(title="labelled fraction (log scale)", type="log", tickangle=0,
+                                              range=[float(ends[0]) - 0.1, float(ends[1]) + 0.1],
                                               tickvals=[100.0 * f for f in fractions],
                                               ticktext=[labels.get(f, f"{100.0 * f:g} %") for f in fractions]),
                       yaxis_title=_METRIC_TITLES.get(metric, metric))

@@ -179,16 +179,16 @@ def test_comparison_tables_hold_the_rows_run_beside_the_paper() -> None:
     text = book.comparison_tables(records)
     counts = book.table_rows(text)
     assert list(counts.values()) == [2, 1] and all(t.startswith(("Table 2 rows", "Table 3 rows")) for t in counts)
-    assert "| method | pre-train | fine-tune | paper | synthetic (n) |" in text
-    assert "| cmc | mm | mm | 95.35 | 90.00 ± 0.00 (3) |" in text and "| random-init | none | mm |" in text
+    assert "| method (pre→fine) | paper | synthetic (n) |" in text
+    assert "| cmc (mm→mm) | 95.35 | 90.00 ± 0.00 (3) |" in text and "| random-init (mm) |" in text
     captioned = book.caption_tables(text, "Live run.")
     assert "**Table 2 rows: multimodal pre-training" in captioned and "Live run. 2 rows." in captioned
-    assert "imu | imu" not in text  # rows the run did not make are left out
+    assert "imu→imu" not in text  # rows the run did not make are left out
     assert "unimodal rows" not in text  # nor named in the caption
     with_unimodal = book.comparison_tables(records + [rec("supervised", "imu", "imu", 0, 0.7)])
     assert "Table 3 rows: the same pre-trainings, IMU-only linear head\n" in text  # no supervised row, none named
     assert "and supervised IMU training (end to end" in with_unimodal
-    assert "and the unimodal rows (supervised, SimCLR)" in with_unimodal and "| supervised | imu | imu | 74.65 | 70.00 (1) |" in with_unimodal
+    assert "and the unimodal rows (supervised, SimCLR)" in with_unimodal and "| supervised (imu→imu) | 74.65 | 70.00 (1) |" in with_unimodal
 
 
 def test_comparison_tables_mark_flagged_rows_under_their_own_table_only() -> None:
@@ -199,7 +199,7 @@ def test_comparison_tables_mark_flagged_rows_under_their_own_table_only() -> Non
     stale = [("simclr", "skeleton", "skeleton")]
     text = book.comparison_tables(records, flagged={"synthetic": stale}, flag_note="older encoder, not a result.")
     table2, table3 = text.split("## Table 3")
-    assert "| simclr | skel | skel | 95.50 | 60.00 \\* (1) |" in table2 and "| cmc | mm | mm |" in table2
+    assert "| simclr (skel→skel) | 95.50 | 60.00 \\* (1) |" in table2 and "| cmc (mm→mm) |" in table2
     assert table2.count("\\* older encoder, not a result.") == 1 and "\\*" not in table3
     captioned = book.caption_tables(text, "Run.")
     assert list(book.table_rows(text).values()) == [2, 1]  # the note is not a row
@@ -216,9 +216,9 @@ def test_comparison_tables_put_more_sources_beside() -> None:
     synthetic = [rec("cmc", "multimodal", s, a) for s, a in ((0, 0.98), (1, 1.0))] + [rec("cmc", "imu", 0, 0.7)]
     text = book.comparison_tables(real, source="real", beside={"synthetic": synthetic},
                                   flagged={"synthetic": [("cmc", "multimodal", "multimodal")]}, flag_note="stale.")
-    assert "| method | pre-train | fine-tune | paper | real (n) | synthetic (n) |" in text
-    assert "| cmc | mm | mm | 95.35 | 95.00 (1) | 99.00 \\* (2) |" in text and "\\* stale." in text
-    assert "| cmc | mm | imu |" not in text  # the rows are those of the first source
+    assert "| method (pre→fine) | paper | real (n) | synthetic (n) |" in text
+    assert "| cmc (mm→mm) | 95.35 | 95.00 (1) | 99.00 \\* (2) |" in text and "\\* stale." in text
+    assert "| cmc (mm→imu) |" not in text  # the rows are those of the first source
 
 
 def test_paper_gap_sentence_groups_rows_by_their_distance_from_the_paper() -> None:

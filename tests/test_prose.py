@@ -45,6 +45,10 @@ def test_paired_differences_pair_by_seed_and_judge_by_their_interval() -> None:
     assert two.significant is None and two.text() == "+0.00 points (mean of two seeds, +1.00 and -1.00: no interval)"
     with pytest.raises(ValueError, match=r"same seeds, got \[0, 1\] and \[0\]"):
         prose.paired({0: 1.0, 1: 2.0}, {0: 1.0})
+    # the compact form: a * only where the interval excludes 0
+    assert same_gap.short() == "+1.00 [+1.00, +1.00]*"
+    assert noisy.short().startswith("+0.33 [-") and not noisy.short().endswith("*")
+    assert one.short() == "+0.50 (one seed)" and two.short() == "+0.00 (two seeds, no interval)"
 
 
 def test_margin_word_one_rule_for_far_and_near() -> None:
@@ -212,6 +216,8 @@ def test_paired_summary_counts_the_settings_whose_interval_excludes_0() -> None:
     assert prose.paired_summary({"2 %": close}).endswith("contains 0 at the one setting: no significant difference anywhere")
     few = prose.paired_summary({"10 %": prose.paired({0: 1.0}, {0: 2.0})})
     assert few.startswith("10 %: -1.00 points (one seed, no interval)") and "cannot say" in few
+    compact = prose.paired_summary({"2 %": apart, "50 %": close}, compact=True)
+    assert compact.startswith(f"2 %: {apart.short()}; 50 %: {close.short()}.") and "points, 95 %" not in compact
 
 
 def test_spreads_only_from_three_seeds() -> None:

@@ -61,9 +61,13 @@ def test_comparison_markdown_short_columns():
     rec = dict(method="cmc", pretrain_modality="multimodal", finetune_modality="imu", seed=0, accuracy=0.9, macro_f1=0.5)
     lines = results.comparison_markdown({"synthetic": [rec]}, [("cmc", "multimodal", "imu"), ("simclr", "skeleton", "imu")],
                                             short=True).splitlines()
-    assert lines[0] == "| method | pre-train | fine-tune | paper | synthetic (n) |"
-    assert lines[2] == "| cmc | mm | imu | 69.77 | 90.00 (1) |"
-    assert lines[3].startswith("| simclr | skel | imu |")
+    assert lines[0] == "| method (pre→fine) | paper | synthetic (n) |"
+    assert lines[2] == "| cmc (mm→imu) | 69.77 | 90.00 (1) |"
+    assert lines[3].startswith("| simclr (skel→imu) |")
+    init = dict(rec, method="random-init", pretrain_modality="none", finetune_modality="multimodal")
+    only_head = results.comparison_markdown({"synthetic": [init]}, [("random-init", "multimodal", "multimodal")],
+                                            short=True)
+    assert "| random-init (mm) | – | 90.00 (1) |" in only_head  # never pre-trained: its head only
 
 
 def test_distinct_label_sets_agree_with_the_selected_rows():

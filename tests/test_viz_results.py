@@ -65,10 +65,19 @@ def test_results_bar_clips_error_bars_at_100_and_zooms_on_request():
     uncut = [summary_row("cmc", "multimodal", "multimodal", [0.90, 0.91, 0.92])]
     assert viz_results.results_bar(uncut, zoom=True).layout.xaxis.title.text == "accuracy (%)<br>axis starts at 85 %"
     assert list(viz_results.results_bar(summary).layout.xaxis.range) == [0, 100]
-    # a tick at the start the title names (plotly's own ticks began at the next multiple of 10)
-    assert (fig.layout.xaxis.tickmode, fig.layout.xaxis.tick0, fig.layout.xaxis.dtick) == ("linear", 80.0, 5)
+    # a tick at the start the title names (plotly's own ticks began at the next multiple of 10), and
+    # 100, where the error bars are cut, labelled
+    assert fig.layout.xaxis.tickmode == "array"
+    assert list(fig.layout.xaxis.tickvals) == [80.0, 85.0, 90.0, 95.0, 100.0]
+    assert list(fig.layout.xaxis.ticktext) == ["80", "85", "90", "95", "100"]
     wide = [summary_row("cmc", "multimodal", "multimodal", [0.30, 0.32, 0.34])]
-    assert (viz_results.results_bar(wide, zoom=True).layout.xaxis.tick0, viz_results.results_bar(wide, zoom=True).layout.xaxis.dtick) == (25.0, 20)
+    assert list(viz_results.results_bar(wide, zoom=True).layout.xaxis.tickvals) == [25.0, 40.0, 60.0, 80.0, 100.0]
+    # a start between multiples: ticks on the multiples of 10, the one half a step from the start kept
+    mid = [summary_row("cmc", "multimodal", "multimodal", [0.60, 0.62, 0.64])]
+    assert list(viz_results.results_bar(mid, zoom=True).layout.xaxis.tickvals) == [55.0, 60.0, 70.0, 80.0, 90.0, 100.0]
+    # a multiple closer than half a step to the start is left out (its label would run into the start's)
+    near = [summary_row("cmc", "multimodal", "multimodal", [0.40, 0.42, 0.44])]
+    assert list(viz_results.results_bar(near, zoom=True).layout.xaxis.tickvals) == [35.0, 60.0, 80.0, 100.0]
     assert viz_results.results_bar(summary).layout.xaxis.tickmode is None  # unzoomed: plotly's ticks from 0
 
 
@@ -161,6 +170,10 @@ def test_limited_labels_figure():
     assert len(fig.data) == 2
     assert list(fig.data[1].x) == [2.0, 50.0]  # sorted, in percent
     assert fig.layout.xaxis.type == "log"
+    # at 400 px: a short title, unrotated labels and room past the end points, so that 50 % keeps its label
+    assert fig.layout.xaxis.title.text == "labelled fraction (log scale)" and fig.layout.xaxis.tickangle == 0
+    lo, hi = fig.layout.xaxis.range
+    assert lo < np.log10(2.0) and hi > np.log10(50.0)
     # one labelled tick per measured fraction, not plotly's "2 3 ... 10 2 3 4 5"
     assert list(fig.layout.xaxis.tickvals) == [2.0, 50.0]
     assert list(fig.layout.xaxis.ticktext) == ["2 %", "50 %"]
