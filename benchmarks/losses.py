@@ -138,7 +138,7 @@ def goals_text(ratios: list[tuple[int, float, float, float]]) -> str:
                  for b, _, _, n in ratios if b >= 1024])
     missed = [name for margin, name, _ in checks if margin < 0]
     margin, name, limit = min(checks)
-    verdict = (f"Met by this run's medians in the Ratios table above, whose run-to-run spread is not recorded: the "
+    verdict = (f"Met by this run's medians in the Ratios table above: the "
                f"closest to its limit, {name} (limit {limit}), is {100 * margin:.0f} % inside it, which another run "
                "on a busier machine may not be." if not missed
                else "Missed in this run: " + "; ".join(missed) + ".")
@@ -191,8 +191,6 @@ def run(batches: list[int], repeats: int, clock: str = "cpu", scale_repeats: boo
         f"Machine: {machine()}. Load average {os.getloadavg()[0]:.1f} at the end of the run (above 1 means "
         "other jobs shared the cores, which makes absolute times noisier); the ratios are measured in the "
         "same run.",
-        "",
-        "The median's run-to-run spread is not recorded.",
         "",
         # three narrow tables rather than one of 12 columns: each fits a phone's width
         "**Time** (ms)",

@@ -71,6 +71,7 @@ def benchmark_caveats(result: Mapping) -> str:
                          + (": other jobs shared the cores, so the times measure that contention as much as "
                             "the code." if result.get("busy_machine") else "."))
     best = {(r["size"], int(r["processes"]), int(r["threads"])): r for r in result["rows"]}
+    slow_threads = []  # (size, threads, slowdown): one sentence for all, its cause said once
     for (size, p, t), row in best.items():
         one = best.get((size, 1, 1))
         if one is None or (p, t) == (1, 1):
@@ -86,8 +87,14 @@ def benchmark_caveats(result: Mapping) -> str:
                 f"that {p} processes spending that share communicating can give even if the computation splits "
                 "perfectly, so the one-process epoch was slowed by something other than the code.")
         if p == 1 and t > 1 and round(1 / speedup, 1) > 1:
-            sentences.append(f"With the {size} encoders one process of {t} threads took {1 / speedup:.1f} times as "
-                             "long as with one thread: its extra threads found no free core.")
+            slow_threads.append((size, t, 1 / speedup))
+    if slow_threads:
+        parts = [f"{slow:.1f} times as long with the {size} encoders" for size, _, slow in slow_threads]
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        counts = sorted({t for _, t, _ in slow_threads})
+        threads = " or ".join(str(t) for t in counts)
+        sentences.append(f"One process of {threads} threads took {listed} as with one thread: its extra "
+                         "threads found no free core.")
     gpu = str(result.get("gpu", ""))
     if not gpu or gpu.startswith("not measured"):
         sentences.append("No GPU and no second machine were measured: that scale-out pays where each rank has "

@@ -40,7 +40,13 @@ def test_benchmark_caveats_flag_what_the_times_cannot_show():
                            "ended on 2 cores: other jobs shared the cores")
     # 2 x (1 - 0.285) = 1.43 at best, 1.98 measured
     assert "2 processes were 2.0 times as fast as one although 28.5 %" in text and "more than the 1.4 times" in text
-    assert "one process of 2 threads took 7.2 times as long as with one thread" in text
+    assert "One process of 2 threads took 7.2 times as long with the lite encoders as with one thread" in text
+    # the cause is said once, however many encoder sizes show it
+    rows = [{**r, "size": size} for size in ("paper", "lite") for r in _scaling_rows(12.42, 88.93, 6.26)]
+    text = timings.benchmark_caveats(_benchmark(rows))
+    assert ("One process of 2 threads took 7.2 times as long with the paper encoders and 7.2 times as long with "
+            "the lite encoders as with one thread: its extra threads found no free core.") in text
+    assert text.count("no free core") == 1
     assert text.endswith("is the expectation, untested here.")
 
 
