@@ -286,3 +286,12 @@ def test_distinct_values_print_enough_decimals_to_tell_runs_apart() -> None:
     assert prose.distinct_values([1.0, 1.0, 2.0], ["a", "b", "c"]) == "1.000 (a), 1.000 (b) and 2.000 (c)"
     assert (prose.distinct_values([-0.0221, -0.0221], ["CMC", "CMC-HNL"])
             == "-0.022 in both runs (CMC and CMC-HNL, equal to 6 decimals)")
+
+
+def test_signed_never_prints_a_negative_zero():
+    assert prose.signed(-0.001) == "0.00"
+    assert prose.signed(0.004) == "0.00"
+    assert prose.signed(1.254) == "+1.25"
+    assert prose.signed(-0.4, 1) == "-0.4"
+    assert prose.signed(-2.0, plus=False) == "-2.00"
+    assert prose.percent_spread(-0.00001, 0.0265, 3) == "0.00 ± 2.65"
