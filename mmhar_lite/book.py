@@ -33,11 +33,12 @@ from mmhar_lite.prose import (  # noqa: F401
     chance_sentence, ci_bounds, confused_with, course, distinct_decimals, distinct_values, estimate,
     join_names, margin_text, margin_word, most_confused_pairs, n_seeds_text, p_text,
     pair_confusions, paired, paired_summary, pairing_sentence, pairs_text, percent_spread, ranking,
-    relation, spread_phrase, sweep_sentence, tie_groups, tie_note, versus_chance, versus_spread,
-    batch_steps, judged_course, neighbour_ties, ordinal, shade, step_word, values_at,
+    relation, signed, spread_phrase, sweep_sentence, tie_groups, tie_note, versus_chance,
+    versus_spread, batch_steps, judged_course, neighbour_ties, ordinal, shade, step_word, values_at,
 )
 from mmhar_lite.timings import (  # noqa: F401
-    BENCH_PAIRS, RunTime, benchmark_caveats, paper_size_run_time, scaling_sentence, size_factors,
+    BENCH_PAIRS, RunTime, benchmark_caveats, epoch_seconds, paper_size_run_time, pretraining_seconds,
+    scaling_sentence, seed_time_table, size_factors, slower_later,
 )
 
 if TYPE_CHECKING:  # imported lazily: plotly and Sphinx are only needed by the functions using them

@@ -17,6 +17,7 @@ from typing import Any, Mapping, Sequence
 
 __all__ = [
     "MIN_SEEDS_FOR_CI",
+    "signed",
     "percent_spread",
     "spread_phrase",
     "n_seeds_text",
@@ -68,10 +69,19 @@ MIN_SEEDS_FOR_CI = 3
 _NUMBER_WORDS = {1: "one", 2: "two"}
 
 
+def signed(value: float, decimals: int = 2, *, plus: bool = True) -> str:
+    """``value`` with ``decimals`` decimals, ``"+1.25"`` / ``"-0.40"`` (no ``+`` when ``plus`` is
+    false); a value that rounds to zero prints ``"0.00"``, without a sign, never ``"-0.00"``."""
+    text = f"{value:+.{decimals}f}" if plus else f"{value:.{decimals}f}"
+    return text.lstrip("+-") if float(text) == 0 else text
+
+
 def percent_spread(mean: float, spread: float, n: int, *, without: str = "") -> str:
     """A mean and its spread (both fractions) in %, ``"98.91 ± 0.36"``, the spread only from
-    :data:`MIN_SEEDS_FOR_CI` values on; from fewer, the mean followed by ``without``."""
-    return f"{100 * mean:.2f} ± {100 * spread:.2f}" if n >= MIN_SEEDS_FOR_CI else f"{100 * mean:.2f}{without}"
+    :data:`MIN_SEEDS_FOR_CI` values on; from fewer, the mean followed by ``without``. A mean that
+    rounds to zero prints ``"0.00"``, not ``"-0.00"`` (:func:`signed`)."""
+    shown = signed(100 * mean, plus=False)
+    return f"{shown} ± {100 * spread:.2f}" if n >= MIN_SEEDS_FOR_CI else f"{shown}{without}"
 
 
 def spread_phrase(seed_counts: Sequence[int], spread: str = "sample std") -> str:

@@ -184,7 +184,13 @@ def paired_verdict(row: Mapping, min_seeds: int = 3) -> str:
 
 
 def _pct(mean: float, spread: float, n: int) -> str:
-    return percent_spread(mean, spread, n, without=f" (n < {MIN_SEEDS_FOR_CI}, no interval)")
+    # the header says once that a row below MIN_SEEDS_FOR_CI seeds has no interval
+    return percent_spread(mean, spread, n)
+
+
+def _seed_counts(records: Sequence[dict]) -> list[int]:
+    """The number of seeds of each (regime, batch size, head, method) setting of ``records``."""
+    return [s["n"] for s in summarize(records, _KEYS)]
 
 
 def regimes_markdown(records: Sequence[dict]) -> str:
@@ -198,7 +204,9 @@ def regimes_markdown(records: Sequence[dict]) -> str:
     lines = [
         "# regimes: synthetic", "",
         results_header(records) + " Accuracy (%) is the mean over seeds ± the 95 % t-interval half-width (given "
-        "from 3 seeds on); 'vs CMC' is the paired (same seed) difference from CMC ± its 95 % half-width.", "",
+        "from 3 seeds on); 'vs CMC' is the paired (same seed) difference from CMC ± its 95 % half-width."
+        + (f" Rows with n < {MIN_SEEDS_FOR_CI} give the mean alone, without an interval."
+           if any(r_n < MIN_SEEDS_FOR_CI for r_n in _seed_counts(records)) else ""), "",
         "Regimes: " + "; ".join(f"`{name}` ({text})" for name, text in regimes.items()) + ".", "",
         "| regime | batch | head | method | n | accuracy (%) | macro-F1 (%) | vs CMC (points) |",
         "|---|---|---|---|---|---|---|---|",

@@ -18,6 +18,10 @@ __all__ = [
     "size_factors",
     "RunTime",
     "paper_size_run_time",
+    "pretraining_seconds",
+    "seed_time_table",
+    "slower_later",
+    "epoch_seconds",
 ]
 
 
@@ -160,3 +164,55 @@ def paper_size_run_time(records: Sequence[Mapping], factors: Mapping[str, float]
     lite += sum(s for _, s in pretrain.values())
     paper += sum(s * factors[m] for m, s in pretrain.values())
     return RunTime(len(pretrain), lite, paper)
+
+
+def pretraining_seconds(records: Sequence[Mapping]) -> dict[tuple[str, str], dict[int, float]]:
+    """``{(method, pre-training modality): {seed: pretrain_seconds}}``, one entry per
+    pre-training, in the order of ``records`` (the rows of one pre-training repeat its seconds on
+    every head; ``random-init`` rows train nothing and are left out)."""
+    runs: dict[tuple[str, str], dict[int, float]] = {}
+    for r in records:
+        if r["pretrain_epochs"] > 0:
+            runs.setdefault((r["method"], r["pretrain_modality"]), {})[r["seed"]] = float(r["pretrain_seconds"])
+    return runs
+
+
+def seed_time_table(records: Sequence[Mapping]) -> str:
+    """A markdown table of the wall time of each pre-training (:func:`pretraining_seconds`), one
+    row per method and modality, one column per seed (``"902 s"``; ``"–"`` where that seed has
+    not been run), and a last row with each seed's sum in hours."""
+    from mmhar_lite.book import markdown_table  # book imports this module
+
+    runs = pretraining_seconds(records)
+    seeds = sorted({seed for by_seed in runs.values() for seed in by_seed})
+    rows = [[f"{method} ({modality})", *(f"{by_seed[s]:.0f} s" if s in by_seed else "–" for s in seeds)]
+            for (method, modality), by_seed in runs.items()]
+    sums = [sum(by_seed[s] for by_seed in runs.values() if s in by_seed) for s in seeds]
+    counts = [sum(s in by_seed for by_seed in runs.values()) for s in seeds]
+    rows.append(["sum", *(f"{total / 3600:.1f} h ({n})" for total, n in zip(sums, counts))])
+    return markdown_table(["pre-training", *(f"seed {s}" for s in seeds)], rows)
+
+
+def slower_later(records: Sequence[Mapping]) -> list[tuple[str, str, int, float, float]]:
+    """The pre-trainings that took longer at a later seed than at the first one:
+    ``(method, modality, seed, seconds, first seed's seconds)``, in the order of ``records``."""
+    slower = []
+    for (method, modality), by_seed in pretraining_seconds(records).items():
+        first = min(by_seed)
+        slower += [(method, modality, s, t, by_seed[first]) for s, t in sorted(by_seed.items())
+                   if s != first and t > by_seed[first]]
+    return slower
+
+
+def epoch_seconds(records: Sequence[Mapping]) -> dict[int, float]:
+    """``{batch size: mean seconds per pre-training epoch}`` over the distinct pre-trainings of
+    ``records`` (``pretrain_seconds / pretrain_epochs``, each pre-training counted once)."""
+    per_epoch: dict[tuple, tuple[int, float]] = {}
+    for r in records:
+        if r["pretrain_epochs"] > 0:
+            key = (r.get("regime"), r["method"], r["pretrain_modality"], r["seed"], r["batch_size"])
+            per_epoch[key] = (r["batch_size"], float(r["pretrain_seconds"]) / r["pretrain_epochs"])
+    by_batch: dict[int, list[float]] = {}
+    for batch, seconds in per_epoch.values():
+        by_batch.setdefault(batch, []).append(seconds)
+    return {batch: sum(v) / len(v) for batch, v in sorted(by_batch.items())}

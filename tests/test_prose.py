@@ -328,3 +328,12 @@ def test_ordinal_and_shade():
     assert prose.shade(0.1, 1.0, "blue") == "deep blue"
     assert prose.shade(10 ** 0.5, 1.0, "red") == "light red"
     assert prose.shade(1000.0, 1.0, "red") == "deep red"
+
+
+def test_signed_never_prints_a_negative_zero():
+    assert prose.signed(-0.001) == "0.00"
+    assert prose.signed(0.004) == "0.00"
+    assert prose.signed(1.254) == "+1.25"
+    assert prose.signed(-0.4, 1) == "-0.4"
+    assert prose.signed(-2.0, plus=False) == "-2.00"
+    assert prose.percent_spread(-0.00001, 0.0265, 3) == "0.00 ± 2.65"

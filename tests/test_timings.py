@@ -94,3 +94,35 @@ def test_paper_size_run_time_refuses_what_it_cannot_scale() -> None:
         timings.paper_size_run_time([{**_timed("cmc", "multimodal", "multimodal", 1.0, 1.0), "size": "paper"}], factors)
     with pytest.raises(ValueError, match="modality 'imu'"):
         timings.paper_size_run_time([_timed("cmc", "multimodal", "imu", 1.0, 1.0)], factors)
+
+
+def _run(method, modality, seed, seconds, epochs=150, batch=64, head="multimodal"):
+    return {"method": method, "pretrain_modality": modality, "finetune_modality": head, "seed": seed,
+            "pretrain_seconds": seconds, "pretrain_epochs": epochs, "batch_size": batch}
+
+
+def test_seed_time_table_has_one_row_per_pretraining_and_one_column_per_seed():
+    records = [_run("simclr", "imu", 0, 902.4), _run("simclr", "imu", 0, 902.4, head="imu"),
+               _run("simclr", "imu", 1, 431.0), _run("cmc", "multimodal", 0, 3600.0),
+               _run("random-init", "none", 0, 0.0, epochs=0)]
+    table = timings.seed_time_table(records)
+    assert table.splitlines()[0] == "| pre-training | seed 0 | seed 1 |"
+    assert "| simclr (imu) | 902 s | 431 s |" in table
+    assert "| cmc (multimodal) | 3600 s | – |" in table
+    assert "| sum | 1.3 h (2) | 0.1 h (1) |" in table
+    assert "random-init" not in table
+
+
+def test_slower_later_lists_the_runs_above_their_first_seed():
+    records = [_run("simclr", "imu", 0, 900.0), _run("simclr", "imu", 1, 431.0),
+               _run("simclr-hnl", "imu", 0, 462.0), _run("simclr-hnl", "imu", 1, 864.0),
+               _run("simclr-hnl", "imu", 2, 271.0)]
+    assert timings.slower_later(records) == [("simclr-hnl", "imu", 1, 864.0, 462.0)]
+
+
+def test_epoch_seconds_counts_each_pretraining_once_per_batch_size():
+    records = [_run("cmc", "multimodal", 0, 150.0, epochs=15, batch=32),
+               _run("cmc", "multimodal", 0, 150.0, epochs=15, batch=32, head="imu"),
+               _run("cmc", "multimodal", 1, 90.0, epochs=15, batch=32),
+               _run("cmc", "multimodal", 0, 30.0, epochs=15, batch=128)]
+    assert timings.epoch_seconds(records) == pytest.approx({32: 8.0, 128: 2.0})
