@@ -354,3 +354,16 @@ def test_nuisance_widens_the_spread_within_each_class():
     none, today, strong = spread(0.0), spread(1.0), spread(3.0)
     assert none < today < strong
     assert strong > 2 * today
+
+
+def test_quoted_constants_are_the_ones_the_generator_uses() -> None:
+    """Chapter 2 quotes SEATED_RECLINE and MAX_MOUNT_ROTATION: they must be what is simulated."""
+    from mmhar_lite.data import synthetic
+
+    assert synthetic._seated({})["torso_lean"] == -synthetic.SEATED_RECLINE
+    rng = np.random.default_rng(0)
+    # the rotation angle of each subject's mount, from the trace of its rotation matrix
+    angles = [np.degrees(np.arccos(np.clip((np.trace(make_subject(rng, k).mount) - 1) / 2, -1, 1)))
+              for k in range(200)]
+    assert max(angles) <= synthetic.MAX_MOUNT_ROTATION + 1e-9
+    assert max(angles) > 0.9 * synthetic.MAX_MOUNT_ROTATION

@@ -54,6 +54,8 @@ __all__ = [
     "DOFS",
     "CONFUSABLE_PAIRS",
     "PAIRS_BY_CUE",
+    "SEATED_RECLINE",
+    "MAX_MOUNT_ROTATION",
     "Difficulty",
     "Motion",
     "Subject",
@@ -273,10 +275,17 @@ def _arm_curl(s: np.ndarray) -> Angles:
     return {"r_el": 110 * _pulse(s, 3, 0.15, 0.88), "r_sh_flex": 8 * h}
 
 
+#: degrees the torso reclines in a seated class (chapter 2 quotes it)
+SEATED_RECLINE = 30.0
+#: largest rotation (degrees) of a subject's IMU from its nominal mounting (chapter 2 quotes it)
+MAX_MOUNT_ROTATION = 20.0
+
+
 def _seated(angles: Angles) -> Angles:
     """The same motion performed sitting back in a chair (hips and knees at 90 degrees, the
-    torso reclined 30 degrees throughout)."""
-    posture = {"r_hip_flex": 88.0, "l_hip_flex": 88.0, "r_knee": 88.0, "l_knee": 88.0, "torso_lean": -30.0}
+    torso reclined by SEATED_RECLINE throughout)."""
+    posture = {"r_hip_flex": 88.0, "l_hip_flex": 88.0, "r_knee": 88.0, "l_knee": 88.0,
+               "torso_lean": -SEATED_RECLINE}
     return {**angles, **{k: angles.get(k, 0.0) + v for k, v in posture.items()}}
 
 
@@ -583,7 +592,7 @@ def make_subject(rng: np.random.Generator, subject_id: int) -> Subject:
         gyro_noise=rng.uniform(1.0, 3.0),
         acc_bias=rng.normal(0, 0.02, size=3),
         gyro_bias=rng.normal(0, 1.5, size=3),
-        mount=_random_rotation(rng, 20.0),
+        mount=_random_rotation(rng, MAX_MOUNT_ROTATION),
         position=np.array([rng.uniform(-0.15, 0.15), rng.uniform(-0.15, -0.05), rng.uniform(2.4, 2.6)]),
         # Subjects face the camera from different angles, so a skeleton's raw coordinates carry
         # a large nuisance that the body-mounted IMU does not see.
