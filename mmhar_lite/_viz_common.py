@@ -123,3 +123,16 @@ def _cube_ranges(points: np.ndarray, margin: float = 0.05) -> list[list[float]]:
     half = 0.5 * float(np.max(hi - lo)) * (1 + margin) or 1.0
     centre = 0.5 * (lo + hi)
     return [[float(c - half), float(c + half)] for c in centre]
+
+
+def _legend_under_title(title: str, height: int, legend_px: int) -> dict:
+    """Layout keys of a figure ``height`` px tall whose title sits at the top and whose
+    horizontal legend starts ``legend_px`` below the top edge, across the full width: a legend on
+    the right takes a phone's plot width, and one inside the plot covers the data. The caller's
+    top margin keeps the legend's rows clear of the plot."""
+    return dict(
+        height=height,
+        title=dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=12)),
+        legend=dict(orientation="h", x=0, xanchor="left", y=1 - legend_px / height, yanchor="top",
+                    yref="container"),
+    )

@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from mmhar_lite._viz_common import (
-    _GREY, _SLIDER_AFTER_BUTTONS, PALETTE, _array, _cube_ranges, _play_buttons, _slider,
+    _GREY, _SLIDER_AFTER_BUTTONS, PALETTE, _array, _cube_ranges, _legend_under_title, _play_buttons,
+    _slider,
 )
 from mmhar_lite.data import COCO17_JOINTS, KINECT_V1_JOINTS, SKELETON_EDGES
 
@@ -274,6 +275,17 @@ def _imu_channel_names(name: str, channel_names: Sequence[str] | None, n: int) -
     return names
 
 
+def _channel_line(t: np.ndarray, y: np.ndarray, legend: str, colour: str, dash: str,
+                  named: set[str], hover_name: str) -> go.Scatter:
+    """One IMU channel's line, (T,) values ``y`` at times ``t`` (s); its legend entry only the
+    first time ``legend`` is drawn (``named``: the entries drawn so far)."""
+    return go.Scatter(
+        x=t, y=y, mode="lines", name=legend, legendgroup=legend, showlegend=legend not in named,
+        line=dict(color=colour, width=1.5, dash=dash),
+        hovertemplate=f"{hover_name}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
+    )
+
+
 def imu_traces(
     imu,
     channel_names: Sequence[str] | None = None,
@@ -308,11 +320,8 @@ def imu_traces(
     for row, (group, chans) in enumerate(groups, start=1):
         for k, c in enumerate(chans):
             legend, colour, dash = _channel_style(names, c, k, row - 1)
-            fig.add_trace(go.Scatter(
-                x=t, y=x[:, c], mode="lines", name=legend, legendgroup=legend,
-                showlegend=legend not in named, line=dict(color=colour, width=1.5, dash=dash),
-                hovertemplate=f"{names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
-            ), row=row, col=1)
+            fig.add_trace(_channel_line(t, x[:, c], legend, colour, dash, named, names[c]),
+                          row=row, col=1)
             named.add(legend)
         # plotly rounds range / nticks UP to 1, 2 or 5 x 10^n: 6 still gave a 1200 deg/s
         # gyroscope range a 500 step (two ticks); 8 gives it 200
@@ -397,11 +406,8 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
                     line=dict(color=_GREY, width=1, dash="dot"), hoverinfo="skip",
                 ), row=row, col=1)
                 named.add("original")
-                fig.add_trace(go.Scatter(
-                    x=t, y=view[:, c], mode="lines", name=legend, legendgroup=legend,
-                    showlegend=legend not in named, line=dict(color=colour, width=1.5, dash=dash),
-                    hovertemplate=f"{aug_name}: {names[c]}<br>t=%{{x:.2f}} s<br>%{{y:.3g}}<extra></extra>",
-                ), row=row, col=1)
+                fig.add_trace(_channel_line(t, view[:, c], legend, colour, dash, named,
+                                            f"{aug_name}: {names[c]}"), row=row, col=1)
                 named.add(legend)
             fig.update_yaxes(title_text=_unit_for(group, units), row=row, col=1)
     fig.update_xaxes(title_text="time (s)", row=len(views) * len(groups), col=1)
@@ -409,10 +415,8 @@ def _imu_gallery(original, augmented, channel_names, layout, rate_hz, units, tit
     # would take a phone's plot width); from 48 px down, clear of the title above and, in up to
     # three rows (a phone), of the first panel's title at the 130 px margin
     height = 150 * len(views) * len(groups) + 150
-    fig.update_layout(title=dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=12)),
-                      height=height, margin=dict(t=130, r=20),  # r: as in imu_traces
-                      legend=dict(orientation="h", x=0, xanchor="left", y=1 - 48 / height,
-                                  yanchor="top", yref="container"))
+    fig.update_layout(**_legend_under_title(title, height, 48),
+                      margin=dict(t=130, r=20))  # r: as in imu_traces
     return fig
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from mmhar_lite._viz_common import _GREY, PALETTE, _array, _beta_label, _by_beta, _slider
+from mmhar_lite._viz_common import _GREY, PALETTE, _array, _beta_label, _by_beta, _legend_under_title, _slider
 
 __all__ = [
     "AnchorWeights",
@@ -192,9 +192,7 @@ def negative_weights_figure(
     # three rows at 400 px, clear of the plot area at the 130 px margin
     height = 560
     fig.update_layout(
-        height=height, margin=dict(t=130),
-        legend=dict(orientation="h", x=0, xanchor="left", y=1 - 48 / height, yanchor="top", yref="container"),
-        title=dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=12)),
+        **_legend_under_title(title, height, 48), margin=dict(t=130),
         xaxis=dict(title="cosine similarity to the anchor", range=x_range),
         yaxis=dict(title="weight q<sub>β</sub> (sums to 1)", automargin=True, **yaxis),
         sliders=[_slider([_beta_label(b) for b in betas], names, prefix="β = ")],
@@ -258,10 +256,8 @@ def weight_tilt_figure(
         ticks = [10.0 ** (k * step) for k in range(math.floor((lo - pad) / step), math.ceil((hi + pad) / step) + 1)]
     height = 520
     fig.update_layout(
-        height=height, margin=dict(t=120),
         # the legend between the title and the plot: inside, it would cover the steepest lines
-        legend=dict(orientation="h", x=0, xanchor="left", y=1 - 44 / height, yanchor="top", yref="container"),
-        title=dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=12)),
+        **_legend_under_title(title, height, 44), margin=dict(t=120),
         xaxis=dict(title="cosine of the negative to the IMU anchor", range=x_range),
         yaxis=dict(title="q<sub>β</sub>·M: weight relative to uniform (log)", type="log",
                    range=[lo - pad, hi + pad], automargin=True, tickvals=ticks,
