@@ -231,15 +231,16 @@ class Paired:
                 f"{n} paired seeds, which {verdict}")
 
     def short(self, decimals: int = 2) -> str:
-        """The compact form for a table or a list that states the convention once:
-        ``"+7.83 [+1.49, +14.17]*"``, ``*`` where the interval excludes 0; with fewer seeds
+        """The compact form for a table or a list that states the convention once, as Markdown:
+        ``"+7.83 [+1.49, +14.17]\\*"``, a star (escaped: two unescaped stars of one line would
+        turn the text between them into italics) where the interval excludes 0; with fewer seeds
         ``"+0.50 (one seed)"`` or ``"+0.00 (two seeds, no interval)"``."""
         head = f"{self.mean:+.{decimals}f}"
         if self.half is None:
             n = len(self.diffs)
             return f"{head} (one seed)" if n == 1 else f"{head} ({n_seeds_text(n)}, no interval)"
         low, high = self.mean - self.half, self.mean + self.half
-        return f"{head} [{low:+.{decimals}f}, {high:+.{decimals}f}]" + ("*" if self.significant else "")
+        return f"{head} [{low:+.{decimals}f}, {high:+.{decimals}f}]" + ("\\*" if self.significant else "")
 
 
 def paired(a: Mapping[Any, float], b: Mapping[Any, float]) -> Paired:

@@ -669,6 +669,17 @@ def test_sliders_move_figures(desktop: _Loaded) -> None:
 
 # The right-hand "Contents" (book/_static/mmhar-page-toc.js) marks the section being read, also
 # after a jump over its heading and for the short last sections; sub-sections are listed.
+def test_definition_tables_wrap_in_the_column(desktop: _Loaded) -> None:
+    """A table of definitions (class mmhar-prose-table: the intro's method names) wraps its text
+    inside the column: the other tables keep their cells on one line and scroll."""
+    widths = desktop.page.evaluate("""() => [...document.querySelectorAll('table.mmhar-prose-table')]
+      .map(t => [t.scrollWidth, t.closest('article').clientWidth])""")
+    if desktop.name == "book/intro.html":
+        assert widths, "book/intro.html: the method names are not a definition table"
+    for table_px, column_px in widths:
+        assert table_px <= column_px + 1, f"{desktop.name}: a definition table is {table_px} px in a {column_px} px column"
+
+
 def test_sidebar_title_in_view(desktop: _Loaded) -> None:
     """The book's title heads the chapter list, whole, above the current chapter, with one search
     field on the screen (book/_static/mmhar-sidebar.js and mmhar.css)."""

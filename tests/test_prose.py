@@ -46,7 +46,7 @@ def test_paired_differences_pair_by_seed_and_judge_by_their_interval() -> None:
     with pytest.raises(ValueError, match=r"same seeds, got \[0, 1\] and \[0\]"):
         prose.paired({0: 1.0, 1: 2.0}, {0: 1.0})
     # the compact form: a * only where the interval excludes 0
-    assert same_gap.short() == "+1.00 [+1.00, +1.00]*"
+    assert same_gap.short() == "+1.00 [+1.00, +1.00]\\*"
     assert noisy.short().startswith("+0.33 [-") and not noisy.short().endswith("*")
     assert one.short() == "+0.50 (one seed)" and two.short() == "+0.00 (two seeds, no interval)"
 
