@@ -44,6 +44,7 @@ __all__ = [
     "batch_share_verdict",
     "star_versus_heaviest",
     "weight_ratio_note",
+    "anchor_note",
     "course",
     "most_confused_pairs",
     "confused_with",
@@ -776,3 +777,32 @@ def weight_ratio_note(betas: Sequence[float], gaps: Sequence[float], temperature
                        "weight maps look alike.")
     return text + (f" From β = {b1:g} to β = {b2:g} the ratio grows {grow:.2f}-fold, so the "
                    "heaviest negatives stand out visibly more at the larger β.")
+
+
+def anchor_note(high_beta: float, heaviest: Sequence[float], star: float, median: float,
+                alignment: float, rank_2d: Sequence[int], rank_128: Sequence[int],
+                n_negatives: int) -> str:
+    """Chapter 5's paragraph on how near the figure's first anchor its heaviest negatives are:
+    in cosine to the IMU anchor (which sets the weights), in the map and in 128 dimensions.
+
+    Args:
+        high_beta: the model's beta.
+        heaviest: cosines of the three heaviest negatives to the IMU anchor, heaviest first.
+        star: cosine of the anchor's own skeleton (the star) to the IMU anchor.
+        median: the median negative's cosine to the IMU anchor.
+        alignment: the model's alignment over all test pairs (mean squared distance).
+        rank_2d: the heaviest negatives' ranks by drawn distance to the star, of ``n_negatives``.
+        rank_128: their ranks by cosine to the star's skeleton embedding.
+        n_negatives: the anchor's negatives.
+    """
+    ranks = (join_names([ordinal(k) for k in rank_2d]), join_names([ordinal(k) for k in rank_128]))
+    return (f"For the figure's first anchor at β = {high_beta:g} the three heaviest negatives have "
+            f"cosines {join_names([f'{float(c):.3f}' for c in heaviest])} to the IMU anchor "
+            f"(which is not drawn), its own skeleton, the star, {float(star):.3f}, and the median "
+            f"negative {float(median):.3f}. {star_versus_heaviest(star, heaviest)} (over all test "
+            f"pairs the alignment at β = {high_beta:g}, {alignment:.3f}, is a mean cosine of "
+            f"{1 - alignment / 2:.2f} between a recording's IMU and skeleton embeddings). In the "
+            f"2-D picture (distance between drawn points) the circled points are the {ranks[0]} "
+            f"nearest of {n_negatives} to the star; in the 128-dimensional embedding (cosine to "
+            f"the star's skeleton embedding) they are the {ranks[1]} nearest, and by cosine to "
+            "the IMU anchor, which sets the weights, the 1st, 2nd and 3rd.")

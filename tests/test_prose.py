@@ -396,3 +396,13 @@ def test_weight_ratio_note_is_exp_of_beta_gap_over_t() -> None:
     assert one.endswith("at β = 0 and 1.") and "fold" not in one
     with pytest.raises(ValueError, match="one gap per beta"):
         prose.weight_ratio_note([0.0, 1.0], [0.2], 0.1)
+
+
+def test_anchor_note_ranks_and_cosines() -> None:
+    text = prose.anchor_note(2.0, [0.198, 0.19, 0.187], 0.173, 0.132, 1.636, [73, 66, 76],
+                             [164, 148, 175], 215)
+    assert text.startswith("For the figure's first anchor at β = 2 the three heaviest negatives "
+                           "have cosines 0.198, 0.190 and 0.187")
+    assert "The star is thus no stand-in" in text and "mean cosine of 0.18" in text
+    assert "the 73rd, 66th and 76th nearest of 215 to the star" in text
+    assert "they are the 164th, 148th and 175th nearest" in text
