@@ -38,6 +38,13 @@ __all__ = [
     "margin_word",
     "margin_text",
     "versus_spread",
+    "step_rule_note",
+    "embedding_rule_texts",
+    "spread_summary",
+    "batch_share_verdict",
+    "star_versus_heaviest",
+    "weight_ratio_note",
+    "anchor_note",
     "course",
     "most_confused_pairs",
     "confused_with",
@@ -632,3 +639,170 @@ def shade(times: float, reach: float, hue: str) -> str:
     distance from white to the bar's end)."""
     depth = min(abs(math.log10(float(times))) / float(reach), 1.0)
     return ("pale " if depth < 1 / 3 else "light " if depth < 2 / 3 else "deep ") + hue
+
+
+# --------------------------------------------------------------------------------------------
+# chapter 5: the sentences about one model per beta, its weights and its embeddings
+
+
+def step_rule_note(n_batches: int, batch_size: int, *, epochs: str) -> str:
+    """How chapter 5 calls a step between neighbouring betas a rise or a fall, and the chapter's
+    one caveat about its models (said here once, not at every number).
+
+    Args:
+        n_batches: training-size batches of test rows that judge each step.
+        batch_size: rows per batch.
+        epochs: the models' pre-training, as the page prints it (``"6 epochs"``).
+    """
+    models = (f"One model per β (seed 0, {epochs} of pre-training on synthetic data): every "
+              "verdict of this page describes these models, and whether another seed would repeat "
+              "a step, one model per β cannot say. ")
+    if n_batches < MIN_SEEDS_FOR_CI:
+        return (models + f"With fewer than {MIN_SEEDS_FOR_CI} training-size batches of test rows "
+                "there is no spread to judge a step by, so the courses are read at the printed "
+                "precision.")
+    return (models + "A step between neighbouring β is called a rise or a fall only where it is "
+            "beyond the **batch-sampling interval**: the 95 % t-interval of the differences, "
+            f"paired by batch, over the {n_batches} batches of {batch_size} test rows of the "
+            "second table above excludes 0; \"stays level\" otherwise.")
+
+
+def embedding_rule_texts(n_rows: int, n_batches: int, batch_size: int, high_beta: float
+                         ) -> tuple[str, str]:
+    """Chapter 5's rule for the embeddings' courses and its pointer to the per-batch table:
+    ``(rule, pointer)``, for ``n_rows`` test rows cut into ``n_batches`` of ``batch_size``."""
+    if n_batches < MIN_SEEDS_FOR_CI:
+        return ((f"each step read at the printed precision: the test set ({n_rows} recordings) "
+                 f"holds fewer than {MIN_SEEDS_FOR_CI} batches of the training size {batch_size}, "
+                 "so there is no batch-to-batch spread to judge a step by (the same fallback as "
+                 "for the weights)"),
+                (f"with fewer than {MIN_SEEDS_FOR_CI} training-size batches of test rows, every "
+                 "course is read at the printed precision."))
+    return ((f"each step judged by the same batch-sampling interval as the weights, on the "
+             "numbers of the table below (the weights' steps first, those of the one embedding "
+             f"of the β = {high_beta:g} model marked \"emb.\", then the embeddings'): the mean "
+             f"of each measure over the {n_batches} batches of {batch_size} test rows at each "
+             "β, and the difference of neighbouring models paired by batch, ± the half-width "
+             "of its 95 % t-interval (\"rises\" or \"falls\" where the interval excludes 0, "
+             "\"stays level\" where it contains it). These means are over the batches, so they "
+             "differ a little from the whole-test-set table above"),
+            ("the per-batch numbers behind every \"rises\", \"falls\" and \"stays level\" are in "
+             "the table under \"What β does to the embeddings\" below."))
+
+
+def spread_summary(effective: float, n_negatives: int) -> str:
+    """What an effective number of negatives out of ``n_negatives`` says about the weights."""
+    if effective > n_negatives / 2:
+        return ("the weight still spreads over most of the negatives, a tilt towards the nearest "
+                "ones rather than a few heavy ones")
+    if effective > 10:
+        return "the weight sits on a minority of the negatives"
+    return "a few heavy negatives take most of the weight"
+
+
+def batch_share_verdict(whole: float, in_batches: Sequence[float], n_negatives: int) -> str:
+    """The effective share of the negatives (%) in training-size batches against the whole test
+    set's, judged by the batch-to-batch spread of the one model.
+
+    Args:
+        whole: the share over the whole test set as one batch (%, of ``n_negatives``).
+        n_negatives: the negatives of an anchor when the whole test set is one batch.
+        in_batches: the share in each training-size batch (%); from :data:`MIN_SEEDS_FOR_CI`
+            of them on, the 95 % t-interval of their mean judges the difference
+            (:func:`versus_spread`).
+    """
+    from mmhar_lite.results import mean_ci
+
+    mean = sum(in_batches) / len(in_batches)
+    text = f"{mean:.1f} % of the negatives against {whole:.1f} % of all {n_negatives}"
+    where = versus_spread(whole, in_batches)
+    if where is None:
+        many = "es give" if len(in_batches) > 1 else " gives"
+        return (text + f", a difference of {abs(mean - whole):.1f} points, and {len(in_batches)} "
+                f"batch{many} no batch-to-batch spread to judge it by")
+    centre, _, half = mean_ci([float(x) for x in in_batches])
+    if where == "within":
+        finding = ("as concentrated in batches of the training size as over the whole test set, "
+                   "within the spread from batch to batch")
+    else:
+        finding = (("more" if where == "above" else "less") + " concentrated in batches of the "
+                   "training size than over the whole test set, beyond the spread from batch to "
+                   "batch")
+    return (text + f"; the {len(in_batches)} batches give "
+            f"{join_names([f'{x:.1f}' for x in in_batches])} % (mean {centre:.1f} %, 95 % "
+            f"t-interval of the mean over the batches [{centre - half:.1f}, {centre + half:.1f}] "
+            f"%). The whole test set lies {'inside' if where == 'within' else 'outside'} that "
+            f"interval: {finding}")
+
+
+def star_versus_heaviest(star: float, heaviest: Sequence[float], decimals: int = 3) -> str:
+    """Whether the anchor's own positive (the star's cosine to the anchor) is more or less
+    similar to it than its heaviest negatives, compared at the printed precision."""
+    star = round(float(star), decimals)
+    if star < round(float(min(heaviest)), decimals):
+        return ("The star is thus no stand-in for the anchor: the heaviest negatives are more "
+                "similar to the anchor than its own positive is")
+    if star > round(float(max(heaviest)), decimals):
+        return ("The star is more similar to the anchor than they are, but a 2-D projection need "
+                "not keep such distances")
+    return ("At this precision the star is about as similar to the anchor as they are, and a 2-D "
+            "projection need not keep such distances")
+
+
+def weight_ratio_note(betas: Sequence[float], gaps: Sequence[float], temperature: float) -> str:
+    """Why the weights of two betas look alike or differ: ``q_j ∝ exp(β cos_j / t)``, so the
+    heaviest negative outweighs the median one by ``exp(β Δ / t)``, where ``Δ`` is the gap between
+    their cosines to the anchor (one per beta: each model has its own embedding).
+
+    The verdict compares the two largest betas: "alike" while the larger one's ratio is less than
+    1.5 times the smaller one's.
+    """
+    if len(betas) != len(gaps) or not betas:
+        raise ValueError(f"weight_ratio_note: expected one gap per beta, got {len(gaps)} for {len(betas)}")
+    t = float(temperature)
+    ratios = [math.exp(float(b) * float(g) / t) for b, g in zip(betas, gaps)]
+    text = ("Because $q_j \\propto e^{\\beta \\cos_j / t}$, the heaviest negative outweighs the "
+            "median one by $e^{\\beta \\Delta / t}$, with $\\Delta$ the gap between their cosines "
+            f"to the anchor. For the figure's first anchor $\\Delta$ is "
+            f"{values_at(gaps, betas, 3)} (each model its own embedding) and $t =$ {t:g}, so the "
+            f"heaviest weight over the median one is {values_at(ratios, betas, 2)}.")
+    tilted = [(b, r) for b, r in zip(betas, ratios) if b > 0]
+    if len(tilted) < 2:
+        return text
+    (b1, r1), (b2, r2) = tilted[-2:]
+    grow = r2 / r1
+    if grow < 1.5:
+        return text + (f" From β = {b1:g} to β = {b2:g} the ratio grows only {grow:.2f}-fold: the "
+                       "larger β meets a model whose cosines are no more spread, so the two "
+                       "weight maps look alike.")
+    return text + (f" From β = {b1:g} to β = {b2:g} the ratio grows {grow:.2f}-fold, so the "
+                   "heaviest negatives stand out visibly more at the larger β.")
+
+
+def anchor_note(high_beta: float, heaviest: Sequence[float], star: float, median: float,
+                alignment: float, rank_2d: Sequence[int], rank_128: Sequence[int],
+                n_negatives: int) -> str:
+    """Chapter 5's paragraph on how near the figure's first anchor its heaviest negatives are:
+    in cosine to the IMU anchor (which sets the weights), in the map and in 128 dimensions.
+
+    Args:
+        high_beta: the model's beta.
+        heaviest: cosines of the three heaviest negatives to the IMU anchor, heaviest first.
+        star: cosine of the anchor's own skeleton (the star) to the IMU anchor.
+        median: the median negative's cosine to the IMU anchor.
+        alignment: the model's alignment over all test pairs (mean squared distance).
+        rank_2d: the heaviest negatives' ranks by drawn distance to the star, of ``n_negatives``.
+        rank_128: their ranks by cosine to the star's skeleton embedding.
+        n_negatives: the anchor's negatives.
+    """
+    ranks = (join_names([ordinal(k) for k in rank_2d]), join_names([ordinal(k) for k in rank_128]))
+    return (f"For the figure's first anchor at β = {high_beta:g} the three heaviest negatives have "
+            f"cosines {join_names([f'{float(c):.3f}' for c in heaviest])} to the IMU anchor "
+            f"(which is not drawn), its own skeleton, the star, {float(star):.3f}, and the median "
+            f"negative {float(median):.3f}. {star_versus_heaviest(star, heaviest)} (over all test "
+            f"pairs the alignment at β = {high_beta:g}, {alignment:.3f}, is a mean cosine of "
+            f"{1 - alignment / 2:.2f} between a recording's IMU and skeleton embeddings). In the "
+            f"2-D picture (distance between drawn points) the circled points are the {ranks[0]} "
+            f"nearest of {n_negatives} to the star; in the 128-dimensional embedding (cosine to "
+            f"the star's skeleton embedding) they are the {ranks[1]} nearest, and by cosine to "
+            "the IMU anchor, which sets the weights, the 1st, 2nd and 3rd.")

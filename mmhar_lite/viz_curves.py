@@ -44,6 +44,10 @@ def coinciding_curves(histories: Mapping[str, Sequence[Mapping]], *, key: str = 
     return out
 
 
+#: Height of the loss figure's plot area (px) and of one legend row under it.
+LOSS_PLOT_PX, LEGEND_ROW_PX = 420, 26
+
+
 def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre-training") -> go.Figure:
     """Training loss (and learning rate, when recorded) per epoch, one line per run.
 
@@ -66,7 +70,8 @@ def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre
     fig = make_subplots(rows=2 if has_lr else 1, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         row_heights=[0.7, 0.3] if has_lr else None)
     dashes = ("solid", "dash", "dot", "dashdot")
-    sizes = {name: 5 + 3 * (len(histories) - 1 - k) for k, name in enumerate(histories)}
+    # small enough that five nested runs still leave the lines readable on a phone
+    sizes = {name: 5 + 2 * (len(histories) - 1 - k) for k, name in enumerate(histories)}
     hidden = coinciding_curves(histories)
     for k, (name, hist) in enumerate(histories.items()):
         colour = PALETTE[k % len(PALETTE)]
@@ -79,8 +84,8 @@ def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre
         size, symbol, label = sizes[name], SYMBOLS[k % len(SYMBOLS)], name
         if name in hidden:
             under, gap = hidden[name]
-            size, symbol = sizes[under] + 6, f"{symbol}-open"
-            label = f"{name} (on {under}: within {gap:.2g})"
+            size, symbol = sizes[under] + 5, f"{symbol}-open"
+            label = f"{name} (on {under}, ≤ {gap:.2g})"
         fig.add_trace(go.Scatter(x=epochs, y=[rec["loss"] for rec in hist], mode="lines+markers",
                                  name=label, legendgroup=name, line=dict(color=colour, dash=dashes[k % len(dashes)]),
                                  marker=dict(size=size, symbol=symbol, line=dict(width=2, color=colour))),
@@ -104,10 +109,14 @@ def loss_curves(histories: Mapping[str, Sequence[Mapping]], *, title: str = "Pre
         fig.update_yaxes(title_text="learning rate", type="log", tickvals=ticks, ticktext=[_sci(v) for v in ticks],
                          range=[math.log10(rates[0]) - 0.3, math.log10(rates[-1]) + 0.3], row=2, col=1)
     fig.update_xaxes(title_text="epoch", row=2 if has_lr else 1, col=1)
-    # the legend in the figure's bottom margin (run names such as "beta=1, tau+=0.037" take three
-    # rows on a phone: above the plot they would run into the title)
-    fig.update_layout(title=title, height=520, margin=dict(b=160),
-                      legend=dict(orientation="h", x=0, xanchor="left", y=0, yref="container", yanchor="bottom"))
+    # The legend in the figure's bottom margin, two entries a row: beside the plot it would take
+    # half a phone's width, above it it would run into the title. The plot keeps a fixed height
+    # of its own (the figure's height less the margins), so the legend never squeezes it.
+    rows = -(-sum(tr.showlegend is not False for tr in fig.data) // 2)
+    fig.update_layout(title=title, height=LOSS_PLOT_PX + 110 + LEGEND_ROW_PX * rows,
+                      margin=dict(l=55, r=10, t=60, b=50 + LEGEND_ROW_PX * rows),
+                      legend=dict(orientation="h", x=0, xanchor="left", y=0, yref="container", yanchor="bottom",
+                                  itemsizing="constant"))
     return fig
 
 

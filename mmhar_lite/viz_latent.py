@@ -140,6 +140,10 @@ def legend_name(class_name: str) -> str:
     return class_name.replace("_counter_clockwise", "_ccw").replace("_clockwise", "_cw")
 
 
+#: Marker size of the class map's points (px); the legend keeps its own, constant size.
+CLASS_MARKER_PX = 7
+
+
 def latent_space_figure(
     coords_by_beta: Mapping[float, object],
     labels,
@@ -179,7 +183,9 @@ def latent_space_figure(
             out.append(go.Scatter(
                 x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=legend_name(class_names[c]),
                 text=hover[mask], hovertemplate="%{text}<extra></extra>",
-                marker=dict(color=colour, symbol=symbol, size=10, opacity=0.85, line=dict(width=0.5, color="white")),
+                # small enough that a phone's 300 px plot shows the clusters, not a carpet of markers
+                marker=dict(color=colour, symbol=symbol, size=CLASS_MARKER_PX, opacity=0.8,
+                            line=dict(width=0.5, color="white")),
             ))
         return out
 
@@ -192,14 +198,17 @@ def latent_space_figure(
     _square_axes(fig, coords, height=1000)
     fig.update_layout(
         title=title,
-        sliders=[_slider([_beta_label(b) for b in betas], names, prefix=slider_prefix, active=start)],
+        # the slider's value label 20 px further down than the shared default, clear of the
+        # x-axis title (on a phone the two otherwise read as one line of text)
+        sliders=[{**_slider([_beta_label(b) for b in betas], names, prefix=slider_prefix, active=start),
+                  "pad": dict(t=60)}],
         # two columns at the bottom of the figure (not beside the plot, which would take a narrow
         # screen's width; not relative to the plot, whose height follows the screen's width).
         # One trace per class and no legend groups: grouped entries are laid out one per row with
         # gaps, and plotly then squeezes the legend into a scroll box (maxheight: never).
         legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", itemsizing="constant",
                     entrywidth=0.5, entrywidthmode="fraction", font=dict(size=10), maxheight=1.0),
-        margin=dict(l=60, r=15, b=420),
+        margin=dict(l=50, r=10, t=60, b=440),
     )
     return fig
 
@@ -379,7 +388,10 @@ def anchor_weights_figure(
                           orientation="h", x=0.5, xanchor="center", y=0.11, yref="container", yanchor="bottom",
                           len=0.9, thickness=12),
         ),
-        sliders=[_slider([_beta_label(b) for b in betas], names, prefix=slider_prefix, active=start)],
+        # the slider's value label 20 px further down than the shared default, clear of the
+        # x-axis title (on a phone the two otherwise read as one line of text)
+        sliders=[{**_slider([_beta_label(b) for b in betas], names, prefix=slider_prefix, active=start),
+                  "pad": dict(t=60)}],
         legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", font=dict(size=11)),
         margin=dict(l=60, r=15, t=_ANCHOR_TOP_PX, b=_ANCHOR_BOTTOM_PX),
     )

@@ -337,3 +337,72 @@ def test_signed_never_prints_a_negative_zero():
     assert prose.signed(-0.4, 1) == "-0.4"
     assert prose.signed(-2.0, plus=False) == "-2.00"
     assert prose.percent_spread(-0.00001, 0.0265, 3) == "0.00 ± 2.65"
+
+
+def test_step_rule_note_states_the_one_model_caveat_once() -> None:
+    judged = prose.step_rule_note(5, 64, epochs="6 epochs")
+    assert judged.count("seed 0") == 1 and "6 epochs" in judged
+    assert "over the 5 batches of 64 test rows" in judged and "stays level" in judged
+    few = prose.step_rule_note(prose.MIN_SEEDS_FOR_CI - 1, 64, epochs="1 epoch")
+    assert "no spread to judge a step by" in few and "batches of 64" not in few
+    assert few.startswith("One model per β (seed 0, 1 epoch of")
+
+
+def test_embedding_rule_texts_fall_back_without_enough_batches() -> None:
+    rule, pointer = prose.embedding_rule_texts(320, 5, 64, 2.0)
+    assert "the 5 batches of 64 test rows" in rule and "β = 2 model" in rule
+    assert "What β does to the embeddings" in pointer
+    rule, pointer = prose.embedding_rule_texts(40, 0, 64, 1.0)
+    assert rule.startswith("each step read at the printed precision: the test set (40 recordings)")
+    assert "printed precision" in pointer and "table" not in pointer
+
+
+def test_spread_summary_by_effective_negatives() -> None:
+    assert prose.spread_summary(200.0, 319).startswith("the weight still spreads over most")
+    assert prose.spread_summary(50.0, 319) == "the weight sits on a minority of the negatives"
+    assert prose.spread_summary(4.0, 319) == "a few heavy negatives take most of the weight"
+
+
+def test_batch_share_verdict_judges_by_the_batches_spread() -> None:
+    per = [60.0, 62.0, 61.0, 63.0]
+    mean, _, half = results.mean_ci(per)
+    inside = prose.batch_share_verdict(61.5, per, 319)
+    assert inside.startswith("61.5 % of the negatives against 61.5 % of all 319")
+    assert "lies inside that interval: as concentrated" in inside
+    assert f"[{mean - half:.1f}, {mean + half:.1f}] %" in inside
+    above = prose.batch_share_verdict(80.0, per, 319)
+    assert "lies outside that interval: more concentrated in batches" in above
+    assert "less concentrated" in prose.batch_share_verdict(20.0, per, 319)
+    lone = prose.batch_share_verdict(70.0, [60.0], 319)
+    assert lone.endswith("a difference of 10.0 points, and 1 batch gives no batch-to-batch spread to judge it by")
+
+
+def test_star_versus_heaviest_at_the_printed_precision() -> None:
+    assert prose.star_versus_heaviest(0.2, [0.5, 0.6]).startswith("The star is thus no stand-in")
+    assert prose.star_versus_heaviest(0.9, [0.5, 0.6]).startswith("The star is more similar")
+    # 0.5004 prints as 0.500, the lowest heaviest cosine: a tie, not "less similar"
+    assert prose.star_versus_heaviest(0.4996, [0.5004, 0.6]).startswith("At this precision")
+
+
+def test_weight_ratio_note_is_exp_of_beta_gap_over_t() -> None:
+    text = prose.weight_ratio_note([0.0, 1.0, 2.0], [0.3, 0.2, 0.1], 0.1)
+    # exp(1 * 0.2 / 0.1) = 7.39 and exp(2 * 0.1 / 0.1) = 7.39: the larger beta, the smaller gap
+    assert "over the median one is 1.00, 7.39 and 7.39 at β = 0, 1 and 2." in text
+    assert "0.300, 0.200 and 0.100 at β = 0, 1 and 2" in text and "$t =$ 0.1" in text
+    assert "grows only 1.00-fold" in text and "look alike" in text
+    apart = prose.weight_ratio_note([0.0, 1.0, 2.0], [0.2, 0.2, 0.2], 0.1)
+    assert f"grows {np.exp(2.0):.2f}-fold" in apart and "stand out visibly more" in apart
+    one = prose.weight_ratio_note([0.0, 1.0], [0.2, 0.25], 0.1)
+    assert one.endswith("at β = 0 and 1.") and "fold" not in one
+    with pytest.raises(ValueError, match="one gap per beta"):
+        prose.weight_ratio_note([0.0, 1.0], [0.2], 0.1)
+
+
+def test_anchor_note_ranks_and_cosines() -> None:
+    text = prose.anchor_note(2.0, [0.198, 0.19, 0.187], 0.173, 0.132, 1.636, [73, 66, 76],
+                             [164, 148, 175], 215)
+    assert text.startswith("For the figure's first anchor at β = 2 the three heaviest negatives "
+                           "have cosines 0.198, 0.190 and 0.187")
+    assert "The star is thus no stand-in" in text and "mean cosine of 0.18" in text
+    assert "the 73rd, 66th and 76th nearest of 215 to the star" in text
+    assert "they are the 164th, 148th and 175th nearest" in text

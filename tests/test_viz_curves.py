@@ -45,7 +45,25 @@ def test_coinciding_curves_ring_and_name_the_hidden_run():
     a, c = fig.data[0], fig.data[2]
     # the hidden run: open markers larger than those it sits on, and a legend entry that says so
     assert c.marker.symbol.endswith("-open") and c.marker.size > a.marker.size
-    assert c.name == "c (on a: within 0.01)" and fig.data[1].name == "b"
+    assert c.name == "c (on a, ≤ 0.01)" and fig.data[1].name == "b"
+
+
+def test_loss_curves_phone_layout_keeps_the_plot_whole():
+    # at 400 px the reader could not read a legend beside the plot, nor a plot the legend squeezed:
+    # the legend sits in the bottom margin and the margin grows with its rows, not into the plot
+    few = {f"β={b}": [{"epoch": e, "loss": 5.0 - e, "lr": 1e-3} for e in range(3)] for b in (0, 1)}
+    many = {f"β={b}": [{"epoch": e, "loss": 5.0 + b - e, "lr": 1e-3} for e in range(3)]
+            for b in range(7)}
+    plots = []
+    for hist in (few, many):
+        fig = viz_curves.loss_curves(hist)
+        legend = fig.layout.legend
+        assert legend.orientation == "h" and legend.yref == "container" and legend.y == 0
+        assert fig.layout.margin.l <= 60 and fig.layout.margin.r <= 20  # the plot takes the width
+        plots.append(fig.layout.height - fig.layout.margin.t - fig.layout.margin.b)
+        assert max(tr.marker.size for tr in fig.data) <= 20
+    assert plots[0] == plots[1] == viz_curves.LOSS_PLOT_PX
+    assert viz_curves.loss_curves(many).layout.margin.b > viz_curves.loss_curves(few).layout.margin.b
 
 
 def watched_history(n_epochs=3):

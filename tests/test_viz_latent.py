@@ -93,6 +93,10 @@ def test_latent_space_figure_frames_slider_and_class_styles(rng):
     # a flat two-column legend that is never squeezed into a scroll box (grouped entries would be)
     assert not any(tr.legendgroup for tr in fig.data)
     assert fig.layout.legend.entrywidth == 0.5 and fig.layout.legend.maxheight == 1.0
+    # a phone's 300 px plot: small markers, a legend of constant-size keys, the slider's value
+    # label pushed below the x-axis title (the two ran together at 400 px)
+    assert all(tr.marker.size == viz_latent.CLASS_MARKER_PX <= 8 for tr in fig.data)
+    assert fig.layout.legend.itemsizing == "constant" and fig.layout.sliders[0].pad.t >= 60
     everything = np.concatenate(list(coords.values()))
     assert fig.layout.xaxis.range[0] <= everything[:, 0].min() and fig.layout.xaxis.range[1] >= everything[:, 0].max()
 
