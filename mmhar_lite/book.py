@@ -460,12 +460,14 @@ def paper_gap_sentence(records: Sequence[Mapping], *, paper: str = "utd-mhad", p
 
 
 def caption_tables(text: str, context: str) -> str:
-    """A ``results.md`` text with each ``## Table N: ...`` heading made a caption: the heading,
-    ``context`` (data, run, seeds, units) and the table's own row count."""
-    counts = table_rows(text)
+    """A ``results.md`` text with each ``## Table N: ...`` heading made a caption: the first
+    caption with ``context`` (data, run, seeds, units), the later ones pointing back to it (one
+    context repeated word for word under every table reads as boilerplate)."""
+    seen: list[str] = []
 
     def caption(m: re.Match) -> str:
-        n = counts[m.group(1)]
-        return f"**{m.group(1)}.** {context} {n} row{'s' if n != 1 else ''}.\n\n{m.group(2)}"
+        said = context if not seen else "Same run, units and columns as the table above."
+        seen.append(m.group(1))
+        return f"**{m.group(1)}.** {said}\n\n{m.group(2)}"
 
     return _TABLE_HEADING.sub(caption, text)

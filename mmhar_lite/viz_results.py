@@ -94,8 +94,9 @@ def results_bar(
             drawn as a second bar per row (None or absent: no bar).
         paper_name: legend name of the published bars.
         run_name: legend name of the summary's bars ("this run", "committed run").
-        zoom: start the axis at the multiple of 5 % at least 5 points below the lowest bar or
-            error-bar end (and published bar) instead of 0, so that bars close to 100 % can be told apart while the
+        zoom: start the axis at a multiple of 5 % at least 5 points below the lowest bar or
+            error-bar end (and published bar) instead of 0, the highest from which the ticks
+            reach 100 in equal steps, so that bars close to 100 % can be told apart while the
             shortest bar stays a bar, not a stub; the axis title says so.
         title: figure title.
         flagged: ``(method, pretrain_modality, finetune_modality)`` of rows that are not
@@ -127,11 +128,11 @@ def results_bar(
             y=labels, x=[paper.get(key) for key in keys], name=paper_name, marker_color=PALETTE[1],
             orientation="h", hovertemplate="%{y}<br>%{x:.2f} %<extra>" + paper_name + "</extra>",
         ))
-    low = 0.0
+    low, step = 0.0, 0.0
     if zoom:
         published = [paper.get((r["method"], r.get("pretrain_modality"), r.get("finetune_modality"))) for r in summary] if paper else []
         lowest = min([m - sd for m, sd in zip(means, stds)] + [v for v in published if v is not None])
-        low = _axis_floor(lowest - 5)
+        low, step = _even_start(_axis_floor(lowest - 5))
     # say so where an error bar was cut at 100 % (the std reaching past it)
     notes = ([f"axis starts at {low:g} %"] if low > 0 else []) + (
         ["error bars cut at 100 %"] if n_max > 1 and any(sd and m + sd > 100 for m, sd in zip(means, stds)) else []) + (
@@ -143,7 +144,7 @@ def results_bar(
     bottom = _BAR_BOTTOM_PX + _BAR_LINE_PX * axis_title.count("<br>")
     fig.update_layout(title=title, barmode="group",
                       height=_BAR_TOP_PX + bottom + _BAR_ROW_PX * len(labels),
-                      xaxis=dict(title_text=axis_title, range=[low, 100], **_start_ticks(low)),
+                      xaxis=dict(title_text=axis_title, range=[low, 100], **_start_ticks(low, step)),
                       yaxis=dict(title_text="method", autorange="reversed", automargin=True,
                                  # the modalities on a second line: one-line names took a third of a
                                  # phone's width from the bars
@@ -164,19 +165,31 @@ _BAR_TOP_PX = 110
 _BAR_BOTTOM_PX = 60
 
 
-def _start_ticks(low: float) -> dict:
-    """Tick settings of a percentage axis from ``low`` to 100: where it is zoomed (``low > 0``), a
-    tick at ``low`` itself (plotly's own ticks began at the next multiple of 10, so the start that
-    the axis title names had no label), then the multiples of 5, 10 or 20 (as the span allows) up
-    to 100, which is labelled too (ticks counted from ``low`` read 55, 65, ... 95 and left the
-    100 % that error bars are cut at unlabelled); a multiple closer than half a step to ``low`` is
-    left out, so that two labels do not collide."""
+_TICK_STEPS = (5, 10, 20, 25)  # the steps a zoomed axis may tick at, finest first
+_MAX_TICK_GAPS = 6  # more gaps crowd the labels on a phone
+
+
+def _even_start(low: float) -> tuple[float, float]:
+    """Where a zoomed percentage axis starts, at or below ``low`` (a multiple of 5), and its tick
+    step: the highest start from which one of ``_TICK_STEPS`` reaches 100 in equal gaps, at most
+    ``_MAX_TICK_GAPS`` of them (ticks counted from an uneven start read 25, 40, 60, ...)."""
+    start = float(low)
+    while start > 0:
+        for step in _TICK_STEPS:
+            gaps = (100 - start) / step
+            if gaps == int(gaps) and gaps <= _MAX_TICK_GAPS:
+                return start, float(step)
+        start -= 5
+    return 0.0, 0.0
+
+
+def _start_ticks(low: float, step: float) -> dict:
+    """Tick settings of a percentage axis from ``low`` to 100 in equal ``step`` gaps: where it is
+    zoomed (``low > 0``), a tick at ``low`` itself, the start that the axis title names (plotly's
+    own ticks began at the next multiple of 10), and at 100, where error bars are cut."""
     if low <= 0:
         return {}
-    span = 100 - low
-    step = 5 if span <= 25 else 10 if span <= 60 else 20
-    multiples = [float(v) for v in range(step * int(np.ceil(low / step)), 101, step) if v - low >= step / 2]
-    ticks = [float(low)] + multiples
+    ticks = [float(v) for v in np.arange(low, 100 + step / 2, step)]
     return dict(tickmode="array", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
 
 

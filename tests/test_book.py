@@ -166,8 +166,9 @@ def test_table_rows_and_captions_count_the_rows_shown() -> None:
     assert book.table_rows(_RESULTS_MD) == {"Table 2: multimodal pre-training and fine-tuning": 2,
                                             "Table 3: pre-training as above, IMU-only fine-tuning": 1}
     out = book.caption_tables(_RESULTS_MD, "Live run, smoke.")
-    assert "**Table 2: multimodal pre-training and fine-tuning.** Live run, smoke. 2 rows." in out
-    assert "**Table 3: pre-training as above, IMU-only fine-tuning.** Live run, smoke. 1 row." in out
+    assert "**Table 2: multimodal pre-training and fine-tuning.** Live run, smoke.\n" in out
+    assert ("**Table 3: pre-training as above, IMU-only fine-tuning.** Same run, units and columns as the "
+            "table above.\n") in out
     assert "## Table" not in out and "| cmc-hnl | 1 | 3.70 |" in out
 
 
@@ -182,7 +183,7 @@ def test_comparison_tables_hold_the_rows_run_beside_the_paper() -> None:
     assert "| method (pre→fine) | paper | synthetic (n) |" in text
     assert "| cmc (mm→mm) | 95.35 | 90.00 ± 0.00 (3) |" in text and "| random-init (mm) |" in text
     captioned = book.caption_tables(text, "Live run.")
-    assert "**Table 2 rows: multimodal pre-training" in captioned and "Live run. 2 rows." in captioned
+    assert "**Table 2 rows: multimodal pre-training" in captioned and "Live run.\n" in captioned
     assert "imu→imu" not in text  # rows the run did not make are left out
     assert "unimodal rows" not in text  # nor named in the caption
     with_unimodal = book.comparison_tables(records + [rec("supervised", "imu", "imu", 0, 0.7)])
@@ -203,7 +204,7 @@ def test_comparison_tables_mark_flagged_rows_under_their_own_table_only() -> Non
     assert table2.count("\\* older encoder, not a result.") == 1 and "\\*" not in table3
     captioned = book.caption_tables(text, "Run.")
     assert list(book.table_rows(text).values()) == [2, 1]  # the note is not a row
-    assert "2 rows.\n\n| method" in captioned and "|\n\n\\* older encoder" in captioned
+    assert "Run.\n\n| method" in captioned and "|\n\n\\* older encoder" in captioned
     with pytest.raises(ValueError, match="flag_note"):
         book.comparison_tables(records, flagged={"synthetic": stale})
 

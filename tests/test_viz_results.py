@@ -66,18 +66,19 @@ def test_results_bar_clips_error_bars_at_100_and_zooms_on_request():
     assert viz_results.results_bar(uncut, zoom=True).layout.xaxis.title.text == "accuracy (%)<br>axis starts at 85 %"
     assert list(viz_results.results_bar(summary).layout.xaxis.range) == [0, 100]
     # a tick at the start the title names (plotly's own ticks began at the next multiple of 10), and
-    # 100, where the error bars are cut, labelled
+    # 100, where the error bars are cut, labelled, in equal steps
     assert fig.layout.xaxis.tickmode == "array"
     assert list(fig.layout.xaxis.tickvals) == [80.0, 85.0, 90.0, 95.0, 100.0]
     assert list(fig.layout.xaxis.ticktext) == ["80", "85", "90", "95", "100"]
     wide = [summary_row("cmc", "multimodal", "multimodal", [0.30, 0.32, 0.34])]
-    assert list(viz_results.results_bar(wide, zoom=True).layout.xaxis.tickvals) == [25.0, 40.0, 60.0, 80.0, 100.0]
-    # a start between multiples: ticks on the multiples of 10, the one half a step from the start kept
+    assert list(viz_results.results_bar(wide, zoom=True).layout.xaxis.tickvals) == [25.0, 50.0, 75.0, 100.0]
+    # 55 % reaches 100 in no equal step of 5-25 within 6 gaps: the axis starts lower, at 50 %
     mid = [summary_row("cmc", "multimodal", "multimodal", [0.60, 0.62, 0.64])]
-    assert list(viz_results.results_bar(mid, zoom=True).layout.xaxis.tickvals) == [55.0, 60.0, 70.0, 80.0, 90.0, 100.0]
-    # a multiple closer than half a step to the start is left out (its label would run into the start's)
+    mid_axis = viz_results.results_bar(mid, zoom=True).layout.xaxis
+    assert list(mid_axis.tickvals) == [50.0, 60.0, 70.0, 80.0, 90.0, 100.0]
+    assert list(mid_axis.range) == [50.0, 100.0] and "axis starts at 50 %" in mid_axis.title.text
     near = [summary_row("cmc", "multimodal", "multimodal", [0.40, 0.42, 0.44])]
-    assert list(viz_results.results_bar(near, zoom=True).layout.xaxis.tickvals) == [35.0, 60.0, 80.0, 100.0]
+    assert list(viz_results.results_bar(near, zoom=True).layout.xaxis.tickvals) == [25.0, 50.0, 75.0, 100.0]
     assert viz_results.results_bar(summary).layout.xaxis.tickmode is None  # unzoomed: plotly's ticks from 0
 
 
