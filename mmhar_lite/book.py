@@ -398,8 +398,9 @@ def comparison_tables(records: Sequence[Mapping], *, source: str = "synthetic", 
     and in narrow columns (:func:`mmhar_lite.results.comparison_markdown` with ``short``).
     ``beside``: more sources of records (``{column name: records}``), one column each after
     ``source``'s, "–" in their rows that they do not hold. ``flagged``: ``{column name: rows}``
-    (rows as ``(method, pretrain_modality, finetune_modality)``) whose values are not results:
-    their cells get a ``*``, and ``* flag_note`` follows each table that holds one, only those.
+    (rows as (method, pre-training modality, fine-tuning modality) triples) whose values are not
+    results: their cells get a ``*``, and ``* flag_note`` follows each table that holds one, only
+    those.
 
     Raises:
         ValueError: a row is flagged without a ``flag_note``.

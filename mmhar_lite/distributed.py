@@ -180,7 +180,9 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
     half-precision inputs.
 
     Args:
-        num_features: ``C`` of the ``(B, C)`` or ``(B, C, L)`` / ``(B, C, H, W)`` input.
+        num_features: the size of dimension 1 of the input, ``F`` of ``(B, F)`` or ``(B, F, T)``
+            (as ``BatchNorm1d``) or of a 4-dimensional ``(B, F, ·, ·)`` (as ``BatchNorm2d``);
+            ``F`` counts the features, or channels, of the layer it follows.
         eps: added to the variance before its square root, as in ``torch.nn.BatchNorm1d``.
         momentum: weight of the newest batch in the running statistics (``None``: a
             cumulative average), as in ``torch.nn.BatchNorm1d``.
@@ -259,7 +261,17 @@ class _Call(nn.Module):
 
 @dataclass
 class Replicas:
-    """What a training step needs to run data-parallel (one process: every method is the identity)."""
+    """What a training step needs to run data-parallel (one process: every method is the identity).
+
+    Made by :func:`replicate`, not by hand.
+
+    Attributes:
+        size: ``W``, the number of ranks (1: one process).
+        rank: this process's rank, in ``[0, W)``.
+        _model: private: the DistributedDataParallel wrapper of the trained modules that
+            :func:`replicate` sets with several ranks (``None`` in one process); use
+            :meth:`forward`, not this.
+    """
 
     size: int = 1
     rank: int = 0

@@ -2,7 +2,7 @@ r"""Contrastive objectives: InfoNCE, debiased InfoNCE and the hard-negative loss
 
 Every function takes two batches of embeddings ``a`` and ``b`` of shape ``(B, E)``; row ``k`` of
 ``a`` and row ``k`` of ``b`` form the positive pair. Rows are L2-normalised inside, so the
-similarity of two rows is their cosine, and the logit of a pair is ``s = cos / temperature``.
+similarity of two rows is their cosine, and the logit of a pair is ``s = cos / t``, ``t`` the temperature.
 
 Which negatives an anchor sees:
 
@@ -452,18 +452,19 @@ def info_nce(a: Tensor, b: Tensor, *, temperature: float, negatives: str = "cros
 
     .. math::
         \ell_k = -\log \frac{\exp(s_{kk^+})}{\exp(s_{kk^+}) + \sum_{j \in N(k)} \exp(s_{kj})},
-        \qquad s_{kj} = \frac{\cos(z_k, z_j)}{\tau}
+        \qquad s_{kj} = \frac{\cos(z_k, z_j)}{t}
 
-    The paper prints Eq. 1 with :math:`\exp(s)/\tau` in numerator and denominator (where the
-    temperature would cancel); the intended, standard form divides the similarity by
-    :math:`\tau` inside the exponential, as here. Eq. 1 sums :math:`\ell^{s\to i} + \ell^{i\to s}`;
+    with :math:`t` the temperature (the paper's :math:`\tau`). The paper prints Eq. 1 with
+    :math:`\exp(s)/\tau` in numerator and denominator (where the temperature would cancel); the
+    intended, standard form divides the similarity by :math:`t` inside the exponential, as
+    here. Eq. 1 sums :math:`\ell^{s\to i} + \ell^{i\to s}`;
     this returns their mean over the ``2B`` anchors, so the scale does not depend on ``B``.
 
     Computed as a softmax cross-entropy over the rows of the logit matrix.
 
     Args:
         a, b: embeddings ``(B, E)``; ``a[k]``, ``b[k]`` are a positive pair. Normalised inside.
-        temperature: :math:`\tau > 0`.
+        temperature: :math:`t > 0`.
         negatives: ``"cross"`` (``B - 1`` cross-modal negatives, both directions) or ``"all"``
             (NT-Xent: the ``2B - 2`` other rows of ``cat(a, b)``).
 
@@ -493,10 +494,10 @@ def debiased_info_nce(
     :math:`\beta = 0`.
 
     .. math::
-        N_g &= \max\Big(\frac{\sum_{j=1}^{M} e^{s_j} - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/\tau}\Big), \\
+        N_g &= \max\Big(\frac{\sum_{j=1}^{M} e^{s_j} - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/t}\Big), \\
         \ell &= -\log\frac{e^{s^+}}{e^{s^+} + N_g}
 
-    with :math:`s = \cos/\tau` and :math:`j` running over the anchor's :math:`M` negatives. The sum over negatives contains false negatives with probability
+    with :math:`s = \cos/t` and :math:`j` running over the anchor's :math:`M` negatives. The sum over negatives contains false negatives with probability
     :math:`\tau^+` (the class prior, about ``1 / n_classes``); the correction subtracts their
     expected share. ``tau_plus = 0`` gives :func:`info_nce`. See :func:`hard_negative_info_nce`
     for the printed typos of Eq. 3 and the shapes; this is that function with ``beta = 0``.
@@ -519,19 +520,19 @@ def hard_negative_info_nce(
     r"""Hard-negative contrastive loss (paper Eq. 2-3, :cite:p:`robinson2021hard`), mean over anchors.
 
     For an anchor with positive logit :math:`s^+` and negative logits :math:`s_1 \dots s_M`
-    (:math:`s = \cos/\tau`; :math:`j` runs over the negatives), importance weights
+    (:math:`s = \cos/t`; :math:`j` runs over the negatives), importance weights
     :math:`w_j = e^{\beta s_j}` (Eq. 2's
     :math:`q_\beta`, not detached) re-weight the negatives:
 
     .. math::
         R &= M \frac{\sum_j w_j e^{s_j}}{\sum_j w_j}, \\
-        N_g &= \max\Big(\frac{R - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/\tau}\Big), \\
+        N_g &= \max\Big(\frac{R - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/t}\Big), \\
         \ell &= -\log\frac{e^{s^+}}{e^{s^+} + N_g}
 
     Printed typos in the paper: Eq. 3 omits the temperature (it writes
     :math:`e^{f(x)^\top f(x^-)}`); the reference code, followed here, divides every cosine by
-    :math:`\tau`, including inside the weights, so the concentration on cosine is
-    :math:`\beta/\tau`. The paper divides by :math:`\tau^-`, the share of true negatives among the
+    the temperature :math:`t`, including inside the weights, so the concentration on cosine is
+    :math:`\beta/t`. The paper divides by :math:`\tau^-`, the share of true negatives among the
     negatives, which is :math:`1-\tau^+`: hence the :math:`1/(1-\tau^+)` above. The pseudo-code figure of
     Robinson et al. :cite:p:`robinson2021hard` with ``beta * neg / neg.mean()`` is a typo, as the authors answered in the reference
     implementation's issue tracker :cite:p:`robinson2020hclissue1,robinson2021hclissue5`; the exponential
@@ -546,7 +547,7 @@ def hard_negative_info_nce(
 
     Args:
         a, b: embeddings ``(B, E)``; ``a[k]``, ``b[k]`` are a positive pair. Normalised inside.
-        temperature: :math:`\tau > 0`.
+        temperature: :math:`t > 0`.
         tau_plus: class prior :math:`\tau^+ \in [0, 1)`.
         beta: concentration :math:`\beta \ge 0`.
         negatives: ``"cross"`` (``M = B - 1`` cross-modal negatives, directions ``a -> b`` and
@@ -572,10 +573,10 @@ def hard_negative_weights(
     r"""Normalised importance weights :math:`q_\beta` of every negative of every anchor (Eq. 2).
 
     .. math::
-        q_j = \frac{e^{\beta s_j}}{\sum_{i=1}^{M} e^{\beta s_i}}, \qquad s = \cos/\tau
+        q_j = \frac{e^{\beta s_j}}{\sum_{i=1}^{M} e^{\beta s_i}}, \qquad s = \cos/t
 
     (Eq. 2 prints :math:`e^{\beta f(x)^\top f(x^-)}` without the temperature; as in the loss, the
-    reference code divides by :math:`\tau`.) ``beta = 0`` gives the uniform :math:`1/M`.
+    reference code divides by :math:`t`.) ``beta = 0`` gives the uniform :math:`1/M`.
 
     Returns:
         The weights, shape ``(2B, M)``, each row summing to 1. With ``negatives="cross"``, rows
@@ -608,7 +609,7 @@ def cmkm_loss(
 ) -> torch.Tensor:
     r"""Cross-modal knowledge mining loss of CMC-CMKM :cite:p:`brinzea2022cmkm`.
 
-    Our formulation, with :math:`s(u, v) = \cos(u, v) / \tau` (the temperature is applied to
+    Our formulation, with :math:`s(u, v) = \cos(u, v) / t` (the temperature is applied to
     EVERY term, intra-modal ones included; the public code :cite:p:`brinzea2022cmkmcode`,
     ``MM_NTXent_CVKM`` in ``models/cmc_cvkm.py``, omits it on the intra-modal terms). For a
     skeleton anchor :math:`z^s_k`, with :math:`n^s_k` / :math:`n^i_k` its top-1 most similar
@@ -631,7 +632,7 @@ def cmkm_loss(
         neighbour_skeleton: ``(B,)`` :math:`n^s_k`, the index of each sample's mined neighbour
             (never itself) under the skeleton teacher.
         neighbour_imu: ``(B,)`` :math:`n^i_k`, the same under the IMU teacher.
-        temperature: :math:`\tau > 0`.
+        temperature: :math:`t > 0`.
     """
     temperature = _check_temperature(temperature)
     if z_skeleton.shape != z_imu.shape or z_skeleton.ndim != 2:

@@ -48,7 +48,21 @@ MODALITIES = ("skeleton", "imu")
 
 @dataclass(frozen=True)
 class EncoderSize:
-    """Widths of both encoders for one size preset."""
+    """Widths of both encoders for one size preset (``"paper"`` or ``"lite"``, the entries of
+    ``models.SIZES``).
+
+    Attributes:
+        imu_channels: output channels of the IMU encoder's three ``Conv1d`` blocks; the last
+            is the transformer's ``d_model``.
+        imu_heads: attention heads of each transformer layer.
+        imu_layers: transformer encoder layers.
+        imu_feedforward: width of the transformer's feed-forward layers.
+        skeleton_stream: output channels of each HCN stream's 1x1 convolution, (3x1)
+            convolution and first and second 3x3 convolutions.
+        skeleton_fused: output channels of the two 3x3 convolutions after the joint and motion
+            streams are fused.
+        skeleton_out: ``F`` of the skeleton encoder, the width of its final linear layer.
+    """
 
     imu_channels: tuple[int, int, int]
     imu_heads: int

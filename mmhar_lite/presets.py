@@ -90,7 +90,7 @@ class Preset:
         dataset: the :data:`DATASETS` entry it is made for.
         table1: (method, modality) → (batch size, lr, temperature, beta), the paper's
             Table 1; a method without a row borrows one (see :data:`PRESETS`).
-        tau_plus: the class prior tau+ of the debiased and hard-negative losses;
+        tau_plus: the class prior τ⁺ of the debiased and hard-negative losses;
             ``None``: 1 / n_classes of the data.
         pretrain_epochs: epochs of pre-training.
         finetune_epochs: epochs of fine-tuning.
@@ -112,7 +112,7 @@ class Preset:
 #: The paper's hyper-parameters per dataset (``--preset``, by default the dataset's own). Each
 #: :class:`Preset` holds Table 1's (batch size, lr, temperature, beta) per (method, modality),
 #: e.g. UTD-MHAD CMC-HNL (64, 1e-3, 0.1, 1.0) and SimCLR on skeletons (64, 5e-3, 0.5, 0), the
-#: debiasing prior tau+ (the paper's 0.037 on UTD-MHAD, about 1/27, and 0.027 on MMAct, which is not
+#: debiasing prior τ⁺ (the paper's 0.037 on UTD-MHAD, about 1/27, and 0.027 on MMAct, which is not
 #: 1/35 = 0.029 and is kept as the paper gives it; ``None``: 1 / n_classes of the data),
 #: and 150 pre-training and 100 fine-tuning epochs. Methods without a Table 1 row borrow one
 #: (cmc-debiased, cmc-hnl-oracle: cmc-hnl's; cmc-cmkm, random-init: cmc's).

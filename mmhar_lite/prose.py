@@ -131,8 +131,8 @@ def distinct_decimals(values: Sequence[float], decimals: int = 3, most: int = 6)
 def distinct_values(values: Sequence[float], names: Sequence[str], decimals: int = 3, most: int = 6) -> str:
     """``values`` with their ``names`` as one phrase, with enough decimals to tell apart those that
     differ (:func:`distinct_decimals`): ``"-0.0221 (CMC) and -0.0218 (CMC-HNL)"``, or, where all
-    are equal at ``most`` decimals, ``"-0.022 in both runs (CMC and CMC-HNL, equal to 6
-    decimals)"``."""
+    are equal at ``most`` decimals, “-0.022 in both runs (CMC and CMC-HNL, equal to 6
+    decimals)”."""
     if len({f"{v:.{most}f}" for v in values}) == 1:
         runs = "both runs" if len(values) == 2 else f"all {len(values)} runs"
         return f"{values[0]:.{decimals}f} in {runs} ({join_names(names)}, equal to {most} decimals)"
@@ -143,9 +143,9 @@ def distinct_values(values: Sequence[float], names: Sequence[str], decimals: int
 def estimate(values: Sequence[float], *, decimals: int = 2, spread: str = "ci") -> str:
     """Per-seed values (in %) as one phrase: the mean, and its spread only where seeds give one.
 
-    From :data:`MIN_SEEDS_FOR_CI` seeds on: ``"98.91 ± 0.89 % (mean ± 95 % interval, 3 seeds)"``
+    From :data:`MIN_SEEDS_FOR_CI` seeds on: “98.91 ± 0.89 % (mean ± 95 % interval, 3 seeds)”
     (an interval reaching past 0 or 100 % as its clipped bounds,
-    ``"98.60 % (mean, 95 % interval [95.95, 100.00] % clipped to [0, 100] %, 3 seeds)"``)
+    “98.60 % (mean, 95 % interval [95.95, 100.00] % clipped to [0, 100] %, 3 seeds)”)
     (``spread="ci"``) or ``"98.91 ± 0.36 % (mean ± std, 3 seeds)"`` (``spread="std"``); from two
     seeds the two points; from one ``"98.91 % (one seed, no interval)"``.
     """
@@ -222,8 +222,8 @@ class Paired:
         return None if self.half is None else not (self.mean - self.half <= 0.0 <= self.mean + self.half)
 
     def text(self, decimals: int = 2) -> str:
-        """``"+0.50 points, 95 % interval [-0.30, +1.30] over 3 paired seeds, which contains 0:
-        no significant difference"``; with fewer seeds the points and "no interval"."""
+        """“+0.50 points, 95 % interval [-0.30, +1.30] over 3 paired seeds, which contains 0:
+        no significant difference”; with fewer seeds the points and "no interval"."""
         head = f"{self.mean:+.{decimals}f} points"
         n = len(self.diffs)
         if n == 1:
@@ -275,7 +275,7 @@ def tie_groups(means: Mapping[str, float], decimals: int = 2) -> list[list[str]]
 
 
 def ranking(means: Mapping[str, float], decimals: int = 2) -> str:
-    """An ordering that states ties as ties: ``"cmc (99.46 %) > cmc-hnl = cmc-cmkm (98.91 %)"``."""
+    """An ordering that states ties as ties: “cmc (99.46 %) > cmc-hnl = cmc-cmkm (98.91 %)”."""
     if not means:
         raise ValueError("ranking needs at least one value")
     return " > ".join(f"{' = '.join(group)} ({float(means[group[0]]):.{decimals}f} %)"
@@ -295,10 +295,12 @@ def relation(a: float, b: float, decimals: int = 2) -> str:
     return "above" if a > b else "below" if a < b else "level with"
 
 
-#: A gap between two accuracies is "far" from this many points on ...
+#: A gap between two accuracies is "far" (:func:`margin_word`) when it is at least this many
+#: points, or when the errors' ratio reaches :data:`FAR_ERROR_RATIO`.
 FAR_POINTS = 10.0
-#: ... or when the lower accuracy makes at least this many times the test errors of the higher
-#: one (near 100 % a gap of a few points is most of the remaining errors).
+#: A gap between two accuracies is also "far" (:func:`margin_word`) when the lower accuracy makes
+#: at least this many times the test errors of the higher one: near 100 % a gap of a few points
+#: is most of the remaining errors.
 FAR_ERROR_RATIO = 2.0
 
 
@@ -315,9 +317,9 @@ def margin_word(a: float, b: float, decimals: int = 1) -> str:
 
 
 def margin_text(a: float, b: float, what: str, decimals: int = 1) -> str:
-    """:func:`margin_word` with its numbers, ``a`` and ``b`` accuracies in %: ``"far below <what>
-    (5.1 points, 6.0 times as many test errors)"``, ``"above <what> (0.5 points, 1.5 times fewer test
-    errors)"``, ``"level with <what>"`` (the error ratio left out where the better one makes none)."""
+    """:func:`margin_word` with its numbers, ``a`` and ``b`` accuracies in %: “far below <what>
+    (5.1 points, 6.0 times as many test errors)”, “above <what> (0.5 points, 1.5 times fewer test
+    errors)”, ``"level with <what>"`` (the error ratio left out where the better one makes none)."""
     word = margin_word(a, b, decimals)
     if word == "level with":
         return f"level with {what}"
@@ -397,7 +399,7 @@ def confused_with(cm: Any, i: int) -> list[tuple[int, int]]:
 def pairs_text(pairs: Sequence[tuple[str, str]], count: int, *, max_named: int = 6) -> str:
     """The most swapped pair(s) of :func:`most_confused_pairs`, by name, as a phrase:
     ``"`a` / `b` (8 samples)"``, ``"3 pairs tied at 8 samples each, `a` / `b`, `c` / `d` and ..."``,
-    beyond ``max_named`` pairs only how many tie, and ``"none (no sample taken for another class)"``
+    beyond ``max_named`` pairs only how many tie, and “none (no sample taken for another class)”
     when ``count`` is 0."""
     if not pairs:
         raise ValueError("pairs: expected at least one pair")
@@ -529,7 +531,7 @@ def pairing_sentence(halves: Sequence[tuple[float, float, float]], *, noun: str 
     """How often pairing by seed narrowed an interval, one rule for every chapter.
 
     Args:
-        halves: per comparison, ``(paired half-width, half-width of a, half-width of b)`` (same
+        halves: per comparison, (paired half-width, half-width of ``a``, half-width of ``b``) (same
             unit); comparisons without intervals (fewer than three seeds) are left out by the caller.
         noun: what the comparisons are called in the sentence (plural).
     """
@@ -573,7 +575,7 @@ def paired_summary(pairs: Mapping[str, Paired], decimals: int = 2, *,
 
 
 def values_at(values: Sequence[float], betas: Sequence[float], decimals: int, unit: str = "") -> str:
-    """One value per beta as a table prints them: ``"0.120, 0.150 and 0.180 at β = 0, 1 and 2"``."""
+    """One value per beta as a table prints them: “0.120, 0.150 and 0.180 at β = 0, 1 and 2”."""
     if len(values) != len(betas) or not betas:
         raise ValueError(f"values_at: expected one value per beta, got {len(values)} for {len(betas)}")
     return (join_names([f"{float(x):.{decimals}f}{unit}" for x in values]) + " at β = "
@@ -613,7 +615,7 @@ def batch_steps(per_batch: Mapping[float, Mapping[Any, float]]
 def judged_course(values: Sequence[float], betas: Sequence[float], decimals: int,
                   per_batch: Mapping[float, Mapping[Any, float]] | None = None) -> str:
     """How a value moves along the betas, each step judged by the batch-to-batch spread of one
-    model: ``"rises, then stays level within the batch-to-batch spread from β = 1 to 2"``.
+    model: “rises, then stays level within the batch-to-batch spread from β = 1 to 2”.
 
     With at least :data:`MIN_SEEDS_FOR_CI` batches in ``per_batch`` (:func:`batch_steps`), a step is
     a rise or a fall where the 95 % interval of its paired differences excludes 0; with fewer

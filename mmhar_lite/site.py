@@ -8,6 +8,7 @@
   executed by papermill under ``DIR`` (same relative paths) instead of executing them again;
 - the ``{bench}`` role quotes a figure of a committed benchmark result (:func:`bench_figure`);
 - the ``# NBVAL_CHECK_OUTPUT`` lines meant for the tests are hidden from readers;
+- a short inline literal of several words stays on one line (:func:`keep_short_literals_whole`);
 - the API page's "Bases:" lines name public classes only (:func:`public_bases`);
 - a class lists each attribute once, with its type, under "Variables" (:func:`attribute_types`),
   and a dataclass field's ``default_factory`` shows as the value it makes, not ``<factory>``
@@ -248,6 +249,37 @@ def _keep_math_with_punctuation(app: Sphinx, doctree: Any, docname: str) -> None
     keep_math_with_punctuation(doctree)
 
 
+#: The class of an inline literal that the browser keeps on one line (book/_static/mmhar.css).
+WHOLE_LITERAL_CLASS = "mmhar-whole"
+#: The longest inline literal (characters) kept on one line; a longer one wraps between its words.
+WHOLE_LITERAL_CHARS = 40
+
+
+def keep_short_literals_whole(doctree: Any) -> int:
+    """Give each inline literal of at most :data:`WHOLE_LITERAL_CHARS` characters outside a
+    table the class :data:`WHOLE_LITERAL_CLASS`, so that a line never breaks inside it
+    (``beta = 0`` split as ``beta =`` / ``0``); a literal wider than the column (a phone) still
+    wraps inside it. Returns the number of literals marked."""
+    from docutils import nodes
+
+    marked = 0
+    for literal in doctree.findall(nodes.literal):
+        if len(literal.astext()) > WHOLE_LITERAL_CHARS or " " not in literal.astext():
+            continue
+        parent, in_table = literal.parent, False
+        while parent is not None and not in_table:
+            in_table = isinstance(parent, nodes.table)
+            parent = parent.parent
+        if not in_table:
+            literal["classes"].append(WHOLE_LITERAL_CLASS)
+            marked += 1
+    return marked
+
+
+def _keep_short_literals_whole(app: Sphinx, doctree: Any, docname: str) -> None:
+    keep_short_literals_whole(doctree)
+
+
 def _show_subsections_in_page_toc(app: Sphinx, config: Any) -> None:
     """List the h3 sub-sections in the right-hand "Contents" too (the theme folds them away
     until their section is reached, so a reader cannot jump to one). Set here because an
@@ -379,6 +411,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _add_plotly_js)
     app.connect("doctree-read", _hide_nbval_markers)
     app.connect("doctree-resolved", _keep_math_with_punctuation)
+    app.connect("doctree-resolved", _keep_short_literals_whole)
     app.connect("config-inited", _show_subsections_in_page_toc)
     app.connect("autodoc-process-bases", _show_public_bases)
     app.connect("object-description-transform", _type_attributes_once, priority=400)

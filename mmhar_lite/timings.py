@@ -195,7 +195,7 @@ def seed_time_table(records: Sequence[Mapping]) -> str:
 
 def slower_later(records: Sequence[Mapping]) -> list[tuple[str, str, int, float, float]]:
     """The pre-trainings that took longer at a later seed than at the first one:
-    ``(method, modality, seed, seconds, first seed's seconds)``, in the order of ``records``."""
+    (method, modality, seed, seconds, first seed's seconds), in the order of ``records``."""
     slower = []
     for (method, modality), by_seed in pretraining_seconds(records).items():
         first = min(by_seed)

@@ -112,12 +112,28 @@ def _check(condition: bool, message: str) -> None:
 @dataclass
 class PretrainConfig:
     """Hyper-parameters of one pre-training run (defaults: UTD-MHAD CMC-HNL, Table 1; every
-    dataset's and method's values are in :data:`mmhar_lite.experiments.PRESETS`).
+    dataset's and method's values are in :data:`~mmhar_lite.presets.PRESETS`).
 
     ``tau_plus`` and ``beta`` are used by the debiased / hard-negative methods only.
-    ``augmentation`` names the augmentation pipelines (:func:`mmhar_lite.augment.imu_augmentation`).
-    The learning rate is halved when the epoch's mean training loss has not improved for
-    ``patience`` epochs (ReduceLROnPlateau, as in the paper).
+    The learning rate is multiplied by ``factor`` (halved by default) when the epoch's mean
+    training loss has not improved for ``patience`` epochs (ReduceLROnPlateau, as in the paper).
+
+    Attributes:
+        method: the pre-training method, one of ``training.METHODS`` (``"cmc-hnl"``, ...).
+        modality: what is pre-trained: ``"multimodal"`` (both encoders), ``"imu"`` or
+            ``"skeleton"`` (one encoder; SimCLR and the supervised baseline).
+        epochs: pre-training epochs.
+        batch_size: B, recordings per batch.
+        lr: initial Adam learning rate.
+        temperature: t, the logits are cosines divided by it.
+        tau_plus: τ⁺, the class prior of the debiased and hard-negative losses.
+        beta: β, the concentration of the hard-negative weights (``beta = 0``: the debiased loss).
+        size: the encoders' size preset, ``"paper"`` or ``"lite"`` (:class:`~mmhar_lite.models.EncoderSize`).
+        seed: fixes initialisation, batch order, augmentations and dropout.
+        augmentation: which dataset's augmentation pipelines to use (``"synthetic"``,
+            ``"utd-mhad"`` or ``"mmact"``; :func:`mmhar_lite.augment.imu_augmentation`).
+        patience: epochs without a lower mean training loss before the learning rate drops.
+        factor: what the learning rate is multiplied by when it drops, in ``(0, 1)``.
     """
 
     method: str = "cmc-hnl"
@@ -149,7 +165,19 @@ class PretrainConfig:
 @dataclass
 class FinetuneConfig:
     """Frozen-encoder evaluation (the paper's "linear evaluation"; the multimodal head is an MLP,
-    see :func:`train_head`): epochs, batch size and lr of the head (Adam)."""
+    see :func:`train_head`). As in pre-training, the learning rate drops by ``factor`` when the
+    epoch's mean training loss has not improved for ``patience`` epochs (ReduceLROnPlateau).
+
+    Attributes:
+        modality: the features the head classifies: ``"multimodal"`` (both encoders'), ``"imu"``
+            or ``"skeleton"``.
+        epochs: training epochs of the head.
+        batch_size: recordings per batch.
+        lr: initial Adam learning rate of the head.
+        seed: fixes the head's initialisation and the batch order.
+        patience: epochs without a lower mean training loss before the learning rate drops.
+        factor: what the learning rate is multiplied by when it drops, in ``(0, 1)``.
+    """
 
     modality: str = "multimodal"
     epochs: int = 100

@@ -263,7 +263,7 @@ def anchor_weights_figure(
     floor: float = 1e-3,
     start: int = -1,
     slider_prefix: str = "β = ",
-    title: str = "One anchor's weights q<sub>β</sub>",
+    title: str | None = None,
 ) -> go.Figure:
     """The weight q_beta that one IMU anchor gives each skeleton negative, coloured on a log scale.
 
@@ -282,7 +282,8 @@ def anchor_weights_figure(
             largest beta of a sweep: at beta = 0 every weight is uniform, one colour).
         slider_prefix: the text before the slider's current beta value (each step is another
             model, which the notebook may say here).
-        title: figure title.
+        title: figure title (plotly's HTML); ``None``: "One anchor's weights q_β", with β as a
+            subscript.
 
     Returns:
         Per anchor five traces (negatives coloured by weight, one shared colour bar; their legend
@@ -291,6 +292,8 @@ def anchor_weights_figure(
         named), one frame per beta with the data of every anchor, a beta slider and, with
         more than one anchor, a dropdown that shows one anchor's traces at a time.
     """
+    if title is None:
+        title = "One anchor's weights q<sub>β</sub>"
     coords, n = _coords(coords_by_beta)
     betas = list(coords)
     lab = _labels(labels, n, class_names)

@@ -88,10 +88,10 @@ def results_bar(
             ``finetune_modality``, ``n`` and ``<metric>_mean`` / ``<metric>_std`` as fractions
             in [0, 1] (plotted as %); extra keys are ignored. One bar per row, in row order.
         metric: "accuracy" or "macro_f1".
-        paper: optional published numbers in %, keyed by
-            ``(method, pretrain_modality, finetune_modality)``, e.g.
-            ``{k: v["utd-mhad"]["accuracy"] for k, v in experiments.PAPER_RESULTS.items()}``;
-            drawn as a second bar per row (None or absent: no bar).
+        paper: optional published numbers in %, keyed by the rows' (method, pre-training
+            modality, fine-tuning modality), e.g. the UTD-MHAD accuracies of
+            :data:`~mmhar_lite.presets.PAPER_RESULTS` (``v["utd-mhad"]["accuracy"]`` of each
+            entry ``v``); drawn as a second bar per row (None or absent: no bar).
         paper_name: legend name of the published bars.
         run_name: legend name of the summary's bars ("this run", "committed run").
         zoom: start the axis at a multiple of 5 % at least 5 points below the lowest bar or
@@ -99,7 +99,7 @@ def results_bar(
             reach 100 in equal steps, so that bars close to 100 % can be told apart while the
             shortest bar stays a bar, not a stub; the axis title says so.
         title: figure title.
-        flagged: ``(method, pretrain_modality, finetune_modality)`` of rows that are not
+        flagged: the (method, pre-training modality, fine-tuning modality) triples of rows that are not
             results (e.g. made by older code): their names get a ``*`` and the axis title
             ``* flag_note``.
         flag_note: what the ``*`` means (required when a row is flagged).
@@ -259,8 +259,9 @@ def beta_sweep_figure(summary: Sequence[Mapping], *, metric: str = "accuracy",
     """Metric against beta per method: mean and 95 % CI band over seeds.
 
     Args:
-        summary: ``experiments.summarize(records, ("method", "finetune_modality", "beta"))``
-            rows (``<metric>_mean`` and ``<metric>_ci95`` fractions, ``n``, ``beta``).
+        summary: the rows of :func:`~mmhar_lite.results.summarize` grouped by ``method``,
+            ``finetune_modality`` and ``beta`` (``<metric>_mean`` and ``<metric>_ci95``
+            fractions, ``n``, ``beta``).
         metric: the record key plotted (``<metric>_mean`` / ``<metric>_ci95``), e.g. ``"accuracy"``.
         title: figure title.
     """
@@ -279,8 +280,9 @@ def limited_labels_figure(summary: Sequence[Mapping], *, metric: str = "accuracy
     """Metric against the labelled fraction per method: mean and 95 % CI band over seeds.
 
     Args:
-        summary: ``experiments.summarize(records, ("method", "finetune_modality",
-            "label_fraction"))`` rows; ``label_fraction`` in (0, 1], plotted in % on a log axis.
+        summary: the rows of :func:`~mmhar_lite.results.summarize` grouped by ``method``,
+            ``finetune_modality`` and ``label_fraction``; ``label_fraction`` in (0, 1],
+            plotted in % on a log axis.
         tick_labels: ``{fraction: label}`` for ticks that need more than "2 %" (a point standing
             for several fractions with the same labelled subset: "2 = 5 %"); one short line each,
             since a phone's width holds no more.
@@ -355,8 +357,9 @@ def regimes_figure(summary: Sequence[Mapping], *, metric: str = "accuracy", head
     batch size); the intervals are clipped to [0, 100] % and drawn from 3 seeds on.
 
     Args:
-        summary: ``experiments.summarize(records, ("regime", "batch_size", "finetune_modality",
-            "method"))`` rows of :func:`~mmhar_lite.regimes.run_regimes` records (fractions in [0, 1]).
+        summary: the rows of :func:`~mmhar_lite.results.summarize` grouped by ``regime``,
+            ``batch_size``, ``finetune_modality`` and ``method``, of
+            :func:`~mmhar_lite.regimes.run_regimes` records (fractions in [0, 1]).
         head: which fine-tuning head's rows to draw (``finetune_modality``).
         metric: the record key plotted (``<metric>_mean`` / ``<metric>_ci95``), e.g. ``"accuracy"``.
         title: figure title.

@@ -101,7 +101,7 @@ def negative_weights_figure(
     class_names: Sequence[str] | None = None,
     indices=None,
     log_y: bool = False,
-    title: str = "Hard-negative weights q<sub>β</sub> of one anchor's negatives",
+    title: str | None = None,
     initial_beta: float | None = None,
 ) -> go.Figure:
     """Weight q_beta of each negative against its cosine similarity to the anchor, with a beta slider.
@@ -117,12 +117,15 @@ def negative_weights_figure(
         log_y: logarithmic weight axis.
         initial_beta: the beta the figure opens at (its points drawn, its slider step active),
             one of ``weights_by_beta``; default the smallest.
-        title: figure title.
+        title: figure title (plotly's HTML); ``None``: "Hard-negative weights q_β of one anchor's
+            negatives", with β as a subscript.
 
     Returns:
         One frame per beta (sorted); slider steps labelled with the beta values and a dashed
         line at the uniform weight ``1/M`` (beta = 0), named in a legend between the title and the plot.
     """
+    if title is None:
+        title = "Hard-negative weights q<sub>β</sub> of one anchor's negatives"
     weights = _by_beta("weights_by_beta", weights_by_beta, ndim=1)
     sim = _array("similarities", similarities, ndim=1)
     m = sim.shape[0]

@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 import ipywidgets as W
+from ipywidgets import ValueWidget
 import numpy as np
 import plotly.graph_objects as go
 from IPython.display import display
@@ -35,7 +36,8 @@ class FigureApp:
     """Controls above a plotly figure that is redrawn whenever a control's value changes.
 
     Args:
-        controls: name → widget; each change of a value redraws the figure.
+        controls: name → control, an ipywidgets ``ValueWidget`` (a slider, a dropdown: any
+            widget with a ``value``); each change of a value redraws the figure.
         draw: called as ``draw(**{name: value})`` with every control's value; returns the
             plotly figure to show.
 
@@ -46,7 +48,7 @@ class FigureApp:
         widget: the whole app (a ``VBox``); displaying the app displays it.
     """
 
-    def __init__(self, controls: Mapping[str, W.ValueWidget], draw) -> None:
+    def __init__(self, controls: Mapping[str, ValueWidget], draw) -> None:
         self.controls = dict(controls)
         self.output = W.Output()
         # the controls wrap onto further lines on a narrow screen instead of running off it
@@ -163,7 +165,7 @@ def weights_app(
         labels: optional ``(N,)`` classes, to mark same-class (false) negatives.
         class_names: optional names for hover text.
         beta: initial value of the ``beta`` control, in ``[0, max_beta]``.
-        temperature: initial value of the ``temperature`` control (tau, dividing the cosine).
+        temperature: initial value of the ``temperature`` control (t, dividing the cosine).
         anchor: initial value of the ``anchor`` control, a row index of ``a`` in ``[0, N)``.
         max_beta: the upper end of the ``beta`` control.
 

@@ -175,3 +175,15 @@ def test_factory_defaults_show_the_value_a_dataclass_field_starts_with() -> None
     shown = site.factory_defaults(Run, signature)
     assert shown.startswith("(name, history=[], extra=") and shown.endswith("make())") and "<factory>" not in shown
     assert site.factory_defaults(dict, "(x=<factory>)") == "(x=<factory>)"
+
+
+def test_short_literals_of_several_words_are_kept_whole_outside_tables() -> None:
+    from docutils import nodes
+
+    short, word, long = nodes.literal("", "beta = 0"), nodes.literal("", "info_nce"), nodes.literal("", "x " * 30)
+    cell = nodes.literal("", "a -> b")
+    table = nodes.table("", nodes.tgroup("", nodes.tbody("", nodes.row("", nodes.entry("", _paragraph(cell))))))
+    doc = nodes.section("", _paragraph(short, word, long), table)
+    assert site.keep_short_literals_whole(doc) == 1
+    assert site.WHOLE_LITERAL_CLASS in short["classes"]
+    assert not any(site.WHOLE_LITERAL_CLASS in n["classes"] for n in (word, long, cell))

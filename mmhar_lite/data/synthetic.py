@@ -500,10 +500,24 @@ def class_keep_fractions(imbalance: float, n_classes: int, seed: int) -> np.ndar
 # ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Subject:
-    """A simulated person and their sensor.
+    """A simulated person and their sensor (drawn by :func:`make_subject`).
 
-    offsets: (20, 3) bone vectors (metres); posture: (n_dof,) habitual angle offsets (deg);
-    mount: (3, 3) rotation of the sensor relative to its nominal mounting.
+    Attributes:
+        id: the subject's number.
+        offsets: ``(20, 3)`` bone vectors in metres (body size and proportions).
+        speed: how fast the person moves; a motion lasts its duration divided by it.
+        amplitude: how far the person moves; scales every motion's joint angles.
+        posture: ``(n_dof,)`` habitual offsets of the joint angles, in degrees (one per
+            degree of freedom of the simulated body).
+        style: degrees, the spread of each trial's slow style drift of the joint angles.
+        skeleton_noise: metres, the standard deviation of the Kinect joint jitter.
+        acc_noise: g, the accelerometer's noise standard deviation.
+        gyro_noise: deg/s, the gyroscope's noise standard deviation.
+        acc_bias: ``(3,)`` accelerometer bias in g.
+        gyro_bias: ``(3,)`` gyroscope bias in deg/s.
+        mount: ``(3, 3)`` rotation of the sensor relative to its nominal mounting.
+        position: ``(3,)`` camera-space position of the hip centre at rest, in metres.
+        yaw: degrees the person turns away from the camera (0 faces it).
     """
 
     id: int
@@ -511,28 +525,47 @@ class Subject:
     speed: float
     amplitude: float
     posture: np.ndarray
-    style: float  # degrees of per-trial style perturbation
-    skeleton_noise: float  # metres (Kinect joint jitter)
-    acc_noise: float  # g
-    gyro_noise: float  # deg/s
-    acc_bias: np.ndarray  # (3,) g
-    gyro_bias: np.ndarray  # (3,) deg/s
+    style: float
+    skeleton_noise: float
+    acc_noise: float
+    gyro_noise: float
+    acc_bias: np.ndarray
+    gyro_bias: np.ndarray
     mount: np.ndarray
-    position: np.ndarray  # (3,) camera-space position of the hip centre at rest
-    yaw: float  # degrees; 0 faces the camera
+    position: np.ndarray
+    yaw: float
 
 
 @dataclass(frozen=True)
 class TrialPlan:
-    """Everything random about one trial except the sensor and skeleton noise.
+    """Everything random about one trial except the sensor and skeleton noise (drawn by
+    :func:`plan_trial`).
 
-    Times in seconds from the start of the IMU recording; the skeleton stream starts at
-    `skeleton_start` and runs at `skeleton_rate` frames/s (not aligned with the IMU frames).
+    Times are in seconds from the start of the IMU recording; the skeleton stream starts at
+    ``skeleton_start`` and runs at ``skeleton_rate`` frames/s (not aligned with the IMU frames).
+
+    Attributes:
+        label: the class of the trial's motion.
+        subject: index of the trial's person in the subject list.
+        trial: the trial's number for this subject and class, from 1.
+        rest_before: seconds of rest before the motion starts.
+        active: seconds the motion lasts (rest after it follows).
+        imu_length: IMU samples of the whole recording, at :data:`IMU_RATE`.
+        skeleton_rate: skeleton frames per second.
+        skeleton_start: when the first skeleton frame is taken, in seconds.
+        skeleton_length: skeleton frames of the recording.
+        amplitude: the subject's amplitude, varied per trial; scales the motion's joint angles.
+        warp: in ``(-1, 1)``, the time-warp strength of the motion (0: played evenly).
+        style_amplitude: ``(n_dof,)`` degrees, the amplitude of each joint angle's style drift.
+        style_frequency: ``(n_dof,)`` cycles per trial of each joint angle's style drift.
+        style_phase: ``(n_dof,)`` radians, the phase of each joint angle's style drift.
+        yaw: degrees, the total body yaw (the subject's, varied per trial).
+        position: ``(3,)`` hip-centre rest position in camera space, in metres.
     """
 
     label: int
-    subject: int  # index into the subject list
-    trial: int  # 1-based
+    subject: int
+    trial: int
     rest_before: float
     active: float
     imu_length: int
@@ -540,12 +573,12 @@ class TrialPlan:
     skeleton_start: float
     skeleton_length: int
     amplitude: float
-    warp: float  # in (-1, 1): time-warp strength of the movement
-    style_amplitude: np.ndarray  # (n_dof,) degrees
-    style_frequency: np.ndarray  # (n_dof,) cycles per trial
-    style_phase: np.ndarray  # (n_dof,) radians
-    yaw: float  # degrees, total body yaw
-    position: np.ndarray  # (3,) hip-centre rest position
+    warp: float
+    style_amplitude: np.ndarray
+    style_frequency: np.ndarray
+    style_phase: np.ndarray
+    yaw: float
+    position: np.ndarray
 
 
 @dataclass
