@@ -763,10 +763,11 @@ def weight_ratio_note(betas: Sequence[float], gaps: Sequence[float], temperature
         raise ValueError(f"weight_ratio_note: expected one gap per beta, got {len(gaps)} for {len(betas)}")
     t = float(temperature)
     ratios = [math.exp(float(b) * float(g) / t) for b, g in zip(betas, gaps)]
-    text = ("Because $q_j \\propto e^{\\beta \\cos_j / t}$, the heaviest negative outweighs the "
-            "median one by $e^{\\beta \\Delta / t}$, with $\\Delta$ the gap between their cosines "
-            f"to the anchor. For the figure's first anchor $\\Delta$ is "
-            f"{values_at(gaps, betas, 3)} (each model its own embedding) and $t =$ {t:g}, so the "
+    # plain Unicode: this TeX showed untypeset on the built page (browser test)
+    text = ("Because qⱼ ∝ exp(β cosⱼ / t), the heaviest negative outweighs the "
+            "median one by exp(β Δ / t), with Δ the gap between their cosines "
+            f"to the anchor. For the figure's first anchor Δ is "
+            f"{values_at(gaps, betas, 3)} (each model its own embedding) and t = {t:g}, so the "
             f"heaviest weight over the median one is {values_at(ratios, betas, 2)}.")
     tilted = [(b, r) for b, r in zip(betas, ratios) if b > 0]
     if len(tilted) < 2:
