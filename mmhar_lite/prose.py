@@ -722,7 +722,7 @@ def batch_share_verdict(whole: float, in_batches: Sequence[float], n_negatives: 
         many = "es give" if len(in_batches) > 1 else " gives"
         return (text + f", a difference of {abs(mean - whole):.1f} points, and {len(in_batches)} "
                 f"batch{many} no batch-to-batch spread to judge it by")
-    centre, _, half = mean_ci([float(x) for x in in_batches])
+    half = mean_ci([float(x) for x in in_batches])[2]
     if where == "within":
         finding = ("as concentrated in batches of the training size as over the whole test set, "
                    "within the spread from batch to batch")
@@ -731,8 +731,8 @@ def batch_share_verdict(whole: float, in_batches: Sequence[float], n_negatives: 
                    "training size than over the whole test set, beyond the spread from batch to "
                    "batch")
     return (text + f"; the {len(in_batches)} batches give "
-            f"{join_names([f'{x:.1f}' for x in in_batches])} % (mean {centre:.1f} %, 95 % "
-            f"t-interval of the mean over the batches [{centre - half:.1f}, {centre + half:.1f}] "
+            f"{join_names([f'{x:.1f}' for x in in_batches])} % (mean {mean:.1f} %, 95 % "
+            f"t-interval of the mean over the batches [{mean - half:.1f}, {mean + half:.1f}] "
             f"%). The whole test set lies {'inside' if where == 'within' else 'outside'} that "
             f"interval: {finding}")
 

@@ -264,7 +264,8 @@ def keep_short_literals_whole(doctree: Any) -> int:
 
     marked = 0
     for literal in doctree.findall(nodes.literal):
-        if len(literal.astext()) > WHOLE_LITERAL_CHARS or " " not in literal.astext():
+        text = literal.astext()
+        if len(text) > WHOLE_LITERAL_CHARS or " " not in text:
             continue
         parent, in_table = literal.parent, False
         while parent is not None and not in_table:
