@@ -356,7 +356,7 @@ def _run_sweep_beta(args: argparse.Namespace) -> int:
 def _add_limited_labels_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("limited-labels", help="Figure 4: fine-tuning with 2-50 %% of the labels",
                                    description="Fine-tune on class-stratified label fractions; writes OUT/results.* "
-                                               "and OUT/limited_labels.html (mean and 95 %% CI over seeds).")
+                                               "and OUT/limited_labels.html (mean and 95 % CI over seeds).")
     parser.add_argument("--fractions", nargs="+", type=float, help="label fractions (default: 0.02 0.05 0.1 0.25 0.5)")
     parser.add_argument("--methods", nargs="+", help="default: supervised cmc cmc-hnl")
     parser.add_argument("--finetune-modality", default="multimodal", help="multimodal | imu | skeleton")

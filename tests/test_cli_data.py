@@ -1,6 +1,7 @@
 """`mmhar data`: JSON and table summaries, and clean errors."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 
@@ -88,6 +89,17 @@ def test_help(capsys):
         build_parser().parse_args(["data", "--help"])
     assert exit_info.value.code == 0
     assert "--dataset" in capsys.readouterr().out
+
+
+def test_every_help_page_renders_its_percent_signs(capsys):
+    # argparse %-formats `help` strings but not descriptions: a "%%" there is printed as is
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name in ["", *commands]:
+        with pytest.raises(SystemExit):
+            parser.parse_args([name, "--help"] if name else ["--help"])
+        out = capsys.readouterr().out
+        assert "usage:" in out and "%%" not in out, name
 
 
 def test_a_file_name_that_is_not_utf8_is_shown_escaped(capsys, utd_root):
