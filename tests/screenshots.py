@@ -61,8 +61,13 @@ def main(argv: list[str]) -> int:
         return 1
     from playwright.sync_api import sync_playwright
 
+    try:
+        executable = site.chromium_executable()
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     with site.serve() as base_url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=site.shutil.which("chromium"), args=site.CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=executable, args=site.CHROMIUM_ARGS)
         for name in pages:
             print(f"{name}: {shoot(browser, base_url, name, out)} slices", flush=True)
         browser.close()

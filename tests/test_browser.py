@@ -73,12 +73,20 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def chromium_executable() -> str:
+    """Debian's chromium, never playwright's own download: its path, or a one-line error."""
+    executable = shutil.which("chromium")
+    if not executable:
+        raise RuntimeError("Debian chromium is not installed: run `make browser-deps` "
+                           "(or `apt-get install -y chromium`)")
+    return executable
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
-    executable = shutil.which("chromium")
-    assert executable, "Debian chromium is not installed: `apt-get install -y chromium`"
+    executable = chromium_executable()
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield instance
