@@ -181,8 +181,8 @@ def report(rows: list[dict], load: tuple[float, float], quick: bool, machine_tex
         "",
         # machine() records the parent's thread count; each row sets its own (the table's second column)
         f"Machine: {_THREADS.sub('', machine_text)}; the threads of each process are in the table's processes x threads column. No GPU was available for this measurement: every run is on the CPU. Load average (1 min) {load[0]:.1f} at the start, {load[1]:.1f} at the end. "
-        "**The machine was shared and busy during this run** (other engineers' tests and trainings on the "
-        "same 2 cores: a load above 2 means the cores were oversubscribed), so the absolute figures are low "
+        "**The machine was shared and busy during this run** (other jobs ran on the same 2 cores: a "
+        "load above 2 means the cores were oversubscribed), so the absolute figures are low "
         "and noisy; the best epoch is the least disturbed one.",
         "Workload: CMC-HNL pre-training, batch 64, skeleton + IMU, on the synthetic UTD-MHAD-sized set "
         f"(431 training pairs); {'1 measured epoch (--quick)' if quick else 'measured epochs'} after a warm-up epoch.",

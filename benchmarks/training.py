@@ -1,4 +1,4 @@
-"""Pre-training speed and memory (issue 4): ``python -m benchmarks.training [--quick]``.
+"""Pre-training speed and memory: ``python -m benchmarks.training [--quick]``.
 
 On the UTD-MHAD-sized synthetic set (861 pairs, 431 training pairs, 50 steps), for each
 encoder pair (skeleton + IMU with CMC-HNL; IMU alone and skeleton alone with SimCLR-HNL) and
@@ -36,7 +36,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks.losses import machine
+from benchmarks.losses import BETA, TAU_PLUS, TEMPERATURE, machine
 from mmhar_lite import experiments, losses, training
 from mmhar_lite.augment import imu_augmentation, skeleton_augmentation
 from mmhar_lite.models import ProjectionHead, build_encoders
@@ -127,7 +127,7 @@ def step_breakdown(size: str, repeats: int) -> dict[str, float]:
         "skeleton encoder + head, forward + backward": _best_ms(encode("skeleton", skeleton), repeats),
         "IMU encoder + head, forward + backward": _best_ms(encode("imu", imu), repeats),
         "hard-negative loss, forward + backward": _best_ms(
-            lambda: losses.hard_negative_info_nce(a, b, temperature=0.1, tau_plus=0.037, beta=1.0).backward(), repeats),
+            lambda: losses.hard_negative_info_nce(a, b, temperature=TEMPERATURE, tau_plus=TAU_PLUS, beta=BETA).backward(), repeats),
         "Adam step": _best_ms(optimizer.step, repeats),
     }
 
