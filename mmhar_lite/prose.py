@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence
 __all__ = [
     "MIN_SEEDS_FOR_CI",
     "signed",
+    "vector",
     "percent_spread",
     "spread_phrase",
     "n_seeds_text",
@@ -81,6 +82,13 @@ def signed(value: float, decimals: int = 2, *, plus: bool = True) -> str:
     false); a value that rounds to zero prints ``"0.00"``, without a sign, never ``"-0.00"``."""
     text = f"{value:+.{decimals}f}" if plus else f"{value:.{decimals}f}"
     return text.lstrip("+-") if float(text) == 0 else text
+
+
+def vector(values: Sequence[float], decimals: int = 2) -> str:
+    """A vector as the text quotes it, every component with ``decimals`` decimals (trailing zeros
+    kept, so that a printed vector and the prose agree digit for digit): ``"(-0.98, 0.06, -0.20)"``;
+    a component that rounds to zero prints ``"0.00"`` (:func:`signed`)."""
+    return "(" + ", ".join(signed(float(v), decimals, plus=False) for v in values) + ")"
 
 
 def percent_spread(mean: float, spread: float, n: int, *, without: str = "") -> str:

@@ -330,6 +330,12 @@ def test_ordinal_and_shade():
     assert prose.shade(1000.0, 1.0, "red") == "deep red"
 
 
+def test_vector_keeps_trailing_zeros_and_drops_negative_zeros():
+    assert prose.vector(np.array([-0.98, 0.06, -0.2])) == "(-0.98, 0.06, -0.20)"
+    assert prose.vector([0.254, 0.967, -0.0101], 3) == "(0.254, 0.967, -0.010)"
+    assert prose.vector([-0.0004, 1.0], 3) == "(0.000, 1.000)"
+
+
 def test_signed_never_prints_a_negative_zero():
     assert prose.signed(-0.001) == "0.00"
     assert prose.signed(0.004) == "0.00"

@@ -44,6 +44,7 @@ import numpy as np
 import scipy.io
 
 from mmhar_lite.data.base import RawDataset, Sample
+from mmhar_lite.data import utd_mhad
 from mmhar_lite.data.utd_mhad import KNOWN_ABSENT, UTD_MHAD_IMU_CHANNELS, inertial_path, skeleton_path
 
 __all__ = [
@@ -72,7 +73,7 @@ __all__ = [
 ]
 
 GRAVITY = 9.80665  #: m/s², one g
-IMU_RATE = 50.0  #: Hz, as UTD-MHAD's inertial sensor
+IMU_RATE = utd_mhad.IMU_RATE  #: Hz, as UTD-MHAD's inertial sensor
 _FD_STEP = 2e-3  # s: central-difference step for the IMU (error O(step^2), far below noise)
 
 # ---------------------------------------------------------------------------------------

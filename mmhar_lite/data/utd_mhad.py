@@ -29,6 +29,8 @@ __all__ = [
     "N_ACTIONS",
     "N_SUBJECTS",
     "N_TRIALS",
+    "IMU_RATE",
+    "SKELETON_RATE",
     "trial_id",
     "inertial_path",
     "skeleton_path",
@@ -47,6 +49,11 @@ UTD_MHAD_ACTIONS = [
 ]
 UTD_MHAD_IMU_CHANNELS = ["acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z"]
 N_ACTIONS, N_SUBJECTS, N_TRIALS = 27, 8, 4
+#: Hz: the inertial sensor's nominal rate, as the dataset's paper gives it :cite:p:`chen2015utdmhad`.
+IMU_RATE = 50.0
+#: frames/s: the Kinect v1 skeleton's nominal rate, as the dataset's paper gives it; the released
+#: files do not hold it steadily (chapter 1 compares their lengths).
+SKELETON_RATE = 30.0
 # (action, subject, trial), 1-based: absent from the public release in both modalities.
 KNOWN_ABSENT = ((8, 1, 4), (23, 6, 4), (27, 8, 4))
 
