@@ -418,6 +418,19 @@ _PHONE_BREAKS = r"""() => {
     const text = el.textContent.trim();
     if (visible(el) && text.length <= SHORT && lines(el) > 1) problems.push(`"${text}" is split over lines`);
   }
+  // a longer literal wider than the column breaks between its words, after "_", ".", "-" or "/"
+  // (mmhar-names.js), never mid-word ("right_hand_circle_counter_clock" / "wise")
+  for (const el of document.querySelectorAll('article code.literal span.pre')) {
+    if (!visible(el) || el.textContent.trim().length <= SHORT || lines(el) < 2) continue;
+    const chars = [], walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let t = walk.nextNode(); t; t = walk.nextNode()) for (let i = 0; i < t.data.length; i++) {
+      const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 1);
+      const b = r.getBoundingClientRect();
+      if (b.width > 0) chars.push([t.data[i], Math.round(b.bottom)]);
+    }
+    const at = chars.findIndex((c, i) => i && c[1] > chars[i - 1][1] + 1 && !/[_.\/-]/.test(chars[i - 1][0]));
+    if (at > 0) problems.push(`"${el.textContent.trim()}" breaks inside a word, before "${chars.slice(at).map(c => c[0]).join('').slice(0, 20)}"`);
+  }
   const walker = document.createTreeWalker(document.querySelector('article') || document.body, NodeFilter.SHOW_TEXT);
   for (let t = walker.nextNode(); t; t = walker.nextNode()) {
     const math = t.previousSibling;
@@ -555,8 +568,20 @@ def test_citations_match_their_references_at_desktop_width(desktop: _Loaded) -> 
     assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
 
 
+# sphinx-togglebutton hides a solution's body until its button is clicked; MyST dropdowns are <details>
+OPEN_ALL = """() => {
+  document.querySelectorAll('details:not([open])').forEach(d => { d.open = true; });
+  document.querySelectorAll('.toggle-hidden > .toggle-button, button.toggle-button.toggle-button-hidden')
+    .forEach(b => b.click());
+}"""
+
+
 def test_page_fits_a_phone(phone: _Loaded) -> None:
+    """With every solution and dropdown open, as a reader opens them: a closed one hides its
+    text from the checks (a name that broke mid-word inside a solution went unseen)."""
     page = phone.page
+    page.evaluate(OPEN_ALL)
+    page.wait_for_timeout(500)
     problems = (page.evaluate(_PAGE_WIDER_THAN_VIEWPORT) + page.evaluate(_FIGURE_PROBLEMS)
                 + page.evaluate(_SCROLL_HINTS) + page.evaluate(_CITATIONS) + page.evaluate(_PHONE_BREAKS)
                 + page.evaluate(_WRAPPED_CODE))
@@ -571,11 +596,13 @@ _DEFECTS = """<!doctype html><html><head><meta charset="utf-8">
 <p>the least at $\\tau^+ = 0.60$</p>
 <div id="wide" style="width:900px">an output wider than the column</div>
 <div style="overflow-x:auto"><div style="width:900px">a wide table in a scrolling container</div></div>
+<div class="cell_output"><div class="pst-scrollable-table-container" style="overflow-x:auto"><table><tr><td style="min-width:900px">a displayed table that scrolls</td></tr></table></div></div>
 <mjx-container display="true" style="display:block;overflow-x:auto"><mjx-math style="display:inline-block;width:900px">x</mjx-math></mjx-container>
 <p><code>{long_code}</code></p>
 <table><tr><td>arm_\u200bcurl_\u200bseated</td></tr></table>
 <div class="highlight"><pre style="white-space:pre-wrap;width:150px;line-height:20px;padding:0">for name in ("a wrapped code line", "b"):\n    pass</pre></div>
 <p style="width:130px"><code class="docutils literal"><span class="pre">mmhar</span> <span class="pre">pretrain</span> <span class="pre">--nproc-per-node</span></code></p>
+<p style="width:150px;overflow-wrap:anywhere"><code class="docutils literal"><span class="pre">right_hand_circle_counter_clockwise</span></code></p>
 <p style="width:56px">at <span class="math"><mjx-container style="display:inline-block;width:55px">b=0</mjx-container></span>.</p>
 <div id="fig" class="plotly-graph-div" style="width:680px;height:400px"></div>
 <p><span class="bibtex-citation">[<a class="reference internal" href="#ref-a">Chen et al., 2015</a>]</span></p>
@@ -607,6 +634,7 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
         assert any("an output wider than the column" in p for p in outside), outside
         assert not any("scrolling container" in p for p in outside), outside
         assert any(p.startswith("display equation 900 px") for p in outside), outside
+        assert any("a displayed table that scrolls" in p for p in page.evaluate(_TABLES_SCROLL))
         figure = "\n".join(page.evaluate(_FIGURE_PROBLEMS))
         assert "xaxis has tick labels but no title" in figure
         assert "the title does not fit the figure" in figure
@@ -623,6 +651,7 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
         assert 'code block of 2 lines laid out on' in breaks, breaks
         assert '"--nproc-per-node" is split over lines' in breaks, breaks
         assert '"." after "b=0" starts a line' in breaks, breaks
+        assert '"right_hand_circle_counter_clockwise" breaks inside a word' in breaks, breaks
     finally:
         page.close()
 
@@ -647,17 +676,19 @@ _CONTENTS_SIDEBAR_CUT = """() => {
   return cut;
 }"""
 
-# Tables of prose (docstrings, markdown cells), not printed outputs: at desktop width they fit
-# the column instead of scrolling.
-_PROSE_TABLES_SCROLL = """() => [...document.querySelectorAll('article table')]
-  .filter(t => !t.closest('.cell_output') && t.getClientRects().length)
+# Tables, of prose (docstrings, markdown cells) and those a cell displays (book.show_markdown, a
+# glued table), fit the column at desktop width instead of scrolling; only printed outputs (text
+# in a pre, never a table) may scroll there. Displayed tables were once exempt, and chapter 8's
+# four-column run-time table scrolled at 1300 px under its long header.
+_TABLES_SCROLL = """() => [...document.querySelectorAll('article table')]
+  .filter(t => t.getClientRects().length)
   .filter(t => t.getBoundingClientRect().width > (t.closest('.pst-scrollable-table-container')
       || t.parentElement).clientWidth + 1)
   .map(t => `table scrolls sideways: "${t.textContent.trim().replace(/\\s+/g, ' ').slice(0, 60)}"`)"""
 
 
-def test_contents_sidebar_and_prose_tables_fit_at_desktop_width(desktop: _Loaded) -> None:
-    problems = desktop.page.evaluate(_CONTENTS_SIDEBAR_CUT) + desktop.page.evaluate(_PROSE_TABLES_SCROLL)
+def test_contents_sidebar_and_tables_fit_at_desktop_width(desktop: _Loaded) -> None:
+    problems = desktop.page.evaluate(_CONTENTS_SIDEBAR_CUT) + desktop.page.evaluate(_TABLES_SCROLL)
     assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
 
 

@@ -1,11 +1,13 @@
 // A long code name (normalize_skeleton_sequence(), right_hand_circle_counter_clockwise) has no
 // space to break at, so where its box is narrow it either widens the box or breaks mid-word.
 // This puts a break point (<wbr>) after each underscore and dot that starts the name's next word,
-// so that a line breaks between its words: in the right-hand "Contents", and in the row names
+// so that a line breaks between its words: in the right-hand "Contents", in the row names
 // (first cells) of the article's tables, where mmhar.css lets a row name wrap (inside a
-// solution's box; on a phone). A <wbr> is no character: copied text is unchanged, unlike a
-// zero-width space. Checked by tests/test_browser.py (the contents, prose-table and
-// copied-text checks).
+// solution's box; on a phone), and in the inline literals of the text, where a name wider
+// than the column (a phone) must break somewhere (an atomic box as wide as the column,
+// mmhar.css: a name that fits moves to the next line whole). A <wbr> is no character: copied
+// text is unchanged, unlike a zero-width space. Checked by tests/test_browser.py (the
+// contents, table, phone-break and copied-text checks).
 (function () {
   "use strict";
   // [where, which of its text]: in a table cell an inline literal stays whole (mmhar.css), and a
@@ -13,6 +15,7 @@
   const PLACES = [
     ["#pst-page-toc-nav code", () => true],
     ["article table.table td:first-child", (text) => !text.parentElement.closest("code")],
+    ["article code.literal", (text) => !text.parentElement.closest("table")],
   ];
   // not after the dot of a number (0.8): only before a letter
   const BREAK = /(?<=[_.])(?=[A-Za-z])/;
