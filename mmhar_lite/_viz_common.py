@@ -22,11 +22,13 @@ PALETTE: tuple[str, ...] = (
 # classes stay distinct without relying on hue alone.
 SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "cross", "x")
 # Classes: nine colours at least 40 CIELAB units apart (Okabe & Ito's eight have two pairs
-# within 35: blue / sky blue, orange / vermillion) times three outlines that differ at a phone's
-# marker size (circle, square and diamond do not), so 27 classes never repeat a style and two
-# classes of one symbol never have similar colours.
+# within 35: blue / sky blue, orange / vermillion), with one blue only (steel blue and cyan, 42
+# units apart, still read as one colour at a phone's marker size; the ninth colour is a mustard
+# yellow instead), times three outlines that differ at a phone's marker size (circle, square and
+# diamond do not), so 27 classes never repeat a style and two classes of one symbol never have
+# similar colours.
 CLASS_PALETTE: tuple[str, ...] = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7b3294", "#8c564b", "#000000", "#17becf", "#f781bf",
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7b3294", "#8c564b", "#000000", "#c9b200", "#f781bf",
 )
 CLASS_SYMBOLS: tuple[str, ...] = ("circle", "triangle-up", "x")
 # Line styles of the methods of one figure: two methods with equal means stay visible as two lines.

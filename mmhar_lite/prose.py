@@ -813,7 +813,7 @@ def anchor_note(high_beta: float, heaviest: Sequence[float], star: float, median
             f"negative {float(median):.3f}. {star_versus_heaviest(star, heaviest)} (over all test "
             f"pairs the alignment at β = {high_beta:g}, {alignment:.3f}, is a mean cosine of "
             f"{1 - alignment / 2:.2f} between a recording's IMU and skeleton embeddings). In the "
-            f"2-D picture (distance between drawn points) the circled points are the {ranks[0]} "
+            f"2-D picture (distance between drawn points) the three marked points are the {ranks[0]} "
             f"nearest of {n_negatives} to the star; in the 128-dimensional embedding (cosine to "
             f"the star's skeleton embedding) they are the {ranks[1]} nearest, and by cosine to "
             "the IMU anchor, which sets the weights, the 1st, 2nd and 3rd.")

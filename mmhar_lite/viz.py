@@ -24,7 +24,7 @@ from mmhar_lite._viz_common import (  # noqa: F401
 # modules, not in __all__ here.
 from mmhar_lite.viz_curves import coinciding_curves, loss_curves, monitor_curves  # noqa: F401
 from mmhar_lite.viz_latent import (  # noqa: F401
-    _label_column, align_embeddings, anchor_weights_figure, joint_layout, latent_space_figure, legend_name,
+    align_embeddings, anchor_weights_figure, joint_layout, latent_space_figure, legend_name,
     reduce_2d,
 )
 from mmhar_lite.viz_results import (  # noqa: F401

@@ -213,44 +213,13 @@ def latent_space_figure(
     return fig
 
 
-def _label_column(points: np.ndarray, ranges: Sequence[Sequence[float]], *, plot_h_px: float,
-                  pitch_px: float = 20.0, offset: float = 0.05) -> tuple[np.ndarray, str]:
-    """Where the names of a few points go: one column beside them, one name per ``pitch_px``.
-
-    Args:
-        points: ``(L, 2)`` labelled points.
-        ranges: the x and y ranges of the axes (data units); the plot is ``plot_h_px`` high.
-        pitch_px: vertical distance between two names (a line of text and a gap).
-        offset: gap between the points and the column, as a fraction of the x range.
-
-    Returns:
-        ``(L, 2)`` label anchors, in the points' order, and the ``textposition`` of all of them:
-        "middle right" (column right of the points, names running right) where the points lie in
-        the left 55 % of the x range, else "middle left". Names at one x and ``pitch_px`` apart
-        cannot overlap at any plot width (the plot's height is fixed, its width is the screen's);
-        the caller draws a leader line from each point to its name.
-    """
-    pts = np.asarray(points, float).reshape(-1, 2)
-    (x_lo, x_hi), (y_lo, y_hi) = ranges
-    if not len(pts):
-        return pts, "middle right"
-    pitch = pitch_px * (y_hi - y_lo) / plot_h_px
-    right = pts[:, 0].max() <= x_lo + 0.55 * (x_hi - x_lo)
-    x = pts[:, 0].max() + offset * (x_hi - x_lo) if right else pts[:, 0].min() - offset * (x_hi - x_lo)
-    order = np.argsort(-pts[:, 1], kind="stable")  # top to bottom, as the points lie
-    y = pts[order, 1].copy()
-    for k in range(1, len(y)):
-        y[k] = min(y[k], y[k - 1] - pitch)
-    y += pts[:, 1].mean() - y.mean()  # centred on the points
-    y -= max(0.0, y[0] - (y_hi - pitch / 2)) - max(0.0, (y_lo + pitch / 2) - y[-1])  # inside the axes
-    out = np.empty_like(pts)
-    out[order, 0], out[order, 1] = x, y
-    return out, "middle right" if right else "middle left"
+#: Height of one legend row of :func:`anchor_weights_figure` (px): an 11 px name and its gap.
+_LEGEND_ROW_PX = 20
+#: Open markers of the heaviest negatives of :func:`anchor_weights_figure`, heaviest first: shapes
+#: that differ at a phone's marker size even where two of the points coincide.
+RANK_SYMBOLS: tuple[str, ...] = ("circle-open", "triangle-up-open", "square-open", "diamond-open", "x-open")
 
 
-# anchor_weights_figure's fixed height and margins (px): its plot area is _ANCHOR_PLOT_PX high
-_ANCHOR_HEIGHT_PX, _ANCHOR_TOP_PX, _ANCHOR_BOTTOM_PX = 900, 100, 280
-_ANCHOR_PLOT_PX = _ANCHOR_HEIGHT_PX - _ANCHOR_TOP_PX - _ANCHOR_BOTTOM_PX
 
 
 def anchor_weights_figure(
@@ -275,7 +244,9 @@ def anchor_weights_figure(
         weights_by_anchor: anchor row → {beta → ``(N,)`` weights of that anchor's negatives
             under that model (:meth:`~mmhar_lite.viz_weights.AnchorWeights.per_point`: sum 1, 0 at
             the anchor's own row, its positive)}; every anchor needs the betas of ``coords_by_beta``.
-        top_k: the ``top_k`` heaviest negatives are circled and named by class.
+        top_k: the ``top_k`` heaviest negatives are marked (one open shape per rank,
+            :data:`RANK_SYMBOLS`) and named by class in the legend, at most
+            ``len(RANK_SYMBOLS)``.
         floor: colours are ``log10(q M)`` (weight relative to the uniform ``1/M``), clipped below
             at ``log10(floor)``.
         start: index into the betas of the model the figure opens at; by default the last (the
@@ -286,10 +257,11 @@ def anchor_weights_figure(
             subscript.
 
     Returns:
-        Per anchor five traces (negatives coloured by weight, one shared colour bar; their legend
-        key, drawn as the negatives' markers at the uniform weight; a ring on
-        each negative of the anchor's class; the positive as a star; the ``top_k`` heaviest,
-        named), one frame per beta with the data of every anchor, a beta slider and, with
+        Per anchor ``4 + top_k`` traces (negatives coloured by weight, one shared colour bar;
+        their legend key, drawn as the negatives' markers at the uniform weight; a ring on each
+        negative of the anchor's class; the positive as a star; then one trace per rank, the
+        k-th heaviest negative's shape, named "heaviest k: class" in the legend and left out of
+        it where all weights are equal), one frame per beta with the data of every anchor, a beta slider and, with
         more than one anchor, a dropdown that shows one anchor's traces at a time.
     """
     if title is None:
@@ -299,8 +271,9 @@ def anchor_weights_figure(
     lab = _labels(labels, n, class_names)
     if not isinstance(weights_by_anchor, Mapping) or not weights_by_anchor:
         raise ValueError("weights_by_anchor: expected a non-empty dict {anchor: {beta: weights}}")
-    if not 0 < floor < 1 or top_k < 0:
-        raise ValueError(f"floor must be in (0, 1) and top_k >= 0, got floor={floor}, top_k={top_k}")
+    if not 0 < floor < 1 or not 0 <= top_k <= len(RANK_SYMBOLS):
+        raise ValueError(f"floor must be in (0, 1) and 0 <= top_k <= {len(RANK_SYMBOLS)}, "
+                         f"got floor={floor}, top_k={top_k}")
     anchors = list(weights_by_anchor)
     weights: dict[int, dict[float, np.ndarray]] = {}
     for a in anchors:
@@ -318,7 +291,6 @@ def anchor_weights_figure(
     # symmetric around the uniform weight (white): red above 1/M, blue below, as far as the data reach
     reach = max(0.5, max(float(np.abs(r[np.arange(n) != a]).max()) for a, w in relative.items() for r in w.values()))
     hover = np.array([f"{class_names[c]}<br>sample {i}" for i, c in enumerate(lab)], dtype=object)
-    ranges = _cube_ranges(np.concatenate(list(coords.values())), margin=0.1)
 
     def traces(a: int, beta: float) -> list:
         xy, q, rel = coords[beta], weights[a][beta], relative[a][beta]
@@ -326,14 +298,6 @@ def anchor_weights_figure(
         same = negative & (lab == lab[a])
         # with equal weights (beta = 0) no negative is heavier than another: name none
         heavy = np.argsort(-q, kind="stable")[:top_k] if np.ptp(q[negative]) > 1e-9 * q.max() else np.array([], int)
-        names = [f"{r + 1}: {legend_name(class_names[lab[i]])}" for r, i in enumerate(heavy)]
-        # the heaviest negatives lie close together: names beside each marker ran into each other,
-        # names in one column, each with a leader line to its marker, cannot
-        ends, side = _label_column(xy[heavy], ranges, plot_h_px=_ANCHOR_PLOT_PX)
-        path = np.full((3 * len(heavy), 2), np.nan)
-        path[0::3], path[1::3] = xy[heavy], ends
-        path_x = [None if np.isnan(v) else float(v) for v in path[:, 0]]
-        path_y = [None if np.isnan(v) else float(v) for v in path[:, 1]]
         return [
             go.Scatter(
                 x=xy[negative, 0], y=xy[negative, 1], mode="markers", name="negatives", text=hover[negative],
@@ -347,7 +311,7 @@ def anchor_weights_figure(
                 marker=dict(color="#ffffff", size=8, line=dict(width=0.5, color=_GREY)),
             ),
             go.Scatter(
-                x=xy[same, 0], y=xy[same, 1], mode="markers", name=f"same class as the anchor ({legend_name(class_names[lab[a]])})",
+                x=xy[same, 0], y=xy[same, 1], mode="markers", name=f"same class as the anchor:<br>{legend_name(class_names[lab[a]])}",
                 hoverinfo="skip", marker=dict(symbol="circle-open", size=14, color=PALETTE[2], line=dict(width=2)),
             ),
             go.Scatter(
@@ -355,18 +319,23 @@ def anchor_weights_figure(
                 text=[f"positive: {class_names[lab[a]]}<br>sample {a}"], hovertemplate="%{text}<extra></extra>",
                 marker=dict(symbol="star", size=18, color="#000000", line=dict(width=1.5, color="white")),
             ),
-            go.Scatter(  # per named negative: its circle, a leader line, its name at the line's end
-                x=path_x, y=path_y, mode="lines+markers+text", name=f"the {top_k} heaviest negatives",
-                # " ", not "": with empty strings plotly.js dropped the middle name (measured in chromium)
-                text=[t for name in names for t in (" ", name, " ")], textposition=side,
-                # a white halo keeps a label readable where it crosses a negative's marker
-                textfont=dict(size=11, shadow="auto"), hoverinfo="skip", line=dict(width=1, color="#000000"),
-                marker=dict(symbol="circle-open", size=[16, 0, 0] * len(heavy), color="#000000",
-                            line=dict(width=1.5)),
-            ),
+        ] + [
+            # the names go in the legend, one shape per rank: names drawn on the map lay on other
+            # negatives, and the heaviest often coincide there (a reader found both in a column of
+            # names beside them); the shapes still tell two coinciding ones apart
+            go.Scatter(
+                x=xy[heavy[r:r + 1], 0] if r < len(heavy) else [None],
+                y=xy[heavy[r:r + 1], 1] if r < len(heavy) else [None],
+                mode="markers", showlegend=r < len(heavy), legendgroup="heaviest",
+                legendgrouptitle=dict(text="the heaviest negatives, by rank:"),
+                name=f"{r + 1}: {legend_name(class_names[lab[heavy[r]]])}" if r < len(heavy) else f"{r + 1}",
+                hovertemplate=f"heaviest negative {r + 1}<extra></extra>",
+                marker=dict(symbol=RANK_SYMBOLS[r], size=17, color="#000000", line=dict(width=1.5)),
+            )
+            for r in range(top_k)
         ]
 
-    per_anchor = 5
+    per_anchor = 4 + top_k
     names = [f"beta={_beta_label(b)}" for b in betas]
     if not -len(betas) <= start < len(betas):
         raise ValueError(f"start: expected an index into the {len(betas)} betas, got {start}")
@@ -376,7 +345,13 @@ def anchor_weights_figure(
         trace.visible = k // per_anchor == 0  # the menu shows one anchor at a time
     fig = go.Figure(data=data, frames=[go.Frame(data=[t for a in anchors for t in traces(a, b)], name=nm)
                                        for b, nm in zip(betas, names)])
-    _square_axes(fig, coords, height=_ANCHOR_HEIGHT_PX)
+    # the legend lists one entry per row (a phone's width holds one long class name per row, and
+    # one column at every width leaves no blank band that changes with the screen), right under
+    # the colour bar: 3 entries, the class name of the ring's on a second row, the title of the
+    # heaviest negatives and their top_k names, a group gap; the plot area stays 520 px high
+    legend_px = _LEGEND_ROW_PX * (5 + top_k) + 30
+    height = 820 + legend_px
+    _square_axes(fig, coords, height=height)
     step = 1.0 if reach >= 2 else 0.5
     ticks = [k * step for k in range(-int(reach / step), int(reach / step) + 1)]
     fig.update_layout(
@@ -386,17 +361,18 @@ def anchor_weights_figure(
             colorbar=dict(title=dict(text="weight q<sub>β</sub> relative to uniform 1/M (log scale)", side="bottom"),
                           tickvals=ticks,
                           ticktext=[("<= " if t <= lo else "") + f"{10.0 ** t:.2g}" for t in ticks],
-                          # just above the legend (two rows on a desktop, four on a phone): higher, it
-                          # left a blank band between the two
-                          orientation="h", x=0.5, xanchor="center", y=0.11, yref="container", yanchor="bottom",
+                          # just above the legend: higher, it left a blank band between the two
+                          orientation="h", x=0.5, xanchor="center", y=(legend_px + 4) / height, yref="container",
+                          yanchor="bottom",
                           len=0.9, thickness=12),
         ),
         # the slider's value label 20 px further down than the shared default, clear of the
         # x-axis title (on a phone the two otherwise read as one line of text)
         sliders=[{**_slider([_beta_label(b) for b in betas], names, prefix=slider_prefix, active=start),
                   "pad": dict(t=60)}],
-        legend=dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom", font=dict(size=11)),
-        margin=dict(l=60, r=15, t=_ANCHOR_TOP_PX, b=_ANCHOR_BOTTOM_PX),
+        legend=dict(orientation="h", x=0, y=legend_px / height, yref="container", yanchor="top",
+                    font=dict(size=11), entrywidth=1.0, entrywidthmode="fraction", itemsizing="constant"),
+        margin=dict(l=60, r=15, t=100, b=200 + legend_px),
     )
     if len(anchors) > 1:
         buttons = [dict(label=f"anchor {a}: {legend_name(class_names[lab[a]])}", method="restyle",

@@ -126,15 +126,15 @@ def test_anchor_weights_figure_colours_names_and_anchor_menu(rng):
     names = ["walk", "sit", "wave", "clap"]
     weights = {5: anchor_weights(rng, 24, 5), 10: anchor_weights(rng, 24, 10)}
     fig = viz_latent.anchor_weights_figure(coords, labels, names, weights, top_k=3, floor=1e-3)
-    assert len(fig.data) == 10 and len(fig.frames) == 3 and slider_labels(fig) == ["0", "1", "2"]
-    assert [tr.visible for tr in fig.data] == [True] * 5 + [False] * 5
+    assert len(fig.data) == 14 and len(fig.frames) == 3 and slider_labels(fig) == ["0", "1", "2"]
+    assert [tr.visible for tr in fig.data] == [True] * 7 + [False] * 7
     menu = fig.layout.updatemenus[0]
     assert [b.label for b in menu.buttons] == ["anchor 5: sit", "anchor 10: wave"]
-    assert menu.buttons[1].args[0]["visible"] == [False] * 5 + [True] * 5
+    assert menu.buttons[1].args[0]["visible"] == [False] * 7 + [True] * 7
     negatives = np.delete(np.arange(24), 10)
     for frame, beta in zip(fig.frames, (0.0, 1.0, 2.0)):
         q = weights[10][beta]
-        dots, key, ring, star, heavy = frame.data[5:]
+        dots, key, ring, star, *heavy = frame.data[7:]
         # the negatives' legend key is their marker (size, outline) at the uniform weight, and draws nothing
         assert dots.showlegend is False and key.name.startswith("negatives") and list(key.x) == [None]
         assert (key.marker.size, key.marker.line.width, key.marker.line.color) == \
@@ -145,7 +145,9 @@ def test_anchor_weights_figure_colours_names_and_anchor_menu(rng):
         np.testing.assert_allclose(ring.x, coords[beta][negatives[labels[negatives] == 2], 0])  # anchor 10 is "wave"
         np.testing.assert_allclose([star.x[0], star.y[0]], coords[beta][10])
         top = np.argsort(-q)[:3] if beta > 0 else []  # beta = 0: all equal, none named
-        assert [t for t in heavy.text if t.strip()] == [f"{r + 1}: {names[labels[i]]}" for r, i in enumerate(top)]
+        assert [t.name for t in heavy if t.showlegend] == [f"{r + 1}: {names[labels[i]]}" for r, i in enumerate(top)]
+        for r, i in enumerate(top):  # each rank's shape on its negative
+            assert (heavy[r].x[0], heavy[r].y[0]) == tuple(coords[beta][i])
         assert all("visible" not in t.to_plotly_json() for t in frame.data)  # the menu's choice survives the slider
     np.testing.assert_allclose(fig.frames[0].data[0].marker.color, 0.0)  # beta = 0: uniform, q M = 1
     assert fig.layout.coloraxis.cmin == -3 and fig.layout.coloraxis.cmax >= 0
@@ -177,6 +179,8 @@ def test_anchor_weights_figure_errors(rng):
         viz_latent.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, 24, 1)}, floor=2.0)
     with pytest.raises(ValueError, match="start: expected an index into the 3 betas, got 3"):
         viz_latent.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, 24, 1)}, start=3)
+    with pytest.raises(ValueError, match="0 <= top_k <= 5"):
+        viz_latent.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, 24, 1)}, top_k=6)
 
 
 def test_figures_name_classes_by_their_short_legend_name(rng):
@@ -185,65 +189,38 @@ def test_figures_name_classes_by_their_short_legend_name(rng):
     assert [viz_latent.legend_name(c) for c in names] == ["walk", "circle_cw", "circle_ccw", "clap"]
     anchor = int(np.flatnonzero(labels == 1)[0])
     fig = viz_latent.anchor_weights_figure(coords, labels, names, {anchor: anchor_weights(rng, 24, anchor)})
-    ring, heavy = fig.frames[-1].data[2], fig.frames[-1].data[4]
-    assert ring.name == "same class as the anchor (circle_cw)"  # the name the prose quotes
-    assert all(t.split(": ")[1] in {viz_latent.legend_name(c) for c in names} for t in heavy.text if t.strip())
+    ring, heavy = fig.frames[-1].data[2], fig.frames[-1].data[4:]
+    assert ring.name == "same class as the anchor:<br>circle_cw"  # the name the prose quotes
+    assert all(t.name.split(": ")[1] in {viz_latent.legend_name(c) for c in names} for t in heavy)
     assert {tr.name for tr in viz_latent.latent_space_figure(coords, labels, names).data} >= {"circle_cw", "circle_ccw"}
 
 
-def _label_boxes(ends, texts, side, ranges, width_px, height_px, char_px=6.5, line_px=14.0):
-    """Pixel boxes (x0, y0, x1, y1) of names drawn at ``ends`` on a width_px x height_px plot."""
-    (x_lo, x_hi), (y_lo, y_hi) = ranges
-    boxes = []
-    for (x, y), text in zip(ends, texts):
-        px = (x - x_lo) / (x_hi - x_lo) * width_px
-        py = (y - y_lo) / (y_hi - y_lo) * height_px
-        w = len(text) * char_px
-        x0 = px if side == "middle right" else px - w
-        boxes.append((x0, py - line_px / 2, x0 + w, py + line_px / 2))
-    return boxes
-
-
-def _overlap(a, b):
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def test_label_column_names_never_overlap_at_phone_or_desktop_width():
-    ranges = [(-1.0, 0.6), (-1.0, 0.6)]
-    texts = ["1: right_hand_catch", "2: squat", "3: arm_curl_standing"]
-    # three points a pixel apart (the reader's case) and three spread out, left and right
-    for points in (np.array([[-0.5, -0.4], [-0.5, -0.401], [-0.499, -0.4]]),
-                   np.array([[0.3, 0.5], [0.35, -0.9], [0.2, 0.0]])):
-        ends, side = viz_latent._label_column(points, ranges, plot_h_px=520)
-        assert side == ("middle right" if points[:, 0].max() < -0.1 else "middle left")
-        assert np.ptp(ends[:, 0]) == 0  # one column
-        for width in (330, 1000):  # the plot area at 400 and 1300 px
-            boxes = _label_boxes(ends, texts, side, ranges, width, 520)
-            assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), (points, width)
-            assert all(0 <= b[1] and b[3] <= 520 for b in boxes)  # inside the axes
-    # the names keep the points' vertical order, so the leader lines do not cross
-    ends, _ = viz_latent._label_column(np.array([[0.0, 0.1], [0.0, 0.3], [0.0, 0.2]]), ranges, plot_h_px=520)
-    assert list(np.argsort(-ends[:, 1])) == [1, 2, 0]
-
-
-def test_anchor_weights_figure_names_sit_in_a_column_with_leader_lines(rng):
+def test_anchor_weights_figure_names_the_heaviest_in_the_legend_not_on_the_map(rng):
+    # the reader found names drawn on the map lying on other negatives, and two heaviest that
+    # coincided told apart only by their leader lines
     coords, labels = latent_inputs(rng)
     coords = {b: np.zeros_like(c) + rng.normal(0, 1e-3, c.shape) for b, c in coords.items()}  # all points together
-    coords[2.0][0] = [5.0, 5.0]  # and one far away: the axes span it
-    weights = {1: anchor_weights(rng, len(labels), 1)}
-    fig = viz_latent.anchor_weights_figure(coords, labels, ["walk", "sit", "wave", "clap"], weights)
-    heavy = fig.frames[-1].data[4]
-    texts = list(heavy.text)
-    ends = np.array([[heavy.x[i], heavy.y[i]] for i in range(1, len(texts), 3)])
-    names = [texts[i] for i in range(1, len(texts), 3)]
-    assert len(names) == 3 and all(texts[i] == " " for i in range(len(texts)) if i % 3 != 1)
-    assert list(heavy.marker.size) == [16, 0, 0] * 3 and heavy.x[2] is None  # circle, name, gap
-    ranges = [fig.layout.xaxis.range, fig.layout.yaxis.range]
-    height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
-    for width in (330, 1000):
-        boxes = _label_boxes(ends, names, heavy.textposition, ranges, width, height)
-        assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
-    assert heavy.textfont.shadow == "auto"
+    names = ["walk", "sit", "wave", "clap"]
+    for top_k in (3, len(viz_latent.RANK_SYMBOLS)):
+        fig = viz_latent.anchor_weights_figure(coords, labels, names, {1: anchor_weights(rng, len(labels), 1)},
+                                               top_k=top_k)
+        heavy = fig.frames[-1].data[4:]
+        assert len(heavy) == top_k
+        assert all(t.mode == "markers" for t in fig.frames[-1].data)  # no text drawn on the map
+        assert all(t.showlegend and t.legendgroup == "heaviest" for t in heavy)
+        assert heavy[0].legendgrouptitle.text == "the heaviest negatives, by rank:"
+        # one shape per rank: two coinciding heaviest negatives stay two marks
+        assert len({t.marker.symbol for t in heavy}) == top_k
+        # the legend: one entry per row, all of its rows under the colour bar and above the bottom
+        legend, bar, height = fig.layout.legend, fig.layout.coloraxis.colorbar, fig.layout.height
+        assert (legend.entrywidth, legend.entrywidthmode, legend.yanchor) == (1.0, "fraction", "top")
+        rows = 3 + 1 + 1 + top_k  # three entries, the ring's class name, the group's title, the ranks
+        assert legend.y * height >= rows * viz_latent._LEGEND_ROW_PX
+        assert bar.yanchor == "bottom" and bar.y > legend.y
+        plot = height - fig.layout.margin.t - fig.layout.margin.b
+        assert plot >= 500  # the map keeps its height whatever the legend needs
+    # at beta = 0 all weights are equal: no negative is named, the legend lists none
+    assert not any(t.showlegend for t in fig.frames[0].data[4:])
 
 
 def test_both_maps_open_on_the_same_beta_with_a_named_slider(rng):
