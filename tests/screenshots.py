@@ -17,14 +17,6 @@ import test_browser as site  # the browser test's server, loading and render che
 
 HEIGHT = {site.DESKTOP: 900, site.PHONE: 800}  # viewport heights: a laptop and a phone screen
 
-# sphinx-togglebutton hides a solution's body until its button is clicked; MyST dropdowns are <details>
-_OPEN_ALL = """() => {
-  document.querySelectorAll('details:not([open])').forEach(d => { d.open = true; });
-  document.querySelectorAll('.toggle-hidden > .toggle-button, button.toggle-button.toggle-button-hidden')
-    .forEach(b => b.click());
-}"""
-
-
 def shoot(browser: object, base_url: str, name: str, out: Path) -> int:
     """Shoot page ``name`` at both widths into ``out``; the number of slices written."""
     stem = Path(name).with_suffix("").as_posix().replace("/", "_")
@@ -33,7 +25,7 @@ def shoot(browser: object, base_url: str, name: str, out: Path) -> int:
         loaded = site._Loaded(browser, base_url, name, width)
         page = loaded.page
         page.set_viewport_size({"width": width, "height": HEIGHT[width]})
-        page.evaluate(_OPEN_ALL)
+        page.evaluate(site.OPEN_DROPDOWNS)
         page.wait_for_timeout(500)
         if width == site.DESKTOP:
             text = page.inner_text("article") if page.query_selector("article") else page.inner_text("body")
