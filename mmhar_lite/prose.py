@@ -49,6 +49,9 @@ __all__ = [
     "course",
     "most_confused_pairs",
     "confused_with",
+    "CATCH_ALL_SHARE",
+    "CATCH_ALL_MIN_CLASSES",
+    "catch_all_sources",
     "pairs_text",
     "chance_pvalue",
     "above_chance",
@@ -402,6 +405,36 @@ def confused_with(cm: Any, i: int) -> list[tuple[int, int]]:
         raise ValueError(f"i: expected a class in [0, {counts.shape[0]}), got {i}")
     row = [(int(j), int(counts[i, j])) for j in range(counts.shape[0]) if j != i and counts[i, j] > 0]
     return sorted(row, key=lambda jc: -jc[1])
+
+
+#: A predicted class is a *catch-all* when it takes at least this share of the test samples of
+#: each of :data:`CATCH_ALL_MIN_CLASSES` or more other classes (:func:`catch_all_sources`).
+CATCH_ALL_SHARE = 0.25
+#: See :data:`CATCH_ALL_SHARE`.
+CATCH_ALL_MIN_CLASSES = 2
+
+
+def catch_all_sources(cm: Any, j: int) -> list[int]:
+    """Whether predicted class ``j`` is a catch-all of a ``(K, K)`` confusion matrix (rows true,
+    columns predicted), and of which classes: every class other than ``j`` of which ``j`` takes
+    at least :data:`CATCH_ALL_SHARE` of the test samples, in class order, if there are
+    :data:`CATCH_ALL_MIN_CLASSES` or more of them; else ``[]``. A class without test samples is
+    never one of them.
+
+    Raises:
+        ValueError: ``cm`` is not square or ``j`` is not one of its classes.
+    """
+    import numpy as np
+
+    counts = np.asarray(cm)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"cm: expected a (K, K) confusion matrix, got shape {counts.shape}")
+    if not 0 <= j < counts.shape[0]:
+        raise ValueError(f"j: expected a class in [0, {counts.shape[0]}), got {j}")
+    totals = counts.sum(axis=1)
+    sources = [int(o) for o in range(counts.shape[0])
+               if o != j and totals[o] > 0 and counts[o, j] >= CATCH_ALL_SHARE * totals[o]]
+    return sources if len(sources) >= CATCH_ALL_MIN_CLASSES else []
 
 
 def pairs_text(pairs: Sequence[tuple[str, str]], count: int, *, max_named: int = 6) -> str:

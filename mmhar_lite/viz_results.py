@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from mmhar_lite._viz_common import DASHES, PALETTE, SYMBOLS, _array
+from mmhar_lite.viz_latent import legend_name
 from mmhar_lite.book import MIN_SEEDS_FOR_CI  # one rule for the prose and the figures: no interval below it
 
 __all__ = [
@@ -314,7 +315,7 @@ def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool =
     """Heat map of a ``(K, K)`` confusion matrix (rows: true class, columns: predicted).
 
     With ``normalize`` each row is divided by its count (recall per class, %); rows with no
-    samples stay 0. Zero is white and any non-zero cell is at least a light blue, with most of
+    samples stay 0. The axes label each class by its :func:`~mmhar_lite.viz_latent.legend_name`. Zero is white and any non-zero cell is at least a light blue, with most of
     the ramp spent below 20 %: an error of one sample in sixteen (6 %) must stand out from the
     empty cells, which a linear scale from 0 to 100 % does not do.
 
@@ -340,10 +341,13 @@ def confusion_matrix_figure(cm, class_names: Sequence[str], *, normalize: bool =
         + (" % (%{customdata:.0f} samples)" if normalize else "") + "<extra></extra>",
         texttemplate="%{z:.0f}" if k <= 12 else None,
     ))
-    # every class labelled (plotly would otherwise label every other column of 27)
-    ticks = dict(tickmode="array", tickvals=list(class_names), ticktext=list(class_names),
-                 tickfont=dict(size=11 if k > 12 else 12))
-    fig.update_layout(title=title, xaxis=dict(title="predicted class", tickangle=-60, **ticks),
+    # every class labelled (plotly would otherwise label every other column of 27), by its short
+    # name: shorter labels leave the cells more of the width (the hover keeps the full name)
+    ticks = dict(tickmode="array", tickvals=list(class_names),
+                 ticktext=[legend_name(c) for c in class_names], tickfont=dict(size=11 if k > 12 else 12))
+    # many columns: upright labels, one per column, do not touch their neighbours
+    fig.update_layout(title=title, xaxis=dict(title="predicted class", tickangle=-90 if k > 12 else -60,
+                                              **ticks),
                       yaxis=dict(title="true class", autorange="reversed", **ticks),
                       # no fixed width: the figure takes the text column's width (a fixed 894 px
                       # hid the last columns and the colour bar)

@@ -274,6 +274,24 @@ def test_confused_with_counts_where_a_class_went_most_first() -> None:
         prose.confused_with(cm, 4)
 
 
+def test_catch_all_sources_lists_every_class_taken_from_by_the_definition() -> None:
+    # rows true, columns predicted: class 3 takes 8/8 of class 0, 1/4 of class 1 (the boundary)
+    # and 1/5 of class 2 (below a quarter); class 4 has no test samples
+    cm = np.array([[0, 0, 0, 8, 0], [0, 3, 0, 1, 0], [0, 0, 4, 1, 0], [0, 0, 0, 2, 0],
+                   [0, 0, 0, 0, 0]])
+    assert prose.catch_all_sources(cm, 3) == [0, 1]
+    for o in prose.catch_all_sources(cm, 3):
+        assert cm[o, 3] >= prose.CATCH_ALL_SHARE * cm[o].sum()
+    # one class taken from is not enough, and the class's own samples never count
+    assert prose.catch_all_sources(cm, 2) == []
+    assert prose.catch_all_sources(np.array([[5, 0], [5, 0]]), 0) == []
+    assert prose.catch_all_sources(np.array([[2, 0, 0], [1, 1, 1], [1, 1, 0]]), 0) == [1, 2]
+    with pytest.raises(ValueError, match="j: expected a class"):
+        prose.catch_all_sources(cm, 5)
+    with pytest.raises(ValueError, match=r"cm: expected a \(K, K\)"):
+        prose.catch_all_sources(np.zeros((2, 3)), 0)
+
+
 def test_pairs_text_names_ties_up_to_a_limit() -> None:
     assert prose.pairs_text([("a", "b")], 1) == "`a` / `b` (1 sample)"
     assert prose.pairs_text([("a", "b"), ("c", "d")], 8) == "2 pairs tied at 8 samples each, `a` / `b` and `c` / `d`"

@@ -238,6 +238,12 @@ def test_confusion_matrix_figure():
     counts = viz_results.confusion_matrix_figure(cm, ["a", "b", "c"], normalize=False)
     np.testing.assert_allclose(np.asarray(counts.data[0].z), cm)
     assert fig.layout.width is None  # takes the text column's width, never a fixed one
+    # short names on the axes, full names in the hover; upright x labels once there are many classes
+    names = [f"class_{i}_clockwise" for i in range(27)]
+    wide = viz_results.confusion_matrix_figure(np.eye(27, dtype=int), names)
+    assert list(wide.layout.xaxis.ticktext) == list(wide.layout.yaxis.ticktext) == [f"class_{i}_cw" for i in range(27)]
+    assert list(wide.data[0].x) == names and wide.layout.xaxis.tickangle == -90
+    assert fig.layout.xaxis.tickangle == -60
     with pytest.raises(ValueError, match=r"cm: expected shape \(2, 2\)"):
         viz_results.confusion_matrix_figure(cm, ["a", "b"])
 
