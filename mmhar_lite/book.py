@@ -26,6 +26,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Collection, Mapping, Sequence
 
+from mmhar_lite.data.cases import DATASET_NAMES
+
 # The chapters call the prose and timing helpers as book.<name>: every name of both modules is
 # also available here (documented in its own module, not in __all__ here).
 from mmhar_lite.prose import (  # noqa: F401
@@ -349,7 +351,8 @@ def results_context(records: Sequence[Mapping], run: str) -> str:
         rows.setdefault((r.get("method"), r.get("pretrain_modality"), r.get("finetune_modality")), set()).add(r["seed"])
     spread = spread_phrase([len(s) for s in rows.values()])
     sizes = "/".join(sorted({str(r["size"]) for r in records}))
-    return (f"{run}: {records[0]['dataset']} data, {n_seeds_text(len(seeds))} "
+    dataset = str(records[0]["dataset"])
+    return (f"{run}: {DATASET_NAMES.get(dataset, dataset)} data, {n_seeds_text(len(seeds))} "
             f"({', '.join(map(str, seeds))}), {sizes} encoders, "
             f"{max(r['pretrain_epochs'] for r in records)} pre-training + "
             f"{max(r['finetune_epochs'] for r in records)} fine-tuning epochs. Test accuracy in % of "
