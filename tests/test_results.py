@@ -96,6 +96,19 @@ def test_mean_ci_is_the_t_interval():
     assert results.mean_ci([0.5]) == (0.5, 0.0, 0.0)
 
 
+def test_row_name_and_which_rows_use_the_skeleton_encoder():
+    rows = presets.TABLE2_ROWS + presets.TABLE3_ROWS
+    names = {row: results.row_name(row) for row in rows}
+    assert names[("cmc", "multimodal", "imu")] == "cmc (mm→imu)"
+    assert names[("random-init", "multimodal", "imu")] == "random-init (imu)"
+    free = {row for row in rows if not results.uses_skeleton_encoder(row)}
+    # the IMU-only rows whose IMU encoder never met the skeleton encoder
+    assert free == {row for row in rows if row[2] == "imu" and (row[1] == "imu" or row[0] == "random-init")}
+    assert results.uses_skeleton_encoder(("cmc-hnl", "multimodal", "imu"))
+    assert results.uses_skeleton_encoder(("random-init", "multimodal", "multimodal"))
+    assert results.uses_skeleton_encoder(("supervised", "skeleton", "skeleton"))
+
+
 def test_table_row_puts_random_init_in_the_multimodal_rows():
     assert results.table_row({"method": "random-init", "pretrain_modality": "none",
                                   "finetune_modality": "imu"}) == ("random-init", "multimodal", "imu")
