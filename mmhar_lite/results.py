@@ -34,6 +34,7 @@ __all__ = [
     "results_markdown",
     "write_results",
     "distinct_label_sets",
+    "nested_label_subsets",
 ]
 
 
@@ -251,3 +252,26 @@ def distinct_label_sets(records: Sequence[dict]) -> dict[float, tuple[float, ...
         else:
             groups[same] += (fraction,)
     return groups
+
+
+def nested_label_subsets(train_labels: np.ndarray, fractions: Sequence[float],
+                         seeds: Sequence[int]) -> tuple[int, int]:
+    """How often a smaller labelled subset lies inside the next larger one.
+
+    For each seed and each pair of neighbouring ``fractions`` (ascending) whose
+    :func:`~mmhar_lite.data.datasets.stratified_subset` of ``train_labels`` differ (fractions
+    that select the same rows are no pair): ``(pairs, nested)``, the number of such pairs and of
+    those in which every row of the smaller subset is in the larger. Each fraction draws its own
+    sample, so nothing makes them nested.
+    """
+    from mmhar_lite.data.datasets import stratified_subset
+
+    ordered = sorted(float(f) for f in fractions)
+    pairs = nested = 0
+    for seed in seeds:
+        subsets = [set(stratified_subset(train_labels, f, seed=seed).tolist()) for f in ordered]
+        for small, large in zip(subsets, subsets[1:]):
+            if small != large:
+                pairs += 1
+                nested += small <= large
+    return pairs, nested

@@ -196,6 +196,10 @@ def test_pairing_sentence_counts_narrower_and_wider_intervals() -> None:
     assert prose.pairing_sentence([(1.0, 2.0, 3.0), (1.0, 2.0, 3.0), (4.0, 2.0, 3.0)]).endswith(
         "as they mostly do here.")
     assert prose.pairing_sentence([]).startswith("With fewer than 3 seeds")
+    # the counts alone, where the page states the rule once
+    assert prose.pairing_sentence([(1.0, 2.0, 3.0)], noun="fractions", rule=False) == (
+        "The paired interval is narrower than both separate intervals in 1 of the 1 fractions and at least as "
+        "wide as both in 0.")
 
 
 def test_paired_summary_states_the_direction_with_names() -> None:
@@ -203,9 +207,23 @@ def test_paired_summary_states_the_direction_with_names() -> None:
     up = prose.paired({0: 3.0, 1: 3.1, 2: 2.9}, {0: 1.0, 1: 1.0, 2: 1.0})
     close = prose.paired({0: 3.0, 1: 1.0, 2: 2.0}, {0: 2.0, 1: 2.0, 2: 2.0})
     text = prose.paired_summary({"2 %": down, "10 %": up, "50 %": close}, names=("CMC-HNL", "CMC"))
-    assert text.endswith("excludes 0 at 2 % and 10 % (2 of 3), where CMC-HNL is above CMC at 10 % and CMC-HNL "
-                         "is below CMC at 2 %, and contains it elsewhere")
-    assert prose.paired_summary({"2 %": down}, names=("a", "b")).endswith("(1 of 1), where a is below b at 2 %, that is, everywhere")
+    assert text.endswith("excludes 0 at 2 % and 10 % (2 of 3; CMC-HNL above CMC at 10 %, CMC-HNL below CMC "
+                         "at 2 %) and contains it elsewhere")
+    # one direction: the settings just named are not named again
+    one = prose.paired_summary({"2 %": down, "50 %": close}, names=("a", "b"))
+    assert one.endswith("excludes 0 at 2 % (1 of 2; a below b) and contains it elsewhere")
+    assert prose.paired_summary({"2 %": down}, names=("a", "b")).endswith("(1 of 1; a below b) that is, everywhere")
+
+
+def test_estimates_say_a_shared_convention_once() -> None:
+    a, b = [90.0, 91.0, 93.0], [50.0, 55.0, 60.0]
+    first, second = prose.estimates([a, b])
+    assert first == prose.estimate(a).split(" (")[0] and " (" not in first
+    assert second == prose.estimate(b).split(" (")[0] + " (each mean ± 95 % interval, 3 seeds)"
+    # different seed counts, one seed, or a clipped interval: each phrase keeps its own convention
+    assert prose.estimates([a, [50.0]]) == [prose.estimate(a), prose.estimate([50.0])]
+    assert prose.estimates([a, [0.0, 0.5, 4.0]]) == [prose.estimate(a), prose.estimate([0.0, 0.5, 4.0])]
+    assert prose.estimates([a, [50.0, 52.0, 58.0, 60.0]])[0] == prose.estimate(a)
 
 
 def test_paired_summary_counts_the_settings_whose_interval_excludes_0() -> None:

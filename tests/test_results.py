@@ -88,6 +88,20 @@ def test_distinct_label_sets_agree_with_the_selected_rows():
     assert results.distinct_label_sets(changed)[0.02] == (0.02,)
 
 
+def test_nested_label_subsets_counts_pairs_of_different_subsets():
+    labels = np.repeat(np.arange(27), 16)
+    pairs, nested = results.nested_label_subsets(labels, presets.LABEL_FRACTIONS, range(3))
+    # 2 % and 5 % select the same rows: 3 neighbouring pairs left per seed
+    assert pairs == 9
+    expected = sum(set(stratified_subset(labels, a, seed=s).tolist()) <= set(stratified_subset(labels, b, seed=s).tolist())
+                   for s in range(3) for a, b in ((0.05, 0.1), (0.1, 0.25), (0.25, 0.5)))
+    assert nested == expected
+    # every fraction with the same subset: no pair at all
+    assert results.nested_label_subsets(labels, (0.02, 0.05), range(2)) == (0, 0)
+    # the whole set contains any subset of it
+    assert results.nested_label_subsets(labels, (0.5, 1.0), (0,)) == (1, 1)
+
+
 def test_mean_ci_is_the_t_interval():
     values = [0.8, 0.85, 0.9, 0.7]
     mean, std, half = results.mean_ci(values)
