@@ -32,7 +32,7 @@ from mmhar_lite.data.cases import DATASET_NAMES
 # also available here (documented in its own module, not in __all__ here).
 from mmhar_lite.prose import (  # noqa: F401
     FAR_ERROR_RATIO, FAR_POINTS, MIN_SEEDS_FOR_CI, Paired, above_chance, chance_pvalue,
-    chance_sentence, ci_bounds, confused_with, course, distinct_decimals, distinct_values, estimate,
+    chance_sentence, ci_bounds, confused_with, course, distinct_decimals, distinct_values, estimate, estimates,
     join_names, margin_text, margin_word, most_confused_pairs, n_seeds_text, p_text,
     pair_confusions, paired, paired_summary, pairing_sentence, pairs_text, percent_spread, ranking,
     relation, signed, spread_phrase, sweep_sentence, tie_groups, tie_note, versus_chance,

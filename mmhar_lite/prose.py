@@ -141,17 +141,18 @@ def distinct_values(values: Sequence[float], names: Sequence[str], decimals: int
     return join_names([f"{v:.{d}f} ({name})" for v, name in zip(values, names)])
 
 
-def estimates(groups: Sequence[Sequence[float]], *, decimals: int = 2) -> list[str]:
+def estimates(groups: Sequence[Sequence[float]], *, decimals: int = 2, spread: str = "ci") -> list[str]:
     """:func:`estimate` of each group, for phrases read one after another ("supervised 12.96 ±
-    6.09 %, CMC 57.10 ± 11.80 % and CMC-HNL ..."): where every group is a plain mean ± 95 %
-    interval over the same number of seeds, the convention is said once, after the last
-    ("... % (each mean ± 95 % interval, 3 seeds)"); otherwise each phrase is :func:`estimate`'s."""
-    full = [estimate(values, decimals=decimals) for values in groups]
+    6.09 %, CMC 57.10 ± 11.80 % and CMC-HNL ..."): where every group is a plain mean ± spread
+    over the same number of seeds, the convention is said once, after the last ("... % (each
+    mean ± 95 % interval, 3 seeds)"); otherwise each phrase is :func:`estimate`'s."""
+    full = [estimate(values, decimals=decimals, spread=spread) for values in groups]
     sizes = {len(values) for values in groups}
     if len(sizes) != 1 or not all(" ± " in text for text in full):
         return full
+    name = "95 % interval" if spread == "ci" else "std"
     cut = [text.split(" (mean ± ")[0] for text in full]
-    return cut[:-1] + [f"{cut[-1]} (each mean ± 95 % interval, {n_seeds_text(sizes.pop())})"]
+    return cut[:-1] + [f"{cut[-1]} (each mean ± {name}, {n_seeds_text(sizes.pop())})"]
 
 
 def estimate(values: Sequence[float], *, decimals: int = 2, spread: str = "ci") -> str:
@@ -527,18 +528,19 @@ def sweep_sentence(values: Mapping[str, Mapping[Any, float]], *, decimals: int =
                       f"among {len(values)} settings, which makes a significant gap likelier by chance)"),
                False: "so this sweep cannot tell them apart",
                None: "so this sweep cannot tell them apart"}[diff.significant]
-    if rerun is not None and rerun[1] in (top, bottom):
-        what, setting, other = rerun
-        swapped = {**values, setting: other}
-        again = paired(swapped[top], swapped[bottom])
-        redo = f"with {what} in place of this {setting}, {top} minus {bottom} is {again.text(decimals)}"
-        if again.significant == diff.significant and (not diff.significant or (again.mean > 0) == (diff.mean > 0)):
-            verdict += f"; {redo}, the same verdict"
-        else:
-            verdict = (f"but {redo}: the verdict depends on which of two runs of one configuration is used, so the "
-                       "sweep does not show that the choice matters")
-    return (f"The best mean is at {side(best)}, the worst at {side(worst)}; paired by seed, "
-            f"{top} minus {bottom} is {diff.text(decimals)}, {verdict}.")
+    # one sentence per step (the settings, the test, its repetition): each test already ends in a
+    # verdict of its own ("which excludes 0: a significant difference")
+    found = f"The best mean is at {side(best)}, the worst at {side(worst)}. Paired by seed, {top} minus {bottom} is"
+    if rerun is None or rerun[1] not in (top, bottom):
+        return f"{found} {diff.text(decimals)}, {verdict}."
+    what, setting, other = rerun
+    swapped = {**values, setting: other}
+    again = paired(swapped[top], swapped[bottom])
+    redo = f"With {what} in place of this {setting}, {top} minus {bottom} is {again.text(decimals)}"
+    if again.significant == diff.significant and (not diff.significant or (again.mean > 0) == (diff.mean > 0)):
+        return f"{found} {diff.text(decimals)}, {verdict}. {redo}, the same verdict."
+    return (f"{found} {diff.text(decimals)}. {redo}. The verdict depends on which of two runs of one configuration "
+            "is used, so the sweep does not show that the choice matters.")
 
 
 def pairing_sentence(halves: Sequence[tuple[float, float, float]], *, noun: str = "comparisons",

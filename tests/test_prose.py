@@ -158,7 +158,8 @@ def test_sweep_sentence_handles_ties_one_seed_and_paired_seeds() -> None:
     assert flat == "Every setting gives the same mean, 5.56 % (one seed): this sweep cannot tell them apart."
     tied_best = prose.sweep_sentence({"β = 0.5": {0: 98.0, 1: 99.0, 2: 97.0}, "β = 1": {0: 98.0, 1: 99.0, 2: 97.0},
                                      "β = 2": {0: 90.0, 1: 91.0, 2: 92.0}})
-    assert tied_best.startswith("The best mean is at β = 0.5 and β = 1 (98.00 % each), the worst at β = 2 (91.00 %)")
+    assert tied_best.startswith("The best mean is at β = 0.5 and β = 1 (98.00 % each), the worst at β = 2 (91.00 %). "
+                                "Paired by seed, β = 0.5 minus β = 2 is")
     assert "excludes 0" in tied_best and "so the choice matters here (though best and worst were picked" in tied_best
     one_seed = prose.sweep_sentence({"β = 0": {0: 5.56}, "β = 1": {0: 3.70}})
     assert "(one seed, no interval)" in one_seed and "cannot tell them apart" in one_seed
@@ -177,10 +178,12 @@ def test_sweep_sentence_repeats_the_test_with_a_rerun_of_one_configuration() -> 
     # a second run of β = 1 whose seeds sit where β = 1.5's do: the gap is gone with it
     moved = prose.sweep_sentence(values, rerun=("the other run", "β = 1", {0: 97.9, 1: 98.5, 2: 98.8}))
     assert "so the choice matters" not in moved
-    assert moved.endswith("but with the other run in place of this β = 1, β = 1.5 minus β = 1 is -0.03 points, 95 % "
-                          "interval [-0.55, +0.48] over 3 paired seeds, which contains 0: no significant difference: "
-                          "the verdict depends on which of two runs of one configuration is used, so the sweep does not "
-                          "show that the choice matters.")
+    assert moved.endswith("a significant difference. With the other run in place of this β = 1, β = 1.5 minus β = 1 "
+                          "is -0.03 points, 95 % interval [-0.55, +0.48] over 3 paired seeds, which contains 0: no "
+                          "significant difference. The verdict depends on which of two runs of one configuration is "
+                          "used, so the sweep does not show that the choice matters.")
+    # one step per sentence, no chain of colons between them
+    assert all(part.count(":") <= 1 for part in moved.split(". "))
     kept = prose.sweep_sentence(values, rerun=("the other run", "β = 1", {0: 97.1, 1: 98.0, 2: 98.0}))
     assert "so the choice matters here" in kept and kept.endswith("which excludes 0: a significant difference, the same verdict.")
     # a rerun of a setting that is neither best nor worst changes nothing
@@ -224,6 +227,7 @@ def test_estimates_say_a_shared_convention_once() -> None:
     assert prose.estimates([a, [50.0]]) == [prose.estimate(a), prose.estimate([50.0])]
     assert prose.estimates([a, [0.0, 0.5, 4.0]]) == [prose.estimate(a), prose.estimate([0.0, 0.5, 4.0])]
     assert prose.estimates([a, [50.0, 52.0, 58.0, 60.0]])[0] == prose.estimate(a)
+    assert prose.estimates([a, b], spread="std")[1].endswith(" % (each mean ± std, 3 seeds)")
 
 
 def test_paired_summary_counts_the_settings_whose_interval_excludes_0() -> None:
