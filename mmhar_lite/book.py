@@ -26,11 +26,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Collection, Mapping, Sequence
 
+from mmhar_lite.data.cases import DATASET_NAMES
+
 # The chapters call the prose and timing helpers as book.<name>: every name of both modules is
 # also available here (documented in its own module, not in __all__ here).
 from mmhar_lite.prose import (  # noqa: F401
     CATCH_ALL_MIN_CLASSES, CATCH_ALL_SHARE, FAR_ERROR_RATIO, FAR_POINTS, MIN_SEEDS_FOR_CI, Paired,
-    above_chance, catch_all_sources, chance_pvalue, chance_sentence, ci_bounds, confused_with, course, distinct_decimals, distinct_values, estimate,
+    above_chance, catch_all_sources, chance_pvalue, chance_sentence, ci_bounds, confused_with, course,
+    distinct_decimals, distinct_values, estimate, estimates,
     join_names, margin_text, margin_word, most_confused_pairs, n_seeds_text, p_text,
     pair_confusions, paired, paired_summary, pairing_sentence, pairs_text, percent_spread, ranking,
     relation, signed, spread_phrase, sweep_sentence, tie_groups, tie_note, versus_chance,
@@ -349,7 +352,8 @@ def results_context(records: Sequence[Mapping], run: str) -> str:
         rows.setdefault((r.get("method"), r.get("pretrain_modality"), r.get("finetune_modality")), set()).add(r["seed"])
     spread = spread_phrase([len(s) for s in rows.values()])
     sizes = "/".join(sorted({str(r["size"]) for r in records}))
-    return (f"{run}: {records[0]['dataset']} data, {n_seeds_text(len(seeds))} "
+    dataset = str(records[0]["dataset"])
+    return (f"{run}: {DATASET_NAMES.get(dataset, dataset)} data, {n_seeds_text(len(seeds))} "
             f"({', '.join(map(str, seeds))}), {sizes} encoders, "
             f"{max(r['pretrain_epochs'] for r in records)} pre-training + "
             f"{max(r['finetune_epochs'] for r in records)} fine-tuning epochs. Test accuracy in % of "

@@ -26,12 +26,15 @@ __all__ = [
     "mean_ci",
     "summarize",
     "table_row",
+    "row_name",
+    "uses_skeleton_encoder",
     "SHORT_MODALITIES",
     "comparison_markdown",
     "results_header",
     "results_markdown",
     "write_results",
     "distinct_label_sets",
+    "nested_label_subsets",
 ]
 
 
@@ -105,6 +108,24 @@ def table_row(record: Mapping) -> tuple[str, str, str]:
 SHORT_MODALITIES = {"multimodal": "mm", "skeleton": "skel", "imu": "imu", "none": "none"}
 
 
+def row_name(row: tuple[str, str, str]) -> str:
+    """A :func:`table_row` as the short tables name it: ``cmc (mm→imu)``; ``random-init (mm)``,
+    its head only, since it is never pre-trained."""
+    method, pretrain, finetune = row
+    if method == "random-init":
+        return f"{method} ({SHORT_MODALITIES[finetune]})"
+    return f"{method} ({SHORT_MODALITIES[pretrain]}→{SHORT_MODALITIES[finetune]})"
+
+
+def uses_skeleton_encoder(row: tuple[str, str, str]) -> bool:
+    """Whether a :func:`table_row`'s accuracy depends on the skeleton encoder: its head reads
+    skeleton features, or its IMU encoder was pre-trained against it (the IMU-only rows of
+    multimodal pre-training). Only IMU-only rows whose IMU encoder learned alone, or not at
+    all (``random-init``), do not."""
+    method, pretrain, finetune = row
+    return finetune != "imu" or (pretrain == "multimodal" and method != "random-init")
+
+
 def comparison_markdown(sources: Mapping[str, Sequence[dict]], rows: Sequence[tuple[str, str, str]], *,
                         paper: str | None = "utd-mhad", short: bool = False,
                         flagged: Mapping[str, Collection[tuple[str, str, str]]] | None = None) -> str:
@@ -127,10 +148,8 @@ def comparison_markdown(sources: Mapping[str, Sequence[dict]], rows: Sequence[tu
     for row in rows:
         if not short:
             cells = [row[0], "none" if row[0] == "random-init" else row[1], row[2]]
-        elif row[0] == "random-init":
-            cells = [f"{row[0]} ({SHORT_MODALITIES[row[2]]})"]
         else:
-            cells = [f"{row[0]} ({SHORT_MODALITIES[row[1]]}→{SHORT_MODALITIES[row[2]]})"]
+            cells = [row_name(row)]
         if paper:
             published = PAPER_RESULTS.get(row, {}).get(paper, {}).get("accuracy")
             cells.append("–" if published is None else f"{published:.2f}")
@@ -233,3 +252,26 @@ def distinct_label_sets(records: Sequence[dict]) -> dict[float, tuple[float, ...
         else:
             groups[same] += (fraction,)
     return groups
+
+
+def nested_label_subsets(train_labels: np.ndarray, fractions: Sequence[float],
+                         seeds: Sequence[int]) -> tuple[int, int]:
+    """How often a smaller labelled subset lies inside the next larger one.
+
+    For each seed and each pair of neighbouring ``fractions`` (ascending) whose
+    :func:`~mmhar_lite.data.datasets.stratified_subset` of ``train_labels`` differ (fractions
+    that select the same rows are no pair): ``(pairs, nested)``, the number of such pairs and of
+    those in which every row of the smaller subset is in the larger. Each fraction draws its own
+    sample, so nothing makes them nested.
+    """
+    from mmhar_lite.data.datasets import stratified_subset
+
+    ordered = sorted(float(f) for f in fractions)
+    pairs = nested = 0
+    for seed in seeds:
+        subsets = [set(stratified_subset(train_labels, f, seed=seed).tolist()) for f in ordered]
+        for small, large in zip(subsets, subsets[1:]):
+            if small != large:
+                pairs += 1
+                nested += small <= large
+    return pairs, nested

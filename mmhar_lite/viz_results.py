@@ -208,10 +208,21 @@ def _legend_on_top(fig: go.Figure) -> go.Figure:
     return fig
 
 
+_BAND_ALPHA = 0.12  # the fill of a 95 % band: light enough that an overlapped line stays visible
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    """``"#RRGGBB"`` as a CSS ``rgba(...)`` of opacity ``alpha`` (a fill's own opacity: plotly's
+    trace ``opacity`` would fade the band's edge with it)."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
 def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: float) -> go.Figure:
     """Per method: mean line with markers and a shaded 95 % confidence band over seeds, clipped
     to [0, 100] %, drawn only from :data:`MIN_SEEDS_FOR_CI` seeds on. The y axis runs between
-    multiples of 5 % that hold every mean and band; each method has its own dash."""
+    multiples of 5 % that hold every mean and band; each method has its own dash, which its
+    band's edge repeats."""
     _summary_rows(summary, metric, "ci95", extra=(x_key,))
     groups: dict[str, list[Mapping]] = {}
     # the method alone when every row has the same head: short entries fit a phone's legend
@@ -234,7 +245,10 @@ def _ci_lines(summary: Sequence[Mapping], x_key: str, metric: str, x_scale: floa
             fig.add_trace(go.Scatter(
                 x=np.concatenate([x, x[::-1]]),
                 y=band, mode="lines",  # plotly's default for few points adds markers at the band's corners
-                fill="toself", fillcolor=colour, opacity=0.2, line=dict(width=0), hoverinfo="skip",
+                # a light fill, and an edge in the line's own colour and dash: where two bands
+                # overlap, their fills blend into one colour and only the edges tell them apart
+                fill="toself", fillcolor=_rgba(colour, _BAND_ALPHA),
+                line=dict(color=colour, width=1, dash=DASHES[k % len(DASHES)]), hoverinfo="skip",
                 legendgroup=name, showlegend=False, name=f"{name} 95% CI",
             ))
         # no "± 0.00" from one seed nor a t = 12.7 interval from two: the hover says so

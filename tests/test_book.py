@@ -247,6 +247,9 @@ def test_results_context_reads_the_records() -> None:
                    "1 fine-tuning epochs. Test accuracy in % of 54 test recordings, one seed, so no spread.")
     three = book.results_context([dict(rec, seed=s) for s in (2, 0, 1)], "Committed")
     assert "3 seeds (0, 1, 2)" in three and three.endswith("mean ± sample std over the 3 seeds.")
+    # the dataset as the prose spells it, not its lower-case key
+    real = book.results_context([dict(rec, seed=0, dataset="utd-mhad")], "Committed")
+    assert real.startswith("Committed: UTD-MHAD data, one seed (0)")
     assert book.per_seed([dict(rec, seed=1, method="cmc", accuracy=0.5), dict(rec, seed=1, method="x", accuracy=0.1)],
                          "method", method="cmc") == {"cmc": {1: 50.0}}
 

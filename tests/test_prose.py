@@ -158,7 +158,8 @@ def test_sweep_sentence_handles_ties_one_seed_and_paired_seeds() -> None:
     assert flat == "Every setting gives the same mean, 5.56 % (one seed): this sweep cannot tell them apart."
     tied_best = prose.sweep_sentence({"β = 0.5": {0: 98.0, 1: 99.0, 2: 97.0}, "β = 1": {0: 98.0, 1: 99.0, 2: 97.0},
                                      "β = 2": {0: 90.0, 1: 91.0, 2: 92.0}})
-    assert tied_best.startswith("The best mean is at β = 0.5 and β = 1 (98.00 % each), the worst at β = 2 (91.00 %)")
+    assert tied_best.startswith("The best mean is at β = 0.5 and β = 1 (98.00 % each), the worst at β = 2 (91.00 %). "
+                                "Paired by seed, β = 0.5 minus β = 2 is")
     assert "excludes 0" in tied_best and "so the choice matters here (though best and worst were picked" in tied_best
     one_seed = prose.sweep_sentence({"β = 0": {0: 5.56}, "β = 1": {0: 3.70}})
     assert "(one seed, no interval)" in one_seed and "cannot tell them apart" in one_seed
@@ -177,10 +178,12 @@ def test_sweep_sentence_repeats_the_test_with_a_rerun_of_one_configuration() -> 
     # a second run of β = 1 whose seeds sit where β = 1.5's do: the gap is gone with it
     moved = prose.sweep_sentence(values, rerun=("the other run", "β = 1", {0: 97.9, 1: 98.5, 2: 98.8}))
     assert "so the choice matters" not in moved
-    assert moved.endswith("but with the other run in place of this β = 1, β = 1.5 minus β = 1 is -0.03 points, 95 % "
-                          "interval [-0.55, +0.48] over 3 paired seeds, which contains 0: no significant difference: "
-                          "the verdict depends on which of two runs of one configuration is used, so the sweep does not "
-                          "show that the choice matters.")
+    assert moved.endswith("a significant difference. With the other run in place of this β = 1, β = 1.5 minus β = 1 "
+                          "is -0.03 points, 95 % interval [-0.55, +0.48] over 3 paired seeds, which contains 0: no "
+                          "significant difference. The verdict depends on which of two runs of one configuration is "
+                          "used, so the sweep does not show that the choice matters.")
+    # one step per sentence, no chain of colons between them
+    assert all(part.count(":") <= 1 for part in moved.split(". "))
     kept = prose.sweep_sentence(values, rerun=("the other run", "β = 1", {0: 97.1, 1: 98.0, 2: 98.0}))
     assert "so the choice matters here" in kept and kept.endswith("which excludes 0: a significant difference, the same verdict.")
     # a rerun of a setting that is neither best nor worst changes nothing
@@ -196,6 +199,10 @@ def test_pairing_sentence_counts_narrower_and_wider_intervals() -> None:
     assert prose.pairing_sentence([(1.0, 2.0, 3.0), (1.0, 2.0, 3.0), (4.0, 2.0, 3.0)]).endswith(
         "as they mostly do here.")
     assert prose.pairing_sentence([]).startswith("With fewer than 3 seeds")
+    # the counts alone, where the page states the rule once
+    assert prose.pairing_sentence([(1.0, 2.0, 3.0)], noun="fractions", rule=False) == (
+        "The paired interval is narrower than both separate intervals in 1 of the 1 fractions and at least as "
+        "wide as both in 0.")
 
 
 def test_paired_summary_states_the_direction_with_names() -> None:
@@ -203,9 +210,24 @@ def test_paired_summary_states_the_direction_with_names() -> None:
     up = prose.paired({0: 3.0, 1: 3.1, 2: 2.9}, {0: 1.0, 1: 1.0, 2: 1.0})
     close = prose.paired({0: 3.0, 1: 1.0, 2: 2.0}, {0: 2.0, 1: 2.0, 2: 2.0})
     text = prose.paired_summary({"2 %": down, "10 %": up, "50 %": close}, names=("CMC-HNL", "CMC"))
-    assert text.endswith("excludes 0 at 2 % and 10 % (2 of 3), where CMC-HNL is above CMC at 10 % and CMC-HNL "
-                         "is below CMC at 2 %, and contains it elsewhere")
-    assert prose.paired_summary({"2 %": down}, names=("a", "b")).endswith("(1 of 1), where a is below b at 2 %, that is, everywhere")
+    assert text.endswith("excludes 0 at 2 % and 10 % (2 of 3; CMC-HNL above CMC at 10 %, CMC-HNL below CMC "
+                         "at 2 %) and contains it elsewhere")
+    # one direction: the settings just named are not named again
+    one = prose.paired_summary({"2 %": down, "50 %": close}, names=("a", "b"))
+    assert one.endswith("excludes 0 at 2 % (1 of 2; a below b) and contains it elsewhere")
+    assert prose.paired_summary({"2 %": down}, names=("a", "b")).endswith("(1 of 1; a below b) that is, everywhere")
+
+
+def test_estimates_say_a_shared_convention_once() -> None:
+    a, b = [90.0, 91.0, 93.0], [50.0, 55.0, 60.0]
+    first, second = prose.estimates([a, b])
+    assert first == prose.estimate(a).split(" (")[0] and " (" not in first
+    assert second == prose.estimate(b).split(" (")[0] + " (each mean ± 95 % interval, 3 seeds)"
+    # different seed counts, one seed, or a clipped interval: each phrase keeps its own convention
+    assert prose.estimates([a, [50.0]]) == [prose.estimate(a), prose.estimate([50.0])]
+    assert prose.estimates([a, [0.0, 0.5, 4.0]]) == [prose.estimate(a), prose.estimate([0.0, 0.5, 4.0])]
+    assert prose.estimates([a, [50.0, 52.0, 58.0, 60.0]])[0] == prose.estimate(a)
+    assert prose.estimates([a, b], spread="std")[1].endswith(" % (each mean ± std, 3 seeds)")
 
 
 def test_paired_summary_counts_the_settings_whose_interval_excludes_0() -> None:

@@ -88,12 +88,39 @@ def test_distinct_label_sets_agree_with_the_selected_rows():
     assert results.distinct_label_sets(changed)[0.02] == (0.02,)
 
 
+def test_nested_label_subsets_counts_pairs_of_different_subsets():
+    labels = np.repeat(np.arange(27), 16)
+    pairs, nested = results.nested_label_subsets(labels, presets.LABEL_FRACTIONS, range(3))
+    # 2 % and 5 % select the same rows: 3 neighbouring pairs left per seed
+    assert pairs == 9
+    expected = sum(set(stratified_subset(labels, a, seed=s).tolist()) <= set(stratified_subset(labels, b, seed=s).tolist())
+                   for s in range(3) for a, b in ((0.05, 0.1), (0.1, 0.25), (0.25, 0.5)))
+    assert nested == expected
+    # every fraction with the same subset: no pair at all
+    assert results.nested_label_subsets(labels, (0.02, 0.05), range(2)) == (0, 0)
+    # the whole set contains any subset of it
+    assert results.nested_label_subsets(labels, (0.5, 1.0), (0,)) == (1, 1)
+
+
 def test_mean_ci_is_the_t_interval():
     values = [0.8, 0.85, 0.9, 0.7]
     mean, std, half = results.mean_ci(values)
     assert mean == pytest.approx(np.mean(values)) and std == pytest.approx(np.std(values, ddof=1))
     assert half == pytest.approx(stats.t.ppf(0.975, 3) * std / math.sqrt(4))
     assert results.mean_ci([0.5]) == (0.5, 0.0, 0.0)
+
+
+def test_row_name_and_which_rows_use_the_skeleton_encoder():
+    rows = presets.TABLE2_ROWS + presets.TABLE3_ROWS
+    names = {row: results.row_name(row) for row in rows}
+    assert names[("cmc", "multimodal", "imu")] == "cmc (mm→imu)"
+    assert names[("random-init", "multimodal", "imu")] == "random-init (imu)"
+    free = {row for row in rows if not results.uses_skeleton_encoder(row)}
+    # the IMU-only rows whose IMU encoder never met the skeleton encoder
+    assert free == {row for row in rows if row[2] == "imu" and (row[1] == "imu" or row[0] == "random-init")}
+    assert results.uses_skeleton_encoder(("cmc-hnl", "multimodal", "imu"))
+    assert results.uses_skeleton_encoder(("random-init", "multimodal", "multimodal"))
+    assert results.uses_skeleton_encoder(("supervised", "skeleton", "skeleton"))
 
 
 def test_table_row_puts_random_init_in_the_multimodal_rows():

@@ -214,6 +214,13 @@ def test_ci_lines_axis_holds_every_band_and_equal_lines_stay_apart():
     np.testing.assert_allclose(cmc.y, hnl.y)
     assert cmc.line.dash != hnl.line.dash and cmc.marker.symbol != hnl.marker.symbol
     assert cmc.marker.size > hnl.marker.size
+    # overlapping bands stay apart: each a light fill of its line's colour, edged in the line's
+    # colour and dash at full opacity (a trace opacity would fade the edge with the fill)
+    for band, line in zip(bands, (cmc, hnl)):
+        assert band.fillcolor.startswith("rgba(") and band.fillcolor.endswith(", 0.12)")
+        assert band.line.color == line.line.color and band.line.dash == line.line.dash
+        assert band.line.width > 0 and band.opacity is None
+    assert bands[0].fillcolor != bands[1].fillcolor
     # one seed, every mean at 100 %: the axis still has a height
     top = [dict(summary_row("cmc", None, "multimodal", [1.0, 1.0]), n=1, label_fraction=0.5)]
     assert list(viz_results.limited_labels_figure(top).layout.yaxis.range) == [95.0, 100.0]

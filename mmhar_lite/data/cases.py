@@ -126,14 +126,17 @@ INPUT_CASES: tuple[InputCase, ...] = (
 )
 
 
+#: How the prose names each dataset of the loaders (their keys are lower-case identifiers).
+DATASET_NAMES: dict[str, str] = {"utd-mhad": "UTD-MHAD", "mmact": "MMAct", "synthetic": "synthetic"}
+
+
 def cases_markdown(cases: tuple[InputCase, ...] = INPUT_CASES) -> str:
     """`cases` as markdown, one block per dataset and outcome (in the order of `cases`): a bold
     line "UTD-MHAD: skipped, ..." and a bullet per case, "what happens when ...", then the text
     of its reason or error. Lists rather than a table: the reasons wrap and read in full on a phone."""
-    names = {"utd-mhad": "UTD-MHAD", "mmact": "MMAct"}
     blocks = []
     for (dataset, outcome), group in groupby(cases, key=lambda case: (case.dataset, case.outcome)):
         said = "error" if outcome == "error" else "reason"
         items = [f"- {case.situation}" + (f"; {said}: `{case.reason}`" if case.reason else "") for case in group]
-        blocks.append("\n".join([f"**{names[dataset]}: {OUTCOMES[outcome]}**", "", *items]))
+        blocks.append("\n".join([f"**{DATASET_NAMES[dataset]}: {OUTCOMES[outcome]}**", "", *items]))
     return "\n\n".join(blocks)
