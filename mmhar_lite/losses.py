@@ -500,7 +500,17 @@ def debiased_info_nce(
     with :math:`s = \cos/t` and :math:`j` running over the anchor's :math:`M` negatives. The sum over negatives contains false negatives with probability
     :math:`\tau^+` (the class prior, about ``1 / n_classes``); the correction subtracts their
     expected share. ``tau_plus = 0`` gives :func:`info_nce`. See :func:`hard_negative_info_nce`
-    for the printed typos of Eq. 3 and the shapes; this is that function with ``beta = 0``.
+    for the printed typos of Eq. 3; this is that function with ``beta = 0``.
+
+    Args:
+        a, b: embeddings ``(B, E)``; ``a[k]``, ``b[k]`` are a positive pair. Normalised inside.
+        temperature: :math:`t > 0`.
+        tau_plus: class prior :math:`\tau^+ \in [0, 1)`.
+        negatives: ``"cross"`` (``M = B - 1`` cross-modal negatives, directions ``a -> b`` and
+            ``b -> a`` averaged) or ``"all"`` (``M = 2B - 2`` other rows of ``cat(a, b)``).
+
+    Returns:
+        Scalar loss ``()``, the mean over the ``2B`` anchors.
     """
     return hard_negative_info_nce(
         a, b, temperature=temperature, tau_plus=tau_plus, beta=0.0, negatives=negatives
@@ -578,6 +588,12 @@ def hard_negative_weights(
     (Eq. 2 prints :math:`e^{\beta f(x)^\top f(x^-)}` without the temperature; as in the loss, the
     reference code divides by :math:`t`.) ``beta = 0`` gives the uniform :math:`1/M`.
 
+    Args:
+        a, b: embeddings ``(B, E)``; ``a[k]``, ``b[k]`` are a positive pair. Normalised inside.
+        temperature: :math:`t > 0`.
+        beta: concentration :math:`\beta \ge 0`.
+        negatives: ``"cross"`` or ``"all"``, the negatives of :func:`hard_negative_info_nce`.
+
     Returns:
         The weights, shape ``(2B, M)``, each row summing to 1. With ``negatives="cross"``, rows
         ``0..B-1`` are the anchors ``a_k`` against ``b_j`` and rows ``B..2B-1`` the anchors
@@ -633,6 +649,9 @@ def cmkm_loss(
             (never itself) under the skeleton teacher.
         neighbour_imu: ``(B,)`` :math:`n^i_k`, the same under the IMU teacher.
         temperature: :math:`t > 0`.
+
+    Returns:
+        Scalar loss ``()`` in float32, the mean over the ``2B`` anchors.
     """
     temperature = _check_temperature(temperature)
     if z_skeleton.shape != z_imu.shape or z_skeleton.ndim != 2:
@@ -666,7 +685,12 @@ def cmkm_loss(
 
 
 class InfoNCELoss(nn.Module):
-    """:func:`info_nce` as a module: ``forward(a (B, E), b (B, E)) -> ()``."""
+    """:func:`info_nce` as a module: ``forward(a (B, E), b (B, E)) -> ()``.
+
+    Args:
+        temperature: :math:`t > 0`.
+        negatives: ``"cross"`` or ``"all"``, as in :func:`info_nce`.
+    """
 
     def __init__(self, temperature: float, negatives: str = "cross") -> None:
         super().__init__()
@@ -681,7 +705,15 @@ class InfoNCELoss(nn.Module):
 
 
 class HardNegativeLoss(nn.Module):
-    """:func:`hard_negative_info_nce` as a module: ``forward(a, b, labels=None) -> ()``."""
+    """:func:`hard_negative_info_nce` as a module: ``forward(a (B, E), b (B, E), labels=None)
+    -> ()``, ``labels`` an optional ``(B,)`` tensor for the oracle variant.
+
+    Args:
+        temperature: :math:`t > 0`.
+        tau_plus: class prior :math:`\tau^+ \in [0, 1)`.
+        beta: concentration :math:`\beta \ge 0`.
+        negatives: ``"cross"`` or ``"all"``, as in :func:`hard_negative_info_nce`.
+    """
 
     def __init__(self, temperature: float, tau_plus: float, beta: float, negatives: str = "cross") -> None:
         super().__init__()
@@ -704,7 +736,13 @@ class HardNegativeLoss(nn.Module):
 
 
 class DebiasedInfoNCELoss(HardNegativeLoss):
-    """:func:`debiased_info_nce` as a module (:class:`HardNegativeLoss` with ``beta = 0``)."""
+    """:func:`debiased_info_nce` as a module (:class:`HardNegativeLoss` with ``beta = 0``).
+
+    Args:
+        temperature: :math:`t > 0`.
+        tau_plus: class prior :math:`\tau^+ \in [0, 1)`.
+        negatives: ``"cross"`` or ``"all"``, as in :func:`debiased_info_nce`.
+    """
 
     def __init__(self, temperature: float, tau_plus: float, negatives: str = "cross") -> None:
         super().__init__(temperature, tau_plus, 0.0, negatives)

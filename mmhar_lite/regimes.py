@@ -118,6 +118,32 @@ def run_regimes(
     first, in the order given), so with ``out`` an interrupted grid keeps complete settings,
     each with all its seeds; the results files are rewritten after each run. Raises
     ConfigError before any training for a bad request.
+
+    Args:
+        regimes: name -> :class:`mmhar_lite.data.synthetic.Difficulty` of each synthetic dataset.
+        methods: the pre-training methods compared in every regime.
+        batch_sizes: the pre-training batch sizes (``B``, so ``B - 1`` negatives per anchor).
+        finetune_modalities: the heads fine-tuned on each run's frozen encoders.
+        seeds: the number of seeds (``3`` runs seeds 0, 1, 2) or the seeds themselves.
+        epochs_scale: multiplies every pre-training and fine-tuning epoch count (at least one
+            epoch remains).
+        size: encoder widths, ``"paper"`` or ``"lite"`` (:mod:`mmhar_lite.models`).
+        out: a folder for ``results.json`` / ``.csv`` / ``.md`` and each run's ``runs/NAME/``
+            history and metrics; ``None`` writes nothing.
+        device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
+        amp: bf16 autocast on CUDA (ignored on the CPU).
+        quiet: no progress bars.
+        overrides: :class:`mmhar_lite.training.PretrainConfig` fields set on every pre-training
+            (not ``batch_size``: that is ``batch_sizes``).
+        finetune_overrides: :class:`mmhar_lite.training.FinetuneConfig` fields set on every
+            fine-tuning.
+        cache_dir: a folder of finished pre-training runs to reuse and add to.
+        n_subjects: subjects of each regime's synthetic dataset.
+        n_trials: trials per subject and class of each regime's synthetic dataset.
+
+    Returns:
+        One record per regime, batch size, seed, method and fine-tuning modality, with the
+        regime's name and its :class:`~mmhar_lite.data.synthetic.Difficulty` fields.
     """
     _check(regimes, methods, batch_sizes, finetune_modalities)
     seed_list = _check_request(seeds, epochs_scale, device)
