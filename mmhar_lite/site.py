@@ -259,11 +259,17 @@ def keep_short_literals_whole(doctree: Any) -> int:
     """Give each inline literal of at most :data:`WHOLE_LITERAL_CHARS` characters outside a
     table the class :data:`WHOLE_LITERAL_CLASS`, so that a line never breaks inside it
     (``beta = 0`` split as ``beta =`` / ``0``); a literal wider than the column (a phone) still
-    wraps inside it. Returns the number of literals marked."""
+    wraps inside it. First every line break inside an inline literal (a docstring's literal
+    that continues on its next source line) becomes one space: the site's inline code keeps
+    its white space (``pre-wrap``, book/_static/mmhar.css), so the source's line break broke
+    the literal there at every width. Returns the number of literals marked."""
     from docutils import nodes
 
     marked = 0
     for literal in doctree.findall(nodes.literal):
+        for index, child in enumerate(literal.children):
+            if isinstance(child, nodes.Text) and "\n" in child:
+                literal[index] = nodes.Text(re.sub(r"\s*\n\s*", " ", child.astext()))
         text = literal.astext()
         if len(text) > WHOLE_LITERAL_CHARS or " " not in text:
             continue

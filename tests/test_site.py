@@ -187,3 +187,14 @@ def test_short_literals_of_several_words_are_kept_whole_outside_tables() -> None
     assert site.keep_short_literals_whole(doc) == 1
     assert site.WHOLE_LITERAL_CLASS in short["classes"]
     assert not any(site.WHOLE_LITERAL_CLASS in n["classes"] for n in (word, long, cell))
+
+
+def test_a_literal_continued_on_the_next_source_line_is_one_line_and_kept_whole() -> None:
+    from docutils import nodes
+
+    continued = nodes.literal("", '"one seed, so no\n    spread"')
+    long = nodes.literal("", "stratified_subset(train_labels,\nfraction, seed=s) of the training rows")
+    doc = nodes.section("", _paragraph(continued, long))
+    assert site.keep_short_literals_whole(doc) == 1
+    assert continued.astext() == '"one seed, so no spread"' and site.WHOLE_LITERAL_CLASS in continued["classes"]
+    assert long.astext() == "stratified_subset(train_labels, fraction, seed=s) of the training rows"
