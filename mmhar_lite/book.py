@@ -93,8 +93,9 @@ class Profile:
         encoder_size: ``"lite"`` (small encoders) or ``"paper"`` (the paper's widths).
         betas: the hard-negative concentrations swept by the beta chapters.
         label_fractions: the labelled fractions of the limited-label chapter.
-        beta_epochs: pre-training epochs of the models at each beta that chapters 4 and 5 draw
-            (at least ``pretrain_epochs``; longer in the book, where 10 epochs on 2 trials per
+        beta_epochs: pre-training epochs of the models at each beta that
+            :doc:`chapter 4 (Pre-training) </notebooks/04_pretraining>` and
+            :doc:`chapter 5 (The latent space) </notebooks/05_latent_space>` draw (at least ``pretrain_epochs``; longer in the book, where 10 epochs on 2 trials per
             class leave a beta = 2 model weighting its negatives almost uniformly: 198 effective
             negatives of 215, against 148 after 20 epochs).
     """

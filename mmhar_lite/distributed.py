@@ -1,10 +1,11 @@
 """Data-parallel pre-training across processes (``torchrun``), equal to one process.
 
-``torchrun --standalone --nproc-per-node N -m mmhar_lite pretrain ...`` starts N processes;
-:func:`init_from_env` joins them into one process group (gloo on the CPU, nccl on CUDA, chosen
-from the device) and :func:`mmhar_lite.training.pretrain` then trains data-parallel: every rank
-draws the same shuffled global batch of ``B`` rows, takes its contiguous part of it
-(:meth:`Replicas.shard`, ranks may hold different row counts), and
+``torchrun --standalone --nproc-per-node W -m mmhar_lite pretrain ...`` starts ``W``
+processes (ranks); :func:`init_from_env` joins them into one process group (gloo on the CPU,
+nccl on CUDA, chosen from the device) and :func:`mmhar_lite.training.pretrain` then trains
+data-parallel. Every rank draws the same shuffled global batch of ``B`` rows and keeps one
+contiguous slice of it, its shard of ``n`` rows (:meth:`Replicas.shard`; when ``W`` does not
+divide ``B``, shards differ by one row). Then
 
 * :func:`gather` collects every rank's embeddings WITH their gradients, so that each loss sees
   all ``B`` anchors and all their negatives exactly as one process with batch ``B`` does
@@ -18,7 +19,7 @@ embeddings); the gather's backward sums the ranks' gradients and DDP divides by 
 update is that of one process. ``tests/test_distributed.py`` checks loss and gradients against
 one process rather than relying on this argument.
 
-Shapes: B global batch, n rows of this rank, E embedding size.
+Shapes: W processes (ranks), B global batch, n rows of this rank's shard, E embedding size.
 """
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ F (encoder feature size).
 * :class:`ProjectionHead` -- ``Linear(F, 256) -> BatchNorm -> ReLU -> Linear(256, 128)``.
 * :class:`MultimodalClassifier` / :class:`LinearClassifier` -- the fine-tuning heads.
 * :func:`stage_shapes` / :func:`format_stage_shapes` -- the tensor shape after every stage of
-  a module (chapter 2's walk-through).
+  a module (the walk-through of :doc:`chapter 2 (Encoders) </notebooks/02_encoders>`).
 
 Two size presets: ``"paper"`` (the sizes above) and ``"lite"`` (about half the width, one
 transformer layer) for fast book builds.

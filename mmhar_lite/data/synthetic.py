@@ -275,9 +275,11 @@ def _arm_curl(s: np.ndarray) -> Angles:
     return {"r_el": 110 * _pulse(s, 3, 0.15, 0.88), "r_sh_flex": 8 * h}
 
 
-#: degrees the torso reclines in a seated class (chapter 2 quotes it)
+#: degrees the torso reclines in a seated class
+#: (:doc:`chapter 2 (Encoders) </notebooks/02_encoders>` quotes it)
 SEATED_RECLINE = 30.0
-#: largest rotation (degrees) of a subject's IMU from its nominal mounting (chapter 2 quotes it)
+#: largest rotation (degrees) of a subject's IMU from its nominal mounting
+#: (:doc:`chapter 2 (Encoders) </notebooks/02_encoders>` quotes it)
 MAX_MOUNT_ROTATION = 20.0
 
 
