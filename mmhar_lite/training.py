@@ -12,17 +12,20 @@ Shapes: B batch, C IMU channels, T time steps, J joints, D coordinate dimensions
 
 Methods (the CLI spells them the same way):
 
-===================  ==========================================================================
-``supervised``       encoders + classifier, end to end (cross-entropy)
-``simclr``           one modality, two augmented views, ``info_nce(negatives="all")``
-``simclr-hnl``       the same with ``hard_negative_info_nce(negatives="all")``
-``cmc``              skeleton vs IMU, ``info_nce(negatives="cross")``
-``cmc-debiased``     ``debiased_info_nce(negatives="cross")`` :cite:p:`chuang2020debiased`
-``cmc-hnl``          ``hard_negative_info_nce(negatives="cross")``: the paper's method
-``cmc-hnl-oracle``   the same, same-class negatives removed (teaching aid)
-``cmc-cmkm``         :func:`~mmhar_lite.losses.cmkm_loss` :cite:p:`brinzea2022cmkm`
-``random-init``      no pre-training: random frozen encoders (a floor)
-===================  ==========================================================================
+.. table::
+   :class: mmhar-prose-table
+
+   ===================  ==========================================================================
+   ``supervised``       encoders + classifier, end to end (cross-entropy)
+   ``simclr``           one modality, two augmented views, ``info_nce(negatives="all")``
+   ``simclr-hnl``       the same with ``hard_negative_info_nce(negatives="all")``
+   ``cmc``              skeleton vs IMU, ``info_nce(negatives="cross")``
+   ``cmc-debiased``     ``debiased_info_nce(negatives="cross")`` :cite:p:`chuang2020debiased`
+   ``cmc-hnl``          ``hard_negative_info_nce(negatives="cross")``: the paper's method
+   ``cmc-hnl-oracle``   the same, same-class negatives removed (teaching aid)
+   ``cmc-cmkm``         :func:`~mmhar_lite.losses.cmkm_loss` :cite:p:`brinzea2022cmkm`
+   ``random-init``      no pre-training: random frozen encoders (a floor)
+   ===================  ==========================================================================
 """
 from __future__ import annotations
 

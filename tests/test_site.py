@@ -91,13 +91,29 @@ def test_math_keeps_its_punctuation_and_the_text_is_unchanged() -> None:
                                        nodes.Text(" rises"), nodes.math("", "y"), nodes.Text(",")),
                         _paragraph(nodes.math("", "z")))
     before = doc.astext()
-    assert site.keep_math_with_punctuation(doc) == 2
+    assert site.keep_punctuation_attached(doc) == 2
     assert doc.astext() == before
-    pairs = [n for n in doc.findall(nodes.inline) if site.MATH_PUNCT_CLASS in n["classes"]]
+    pairs = [n for n in doc.findall(nodes.inline) if site.PUNCT_CLASS in n["classes"]]
     assert [p.astext() for p in pairs] == [r"\beta = 0.", "y,"]
     assert all(isinstance(p[0], nodes.math) for p in pairs)
     # math followed by a word or by nothing is left alone
     assert [m.parent.tagname for m in doc.findall(nodes.math)] == ["inline", "paragraph", "inline", "paragraph"]
+
+
+def test_code_keeps_the_punctuation_around_it_and_the_text_is_unchanged() -> None:
+    from docutils import nodes
+
+    link = nodes.reference("", "", nodes.literal("", "imu_augmentation()"), refuri="#x")
+    plain = nodes.literal("", "strict=True")
+    doc = nodes.section("", _paragraph(nodes.Text("see ("), link, nodes.Text(")."),
+                                       nodes.Text(" with "), plain, nodes.Text(" set")))
+    before = doc.astext()
+    assert site.keep_punctuation_attached(doc) == 1
+    assert doc.astext() == before
+    [pair] = [n for n in doc.findall(nodes.inline) if site.PUNCT_CLASS in n["classes"]]
+    assert pair.astext() == "(imu_augmentation())." and pair[1] is link  # the link itself, moved
+    assert [n.astext() for n in pair.parent.children][:2] == ["see ", "(imu_augmentation())."]
+    assert plain.parent.tagname == "paragraph"  # no punctuation next to it
 
 
 def test_math_punctuation_is_moved_from_its_own_text_not_an_equal_one_before_it() -> None:
@@ -106,7 +122,7 @@ def test_math_punctuation_is_moved_from_its_own_text_not_an_equal_one_before_it(
     doc = nodes.section("", _paragraph(nodes.Text("at "), nodes.math("", "W = 2"), nodes.Text(", "),
                                        nodes.Text("and "), nodes.math("", "W = 4"), nodes.Text(", ")))
     before = doc.astext()
-    assert site.keep_math_with_punctuation(doc) == 2
+    assert site.keep_punctuation_attached(doc) == 2
     assert doc.astext() == before  # no doubled comma, none lost
 
 
