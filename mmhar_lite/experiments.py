@@ -337,7 +337,8 @@ def reproduce(
     :mod:`mmhar_lite.resume`) instead of training them again, on any machine.
 
     Args:
-        dataset: ``"synthetic"``, ``"utd-mhad"`` or ``"mmact"`` (:data:`DATASETS`).
+        dataset: a key of :data:`mmhar_lite.presets.DATASETS`: ``"synthetic"``, ``"utd-mhad"``,
+            ``"mmact-xsub"`` or ``"mmact-xsession"``.
         root: the dataset's folder (a real dataset only).
         methods: the rows to run (:data:`DEFAULT_METHODS`; ``"cmc-hnl-oracle"`` on request).
         seeds: the number of seeds (``3`` runs seeds 0, 1, 2) or the seeds themselves.
@@ -434,7 +435,8 @@ def sweep_beta(
     hyper-parameters from Table 1). Records carry ``beta``; ``resume`` as in :func:`reproduce`.
 
     Args:
-        dataset: ``"synthetic"``, ``"utd-mhad"`` or ``"mmact"`` (:data:`DATASETS`).
+        dataset: a key of :data:`mmhar_lite.presets.DATASETS`: ``"synthetic"``, ``"utd-mhad"``,
+            ``"mmact-xsub"`` or ``"mmact-xsession"``.
         root: the dataset's folder (a real dataset only).
         betas: the concentrations :math:`\beta \ge 0` to pre-train at.
         method: a hard-negative method: ``"cmc-hnl"``, ``"cmc-hnl-oracle"`` or ``"simclr-hnl"``.
@@ -527,7 +529,8 @@ def limited_labels(
     Records carry ``label_fraction``; ``resume`` as in :func:`reproduce`.
 
     Args:
-        dataset: ``"synthetic"``, ``"utd-mhad"`` or ``"mmact"`` (:data:`DATASETS`).
+        dataset: a key of :data:`mmhar_lite.presets.DATASETS`: ``"synthetic"``, ``"utd-mhad"``,
+            ``"mmact-xsub"`` or ``"mmact-xsession"``.
         root: the dataset's folder (a real dataset only).
         fractions: the labelled shares of the training rows, each in ``(0, 1]``.
         methods: the methods to compare (any of :data:`DEFAULT_METHODS` but ``"cmc-cmkm"``).

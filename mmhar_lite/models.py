@@ -349,8 +349,8 @@ def stage_shapes(model: nn.Module, x: torch.Tensor) -> tuple[list[StageShape], t
     Returns:
         ``(rows, output_shape)``: ``rows`` lists, in call order, one tuple per stage, of its
         name, its type's name and its input and output shapes, e.g.
-        ``("convolutions.0", "Conv1d", (4, 6, 50), (4, 32, 46))``; ``output_shape`` is the
-        shape of ``model(x)``, e.g. ``(B, F)``.
+        ``("convolutions.0", "Conv1d", (4, 6, 50), (4, 32, 46))`` for an IMU encoder's first
+        convolution. ``output_shape`` is the shape of ``model(x)``, e.g. ``(B, F)``.
     """
     rows: list[StageShape] = []
     hooks = []

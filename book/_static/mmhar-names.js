@@ -2,7 +2,7 @@
 // space to break at, so where its box is narrow it either widens the box or breaks mid-word.
 // This puts a break point (<wbr>) after each underscore, dot, slash and opening parenthesis that
 // starts the name's next word, so that a line breaks between its words: in the right-hand
-// "Contents", in the article's inline code and signatures (a qualified name is wider than a
+// "Contents", in the article's inline code, signatures and parameter types (a qualified name is wider than a
 // phone's column: mmhar_lite.augment.imu_augmentation() broke as "imu_augmentati" / "on()"),
 // in the code of a definition table, and in the row names (first cells) of the article's
 // tables, where mmhar.css lets a row name wrap (inside a solution's box; on a phone). A <wbr> is
@@ -16,7 +16,9 @@
     ["#pst-page-toc-nav code", () => true],
     ["article code.literal", (text) => !text.parentElement.closest("td, th")],
     ["article dt.sig", () => true],
-    ["article table.mmhar-prose-table td code.literal", () => true],
+    // a parameter's type (torch.nn.modules.container.ModuleDict) is text, not code
+    ["article dl.field-list > dd em", () => true],
+    ["article table.mmhar-prose-table td:not(:first-child) code.literal", () => true],
     ["article table.table td:first-child", (text) => !text.parentElement.closest("code")],
   ];
   // not after the dot of a number (0.8): only before a letter

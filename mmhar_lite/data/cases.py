@@ -21,8 +21,6 @@ from itertools import groupby
 __all__ = ["InputCase", "INPUT_CASES", "OUTCOMES", "cases_markdown"]
 
 #: What each outcome of a case (``loaded``, ``missing``, ``skipped``, ``error``) means, in the words the book uses.
-#:
-#: :meta hide-value:
 OUTCOMES = {
     "loaded": "loaded",
     "missing": "listed in `missing`",
