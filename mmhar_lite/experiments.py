@@ -431,7 +431,7 @@ def sweep_beta(
     threads_per_job: int | None = None,
     resume: bool = False,
 ) -> list[dict]:
-    """Figure 3: frozen-encoder evaluation metrics of ``method`` pre-trained at each beta (all other
+    r"""Figure 3: frozen-encoder evaluation metrics of ``method`` pre-trained at each beta (all other
     hyper-parameters from Table 1). Records carry ``beta``; ``resume`` as in :func:`reproduce`.
 
     Args:

@@ -712,7 +712,7 @@ class InfoNCELoss(nn.Module):
 
 
 class HardNegativeLoss(nn.Module):
-    """:func:`hard_negative_info_nce` as a module: ``forward(a (B, E), b (B, E), labels=None)
+    r""":func:`hard_negative_info_nce` as a module: ``forward(a (B, E), b (B, E), labels=None)
     -> ()``, ``labels`` an optional ``(B,)`` tensor for the oracle variant.
 
     Args:
@@ -743,7 +743,7 @@ class HardNegativeLoss(nn.Module):
 
 
 class DebiasedInfoNCELoss(HardNegativeLoss):
-    """:func:`debiased_info_nce` as a module (:class:`HardNegativeLoss` with ``beta = 0``).
+    r""":func:`debiased_info_nce` as a module (:class:`HardNegativeLoss` with ``beta = 0``).
 
     Args:
         temperature: :math:`t > 0`.
