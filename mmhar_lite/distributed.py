@@ -286,9 +286,6 @@ class Replicas:
     Attributes:
         size: ``W``, the number of ranks (1: one process).
         rank: this process's rank, in ``[0, W)``.
-        _model: private: the DistributedDataParallel wrapper of the trained modules that
-            :func:`replicate` sets with several ranks (``None`` in one process); use
-            :meth:`forward`, not this.
     """
 
     size: int = 1

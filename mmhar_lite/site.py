@@ -13,7 +13,8 @@
 - the API page's "Bases:" lines name public classes only (:func:`public_bases`);
 - a class lists each attribute once, with its type, under "Variables" (:func:`attribute_types`),
   and a dataclass field's ``default_factory`` shows as the value it makes, not ``<factory>``
-  (:func:`factory_defaults`);
+  (:func:`factory_defaults`), and a private field set by the package (``Replicas._model``) is left out
+  (:func:`public_parameters`);
 - a signature's default that follows a non-ASCII character (``title="... β"``) is quoted
   whole (:func:`source_default`).
 """
@@ -366,7 +367,9 @@ def attribute_types(field_list: Any, annotations: dict[str, str]) -> list[str]:
 
 
 def _type_attributes_once(app: Sphinx, domain: str, objtype: str, contentnode: Any) -> None:
-    """Before ``sphinx.ext.autodoc.typehints`` merges the recorded types (priority 500)."""
+    """Before ``sphinx.ext.autodoc.typehints`` merges the recorded types (priority 500): the
+    attributes typed once (:func:`attribute_types`), no private parameter and no return type for
+    an exception."""
     from docutils import nodes
 
     if domain != "py" or objtype not in ("class", "exception"):
@@ -378,6 +381,12 @@ def _type_attributes_once(app: Sphinx, domain: str, objtype: str, contentnode: A
     except (IndexError, KeyError):
         return
     annotations = app.env.temp_data.get("annotations", {}).get(fullname)
+    if annotations and objtype == "exception":
+        # autodoc's typehints leave out the constructor's "-> None" for a class only: an
+        # exception showed "Return type: None"
+        annotations.pop("return", None)
+    for private in [name for name in annotations or {} if name.startswith("_")]:
+        del annotations[private]  # not in the signature either (public_parameters)
     if annotations:
         for field_list in [n for n in contentnode if isinstance(n, nodes.field_list)]:
             attribute_types(field_list, annotations)
@@ -403,10 +412,33 @@ def factory_defaults(cls: Any, signature: str) -> str:
     return signature
 
 
+def public_parameters(signature: str) -> str:
+    """``signature`` (``"(size=1, rank=0, _model=None)"``) without its private parameters (a name
+    starting with ``_``: a dataclass field set by the package, not by a caller), which the API
+    page does not document."""
+    if not (signature.startswith("(") and signature.endswith(")")):
+        return signature
+    parts, depth, quote, start = [], 0, "", 1
+    for i, char in enumerate(signature[1:-1], start=1):
+        if quote:
+            quote = "" if char == quote and signature[i - 1] != "\\" else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(signature[start:i].strip())
+            start = i + 1
+    parts.append(signature[start:-1].strip())
+    return "(" + ", ".join(p for p in parts if p and not p.startswith("_")) + ")"
+
+
 def _show_factory_defaults(app: Sphinx, what: str, name: str, obj: Any, options: Any,
                            signature: str | None, return_annotation: str | None) -> Any:
     if what == "class" and signature:
-        return factory_defaults(obj, signature), return_annotation
+        return public_parameters(factory_defaults(obj, signature)), return_annotation
     return None
 
 

@@ -214,3 +214,24 @@ def test_a_literal_continued_on_the_next_source_line_is_one_line_and_kept_whole(
     assert site.keep_short_literals_whole(doc) == 1
     assert continued.astext() == '"one seed, so no spread"' and site.WHOLE_LITERAL_CLASS in continued["classes"]
     assert long.astext() == "stratified_subset(train_labels, fraction, seed=s) of the training rows"
+
+
+def test_an_exception_shows_no_return_type_and_a_class_keeps_its_recorded_types() -> None:
+    from sphinx import addnodes
+
+    def described(objtype: str, fullname: str) -> tuple[dict, object]:
+        annotations = {"message": "str", "_cause": "str", "return": "None"}
+        app = SimpleNamespace(env=SimpleNamespace(temp_data={"annotations": {f"m.{fullname}": annotations}}))
+        content = addnodes.desc_content()
+        addnodes.desc("", addnodes.desc_signature("", "", module="m", fullname=fullname), content)
+        site._type_attributes_once(app, "py", objtype, content)
+        return annotations
+
+    assert described("exception", "Broken") == {"message": "str"}
+    assert described("class", "Config") == {"message": "str", "return": "None"}
+
+
+def test_public_parameters_leave_out_the_private_ones_and_split_only_between_parameters() -> None:
+    assert site.public_parameters("(size=1, rank=0, _model=None)") == "(size=1, rank=0)"
+    assert site.public_parameters("(_a, b=(1, 2), c='x, _y', _d={'k': (3, 4)})") == "(b=(1, 2), c='x, _y')"
+    assert site.public_parameters("()") == "()" and site.public_parameters("x") == "x"
