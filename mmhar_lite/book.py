@@ -201,7 +201,8 @@ def show(fig: go.Figure, *, div_id: str | None = None, min_width: int | None = N
     """Display a plotly figure in a notebook so that it also appears in the static book.
 
     JupyterLab renders the plotly JSON (interactive, with its own plotly.js); the book renders
-    the ``text/html`` part, whose plotly.js the Sphinx extension below serves from the site.
+    the ``text/html`` part, whose plotly.js the book's Sphinx extension (:mod:`mmhar_lite.site`)
+    serves from the site.
     ``min_width`` (px) keeps a figure that is unreadable when squeezed (a 27 x 27 confusion
     matrix) at least that wide: narrower screens scroll it sideways, with the scroll cue.
     """

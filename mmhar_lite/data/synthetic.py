@@ -479,7 +479,7 @@ def _blend(a: Motion, b: Motion, weight: float) -> Motion:
 
 
 def confusable_motions(confusion: float) -> tuple[Motion, ...]:
-    """MOTIONS with each CONFUSABLE_PAIRS pair drawn together (see Difficulty.confusion);
+    """MOTIONS with each CONFUSABLE_PAIRS pair drawn together (see ``confusion`` of :class:`Difficulty`);
     MOTIONS itself for confusion 0."""
     if confusion == 0:
         return MOTIONS
@@ -491,7 +491,7 @@ def confusable_motions(confusion: float) -> tuple[Motion, ...]:
 
 
 def class_keep_fractions(imbalance: float, n_classes: int, seed: int) -> np.ndarray:
-    """(n_classes,) fraction of trials each class keeps (see Difficulty.imbalance)."""
+    """(n_classes,) fraction of trials each class keeps (see ``imbalance`` of :class:`Difficulty`)."""
     # Own stream, so the main generator draws exactly what it draws without imbalance.
     ranks = np.random.default_rng([seed, 1]).permutation(n_classes)
     return float(imbalance) ** (-ranks / max(n_classes - 1, 1))
@@ -640,7 +640,7 @@ def plan_trial(
     *, motions: Sequence[Motion] = MOTIONS, nuisance: float = 1.0,
 ) -> TrialPlan:
     """Draw the timing, amplitude and style of one trial of class `label` (`motions`: the
-    class motions in use; `nuisance` scales the style drift, see Difficulty)."""
+    class motions in use; `nuisance` scales the style drift, see :class:`Difficulty`)."""
     motion = motions[label]
     active = np.clip(motion.duration / subject.speed * rng.uniform(0.88, 1.12), 1.5, 5.4)
     rest_before, rest_after = rng.uniform(0.25, 0.55, size=2)
