@@ -92,7 +92,13 @@ class ArrayData:
 
 def resample(x: np.ndarray, length: int, axis: int) -> np.ndarray:
     """FFT-resample `x` to `length` steps along `axis` (scipy.signal.resample), as float32
-    (values past float32's range become inf: :func:`prepare` reports them)."""
+    (values past float32's range become inf: :func:`prepare` reports them).
+
+    Args:
+        x: the array.
+        length: the steps along ``axis`` after resampling.
+        axis: the time axis.
+    """
     with np.errstate(over="ignore"):
         return scipy.signal.resample(x.astype(np.float64), length, axis=axis).astype(np.float32)
 
@@ -129,6 +135,15 @@ def prepare(raw: RawDataset, *, length: int = 50, normalize_skeleton: bool = Tru
     The skeleton is normalised (see :func:`normalize_skeleton_sequence`) before resampling when
     `normalize_skeleton` is set. The IMU is left raw; standardise it with statistics of the
     training split only (:func:`fit_imu_standardizer`).
+
+    Args:
+        raw: the loaded recordings.
+        length: ``T``, the time steps of every resampled window.
+        normalize_skeleton: normalise each skeleton sequence first.
+
+    Returns:
+        Skeletons ``(N, D, T, J)``, IMU windows ``(N, C, T)`` and the labels, subjects, trials and
+        sessions ``(N,)``.
     """
     if not raw.samples:
         raise DatasetError(f"dataset {raw.name!r} has no samples to prepare")
@@ -162,6 +177,10 @@ def fit_imu_standardizer(imu_train: np.ndarray, eps: float = 1e-6) -> tuple[np.n
     """Per-channel mean and std, each (C,), of training IMU windows (N, C, T).
 
     Fit on the training indices only, so no test statistics leak into training.
+
+    Args:
+        imu_train: training IMU windows ``(N, C, T)``.
+        eps: the smallest std returned (a constant channel is divided by it, not by 0).
     """
     imu_train = imu_train.astype(np.float64)  # squares of large float32 values overflow float32
     mean = imu_train.mean(axis=(0, 2))
@@ -170,7 +189,13 @@ def fit_imu_standardizer(imu_train: np.ndarray, eps: float = 1e-6) -> tuple[np.n
 
 
 def apply_imu_standardizer(imu: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-    """Standardise IMU windows (N, C, T) with per-channel `mean`, `std` (C,)."""
+    """Standardise IMU windows (N, C, T) with per-channel `mean`, `std` (C,).
+
+    Args:
+        imu: IMU windows ``(N, C, T)``.
+        mean: ``(C,)`` from :func:`fit_imu_standardizer`.
+        std: ``(C,)`` from :func:`fit_imu_standardizer`.
+    """
     return ((imu - mean[None, :, None]) / std[None, :, None]).astype(np.float32)
 
 
@@ -261,7 +286,12 @@ def protocol_split(
 
 
 def default_split(data: ArrayData, protocol: str | None = None) -> Split:
-    """:func:`protocol_split` for an ArrayData (its name, subjects and sessions)."""
+    """:func:`protocol_split` for an ArrayData (its name, subjects and sessions).
+
+    Args:
+        data: the prepared arrays.
+        protocol: the split's protocol (default: the dataset's own).
+    """
     return protocol_split(data.name, data.subjects, data.sessions, protocol)
 
 
@@ -274,6 +304,11 @@ def stratified_subset(labels: np.ndarray, fraction: float, *, seed: int) -> np.n
 
         train_labels = data.labels[split.train]
         subset = split.train[stratified_subset(train_labels, 0.1, seed=0)]
+
+    Args:
+        labels: ``(N,)`` class labels.
+        fraction: the share of every class kept, in ``(0, 1]``.
+        seed: the seed of the choice.
     """
     if not 0.0 < fraction <= 1.0:
         raise ValueError(f"fraction must be in (0, 1], got {fraction}")
