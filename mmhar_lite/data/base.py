@@ -96,7 +96,7 @@ class RawDataset:
     """A list of paired samples plus what is known about the dataset they come from.
 
     Attributes:
-        name: "synthetic" | "utd-mhad" | "mmact".
+        name: ``"synthetic"``, ``"utd-mhad"`` or ``"mmact"``.
         samples: the usable paired recordings.
         class_names: one name per 0-based label.
         skeleton_layout: "kinect_v1" (20 joints, 3-D) or "coco17" (17 keypoints, 2-D).

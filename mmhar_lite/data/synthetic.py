@@ -437,7 +437,7 @@ PAIRS_BY_CUE: dict[str, tuple[tuple[str, str], ...]] = {
 
 @dataclass(frozen=True)
 class Difficulty:
-    """Knobs that make the synthetic task harder; the defaults give the standard data exactly.
+    r"""Knobs that make the synthetic task harder; the defaults give the standard data exactly.
 
     Attributes:
         confusion: in [0, 1]. Each :data:`CONFUSABLE_PAIRS` motion a becomes
@@ -446,7 +446,8 @@ class Difficulty:
             0 (the default) changes nothing, 1 makes the two classes of a pair identical.
         imbalance: ≥ 1, the ratio of the largest to the smallest class. Class k keeps the
             first ``round(n_trials * r_k)`` trials (at least 1) of every subject, with
-            ``r_k = imbalance ** (-rank_k / (n_classes - 1))`` and the ranks a permutation
+            :math:`r_k = \mathrm{imbalance}^{-\mathrm{rank}_k / (K - 1)}`, :math:`K` the classes
+            and the ranks :math:`\mathrm{rank}_k \in \{0, \dots, K - 1\}` a permutation
             drawn from the seed (so a pair's two classes usually differ in size). 1 (the
             default) keeps every trial.
         nuisance: ≥ 0, a factor on the per-trial style drift of every joint angle (a random,
