@@ -852,6 +852,13 @@ def generate_synthetic(
     out (when in range), so the defaults give 861 pairs. `noise=False` gives the exact
     kinematics (no sensor noise, bias or skeleton jitter) for physics checks. `difficulty`
     turns the controls of :class:`Difficulty` (default: none, the standard data).
+
+    Args:
+        n_subjects: subjects (UTD-MHAD has 8).
+        n_trials: trials per subject and class (UTD-MHAD has 4).
+        seed: the seed of every random draw.
+        noise: sensor noise, bias and skeleton jitter on (``False``: exact kinematics).
+        difficulty: the task's difficulty controls.
     """
     rng = np.random.default_rng(seed)
     motions, subjects, by_class = _draw_plans(rng, n_subjects, n_trials, seed, difficulty)
