@@ -108,6 +108,11 @@ def normalize_skeleton_sequence(skeleton: np.ndarray, layout: str, source: str =
 
     The torso length is the shoulder_center-spine distance at frame 0 (COCO-17: mid-shoulder
     to mid-hip). Raises DatasetError naming `source` if that distance is zero.
+
+    Args:
+        skeleton: ``(J, D, T)`` joint positions.
+        layout: the joint layout, ``"kinect_v1"`` or ``"coco17"`` (``RawDataset.skeleton_layout``).
+        source: the recording's file, for the message.
     """
     try:
         centre_joints, reference_joints = _NORMALISATION_JOINTS[layout]
@@ -217,6 +222,10 @@ def utd_cross_subject_split(subjects: np.ndarray, *, val_subject: int | None = N
 
     `val_subject` (an odd subject, e.g. 7 as in the public CMC-CMKM code) is moved from
     train to validation.
+
+    Args:
+        subjects: ``(N,)`` the subject of each recording.
+        val_subject: the training subject held out for validation (default: none).
     """
     subjects = np.asarray(subjects)
     odd = subjects % 2 == 1
@@ -233,6 +242,11 @@ def mmact_cross_subject_split(
 
     `val_subjects` (training subjects, e.g. (13, 14, 15) as in the public CMC code) are moved
     from train to validation.
+
+    Args:
+        subjects: ``(N,)`` the subject of each recording.
+        n_train_subjects: how many of the first subjects train.
+        val_subjects: training subjects held out for validation.
     """
     subjects = np.asarray(subjects)
     in_train = subjects <= n_train_subjects
@@ -248,7 +262,13 @@ def mmact_cross_session_split(
 ) -> Split:
     """MMAct cross-session protocol: per subject, the first `train_fraction` of its sessions
     (ascending session id, at least one, and at least one left for test when the subject
-    has two or more) train, the remaining sessions test."""
+    has two or more) train, the remaining sessions test.
+
+    Args:
+        subjects: ``(N,)`` the subject of each recording.
+        sessions: ``(N,)`` the session of each recording.
+        train_fraction: the share of each subject's sessions that trains.
+    """
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}")
     subjects, sessions = np.asarray(subjects), np.asarray(sessions)
@@ -269,6 +289,12 @@ def protocol_split(
 
     UTD-MHAD and synthetic: odd/even subjects. MMAct: "cross-subject" (subjects 1-16 train)
     or "cross-session".
+
+    Args:
+        name: the dataset's name (``ArrayData.name``).
+        subjects: ``(N,)`` the subject of each recording.
+        sessions: ``(N,)`` the session of each recording (MMAct's cross-session protocol).
+        protocol: ``"cross-subject"`` or ``"cross-session"``.
     """
     protocol = protocol or "cross-subject"
     if name in ("utd-mhad", "synthetic") and protocol == "cross-subject":
