@@ -45,7 +45,11 @@ _MASK64 = (1 << 64) - 1
 
 
 class SampleGenerators:
-    """One CPU `torch.Generator` per sample of a batch (row ``k`` draws from ``generators[k]``)."""
+    """One CPU `torch.Generator` per sample of a batch (row ``k`` draws from ``generators[k]``).
+
+    Args:
+        seeds: ``(B,)`` one seed per sample, in batch order.
+    """
 
     def __init__(self, seeds: Sequence[int]) -> None:
         self.generators = tuple(torch.Generator().manual_seed(int(seed)) for seed in seeds)
@@ -68,7 +72,13 @@ def sample_generators(key: int, indices: Sequence[int] | torch.Tensor, stream: i
     """Per-sample generators for the samples ``indices`` (B,): the seed of each is a hash of
     ``(key, index, stream)``, so it depends on the sample and not on its batch. ``key`` changes
     per step (e.g. drawn from the run's seeded generator); ``stream`` tells apart several draws
-    of one sample in a step (two views, two modalities)."""
+    of one sample in a step (two views, two modalities).
+
+    Args:
+        key: the step's key.
+        indices: ``(B,)`` dataset indices of the batch's samples.
+        stream: which draw of the step this is.
+    """
     if isinstance(indices, torch.Tensor):
         indices = indices.tolist()
     base = _mix64((int(key) & _MASK64) ^ _mix64(int(stream) + 0x9E3779B97F4A7C15 & _MASK64))
@@ -133,7 +143,12 @@ class _Random:
 
 
 class ImuJitter(_Random):
-    """Additive Gaussian noise N(0, sigma^2) on every value of (B, C, T)."""
+    r"""Additive Gaussian noise :math:`\mathcal{N}(0, \sigma^2)` on every value of ``(B, C, T)``.
+
+    Args:
+        sigma: the noise's standard deviation :math:`\sigma`.
+        p: probability that a sample is transformed.
+    """
 
     def __init__(self, sigma: float = 0.05, p: float = 0.8) -> None:
         super().__init__(p)
@@ -144,7 +159,13 @@ class ImuJitter(_Random):
 
 
 class ImuScaling(_Random):
-    """Multiply each channel of each sample by its own factor ~ N(1, sigma^2)."""
+    r"""Multiply each channel of each sample by its own factor
+    :math:`\sim \mathcal{N}(1, \sigma^2)`.
+
+    Args:
+        sigma: the factors' standard deviation :math:`\sigma`.
+        p: probability that a sample is transformed.
+    """
 
     def __init__(self, sigma: float = 0.1, p: float = 0.8) -> None:
         super().__init__(p)
@@ -159,6 +180,10 @@ class ImuPermutation(_Random):
     """Cut the TIME axis into 2..max_segments random segments and shuffle their order.
 
     Every channel of a sample moves together, so each channel keeps its multiset of values.
+
+    Args:
+        max_segments: the most segments a sample is cut into (at least 2).
+        p: probability that a sample is transformed.
     """
 
     def __init__(self, max_segments: int = 5, p: float = 0.8) -> None:
@@ -183,7 +208,11 @@ class ImuPermutation(_Random):
 
 
 class ImuChannelShuffle(_Random):
-    """Randomly permute the CHANNEL axis of each sample (time order untouched)."""
+    """Randomly permute the CHANNEL axis of each sample (time order untouched).
+
+    Args:
+        p: probability that a sample is transformed.
+    """
 
     def __init__(self, p: float = 0.8) -> None:
         super().__init__(p)
@@ -200,7 +229,10 @@ def random_rotation_matrices(n: int, generator: Generator = None, dtype=torch.fl
     Args:
         n: number of matrices.
         generator: source of the random numbers (a CPU ``torch.Generator``; None: the global one).
-        dtype: dtype of the result (drawn in float64, then cast).
+        dtype (torch.dtype): dtype of the result (drawn in float64, then cast).
+
+    Returns:
+        ``(n, 3, 3)`` rotation matrices.
     """
     return _quaternion_rotations(torch.randn(n, 4, generator=generator, dtype=torch.float64)).to(dtype)
 
@@ -219,7 +251,11 @@ def _quaternion_rotations(q: torch.Tensor) -> torch.Tensor:
 
 class ImuRotation(_Random):
     """Rotate each xyz triplet of channels (0-2, 3-5, ...) by its own uniform random 3-D
-    rotation, per sample; C must be a multiple of 3. Norms of every triplet are preserved."""
+    rotation, per sample; C must be a multiple of 3. Norms of every triplet are preserved.
+
+    Args:
+        p: probability that a sample is transformed.
+    """
 
     def __init__(self, p: float = 0.8) -> None:
         super().__init__(p)
@@ -237,7 +273,13 @@ class ImuRotation(_Random):
 
 
 class SkeletonJitter(_Random):
-    """Additive Gaussian noise N(0, sigma^2) on every coordinate of (B, D, T, J)."""
+    r"""Additive Gaussian noise :math:`\mathcal{N}(0, \sigma^2)` on every coordinate of
+    ``(B, D, T, J)``.
+
+    Args:
+        sigma: the noise's standard deviation :math:`\sigma`.
+        p: probability that a sample is transformed.
+    """
 
     def __init__(self, sigma: float = 0.1, p: float = 0.8) -> None:
         super().__init__(p)
@@ -248,8 +290,14 @@ class SkeletonJitter(_Random):
 
 
 class SkeletonCrop(_Random):
-    """Keep a random contiguous window of min_frac..max_frac of the frames, then stretch it
-    back to T frames by linear interpolation along TIME."""
+    """Keep a random contiguous window of ``min_frac`` to ``max_frac`` of the frames, then
+    stretch it back to ``T`` frames by linear interpolation along TIME.
+
+    Args:
+        min_frac: the shortest window, as a share of the frames (in ``(0, max_frac]``).
+        max_frac: the longest window (at most 1).
+        p: probability that a sample is transformed.
+    """
 
     def __init__(self, min_frac: float = 0.8, max_frac: float = 0.9, p: float = 0.8) -> None:
         super().__init__(p)
@@ -273,7 +321,14 @@ class SkeletonCrop(_Random):
 
 
 class SkeletonScale(_Random):
-    """Scale each coordinate axis of each sample by its own factor ~ U(low, high)."""
+    r"""Scale each coordinate axis of each sample by its own factor
+    :math:`\sim \mathcal{U}(\mathrm{low}, \mathrm{high})`.
+
+    Args:
+        low: the smallest factor.
+        high: the largest factor.
+        p: probability that a sample is transformed.
+    """
 
     def __init__(self, low: float = 0.7, high: float = 1.2, p: float = 0.8) -> None:
         super().__init__(p)
@@ -301,8 +356,14 @@ def _apply_linear(x: torch.Tensor, matrices: torch.Tensor) -> torch.Tensor:
 
 
 class SkeletonRotation(_Random):
-    """Rotate each sample by angles ~ U(-max_degrees, max_degrees): about each of x, y, z in
-    3-D (composed z . y . x), or about the image normal in 2-D."""
+    r"""Rotate each sample by angles :math:`\sim \mathcal{U}(-m, m)`, :math:`m` =
+    ``max_degrees``: about each of x, y, z in 3-D (composed :math:`R_z R_y R_x`, x first), or
+    about the image normal in 2-D.
+
+    Args:
+        max_degrees: the largest angle :math:`m`, in degrees.
+        p: probability that a sample is transformed.
+    """
 
     def __init__(self, max_degrees: float = 10.0, p: float = 0.8) -> None:
         super().__init__(p)
@@ -320,7 +381,13 @@ class SkeletonRotation(_Random):
 
 
 class SkeletonShear(_Random):
-    """Apply a shear matrix (ones on the diagonal, N(0, sigma^2) off it) per sample."""
+    r"""Apply a shear matrix (ones on the diagonal, :math:`\mathcal{N}(0, \sigma^2)` off it)
+    per sample.
+
+    Args:
+        sigma: the standard deviation :math:`\sigma` of the off-diagonal entries.
+        p: probability that a sample is transformed.
+    """
 
     def __init__(self, sigma: float = 0.2, p: float = 0.8) -> None:
         super().__init__(p)
@@ -334,7 +401,11 @@ class SkeletonShear(_Random):
 
 
 class Compose:
-    """Apply transforms in order, all drawing from the same generator."""
+    """Apply transforms in order, all drawing from the same generator.
+
+    Args:
+        transforms: the transforms, first applied first.
+    """
 
     def __init__(self, transforms: Sequence[Callable[[torch.Tensor, Generator], torch.Tensor]]) -> None:
         self.transforms = list(transforms)
@@ -355,7 +426,11 @@ def _check_dataset(dataset: str) -> None:
 
 def imu_augmentation(dataset: str) -> Compose:
     """The IMU pipeline used in pre-training: UTD-MHAD / synthetic: jitter, scaling, time
-    permutation, channel shuffle; MMAct: scaling, rotation."""
+    permutation, channel shuffle; MMAct: scaling, rotation.
+
+    Args:
+        dataset: ``"synthetic"``, ``"utd-mhad"`` or ``"mmact"``.
+    """
     _check_dataset(dataset)
     if dataset == "mmact":
         return Compose([ImuScaling(), ImuRotation()])
@@ -364,6 +439,10 @@ def imu_augmentation(dataset: str) -> Compose:
 
 def skeleton_augmentation(dataset: str) -> Compose:
     """The skeleton pipeline used in pre-training (all datasets): jitter, crop-and-resize,
-    per-axis scale, rotation, shear."""
+    per-axis scale, rotation, shear.
+
+    Args:
+        dataset: ``"synthetic"``, ``"utd-mhad"`` or ``"mmact"`` (the same pipeline for each).
+    """
     _check_dataset(dataset)
     return Compose([SkeletonJitter(), SkeletonCrop(), SkeletonScale(), SkeletonRotation(), SkeletonShear()])

@@ -96,8 +96,9 @@ class Profile:
         encoder_size: ``"lite"`` (small encoders) or ``"paper"`` (the paper's widths).
         betas: the hard-negative concentrations swept by the beta chapters.
         label_fractions: the labelled fractions of the limited-label chapter.
-        beta_epochs: pre-training epochs of the models at each beta that chapters 4 and 5 draw
-            (at least ``pretrain_epochs``; longer in the book, where 10 epochs on 2 trials per
+        beta_epochs: pre-training epochs of the models at each beta that
+            :doc:`chapter 4 (Pre-training) </notebooks/04_pretraining>` and
+            :doc:`chapter 5 (The latent space) </notebooks/05_latent_space>` draw (at least ``pretrain_epochs``; longer in the book, where 10 epochs on 2 trials per
             class leave a beta = 2 model weighting its negatives almost uniformly: 198 effective
             negatives of 215, against 148 after 20 epochs).
     """
@@ -203,7 +204,8 @@ def show(fig: go.Figure, *, div_id: str | None = None, min_width: int | None = N
     """Display a plotly figure in a notebook so that it also appears in the static book.
 
     JupyterLab renders the plotly JSON (interactive, with its own plotly.js); the book renders
-    the ``text/html`` part, whose plotly.js the Sphinx extension below serves from the site.
+    the ``text/html`` part, whose plotly.js the book's Sphinx extension (:mod:`mmhar_lite.site`)
+    serves from the site.
     ``min_width`` (px) keeps a figure that is unreadable when squeezed (a 27 x 27 confusion
     matrix) at least that wide: narrower screens scroll it sideways, with the scroll cue.
     """

@@ -80,14 +80,23 @@ def _feed(digest, value) -> None:
 
 
 def state_digest(state: dict) -> str:
-    """sha256 (hex) of every entry of a checkpoint state but ``sha256`` itself."""
+    """sha256 (hex) of every entry of a checkpoint state but ``sha256`` itself.
+
+    Args:
+        state: the checkpoint's entries (tensors and plain values).
+    """
     digest = hashlib.sha256()
     _feed(digest, {k: v for k, v in state.items() if k != "sha256"})
     return digest.hexdigest()
 
 
 def write_state(state: dict, path: str | Path) -> None:
-    """Save `state` with its ``format`` and ``sha256``, atomically (never half-written)."""
+    """Save `state` with its ``format`` and ``sha256``, atomically (never half-written).
+
+    Args:
+        state: the entries to save (tensors and plain values).
+        path: the file written.
+    """
     state = {**state, "format": FORMAT}
     state["sha256"] = state_digest(state)
     with atomic_path(path) as tmp:
@@ -141,6 +150,10 @@ def read_state(path: str | Path, device: torch.device | str = "cpu") -> dict:
     Raises CheckpointError when the file is absent, empty, unreadable, refused (Python
     objects beyond tensors and plain values), foreign (no ``format``), damaged (``sha256``
     does not match), lacks a field or has one of the wrong type, or holds NaN/inf tensors.
+
+    Args:
+        path: a file written by :func:`write_state`.
+        device: where the tensors are loaded.
     """
     path = Path(path)
     state = _torch_load(path, torch.device(device))
@@ -167,7 +180,13 @@ def read_state(path: str | Path, device: torch.device | str = "cpu") -> dict:
 
 
 def build_config(cls: type, state: dict, path: str | Path):
-    """``cls(**state["config"])`` (a config dataclass), or CheckpointError naming the field."""
+    """``cls(**state["config"])`` (a config dataclass), or CheckpointError naming the field.
+
+    Args:
+        cls: the config dataclass (:class:`mmhar_lite.training.PretrainConfig`).
+        state: a checked state from :func:`read_state`.
+        path: its file, for the error message.
+    """
     names = [f.name for f in dataclasses.fields(cls)]
     unknown = sorted(set(state["config"]) - set(names))
     if unknown:
@@ -180,7 +199,12 @@ def build_config(cls: type, state: dict, path: str | Path):
 
 
 def check_shapes(state: dict, path: str | Path) -> dict:
-    """``state["shapes"]`` when it has exactly SHAPE_KEYS, each a positive integer."""
+    """``state["shapes"]`` when it has exactly :data:`SHAPE_KEYS`, each a positive integer.
+
+    Args:
+        state: a checked state from :func:`read_state`.
+        path: its file, for the error message.
+    """
     shapes = state["shapes"]
     if sorted(shapes) != sorted(SHAPE_KEYS):
         raise _error(Path(path), f"field 'shapes' has keys {sorted(shapes)}; expected {', '.join(SHAPE_KEYS)}")
@@ -193,7 +217,14 @@ def check_shapes(state: dict, path: str | Path) -> dict:
 
 def load_weights(module: nn.Module, saved: dict, path: str | Path, field: str) -> None:
     """Load `saved` into `module` when its names and shapes are exactly the module's; else a
-    CheckpointError naming the first difference (torch's own error lists them all, on many lines)."""
+    CheckpointError naming the first difference (torch's own error lists them all, on many lines).
+
+    Args:
+        module: the module the weights are for.
+        saved: its saved ``state_dict``.
+        path: the checkpoint's file, for the error message.
+        field: the state's entry that holds ``saved``, for the error message.
+    """
     expected = module.state_dict()
     for name in expected:
         if name not in saved:

@@ -1,10 +1,11 @@
 """Data-parallel pre-training across processes (``torchrun``), equal to one process.
 
-``torchrun --standalone --nproc-per-node N -m mmhar_lite pretrain ...`` starts N processes;
-:func:`init_from_env` joins them into one process group (gloo on the CPU, nccl on CUDA, chosen
-from the device) and :func:`mmhar_lite.training.pretrain` then trains data-parallel: every rank
-draws the same shuffled global batch of ``B`` rows, takes its contiguous part of it
-(:meth:`Replicas.shard`, ranks may hold different row counts), and
+``torchrun --standalone --nproc-per-node W -m mmhar_lite pretrain ...`` starts ``W``
+processes (ranks); :func:`init_from_env` joins them into one process group (gloo on the CPU,
+nccl on CUDA, chosen from the device) and :func:`mmhar_lite.training.pretrain` then trains
+data-parallel. Every rank draws the same shuffled global batch of ``B`` rows and keeps one
+contiguous slice of it, its shard of ``n`` rows (:meth:`Replicas.shard`; when ``W`` does not
+divide ``B``, shards differ by one row). Then
 
 * :func:`gather` collects every rank's embeddings WITH their gradients, so that each loss sees
   all ``B`` anchors and all their negatives exactly as one process with batch ``B`` does
@@ -18,7 +19,7 @@ embeddings); the gather's backward sums the ranks' gradients and DDP divides by 
 update is that of one process. ``tests/test_distributed.py`` checks loss and gradients against
 one process rather than relying on this argument.
 
-Shapes: B global batch, n rows of this rank, E embedding size.
+Shapes: W processes (ranks), B global batch, n rows of this rank's shard, E embedding size.
 """
 from __future__ import annotations
 
@@ -76,6 +77,9 @@ def init_from_env(device: str = "auto") -> torch.device:
     ``device`` (``"auto"`` | ``"cpu"`` | ``"cuda"``) picks the backend: nccl with one GPU per
     local rank on CUDA, gloo on the CPU. Collectives time out after ``MMHAR_DIST_TIMEOUT``
     seconds (default 600), so a rank that stops answering ends the job with an error.
+
+    Args:
+        device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
     """
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -118,7 +122,13 @@ def is_main() -> bool:
 
 
 def shard_sizes(n: int, size: int) -> list[int]:
-    """Rows of each of ``size`` ranks when ``n`` rows are split in contiguous parts (sizes differ by at most one)."""
+    """Rows of each of ``size`` ranks when ``n`` rows are split in contiguous parts (sizes differ
+    by at most one; the first ranks take the extra rows).
+
+    Args:
+        n: rows to split (``B``, the global batch).
+        size: ``W``, the number of ranks.
+    """
     return [n // size + (r < n % size) for r in range(size)]
 
 
@@ -162,7 +172,11 @@ def gather(x: torch.Tensor) -> torch.Tensor:
     """Every rank's rows of ``x`` ``(n_r, ...)``, concatenated in rank order ``(sum n_r, ...)``,
     with gradients flowing back to the rank that owns each row. Ranks may hold different row
     counts (also zero): the counts are gathered first, the rows padded and trimmed. Without a
-    process group (or with one rank) ``x`` itself is returned."""
+    process group (or with one rank) ``x`` itself is returned.
+
+    Args:
+        x: this rank's rows ``(n_r, ...)``, e.g. its embeddings ``(n, E)``.
+    """
     if world_size() == 1:
         return x
     count = torch.tensor([x.shape[0]], dtype=torch.int64, device=x.device)
@@ -190,8 +204,8 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
         track_running_stats: whether running mean and variance are kept for eval mode.
         bias: with ``affine``, whether the learnable shift is kept; ``False`` gives a
             learnable scale only.
-        device: where the parameters and buffers are made.
-        dtype: the dtype of the parameters and buffers.
+        device (torch.device | str | None): where the parameters and buffers are made.
+        dtype (torch.dtype | None): the dtype of the parameters and buffers.
     """
 
     def _check_input_dim(self, x: torch.Tensor) -> None:
@@ -227,7 +241,11 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
 def global_batchnorm(module: nn.Module) -> Iterator[nn.Module]:
     """Within the block, every BatchNorm below ``module`` is a :class:`GlobalBatchNorm` sharing
     its parameters and buffers; afterwards the original modules are back in place, holding
-    the trained values."""
+    the trained values.
+
+    Args:
+        module: the modules to train (the encoders and heads of a run).
+    """
     swapped: list[tuple[nn.Module, str, nn.Module]] = []
     for parent in list(module.modules()):
         for name, child in list(parent.named_children()):
@@ -268,9 +286,6 @@ class Replicas:
     Attributes:
         size: ``W``, the number of ranks (1: one process).
         rank: this process's rank, in ``[0, W)``.
-        _model: private: the DistributedDataParallel wrapper of the trained modules that
-            :func:`replicate` sets with several ranks (``None`` in one process); use
-            :meth:`forward`, not this.
     """
 
     size: int = 1
@@ -312,7 +327,12 @@ def replicate(trained: nn.Module, device: torch.device) -> Iterator[Replicas]:
     BatchNorm made global (:func:`global_batchnorm`) and the modules wrapped in
     DistributedDataParallel (parameters broadcast from rank 0, gradients averaged); otherwise
     plain one-process calls. On exit the modules are as they were (plain BatchNorm, no DDP)
-    and, after a normal exit, every rank has reached it."""
+    and, after a normal exit, every rank has reached it.
+
+    Args:
+        trained: the modules one training step updates.
+        device: this rank's device (from :func:`init_from_env`).
+    """
     size = world_size()
     if size == 1:
         yield Replicas()

@@ -335,6 +335,36 @@ def reproduce(
     rewritten after each run, so an interrupted run keeps what it finished. ``resume`` takes
     the records of the runs an earlier call finished into ``out`` (``out/finished.json``, see
     :mod:`mmhar_lite.resume`) instead of training them again, on any machine.
+
+    Args:
+        dataset: a key of :data:`mmhar_lite.presets.DATASETS`: ``"synthetic"``, ``"utd-mhad"``,
+            ``"mmact-xsub"`` or ``"mmact-xsession"``.
+        root: the dataset's folder (a real dataset only).
+        methods: the rows to run (:data:`DEFAULT_METHODS`; ``"cmc-hnl-oracle"`` on request).
+        seeds: the number of seeds (``3`` runs seeds 0, 1, 2) or the seeds themselves.
+        epochs_scale: multiplies every pre-training and fine-tuning epoch count (``0.1`` for a
+            quick look; at least one epoch remains).
+        size: encoder widths, ``"paper"`` or ``"lite"`` (:mod:`mmhar_lite.models`).
+        preset: the Table 1 preset whose hyper-parameters are used (default: the dataset's own).
+        out: a folder for ``results.json`` / ``.csv`` / ``.md`` and each run's ``runs/NAME/``
+            history and metrics; ``None`` writes nothing.
+        device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
+        amp: bf16 autocast on CUDA (ignored on the CPU).
+        quiet: no progress bars.
+        overrides: :class:`mmhar_lite.training.PretrainConfig` fields set on every pre-training
+            (``{"epochs": 5}``).
+        finetune_overrides: :class:`mmhar_lite.training.FinetuneConfig` fields set on every
+            fine-tuning.
+        experiment: data loaded already by :func:`load_experiment_data` (then ``dataset``,
+            ``root`` and ``preset`` are not read again).
+        cache_dir: a folder of finished pre-training runs to reuse and add to.
+        jobs: worker processes for the pre-trainings (``1``: all in this process).
+        threads_per_job: torch intra-op threads of each worker (default: torch's own setting).
+        resume: skip the runs an earlier call already finished into ``out``.
+
+    Returns:
+        One record (a ``dict``: method, modalities, seed, accuracy, macro_f1, epochs,
+        timings, ...) per seed, method and fine-tuning modality, in the order run.
     """
     methods = _check_methods(methods)
     exp, seeds = _setup(dataset, root, preset, experiment, seeds, epochs_scale, device)
@@ -401,8 +431,42 @@ def sweep_beta(
     threads_per_job: int | None = None,
     resume: bool = False,
 ) -> list[dict]:
-    """Figure 3: frozen-encoder evaluation metrics of ``method`` pre-trained at each beta (all other
-    hyper-parameters from Table 1). Records carry ``beta``; ``resume`` as in :func:`reproduce`."""
+    r"""Figure 3: frozen-encoder evaluation metrics of ``method`` pre-trained at each beta (all other
+    hyper-parameters from Table 1). Records carry ``beta``; ``resume`` as in :func:`reproduce`.
+
+    Args:
+        dataset: a key of :data:`mmhar_lite.presets.DATASETS`: ``"synthetic"``, ``"utd-mhad"``,
+            ``"mmact-xsub"`` or ``"mmact-xsession"``.
+        root: the dataset's folder (a real dataset only).
+        betas: the concentrations :math:`\beta \ge 0` to pre-train at.
+        method: a hard-negative method: ``"cmc-hnl"``, ``"cmc-hnl-oracle"`` or ``"simclr-hnl"``.
+        finetune_modality: the head fine-tuned on the frozen encoders, ``"multimodal"``,
+            ``"skeleton"`` or ``"imu"`` (for ``"simclr-hnl"`` also the one modality it
+            pre-trains).
+        seeds: the number of seeds (``3`` runs seeds 0, 1, 2) or the seeds themselves.
+        epochs_scale: multiplies every pre-training and fine-tuning epoch count (``0.1`` for a
+            quick look; at least one epoch remains).
+        size: encoder widths, ``"paper"`` or ``"lite"`` (:mod:`mmhar_lite.models`).
+        preset: the Table 1 preset whose hyper-parameters are used (default: the dataset's own).
+        out: a folder for ``results.json`` / ``.csv`` / ``.md`` and each run's ``runs/NAME/``
+            history and metrics; ``None`` writes nothing.
+        device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
+        amp: bf16 autocast on CUDA (ignored on the CPU).
+        quiet: no progress bars.
+        overrides: :class:`mmhar_lite.training.PretrainConfig` fields set on every pre-training
+            (``{"epochs": 5}``).
+        finetune_overrides: :class:`mmhar_lite.training.FinetuneConfig` fields set on every
+            fine-tuning.
+        experiment: data loaded already by :func:`load_experiment_data` (then ``dataset``,
+            ``root`` and ``preset`` are not read again).
+        cache_dir: a folder of finished pre-training runs to reuse and add to.
+        jobs: worker processes for the pre-trainings (``1``: all in this process).
+        threads_per_job: torch intra-op threads of each worker (default: torch's own setting).
+        resume: skip the runs an earlier call already finished into ``out``.
+
+    Returns:
+        One record per beta and seed, in that order.
+    """
     _check_methods([method])
     _require(method in ("cmc-hnl", "cmc-hnl-oracle", "simclr-hnl"), f"sweep-beta needs a hard-negative method, got {method!r}")
     betas = [float(b) for b in betas]
@@ -461,8 +525,40 @@ def limited_labels(
 
     Self-supervised methods pre-train once per seed on ALL training samples (no labels) and
     fine-tune a head on each labelled subset; ``supervised`` trains end to end on the subset
-    only. The subset of seed ``s`` is ``stratified_subset(train labels, fraction, seed=s)``.
+    only. The subset of seed ``s`` is ``stratified_subset(train_labels, fraction, seed=s)``.
     Records carry ``label_fraction``; ``resume`` as in :func:`reproduce`.
+
+    Args:
+        dataset: a key of :data:`mmhar_lite.presets.DATASETS`: ``"synthetic"``, ``"utd-mhad"``,
+            ``"mmact-xsub"`` or ``"mmact-xsession"``.
+        root: the dataset's folder (a real dataset only).
+        fractions: the labelled shares of the training rows, each in ``(0, 1]``.
+        methods: the methods to compare (any of :data:`DEFAULT_METHODS` but ``"cmc-cmkm"``).
+        finetune_modality: the head fine-tuned on the frozen encoders (and the input of
+            ``"supervised"``): ``"multimodal"``, ``"skeleton"`` or ``"imu"``.
+        seeds: the number of seeds (``3`` runs seeds 0, 1, 2) or the seeds themselves.
+        epochs_scale: multiplies every pre-training and fine-tuning epoch count (``0.1`` for a
+            quick look; at least one epoch remains).
+        size: encoder widths, ``"paper"`` or ``"lite"`` (:mod:`mmhar_lite.models`).
+        preset: the Table 1 preset whose hyper-parameters are used (default: the dataset's own).
+        out: a folder for ``results.json`` / ``.csv`` / ``.md`` and each run's ``runs/NAME/``
+            history and metrics; ``None`` writes nothing.
+        device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
+        amp: bf16 autocast on CUDA (ignored on the CPU).
+        quiet: no progress bars.
+        overrides: :class:`mmhar_lite.training.PretrainConfig` fields set on every pre-training
+            (``{"epochs": 5}``).
+        finetune_overrides: :class:`mmhar_lite.training.FinetuneConfig` fields set on every
+            fine-tuning.
+        experiment: data loaded already by :func:`load_experiment_data` (then ``dataset``,
+            ``root`` and ``preset`` are not read again).
+        cache_dir: a folder of finished pre-training runs to reuse and add to.
+        jobs: worker processes for the pre-trainings (``1``: all in this process).
+        threads_per_job: torch intra-op threads of each worker (default: torch's own setting).
+        resume: skip the runs an earlier call already finished into ``out``.
+
+    Returns:
+        One record per seed, method and fraction.
     """
     methods = _check_methods(methods)
     _require("cmc-cmkm" not in methods, "limited-labels does not run cmc-cmkm (it needs SimCLR teachers per seed)")

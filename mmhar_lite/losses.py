@@ -2,7 +2,8 @@ r"""Contrastive objectives: InfoNCE, debiased InfoNCE and the hard-negative loss
 
 Every function takes two batches of embeddings ``a`` and ``b`` of shape ``(B, E)``; row ``k`` of
 ``a`` and row ``k`` of ``b`` form the positive pair. Rows are L2-normalised inside, so the
-similarity of two rows is their cosine, and the logit of a pair is ``s = cos / t``, ``t`` the temperature.
+similarity of two rows is their cosine, and the logit of a pair of rows :math:`u, v` is
+:math:`s = \cos(u, v) / t`, :math:`t` the temperature.
 
 Which negatives an anchor sees:
 
@@ -451,13 +452,15 @@ def info_nce(a: Tensor, b: Tensor, *, temperature: float, negatives: str = "cros
     r"""InfoNCE loss (paper Eq. 1), mean over anchors.
 
     .. math::
-        \ell_k = -\log \frac{\exp(s_{kk^+})}{\exp(s_{kk^+}) + \sum_{j \in N(k)} \exp(s_{kj})},
-        \qquad s_{kj} = \frac{\cos(z_k, z_j)}{t}
+        \ell_k &= -\log \frac{e^{s_{kk^+}}}{e^{s_{kk^+}} + \sum_{j \in N(k)} e^{s_{kj}}}, \\
+        s_{kj} &= \frac{\cos(z_k, z_j)}{t}
 
-    with :math:`t` the temperature (the paper's :math:`\tau`). The paper prints Eq. 1 with
+    for anchor :math:`z_k` with positive :math:`z_{k^+}` and negatives :math:`N(k)`, and
+    :math:`t` the temperature (the paper's :math:`\tau`). The paper prints Eq. 1 with
     :math:`\exp(s)/\tau` in numerator and denominator (where the temperature would cancel); the
     intended, standard form divides the similarity by :math:`t` inside the exponential, as
-    here. Eq. 1 sums :math:`\ell^{s\to i} + \ell^{i\to s}`;
+    here. Eq. 1 sums :math:`\ell^{s\to i} + \ell^{i\to s}`, the losses of the skeleton anchors
+    against the IMU rows and of the IMU anchors against the skeleton rows;
     this returns their mean over the ``2B`` anchors, so the scale does not depend on ``B``.
 
     Computed as a softmax cross-entropy over the rows of the logit matrix.
@@ -494,13 +497,25 @@ def debiased_info_nce(
     :math:`\beta = 0`.
 
     .. math::
-        N_g &= \max\Big(\frac{\sum_{j=1}^{M} e^{s_j} - \tau^+ M e^{s^+}}{1 - \tau^+},\; M e^{-1/t}\Big), \\
+        N_g &= \max\Big(\frac{\sum_{j=1}^{M} e^{s_j} - \tau^+ M e^{s^+}}{1 - \tau^+},\\
+            &\qquad\quad M e^{-1/t}\Big), \\
         \ell &= -\log\frac{e^{s^+}}{e^{s^+} + N_g}
 
-    with :math:`s = \cos/t` and :math:`j` running over the anchor's :math:`M` negatives. The sum over negatives contains false negatives with probability
+    with :math:`s^+ = \cos(z, z^+)/t` the logit of the anchor :math:`z` and its positive,
+    :math:`s_j = \cos(z, z^-_j)/t` that of its negative :math:`j` of :math:`M`. The sum over negatives contains false negatives with probability
     :math:`\tau^+` (the class prior, about ``1 / n_classes``); the correction subtracts their
     expected share. ``tau_plus = 0`` gives :func:`info_nce`. See :func:`hard_negative_info_nce`
-    for the printed typos of Eq. 3 and the shapes; this is that function with ``beta = 0``.
+    for the printed typos of Eq. 3; this is that function with ``beta = 0``.
+
+    Args:
+        a, b: embeddings ``(B, E)``; ``a[k]``, ``b[k]`` are a positive pair. Normalised inside.
+        temperature: :math:`t > 0`.
+        tau_plus: class prior :math:`\tau^+ \in [0, 1)`.
+        negatives: ``"cross"`` (``M = B - 1`` cross-modal negatives, directions ``a -> b`` and
+            ``b -> a`` averaged) or ``"all"`` (``M = 2B - 2`` other rows of ``cat(a, b)``).
+
+    Returns:
+        Scalar loss ``()``, the mean over the ``2B`` anchors.
     """
     return hard_negative_info_nce(
         a, b, temperature=temperature, tau_plus=tau_plus, beta=0.0, negatives=negatives
@@ -520,7 +535,8 @@ def hard_negative_info_nce(
     r"""Hard-negative contrastive loss (paper Eq. 2-3, :cite:p:`robinson2021hard`), mean over anchors.
 
     For an anchor with positive logit :math:`s^+` and negative logits :math:`s_1 \dots s_M`
-    (:math:`s = \cos/t`; :math:`j` runs over the negatives), importance weights
+    (:math:`s^+ = \cos(z, z^+)/t` and :math:`s_j = \cos(z, z^-_j)/t` for the anchor :math:`z`, its
+    positive :math:`z^+` and its negatives :math:`z^-_j`), importance weights
     :math:`w_j = e^{\beta s_j}` (Eq. 2's
     :math:`q_\beta`, not detached) re-weight the negatives:
 
@@ -573,10 +589,17 @@ def hard_negative_weights(
     r"""Normalised importance weights :math:`q_\beta` of every negative of every anchor (Eq. 2).
 
     .. math::
-        q_j = \frac{e^{\beta s_j}}{\sum_{i=1}^{M} e^{\beta s_i}}, \qquad s = \cos/t
+        q_j &= \frac{e^{\beta s_j}}{\sum_{i=1}^{M} e^{\beta s_i}}, \\
+        s_j &= \cos(z, z^-_j)/t
 
     (Eq. 2 prints :math:`e^{\beta f(x)^\top f(x^-)}` without the temperature; as in the loss, the
     reference code divides by :math:`t`.) ``beta = 0`` gives the uniform :math:`1/M`.
+
+    Args:
+        a, b: embeddings ``(B, E)``; ``a[k]``, ``b[k]`` are a positive pair. Normalised inside.
+        temperature: :math:`t > 0`.
+        beta: concentration :math:`\beta \ge 0`.
+        negatives: ``"cross"`` or ``"all"``, the negatives of :func:`hard_negative_info_nce`.
 
     Returns:
         The weights, shape ``(2B, M)``, each row summing to 1. With ``negatives="cross"``, rows
@@ -633,6 +656,9 @@ def cmkm_loss(
             (never itself) under the skeleton teacher.
         neighbour_imu: ``(B,)`` :math:`n^i_k`, the same under the IMU teacher.
         temperature: :math:`t > 0`.
+
+    Returns:
+        Scalar loss ``()`` in float32, the mean over the ``2B`` anchors.
     """
     temperature = _check_temperature(temperature)
     if z_skeleton.shape != z_imu.shape or z_skeleton.ndim != 2:
@@ -666,7 +692,12 @@ def cmkm_loss(
 
 
 class InfoNCELoss(nn.Module):
-    """:func:`info_nce` as a module: ``forward(a (B, E), b (B, E)) -> ()``."""
+    """:func:`info_nce` as a module: ``forward(a (B, E), b (B, E)) -> ()``.
+
+    Args:
+        temperature: :math:`t > 0`.
+        negatives: ``"cross"`` or ``"all"``, as in :func:`info_nce`.
+    """
 
     def __init__(self, temperature: float, negatives: str = "cross") -> None:
         super().__init__()
@@ -681,7 +712,15 @@ class InfoNCELoss(nn.Module):
 
 
 class HardNegativeLoss(nn.Module):
-    """:func:`hard_negative_info_nce` as a module: ``forward(a, b, labels=None) -> ()``."""
+    r""":func:`hard_negative_info_nce` as a module: ``forward(a (B, E), b (B, E), labels=None)
+    -> ()``, ``labels`` an optional ``(B,)`` tensor for the oracle variant.
+
+    Args:
+        temperature: :math:`t > 0`.
+        tau_plus: class prior :math:`\tau^+ \in [0, 1)`.
+        beta: concentration :math:`\beta \ge 0`.
+        negatives: ``"cross"`` or ``"all"``, as in :func:`hard_negative_info_nce`.
+    """
 
     def __init__(self, temperature: float, tau_plus: float, beta: float, negatives: str = "cross") -> None:
         super().__init__()
@@ -704,7 +743,13 @@ class HardNegativeLoss(nn.Module):
 
 
 class DebiasedInfoNCELoss(HardNegativeLoss):
-    """:func:`debiased_info_nce` as a module (:class:`HardNegativeLoss` with ``beta = 0``)."""
+    r""":func:`debiased_info_nce` as a module (:class:`HardNegativeLoss` with ``beta = 0``).
+
+    Args:
+        temperature: :math:`t > 0`.
+        tau_plus: class prior :math:`\tau^+ \in [0, 1)`.
+        negatives: ``"cross"`` or ``"all"``, as in :func:`debiased_info_nce`.
+    """
 
     def __init__(self, temperature: float, tau_plus: float, negatives: str = "cross") -> None:
         super().__init__(temperature, tau_plus, 0.0, negatives)

@@ -1,4 +1,4 @@
-"""Measures to watch while contrastive pre-training runs, on rows it does not train on.
+r"""Measures to watch while contrastive pre-training runs, on rows it does not train on.
 
 The loss values of different estimators (InfoNCE, debiased, hard-negative at any beta or
 tau_plus) are not comparable with each other; these measures are, because they look only at
@@ -8,8 +8,9 @@ the embeddings:
   embedding of the same recording the nearest of all skeleton embeddings (cosine), or among
   the 5 nearest; and the other way round. Chance is ``k / N``.
 - **alignment** and **uniformity** :cite:p:`wang2020understanding` of the L2-normalised
-  embeddings: ``align = E ||f(x) - f(y)||^2`` over positive pairs (0 = every pair
-  coincides, 4 = antipodal) and ``uniform = log E exp(-2 ||f(x) - f(y)||^2)`` over pairs
+  embeddings: :math:`\mathrm{align} = \mathbb{E}\,\lVert f(x) - f(y) \rVert^2` over positive
+  pairs (0 = every pair coincides, 4 = antipodal) and
+  :math:`\mathrm{uniform} = \log \mathbb{E}\, e^{-2 \lVert f(x) - f(y) \rVert^2}` over pairs
   of different rows (0 = collapsed to one point, -8 the bound for antipodal pairs; about
   -4 for many points spread evenly over a high-dimensional sphere). Lower is better for both.
 
@@ -63,6 +64,11 @@ def holdout_split(indices: np.ndarray, fraction: float = 0.1, *, seed: int = 0) 
 
     Both parts are sorted; the same ``indices``, ``fraction`` and ``seed`` give the same split
     (use one seed for every run, so that runs of several seeds watch the same rows).
+
+    Args:
+        indices: the training pool's rows.
+        fraction: the share of them held out to be watched.
+        seed: the seed of the held-out choice.
     """
     pool = np.asarray(indices, dtype=np.int64)
     if not 0.0 < fraction < 1.0:
@@ -101,14 +107,23 @@ def retrieval_accuracy(queries: torch.Tensor, keys: torch.Tensor, ks: tuple[int,
 
 
 def alignment(a: torch.Tensor, b: torch.Tensor) -> float:
-    """Mean squared distance of positive pairs ``(a_i, b_i)`` after L2 normalisation, in [0, 4]."""
+    """Mean squared distance of positive pairs ``(a_i, b_i)`` after L2 normalisation, in [0, 4].
+
+    Args:
+        a, b: embeddings ``(N, E)``; ``a[i]``, ``b[i]`` are a positive pair.
+    """
     x, y = _pairs(a, b)
     return float((x - y).pow(2).sum(dim=1).mean())
 
 
 def uniformity(x: torch.Tensor, t: float = 2.0) -> float:
     """``log`` of the mean Gaussian potential ``exp(-t ||x_i - x_j||^2)`` over pairs ``i < j``
-    of L2-normalised rows ``x`` ``(N, E)``: in ``[-4 t, 0]``, 0 only when all rows coincide."""
+    of L2-normalised rows ``x`` ``(N, E)``: in ``[-4 t, 0]``, 0 only when all rows coincide.
+
+    Args:
+        x: embeddings ``(N, E)``.
+        t: the potential's scale (2 in :cite:p:`wang2020understanding`).
+    """
     z, _ = _pairs(x, x)
     distances = torch.pdist(z).pow(2)
     return float(torch.logsumexp(-t * distances, dim=0) - np.log(distances.numel()))
@@ -116,7 +131,12 @@ def uniformity(x: torch.Tensor, t: float = 2.0) -> float:
 
 def embedding_metrics(skeleton: torch.Tensor, imu: torch.Tensor) -> dict[str, float]:
     """Retrieval both ways (top-1, top-5), alignment of the pairs and uniformity (the mean of
-    the two modalities') of paired embeddings ``(N, E)``; keys :data:`EMBEDDING_KEYS`."""
+    the two modalities') of paired embeddings ``(N, E)``; keys :data:`EMBEDDING_KEYS`.
+
+    Args:
+        skeleton: skeleton embeddings ``(N, E)``.
+        imu: IMU embeddings ``(N, E)``; row ``i`` of both is one recording.
+    """
     i2s, s2i = retrieval_accuracy(imu, skeleton), retrieval_accuracy(skeleton, imu)
     return {
         "imu_to_skeleton_top1": i2s[1], "imu_to_skeleton_top5": i2s[5],
@@ -135,6 +155,13 @@ def cross_modal_monitor(
     Each call runs the modules in eval mode (BatchNorm running statistics, no dropout), without
     gradients and augmentation, then puts them back in the mode they were in; it draws no
     random numbers, so a monitored run trains exactly as an unmonitored one.
+
+    Args:
+        encoders: the run's encoders, by modality.
+        heads: its projection heads, by modality.
+        skeleton: the watched rows' skeletons ``(N, D, T, J)``.
+        imu: their IMU windows ``(N, C, T)``.
+        batch_size: rows per forward pass (memory only).
     """
     modules = nn.ModuleList([encoders["skeleton"], encoders["imu"], heads["skeleton"], heads["imu"]])
     inputs = {"skeleton": skeleton, "imu": imu}
@@ -185,7 +212,11 @@ def weight_concentration(q: np.ndarray, same_class: np.ndarray, *, top: int = 5)
 
 def postfix(record: Mapping[str, float]) -> dict[str, str]:
     """The progress-bar postfix of one epoch's record: loss, lr and, when watched, top-1
-    retrieval both ways, alignment and uniformity."""
+    retrieval both ways, alignment and uniformity.
+
+    Args:
+        record: one epoch's record of ``PretrainResult.history``.
+    """
     out = {"loss": f"{record['loss']:.4f}", "lr": f"{record['lr']:.1e}"}
     out.update({short: f"{record[key]:.3g}" for key, short in _SHORT.items() if key in record})
     return out
@@ -198,7 +229,13 @@ class ScalarWriter(Protocol):
 
 
 def write_scalars(writer: ScalarWriter, record: Mapping[str, float], *, prefix: str = "pretrain") -> None:
-    """Every number of one epoch's history record but ``epoch`` as ``prefix/key`` at step ``epoch``."""
+    """Every number of one epoch's history record but ``epoch`` as ``prefix/key`` at step ``epoch``.
+
+    Args:
+        writer: anything with ``add_scalar(tag, value, step)``.
+        record: one epoch's record of ``PretrainResult.history``.
+        prefix: the tags' prefix.
+    """
     step = int(record["epoch"])
     for key, value in record.items():
         if key != "epoch" and isinstance(value, (int, float)):
@@ -209,7 +246,11 @@ def write_scalars(writer: ScalarWriter, record: Mapping[str, float], *, prefix: 
 
 def tensorboard_writer(log_dir: str | Path) -> ScalarWriter:
     """A ``SummaryWriter`` writing event files to ``log_dir``; ValueError (one line) when the
-    optional ``tensorboard`` package is not installed."""
+    optional ``tensorboard`` package is not installed.
+
+    Args:
+        log_dir: the folder of the event files.
+    """
     try:
         from torch.utils.tensorboard import SummaryWriter  # noqa: PLC0415 (optional extra)
     except ImportError:

@@ -16,7 +16,7 @@ F (encoder feature size).
 * :class:`ProjectionHead` -- ``Linear(F, 256) -> BatchNorm -> ReLU -> Linear(256, 128)``.
 * :class:`MultimodalClassifier` / :class:`LinearClassifier` -- the fine-tuning heads.
 * :func:`stage_shapes` / :func:`format_stage_shapes` -- the tensor shape after every stage of
-  a module (chapter 2's walk-through).
+  a module (the walk-through of :doc:`chapter 2 (Encoders) </notebooks/02_encoders>`).
 
 Two size presets: ``"paper"`` (the sizes above) and ``"lite"`` (about half the width, one
 transformer layer) for fast book builds.
@@ -245,7 +245,13 @@ class SkeletonEncoder(nn.Module):
 
 
 class ProjectionHead(nn.Module):
-    """``Linear(F, hidden) -> BatchNorm -> ReLU -> Linear(hidden, out)``: ``(B, F) -> (B, out)``."""
+    """``Linear(F, hidden) -> BatchNorm -> ReLU -> Linear(hidden, out)``: ``(B, F) -> (B, out)``.
+
+    Args:
+        in_features: ``F``, the encoder's feature size.
+        hidden: width of the hidden layer.
+        out: ``E``, the size of the embeddings the losses compare.
+    """
 
     def __init__(self, in_features: int, hidden: int = 256, out: int = 128) -> None:
         super().__init__()
@@ -258,10 +264,17 @@ class ProjectionHead(nn.Module):
 
 
 class MultimodalClassifier(nn.Module):
-    """Fine-tuning head of the paper: per modality ``Linear(F_m, 256) -> BatchNorm -> ReLU``,
-    concatenated, then ``Linear(512, n_classes)``.
+    """Fine-tuning head of the paper: per modality ``m`` (feature size ``F_m``: ``F_s`` of the
+    skeleton, ``F_i`` of the IMU encoder) ``Linear(F_m, hidden) -> BatchNorm -> ReLU``, the two
+    concatenated, then ``Linear(2 * hidden, n_classes)`` (``hidden = 256`` in the paper).
 
     Forward: ``skeleton (B, F_s), imu (B, F_i) -> logits (B, n_classes)``.
+
+    Args:
+        skeleton_features: ``F_s``.
+        imu_features: ``F_i``.
+        n_classes: ``K``, the number of logits.
+        hidden: width of each modality's hidden layer.
     """
 
     def __init__(self, skeleton_features: int, imu_features: int, n_classes: int, hidden: int = 256) -> None:
@@ -279,7 +292,12 @@ class MultimodalClassifier(nn.Module):
 
 
 class LinearClassifier(nn.Module):
-    """Unimodal fine-tuning head: one ``Linear(F, n_classes)``, ``(B, F) -> (B, n_classes)``."""
+    """Unimodal fine-tuning head: one ``Linear(F, n_classes)``, ``(B, F) -> (B, n_classes)``.
+
+    Args:
+        in_features: ``F``, the encoder's feature size.
+        n_classes: ``K``, the number of logits.
+    """
 
     def __init__(self, in_features: int, n_classes: int) -> None:
         super().__init__()
@@ -292,7 +310,15 @@ class LinearClassifier(nn.Module):
 def build_encoders(
     *, imu_channels: int, skeleton_dims: int, n_joints: int, length: int = 50, size: str = "paper"
 ) -> nn.ModuleDict:
-    """Both encoders of one run, keyed ``"skeleton"`` and ``"imu"``."""
+    """Both encoders of one run, keyed ``"skeleton"`` and ``"imu"``.
+
+    Args:
+        imu_channels: ``C``.
+        skeleton_dims: ``D``, coordinates per joint.
+        n_joints: ``J``.
+        length: ``T``, time steps of every input.
+        size: ``"paper"`` or ``"lite"`` (see above).
+    """
     return nn.ModuleDict(
         {
             "skeleton": SkeletonEncoder(skeleton_dims, n_joints, length, size),
@@ -321,9 +347,10 @@ def stage_shapes(model: nn.Module, x: torch.Tensor) -> tuple[list[StageShape], t
         x: one input batch.
 
     Returns:
-        ``(rows, output_shape)``: ``rows`` lists, in call order, ``(name, type name, input
-        shape, output shape)`` per stage, e.g. ``("convolutions.0", "Conv1d", (4, 6, 50),
-        (4, 32, 46))``; ``output_shape`` is the shape of ``model(x)``, e.g. ``(B, F)``.
+        ``(rows, output_shape)``: ``rows`` lists, in call order, one tuple per stage, of its
+        name, its type's name and its input and output shapes, e.g.
+        ``("convolutions.0", "Conv1d", (4, 6, 50), (4, 32, 46))`` for an IMU encoder's first
+        convolution. ``output_shape`` is the shape of ``model(x)``, e.g. ``(B, F)``.
     """
     rows: list[StageShape] = []
     hooks = []
@@ -359,7 +386,12 @@ def stage_shapes(model: nn.Module, x: torch.Tensor) -> tuple[list[StageShape], t
 def format_stage_shapes(model: nn.Module, x: torch.Tensor) -> str:
     """:func:`stage_shapes` as a text table: an ``input`` line with the shape of ``x``, one
     ``name  type  input shape -> output shape`` line per stage, and an ``output (features)``
-    line with the shape of ``model(x)``. No trailing newline (meant for ``print``)."""
+    line with the shape of ``model(x)``. No trailing newline (meant for ``print``).
+
+    Args:
+        model: any module, as in :func:`stage_shapes`.
+        x: one input batch.
+    """
     rows, out_shape = stage_shapes(model, x)
     lines = [f"{'input':<34} {'':<24} {str(tuple(x.shape)):>16}"]
     lines += [f"{name:<34} {kind:<24} {str(shape_in):>16} -> {shape_out}" for name, kind, shape_in, shape_out in rows]

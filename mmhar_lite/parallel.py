@@ -37,7 +37,13 @@ __all__ = ["PretrainTask", "run_path", "pretrain_tasks", "set_threads"]
 @dataclass(frozen=True)
 class PretrainTask:
     """One pre-training: its configuration, training rows and (cmc-cmkm only) the
-    configurations of its two SimCLR teachers, keyed ``"skeleton"`` and ``"imu"``."""
+    configurations of its two SimCLR teachers, keyed ``"skeleton"`` and ``"imu"``.
+
+    Attributes:
+        config: the pre-training's configuration.
+        rows: ``(n,)`` the rows of the data it trains on.
+        teachers: ``(modality, config)`` of each teacher; empty but for cmc-cmkm.
+    """
 
     config: PretrainConfig
     rows: np.ndarray
@@ -123,7 +129,19 @@ def pretrain_tasks(
     is called with the name of each finished run. Tasks already in the cache are skipped and
     reported as such. A cmc-cmkm task waits until its teachers are in the cache.
 
-    Returns the names of the runs trained here, in order of completion.
+    Args:
+        data: the prepared arrays every task trains on.
+        tasks: the pre-trainings.
+        jobs: worker processes.
+        cache_dir: the run cache the finished runs go to.
+        threads_per_job: torch intra-op threads of each worker (default: torch's own setting).
+        device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
+        amp: bf16 autocast on CUDA (ignored on the CPU).
+        quiet: no progress lines.
+        on_done: called with each finished run's name.
+
+    Returns:
+        The names of the runs trained here, in order of completion.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")

@@ -43,7 +43,8 @@ class DatasetSpec:
     """How an experiment dataset is loaded, split and augmented, and what its preset expects.
 
     Attributes:
-        loader: the name :func:`mmhar_lite.data.catalog.load_dataset` takes (``"utd-mhad"``, ``"mmact"``).
+        loader: the name :func:`mmhar_lite.data.catalog.load_dataset` takes (one of
+            :data:`mmhar_lite.data.catalog.DATASETS`: ``"synthetic"``, ``"utd-mhad"``, ``"mmact"``).
         protocol: the train/test split, ``"cross-subject"`` or ``"cross-session"``.
         augmentation: the augmentation family of :mod:`mmhar_lite.augment` (``"utd-mhad"``...).
         imu_channels: C, the IMU channels the encoders are built for (6 or 12).

@@ -714,8 +714,9 @@ def shade(times: float, reach: float, hue: str) -> str:
 
 
 def step_rule_note(n_batches: int, batch_size: int, *, epochs: str) -> str:
-    """How chapter 5 calls a step between neighbouring betas a rise or a fall, and the chapter's
-    one caveat about its models (said here once, not at every number).
+    """How :doc:`chapter 5 (The latent space) </notebooks/05_latent_space>` calls a step
+    between neighbouring betas a rise or a fall, and the chapter's one caveat about its models
+    (said here once, not at every number).
 
     Args:
         n_batches: training-size batches of test rows that judge each step.
@@ -737,8 +738,8 @@ def step_rule_note(n_batches: int, batch_size: int, *, epochs: str) -> str:
 
 def embedding_rule_texts(n_rows: int, n_batches: int, batch_size: int, high_beta: float
                          ) -> tuple[str, str]:
-    """Chapter 5's rule for the embeddings' courses and its pointer to the per-batch table:
-    ``(rule, pointer)``, for ``n_rows`` test rows cut into ``n_batches`` of ``batch_size``."""
+    """The rule of :doc:`chapter 5 (The latent space) </notebooks/05_latent_space>` for the
+    embeddings' courses and its pointer to the per-batch table: ``(rule, pointer)``, for ``n_rows`` test rows cut into ``n_batches`` of ``batch_size``."""
     if n_batches < MIN_SEEDS_FOR_CI:
         return ((f"each step read at the printed precision: the test set ({n_rows} recordings) "
                  f"holds fewer than {MIN_SEEDS_FOR_CI} batches of the training size {batch_size}, "
@@ -851,8 +852,8 @@ def weight_ratio_note(betas: Sequence[float], gaps: Sequence[float], temperature
 def anchor_note(high_beta: float, heaviest: Sequence[float], star: float, median: float,
                 alignment: float, rank_2d: Sequence[int], rank_128: Sequence[int],
                 n_negatives: int) -> str:
-    """Chapter 5's paragraph on how near the figure's first anchor its heaviest negatives are:
-    in cosine to the IMU anchor (which sets the weights), in the map and in 128 dimensions.
+    """The paragraph of :doc:`chapter 5 (The latent space) </notebooks/05_latent_space>` on how
+    near the figure's first anchor its heaviest negatives are: in cosine to the IMU anchor (which sets the weights), in the map and in 128 dimensions.
 
     Args:
         high_beta: the model's beta.

@@ -70,7 +70,14 @@ def _require(condition: bool, message: str) -> None:
 
 
 def regime_data(difficulty: Difficulty, *, n_subjects: int = 8, n_trials: int = 4, seed: int = 0) -> ExperimentData:
-    """The synthetic experiment data (cross-subject split, standardised IMU) of ``difficulty``."""
+    """The synthetic experiment data (cross-subject split, standardised IMU) of ``difficulty``.
+
+    Args:
+        difficulty: the regime's difficulty controls.
+        n_subjects: subjects of the synthetic dataset.
+        n_trials: trials per subject and class.
+        seed: the dataset's seed.
+    """
     raw = generate_synthetic(n_subjects=n_subjects, n_trials=n_trials, seed=seed, difficulty=difficulty)
     return experiment_from_raw(raw, "synthetic")
 
@@ -118,6 +125,32 @@ def run_regimes(
     first, in the order given), so with ``out`` an interrupted grid keeps complete settings,
     each with all its seeds; the results files are rewritten after each run. Raises
     ConfigError before any training for a bad request.
+
+    Args:
+        regimes: name -> :class:`mmhar_lite.data.synthetic.Difficulty` of each synthetic dataset.
+        methods: the pre-training methods compared in every regime.
+        batch_sizes: the pre-training batch sizes (``B``, so ``B - 1`` negatives per anchor).
+        finetune_modalities: the heads fine-tuned on each run's frozen encoders.
+        seeds: the number of seeds (``3`` runs seeds 0, 1, 2) or the seeds themselves.
+        epochs_scale: multiplies every pre-training and fine-tuning epoch count (at least one
+            epoch remains).
+        size: encoder widths, ``"paper"`` or ``"lite"`` (:mod:`mmhar_lite.models`).
+        out: a folder for ``results.json`` / ``.csv`` / ``.md`` and each run's ``runs/NAME/``
+            history and metrics; ``None`` writes nothing.
+        device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
+        amp: bf16 autocast on CUDA (ignored on the CPU).
+        quiet: no progress bars.
+        overrides: :class:`mmhar_lite.training.PretrainConfig` fields set on every pre-training
+            (not ``batch_size``: that is ``batch_sizes``).
+        finetune_overrides: :class:`mmhar_lite.training.FinetuneConfig` fields set on every
+            fine-tuning.
+        cache_dir: a folder of finished pre-training runs to reuse and add to.
+        n_subjects: subjects of each regime's synthetic dataset.
+        n_trials: trials per subject and class of each regime's synthetic dataset.
+
+    Returns:
+        One record per regime, batch size, seed, method and fine-tuning modality, with the
+        regime's name and its :class:`~mmhar_lite.data.synthetic.Difficulty` fields.
     """
     _check(regimes, methods, batch_sizes, finetune_modalities)
     seed_list = _check_request(seeds, epochs_scale, device)
@@ -154,7 +187,13 @@ def run_regimes(
 def paired_differences(records: Sequence[dict], baseline: str = "cmc", metric: str = "accuracy") -> list[dict]:
     """Seed-by-seed ``metric`` difference of every method from ``baseline`` in each (regime,
     batch size, fine-tuning modality): rows with the group keys, ``method``, ``n`` (seeds that
-    both have) and ``diff_mean`` / ``diff_std`` / ``diff_ci95`` (fractions; paired t-interval)."""
+    both have) and ``diff_mean`` / ``diff_std`` / ``diff_ci95`` (fractions; paired t-interval).
+
+    Args:
+        records: the records of :func:`run_regimes`.
+        baseline: the method every other one is compared with.
+        metric: the record field compared (``"accuracy"`` or ``"macro_f1"``).
+    """
     by_key = {(*(r[k] for k in _KEYS), r["seed"]): r[metric] for r in records}
     rows = []
     for group in dict.fromkeys(tuple(r[k] for k in _KEYS) for r in records if r["method"] != baseline):
@@ -173,7 +212,12 @@ def paired_differences(records: Sequence[dict], baseline: str = "cmc", metric: s
 def paired_verdict(row: Mapping, min_seeds: int = 3) -> str:
     """``"higher"`` / ``"lower"`` when a :func:`paired_differences` row's 95 % interval lies
     above / below 0, ``"indistinguishable"`` when it contains 0, ``"too few seeds"`` below
-    ``min_seeds`` (a t-interval from two seeds is too wide to read)."""
+    ``min_seeds`` (a t-interval from two seeds is too wide to read).
+
+    Args:
+        row: one row of :func:`paired_differences`.
+        min_seeds: the fewest paired seeds that get a verdict.
+    """
     if row["n"] < min_seeds:
         return "too few seeds"
     if row["diff_mean"] - row["diff_ci95"] > 0:
@@ -195,7 +239,11 @@ def _seed_counts(records: Sequence[dict]) -> list[int]:
 
 def regimes_markdown(records: Sequence[dict]) -> str:
     """The ``results.md`` text: accuracy per (regime, batch size, head, method) with its 95 %
-    interval, and each method's paired difference from CMC."""
+    interval, and each method's paired difference from CMC.
+
+    Args:
+        records: the records of :func:`run_regimes`.
+    """
     if not records:
         return "# regimes: synthetic\n\nno records\n"
     diffs = {tuple(d[k] for k in _KEYS): d for d in paired_differences(records)}

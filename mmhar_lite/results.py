@@ -44,7 +44,12 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float,
     The half-width is computed for any n ≥ 2 (from 2 values t = 12.7: wider than most axes) and is
     0 for n = 1, where there is no interval at all, not a zero-width one: a caller that prints it
     applies :data:`~mmhar_lite.prose.MIN_SEEDS_FOR_CI` first (as ``results.md`` and the book
-    do)."""
+    do).
+
+    Args:
+        values: the per-seed values.
+        level: the interval's confidence level.
+    """
     x = np.asarray(values, dtype=np.float64)
     _require(x.size > 0, "mean_ci needs at least one value")
     if x.size == 1:
@@ -57,7 +62,12 @@ def summarize(records: Sequence[dict], keys: Sequence[str] = ("method", "pretrai
     """Group records by ``keys`` (in order of first appearance): n, mean, std and 95 % CI
     half-width of accuracy and macro-F1 (fractions), as :func:`mean_ci` gives them (for any n;
     0 for one record): apply :data:`~mmhar_lite.prose.MIN_SEEDS_FOR_CI` before printing a
-    half-width."""
+    half-width.
+
+    Args:
+        records: the records of an experiment (:func:`mmhar_lite.experiments.reproduce`, ...).
+        keys: the record fields that name a group.
+    """
     groups: dict[tuple, list[dict]] = {}
     for record in records:
         groups.setdefault(tuple(record[k] for k in keys), []).append(record)

@@ -84,12 +84,24 @@ def entry_key(config: PretrainConfig, data: ArrayData, train_rows: np.ndarray, t
     """A 20-hex-digit key of one plan entry: its pre-training run key, the fine-tuning
     configurations ``tunes``, the ``(modality, config)`` of each teacher (trained on
     ``train_rows`` too) and ``extra`` (JSON-serialisable, e.g. the label fractions). The keys of
-    a whole plan are cheaper from one :class:`EntryKeys`."""
+    a whole plan are cheaper from one :class:`EntryKeys`.
+
+    Args:
+        config: the entry's pre-training configuration.
+        data: the arrays it trains on.
+        train_rows: ``(n,)`` its training rows.
+        tunes: the fine-tunings of the entry.
+        teachers: ``(modality, config)`` of each teacher (cmc-cmkm only).
+        extra: anything else the entry's records depend on.
+    """
     return EntryKeys(data, train_rows).key(config, tunes, teachers, extra)
 
 
 def load_finished(out: str | Path | None) -> dict[str, list[dict]]:
     """``{entry key: records}`` from ``out/finished.json``; empty when there is no such file.
+
+    Args:
+        out: an experiment's output folder (``None``: nothing finished).
 
     Raises:
         ValueError: the file is not what :func:`save_finished` writes (the message names the
@@ -111,5 +123,10 @@ def load_finished(out: str | Path | None) -> dict[str, list[dict]]:
 
 
 def save_finished(out: str | Path, entries: dict[str, list[dict]]) -> None:
-    """Write ``entries`` to ``out/finished.json`` (atomically: a stopped run keeps the last one)."""
+    """Write ``entries`` to ``out/finished.json`` (atomically: a stopped run keeps the last one).
+
+    Args:
+        out: the experiment's output folder.
+        entries: entry key -> that entry's records.
+    """
     files.write_text(Path(out) / FINISHED_FILE, json.dumps(entries, indent=1))

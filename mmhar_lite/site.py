@@ -8,11 +8,13 @@
   executed by papermill under ``DIR`` (same relative paths) instead of executing them again;
 - the ``{bench}`` role quotes a figure of a committed benchmark result (:func:`bench_figure`);
 - the ``# NBVAL_CHECK_OUTPUT`` lines meant for the tests are hidden from readers;
-- a short inline literal of several words stays on one line (:func:`keep_short_literals_whole`);
+- a short inline literal of several words stays on one line (:func:`keep_short_literals_whole`),
+  and no line starts or ends with the punctuation around math or code (:func:`keep_punctuation_attached`);
 - the API page's "Bases:" lines name public classes only (:func:`public_bases`);
 - a class lists each attribute once, with its type, under "Variables" (:func:`attribute_types`),
   and a dataclass field's ``default_factory`` shows as the value it makes, not ``<factory>``
-  (:func:`factory_defaults`);
+  (:func:`factory_defaults`), and a private field set by the package (``Replicas._model``) is left out
+  (:func:`public_parameters`);
 - a signature's default that follows a non-ASCII character (``title="... β"``) is quoted
   whole (:func:`source_default`).
 """
@@ -211,42 +213,65 @@ def _hide_nbval_markers(app: Sphinx, doctree: Any) -> None:
 #:
 #: :meta hide-value:
 CLOSING_PUNCTUATION = re.compile(r"^[.,;:!?)\]\u2019\u201d]+")
-#: The class of an inline math node kept with its punctuation (``nowrap`` in book/_static/mmhar.css).
-MATH_PUNCT_CLASS = "mmhar-math-punct"
+#: Punctuation that opens (``(``, ``[`` and the opening quotes ``‘ “``), which a line must not end with.
+#:
+#: :meta hide-value:
+OPENING_PUNCTUATION = re.compile(r"[(\[\u2018\u201c]+$")
+#: The class of an inline kept with its punctuation (``nowrap`` in book/_static/mmhar.css).
+PUNCT_CLASS = "mmhar-punct"
 
 
-def keep_math_with_punctuation(doctree: Any) -> int:
-    """Wrap each inline math node and the punctuation right after it (the period after an inline
-    equation that ends a sentence) in an inline of class :data:`MATH_PUNCT_CLASS`, so that the
-    browser never puts the period alone at the start of a line (a line may break after
-    rendered math, as after an image). The text is unchanged. Returns the number of pairs
-    wrapped."""
+def keep_punctuation_attached(doctree: Any) -> int:
+    """Wrap each inline math node and each inline code literal (with its link, for a
+    cross-reference) together with the opening punctuation right before it and the closing
+    punctuation right after it (the period after an inline equation that ends a sentence, the
+    ``(`` and ``).`` around a function's name) in an inline of class :data:`PUNCT_CLASS`, so
+    that the browser never puts the period alone at the start of a line, nor the ``(`` alone at
+    the end of one: a line may break before and after rendered math and the site's inline code,
+    as around an image. The text is unchanged. Returns the number of inlines wrapped."""
     from docutils import nodes
 
+    targets = list(doctree.findall(nodes.math))
+    for literal in doctree.findall(nodes.literal):
+        node = literal
+        while isinstance(node.parent, nodes.reference) and len(node.parent) == 1:
+            node = node.parent
+        targets.append(node)
     wrapped = 0
-    for math in list(doctree.findall(nodes.math)):
-        parent = math.parent
-        index = parent.index(math)
+    for node in targets:
+        parent = node.parent
+        index = parent.index(node)
+        before = parent[index - 1] if index > 0 else None
         after = parent[index + 1] if index + 1 < len(parent) else None
-        match = CLOSING_PUNCTUATION.match(after.astext()) if isinstance(after, nodes.Text) else None
-        if match is None:
+        opening = OPENING_PUNCTUATION.search(before.astext()) if isinstance(before, nodes.Text) else None
+        closing = CLOSING_PUNCTUATION.match(after.astext()) if isinstance(after, nodes.Text) else None
+        if opening is None and closing is None:
             continue
-        rest = after.astext()[match.end():]
-        pair = nodes.inline("", "", math.deepcopy(), nodes.Text(match.group()),
-                            classes=[MATH_PUNCT_CLASS])
+        pair = nodes.inline("", "", classes=[PUNCT_CLASS])
         # by position: Text nodes compare by value, so replace()/remove() would hit an earlier
         # equal text of the same paragraph (", " before another equation)
         parent[index] = pair
-        if rest:
-            parent[index + 1] = nodes.Text(rest)
-        else:
-            del parent[index + 1]
+        pair += [nodes.Text(opening.group())] if opening else []
+        pair += node
+        if closing:
+            pair += nodes.Text(closing.group())
+            rest = after.astext()[closing.end():]
+            if rest:
+                parent[index + 1] = nodes.Text(rest)
+            else:
+                del parent[index + 1]
+        if opening:
+            rest = before.astext()[:opening.start()]
+            if rest:
+                parent[index - 1] = nodes.Text(rest)
+            else:
+                del parent[index - 1]
         wrapped += 1
     return wrapped
 
 
-def _keep_math_with_punctuation(app: Sphinx, doctree: Any, docname: str) -> None:
-    keep_math_with_punctuation(doctree)
+def _keep_punctuation_attached(app: Sphinx, doctree: Any, docname: str) -> None:
+    keep_punctuation_attached(doctree)
 
 
 #: The class of an inline literal that the browser keeps on one line (book/_static/mmhar.css).
@@ -259,11 +284,17 @@ def keep_short_literals_whole(doctree: Any) -> int:
     """Give each inline literal of at most :data:`WHOLE_LITERAL_CHARS` characters outside a
     table the class :data:`WHOLE_LITERAL_CLASS`, so that a line never breaks inside it
     (``beta = 0`` split as ``beta =`` / ``0``); a literal wider than the column (a phone) still
-    wraps inside it. Returns the number of literals marked."""
+    wraps inside it. First every line break inside an inline literal (a docstring's literal
+    that continues on its next source line) becomes one space: the site's inline code keeps
+    its white space (``pre-wrap``, book/_static/mmhar.css), so the source's line break broke
+    the literal there at every width. Returns the number of literals marked."""
     from docutils import nodes
 
     marked = 0
     for literal in doctree.findall(nodes.literal):
+        for index, child in enumerate(literal.children):
+            if isinstance(child, nodes.Text) and "\n" in child:
+                literal[index] = nodes.Text(re.sub(r"\s*\n\s*", " ", child.astext()))
         text = literal.astext()
         if len(text) > WHOLE_LITERAL_CHARS or " " not in text:
             continue
@@ -336,7 +367,9 @@ def attribute_types(field_list: Any, annotations: dict[str, str]) -> list[str]:
 
 
 def _type_attributes_once(app: Sphinx, domain: str, objtype: str, contentnode: Any) -> None:
-    """Before ``sphinx.ext.autodoc.typehints`` merges the recorded types (priority 500)."""
+    """Before ``sphinx.ext.autodoc.typehints`` merges the recorded types (priority 500): the
+    attributes typed once (:func:`attribute_types`), no private parameter and no return type for
+    an exception."""
     from docutils import nodes
 
     if domain != "py" or objtype not in ("class", "exception"):
@@ -348,6 +381,12 @@ def _type_attributes_once(app: Sphinx, domain: str, objtype: str, contentnode: A
     except (IndexError, KeyError):
         return
     annotations = app.env.temp_data.get("annotations", {}).get(fullname)
+    if annotations and objtype == "exception":
+        # autodoc's typehints leave out the constructor's "-> None" for a class only: an
+        # exception showed "Return type: None"
+        annotations.pop("return", None)
+    for private in [name for name in annotations or {} if name.startswith("_")]:
+        del annotations[private]  # not in the signature either (public_parameters)
     if annotations:
         for field_list in [n for n in contentnode if isinstance(n, nodes.field_list)]:
             attribute_types(field_list, annotations)
@@ -373,10 +412,33 @@ def factory_defaults(cls: Any, signature: str) -> str:
     return signature
 
 
+def public_parameters(signature: str) -> str:
+    """``signature`` (``"(size=1, rank=0, _model=None)"``) without its private parameters (a name
+    starting with ``_``: a dataclass field set by the package, not by a caller), which the API
+    page does not document."""
+    if not (signature.startswith("(") and signature.endswith(")")):
+        return signature
+    parts, depth, quote, start = [], 0, "", 1
+    for i, char in enumerate(signature[1:-1], start=1):
+        if quote:
+            quote = "" if char == quote and signature[i - 1] != "\\" else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(signature[start:i].strip())
+            start = i + 1
+    parts.append(signature[start:-1].strip())
+    return "(" + ", ".join(p for p in parts if p and not p.startswith("_")) + ")"
+
+
 def _show_factory_defaults(app: Sphinx, what: str, name: str, obj: Any, options: Any,
                            signature: str | None, return_annotation: str | None) -> Any:
     if what == "class" and signature:
-        return factory_defaults(obj, signature), return_annotation
+        return public_parameters(factory_defaults(obj, signature)), return_annotation
     return None
 
 
@@ -411,7 +473,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _check_assets)
     app.connect("html-page-context", _add_plotly_js)
     app.connect("doctree-read", _hide_nbval_markers)
-    app.connect("doctree-resolved", _keep_math_with_punctuation)
+    app.connect("doctree-resolved", _keep_punctuation_attached)
     app.connect("doctree-resolved", _keep_short_literals_whole)
     app.connect("config-inited", _show_subsections_in_page_toc)
     app.connect("autodoc-process-bases", _show_public_bases)

@@ -12,17 +12,20 @@ Shapes: B batch, C IMU channels, T time steps, J joints, D coordinate dimensions
 
 Methods (the CLI spells them the same way):
 
-===================  ==========================================================================
-``supervised``       encoders + classifier, end to end (cross-entropy)
-``simclr``           one modality, two augmented views, ``info_nce(negatives="all")``
-``simclr-hnl``       the same with ``hard_negative_info_nce(negatives="all")``
-``cmc``              skeleton vs IMU, ``info_nce(negatives="cross")``
-``cmc-debiased``     ``debiased_info_nce(negatives="cross")`` :cite:p:`chuang2020debiased`
-``cmc-hnl``          ``hard_negative_info_nce(negatives="cross")``: the paper's method
-``cmc-hnl-oracle``   the same, same-class negatives removed (teaching aid)
-``cmc-cmkm``         :func:`~mmhar_lite.losses.cmkm_loss` :cite:p:`brinzea2022cmkm`
-``random-init``      no pre-training: random frozen encoders (a floor)
-===================  ==========================================================================
+.. table::
+   :class: mmhar-prose-table
+
+   ===================  ==========================================================================
+   ``supervised``       encoders + classifier, end to end (cross-entropy)
+   ``simclr``           one modality, two augmented views, ``info_nce(negatives="all")``
+   ``simclr-hnl``       the same with ``hard_negative_info_nce(negatives="all")``
+   ``cmc``              skeleton vs IMU, ``info_nce(negatives="cross")``
+   ``cmc-debiased``     ``debiased_info_nce(negatives="cross")`` :cite:p:`chuang2020debiased`
+   ``cmc-hnl``          ``hard_negative_info_nce(negatives="cross")``: the paper's method
+   ``cmc-hnl-oracle``   the same, same-class negatives removed (teaching aid)
+   ``cmc-cmkm``         :func:`~mmhar_lite.losses.cmkm_loss` :cite:p:`brinzea2022cmkm`
+   ``random-init``      no pre-training: random frozen encoders (a floor)
+   ===================  ==========================================================================
 """
 from __future__ import annotations
 
@@ -209,8 +212,16 @@ class PretrainResult:
     ``heads`` holds the projection heads of contrastive methods or the ``"classifier"`` of
     ``supervised``. ``history`` has one record per epoch: ``epoch``, ``loss`` (mean over the
     epoch's batches), ``lr``, ``time_s``, and the watched measures
-    (:data:`mmhar_lite.metrics.EMBEDDING_KEYS`) of a run given ``monitor_indices``. ``shapes`` are the input dimensions the encoders
-    were built for.
+    (:data:`mmhar_lite.metrics.EMBEDDING_KEYS`) of a run that :func:`pretrain` was given
+    ``monitor_indices``.
+
+    Attributes:
+        config: the run's configuration.
+        encoders: the trained encoders, by modality.
+        heads: the projection heads (by modality) or the ``"classifier"``.
+        shapes: the input dimensions the encoders were built for (:func:`input_shapes`).
+        history: one record per epoch, as above.
+        seconds: wall-clock time of the training.
     """
 
     config: PretrainConfig
@@ -223,7 +234,15 @@ class PretrainResult:
 
 @dataclass
 class FinetuneResult:
-    """A trained head and its history; ``metrics`` (see :func:`evaluate`) when a test set was given."""
+    """A trained head and its history; ``metrics`` (see :func:`evaluate`) when a test set was given.
+
+    Attributes:
+        config: the fine-tuning configuration.
+        head: the trained head (eval mode).
+        history: one record per epoch (``epoch``, ``loss``, ``lr``, ``time_s``).
+        metrics: :func:`evaluate` on the test rows, or ``None`` without them.
+        seconds: wall-clock time of feature extraction, training and evaluation.
+    """
 
     config: FinetuneConfig
     head: nn.Module
@@ -236,7 +255,12 @@ class FinetuneResult:
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` -> CUDA when available else CPU; ``"cuda"`` without a GPU raises ValueError."""
+    """``"auto"`` -> CUDA when available else CPU; ``"cuda"`` without a GPU raises ValueError.
+
+    Args:
+        device: ``"auto"``, ``"cpu"``, ``"cuda"`` / ``"cuda:K"``, or a ``torch.device`` (returned
+            as it is).
+    """
     if isinstance(device, torch.device):
         return device
     if device == "auto":
@@ -253,7 +277,7 @@ def progress(iterable, *, desc: str, quiet: bool = False, leave: bool = False):
     ``quiet``, under CI or when stderr is not a tty (log files, papermill).
 
     Args:
-        iterable: what the bar counts (its length, if it has one, is the bar's total).
+        iterable (Iterable): what the bar counts (its length, if it has one, is the bar's total).
         desc: the bar's label.
         quiet: never show the bar.
         leave: keep the finished bar on the terminal.
@@ -263,7 +287,14 @@ def progress(iterable, *, desc: str, quiet: bool = False, leave: bool = False):
 
 
 def input_shapes(data: ArrayData) -> dict:
-    """Input dimensions encoders are built for: skeleton_dims, n_joints, imu_channels, length, n_classes."""
+    """Input dimensions encoders are built for.
+
+    Args:
+        data: the prepared arrays.
+
+    Returns:
+        ``{"skeleton_dims": D, "n_joints": J, "imu_channels": C, "length": T, "n_classes": K}``.
+    """
     _, dims, length, joints = data.skeleton.shape
     return {
         "skeleton_dims": int(dims),
@@ -588,7 +619,14 @@ def _code_fingerprint() -> bytes:
 
 def run_key(config: PretrainConfig, data: ArrayData, train_indices: np.ndarray, teachers: nn.ModuleDict | None = None) -> str:
     """A 20-hex-digit fingerprint of everything a pre-training run's result depends on:
-    the configuration, the data arrays and training rows, the teachers' weights and the code."""
+    the configuration, the data arrays and training rows, the teachers' weights and the code.
+
+    Args:
+        config: the run's configuration.
+        data: the arrays it trains on.
+        train_indices: ``(n,)`` the rows of ``data`` it trains on.
+        teachers: the frozen SimCLR encoders of ``cmc-cmkm``, else ``None``.
+    """
     digest = hashlib.sha256(json.dumps(asdict(config), sort_keys=True).encode())
     for array in (data.skeleton, data.imu, data.labels, np.asarray(train_indices)):
         digest.update(np.ascontiguousarray(array).tobytes())
@@ -688,6 +726,12 @@ def extract_features(
     updated, dropout is off) and stay there. ``inputs`` is an ArrayData (rows ``indices``,
     default all) or a dict of input tensors ``{"skeleton": (N, D, T, J), "imu": (N, C, T)}``;
     only the modalities present in ``encoders`` are computed, on the encoders' device.
+
+    Args:
+        encoders: the frozen encoders, by modality.
+        inputs: the data, as above.
+        indices: ``(N,)`` rows of an ArrayData ``inputs`` (default: all); not used with a dict.
+        batch_size: rows per forward pass (memory only; the features do not depend on it).
     """
     device = next(encoders.parameters()).device
     if isinstance(inputs, ArrayData):
@@ -781,7 +825,13 @@ def train_head(
 
 @torch.no_grad()
 def predict(head: nn.Module, features: dict[str, torch.Tensor], modality: str) -> np.ndarray:
-    """Predicted labels ``(N,)`` of an eval-mode head on cached features."""
+    """Predicted labels ``(N,)`` of an eval-mode head on cached features.
+
+    Args:
+        head: a head from :func:`train_head` (put in eval mode here).
+        features: ``{"skeleton": (N, F_s), "imu": (N, F_i)}`` from :func:`extract_features`.
+        modality: the head's input: ``"multimodal"``, ``"skeleton"`` or ``"imu"``.
+    """
     head.eval()
     return _apply_head(head, features, modality).argmax(dim=1).cpu().numpy()
 
@@ -800,6 +850,17 @@ def finetune(
 
     The encoders' weights and BatchNorm buffers are not modified. With ``test_indices`` the
     result carries :func:`evaluate` metrics on those rows.
+
+    Args:
+        encoders: pre-trained encoders by modality (``PretrainResult.encoders``); frozen here.
+        data: the prepared arrays.
+        train_indices: ``(n,)`` the labelled rows of ``data`` the head is trained on.
+        config: epochs, batch size, learning rate and the head's modality.
+        test_indices: ``(n_test,)`` rows to evaluate on (default: no evaluation).
+        quiet: no progress bar.
+
+    Returns:
+        The head, its per-epoch history and, with ``test_indices``, its metrics.
     """
     started = time.perf_counter()
     modalities = _modalities(config.modality)
@@ -838,7 +899,8 @@ def save_checkpoint(
         path: the file written.
         optimizer: its state is saved, with ``scheduler``'s and ``generator``'s (all three
             together, or none).
-        scheduler: the learning-rate scheduler of ``optimizer``.
+        scheduler (torch.optim.lr_scheduler.ReduceLROnPlateau | None): the learning-rate scheduler
+            of ``optimizer``.
         generator: the ``torch.Generator`` that draws batches and augmentations.
         epoch: epochs done (default: the length of ``result.history``).
         cache_key: marks a file of the run cache with the :func:`run_key` it is stored under,
@@ -888,6 +950,10 @@ def load_checkpoint(path: str | Path, *, device: str | torch.device = "auto") ->
     Raises :class:`mmhar_lite.checkpoints.CheckpointError` (a ValueError), in one line, for a
     file that cannot be used (see :func:`mmhar_lite.checkpoints.read_state`) or whose weights
     do not fit the architecture its own config and shapes describe.
+
+    Args:
+        path: a file written by :func:`save_checkpoint`.
+        device: where the encoders and heads are put (``"auto"``: CUDA when available).
     """
     return _load(Path(path), resolve_device(device))[0]
 
@@ -938,7 +1004,13 @@ def _restore(path: Path, result: PretrainResult, optimizer, scheduler, generator
 
 
 def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> np.ndarray:
-    """``(K, K)`` int64 counts; rows are true classes, columns predicted classes."""
+    """``(K, K)`` int64 counts; rows are true classes, columns predicted classes.
+
+    Args:
+        y_true: ``(N,)`` true class indices.
+        y_pred: ``(N,)`` predicted class indices.
+        n_classes: ``K``; every label lies in ``[0, K)``.
+    """
     t, p = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
     _check(t.shape == p.shape and t.ndim == 1, f"y_true and y_pred must be 1-D of equal length, got {t.shape} and {p.shape}")
     _check(t.size == 0 or (min(t.min(), p.min()) >= 0 and max(t.max(), p.max()) < n_classes),
@@ -949,7 +1021,12 @@ def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], n_classes: in
 def most_confused(cm: np.ndarray, *, both_directions: bool = False) -> tuple[int, int, int]:
     """The off-diagonal cell of a ``(K, K)`` confusion matrix with the most samples:
     ``(true class, predicted class, count)``. With ``both_directions`` the count of a pair is
-    ``cm[i, j] + cm[j, i]`` (samples of either class taken for the other), and ``i < j``."""
+    ``cm[i, j] + cm[j, i]`` (samples of either class taken for the other), and ``i < j``.
+
+    Args:
+        cm: ``(K, K)`` counts from :func:`confusion_matrix`.
+        both_directions: count a pair of classes in both directions, as above.
+    """
     counts = np.asarray(cm)
     _check(counts.ndim == 2 and counts.shape[0] == counts.shape[1] and counts.shape[0] > 1,
            f"most_confused needs a (K, K) confusion matrix with K > 1, got shape {counts.shape}")
@@ -962,7 +1039,12 @@ def most_confused(cm: np.ndarray, *, both_directions: bool = False) -> tuple[int
 
 
 def accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
-    """Fraction of correct predictions, in [0, 1]."""
+    """Fraction of correct predictions, in [0, 1].
+
+    Args:
+        y_true: ``(N,)`` true class indices.
+        y_pred: ``(N,)`` predicted class indices.
+    """
     t, p = np.asarray(y_true), np.asarray(y_pred)
     _check(t.shape == p.shape and t.size > 0, "accuracy needs two non-empty label arrays of equal shape")
     return float((t == p).mean())
@@ -971,7 +1053,13 @@ def accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
 def macro_f1(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> float:
     """Unweighted mean of per-class F1 over the classes that occur in ``y_true`` or ``y_pred``
     (the convention of scikit-learn's ``f1_score(average="macro")``); a class with no true
-    positive scores 0."""
+    positive scores 0.
+
+    Args:
+        y_true: ``(N,)`` true class indices.
+        y_pred: ``(N,)`` predicted class indices.
+        n_classes: ``K``; every label lies in ``[0, K)``.
+    """
     cm = confusion_matrix(y_true, y_pred, n_classes)
     tp = np.diag(cm).astype(np.float64)
     support, predicted = cm.sum(axis=1), cm.sum(axis=0)
@@ -981,7 +1069,13 @@ def macro_f1(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> fl
 
 
 def evaluate(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> dict:
-    """``{"accuracy", "macro_f1", "confusion_matrix" (list of lists)}`` of predictions."""
+    """``{"accuracy", "macro_f1", "confusion_matrix" (list of lists)}`` of predictions.
+
+    Args:
+        y_true: ``(N,)`` true class indices.
+        y_pred: ``(N,)`` predicted class indices.
+        n_classes: ``K``; every label lies in ``[0, K)``.
+    """
     return {
         "accuracy": accuracy(y_true, y_pred),
         "macro_f1": macro_f1(y_true, y_pred, n_classes),
@@ -990,5 +1084,10 @@ def evaluate(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> di
 
 
 def write_history(path: str | Path, histories: dict[str, list[dict]]) -> None:
-    """Write ``{"pretrain": [...], "finetune": [...]}``-style per-epoch histories as JSON."""
+    """Write ``{"pretrain": [...], "finetune": [...]}``-style per-epoch histories as JSON.
+
+    Args:
+        path: the file written (atomically).
+        histories: name -> per-epoch records (and any other JSON value, such as the config).
+    """
     files.write_text(path, json.dumps(histories, indent=1))

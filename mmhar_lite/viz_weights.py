@@ -108,8 +108,8 @@ def negative_weights_figure(
 
     Args:
         weights_by_beta: beta → ``(M,)`` normalised weights of the anchor's ``M`` negatives.
-        similarities: ``(M,)`` cosine similarity of each negative to the anchor.
-        negative_labels: optional ``(M,)`` class of each negative; with ``anchor_label``,
+        similarities (numpy.ndarray | torch.Tensor): ``(M,)`` cosine similarity of each negative to the anchor.
+        negative_labels (numpy.ndarray | torch.Tensor | None): optional ``(M,)`` class of each negative; with ``anchor_label``,
             same-class negatives (false negatives) are drawn in a separate, highlighted trace.
         anchor_label: the anchor's class.
         class_names: optional names for hover text.

@@ -38,7 +38,7 @@ class FigureApp:
     Args:
         controls: name → control, an ipywidgets ``ValueWidget`` (a slider, a dropdown: any
             widget with a ``value``); each change of a value redraws the figure.
-        draw: called as ``draw(**{name: value})`` with every control's value; returns the
+        draw (Callable[..., plotly.graph_objects.Figure]): called as ``draw(**{name: value})`` with every control's value; returns the
             plotly figure to show.
 
     Attributes:

@@ -418,29 +418,57 @@ _PHONE_BREAKS = r"""() => {
     const text = el.textContent.trim();
     if (visible(el) && text.length <= SHORT && lines(el) > 1) problems.push(`"${text}" is split over lines`);
   }
-  // a longer literal wider than the column breaks between its words, after "_", ".", "-" or "/"
-  // (mmhar-names.js), never mid-word ("right_hand_circle_counter_clock" / "wise")
-  for (const el of document.querySelectorAll('article code.literal span.pre')) {
-    if (!visible(el) || el.textContent.trim().length <= SHORT || lines(el) < 2) continue;
-    const chars = [], walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let t = walk.nextNode(); t; t = walk.nextNode()) for (let i = 0; i < t.data.length; i++) {
-      const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 1);
-      const b = r.getBoundingClientRect();
-      if (b.width > 0) chars.push([t.data[i], Math.round(b.bottom)]);
-    }
-    const at = chars.findIndex((c, i) => i && c[1] > chars[i - 1][1] + 1 && !/[_.\/-]/.test(chars[i - 1][0]));
-    if (at > 0) problems.push(`"${el.textContent.trim()}" breaks inside a word, before "${chars.slice(at).map(c => c[0]).join('').slice(0, 20)}"`);
-  }
+  // punctuation beside math or code: a closing one must not start a line, an opening one not end it
+  const INLINE = 'span.math, code.literal, a.reference';
   const walker = document.createTreeWalker(document.querySelector('article') || document.body, NodeFilter.SHOW_TEXT);
   for (let t = walker.nextNode(); t; t = walker.nextNode()) {
-    const math = t.previousSibling;
-    if (!/^[.,;:!?)]/.test(t.data) || !math || !math.matches || !math.matches('span.math') || !visible(math)) continue;
-    const r = document.createRange(); r.setStart(t, 0); r.setEnd(t, 1);
-    const p = r.getBoundingClientRect(), m = math.getBoundingClientRect();
-    if (p.top >= m.bottom - 1 || p.bottom <= m.top + 1) problems.push(`"${t.data[0]}" after "${math.textContent.trim().slice(0, 30)}" starts a line`);
+    const before = t.previousSibling, after = t.nextSibling;
+    const char = i => { const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 1); return r.getBoundingClientRect(); };
+    const apart = (p, m) => p.top >= m.bottom - 1 || p.bottom <= m.top + 1;
+    if (/^[.,;:!?)]/.test(t.data) && before && before.matches && before.matches(INLINE) && visible(before)) {
+      const boxes = [...before.getClientRects()], last = boxes[boxes.length - 1];
+      if (apart(char(0), last)) problems.push(`"${t.data[0]}" after "${before.textContent.trim().slice(0, 30)}" starts a line`);
+    }
+    if (/[(\[]$/.test(t.data) && after && after.matches && after.matches(INLINE) && visible(after)) {
+      if (apart(char(t.data.length - 1), after.getClientRects()[0])) problems.push(`"${t.data.slice(-1)}" before "${after.textContent.trim().slice(0, 30)}" ends a line`);
+    }
   }
   return problems;
 }"""
+
+# Inline code and signatures break a line only between words: at a space, or after the "_", ".",
+# "/" or "(" that ends a word of a name (mmhar-names.js puts <wbr> there), never inside a word
+# ("imu_augmentati" / "on()") or at a hyphen ("'cmc-" / "hnl'").
+_MID_WORD_BREAKS = r"""() => {
+  const problems = [];
+  for (const el of document.querySelectorAll('article code.literal span.pre, article dt.sig span.pre')) {
+    if (!el.getClientRects().length || el.querySelector('span.pre')) continue;
+    const whole = document.createRange(); whole.selectNodeContents(el);
+    if (new Set([...whole.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.bottom))).size < 2) continue;
+    const chars = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode())
+      for (let i = 0; i < t.data.length; i++) {
+        const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 1);
+        const box = [...r.getClientRects()].find(b => b.width > 0);
+        if (box) chars.push([t.data[i], box]);
+      }
+    for (let i = 1; i < chars.length; i++) {
+      const [c, box] = chars[i], [p, prev] = chars[i - 1];
+      if (box.top < prev.bottom - 1 || /\s/.test(c) || /[\s_.\/(]/.test(p)) continue;
+      const text = chars.map(x => x[0]).join('');
+      problems.push(`"${text.slice(0, 60)}" breaks inside a word: "${text.slice(Math.max(0, i - 12), i)}" / "${text.slice(i, i + 12)}"`);
+    }
+  }
+  return problems.slice(0, 20);
+}"""
+
+# A display equation shows all of itself: its container hides what overflows vertically (it
+# scrolls sideways only), which cut the top of the transpose sign of a first line.
+_CUT_EQUATIONS = r"""() => [...document.querySelectorAll('article mjx-container[display="true"]')]
+  .filter(eq => eq.getClientRects().length && eq.scrollHeight > eq.clientHeight + 1)
+  .map(eq => `display equation cut at its top or bottom (${eq.scrollHeight} px in ${eq.clientHeight}): `
+    + (eq.getAttribute('aria-label') || eq.textContent).slice(0, 80))"""
 
 # Plotly figures: axis titles on every axis that shows tick labels, a title and a legend inside
 # the figure, no two text items (titles, subplot titles, axis titles) overlapping each other or
@@ -554,7 +582,7 @@ def test_copied_text_has_no_invisible_characters(desktop: _Loaded) -> None:
 
 
 def test_nothing_wider_than_the_column_at_desktop_width(desktop: _Loaded) -> None:
-    problems = desktop.page.evaluate(_OUTSIDE_COLUMN)
+    problems = desktop.page.evaluate(_OUTSIDE_COLUMN) + desktop.page.evaluate(_CUT_EQUATIONS)
     assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
 
 
@@ -595,7 +623,7 @@ def test_page_fits_a_phone(phone: _Loaded) -> None:
     page.wait_for_timeout(500)
     problems = (page.evaluate(_PAGE_WIDER_THAN_VIEWPORT) + page.evaluate(_FIGURE_PROBLEMS)
                 + page.evaluate(_SCROLL_HINTS) + page.evaluate(_CITATIONS) + page.evaluate(_PHONE_BREAKS)
-                + page.evaluate(_WRAPPED_CODE))
+                + page.evaluate(_WRAPPED_CODE) + page.evaluate(_MID_WORD_BREAKS) + page.evaluate(_CUT_EQUATIONS))
     if phone.name in PHONE_EQUATION_PAGES:
         problems += page.evaluate(_DISPLAY_EQUATIONS_SCROLL)
     assert not problems, f"{phone.name} at {PHONE} px:\n" + "\n".join(problems)
@@ -617,6 +645,9 @@ _DEFECTS = """<!doctype html><html><head><meta charset="utf-8">
 <p style="width:130px"><code class="docutils literal"><span class="pre">mmhar</span> <span class="pre">pretrain</span> <span class="pre">--nproc-per-node</span></code></p>
 <p style="width:150px;overflow-wrap:anywhere"><code class="docutils literal"><span class="pre">right_hand_circle_counter_clockwise</span></code></p>
 <p style="width:56px">at <span class="math"><mjx-container style="display:inline-block;width:55px">b=0</mjx-container></span>.</p>
+<p style="width:60px">see (<code class="docutils literal" style="display:inline-block;width:58px"><span class="pre">gather</span></code>).</p>
+<p style="width:100px"><code class="docutils literal"><span class="pre" style="display:inline-block;max-width:100%;overflow-wrap:anywhere">mmhar_lite.augment.imu_augmentation()</span></code></p>
+<mjx-container display="true" style="display:block;overflow-y:hidden;height:10px"><mjx-math style="display:block;height:30px">x</mjx-math></mjx-container>
 <div id="fig" class="plotly-graph-div" style="width:680px;height:400px"></div>
 <p><span class="bibtex-citation">[<a class="reference internal" href="#ref-a">Chen et al., 2015</a>]</span></p>
 <div class="citation-list"><div class="citation" id="ref-a"><span class="label" style="float:left">[RCSJ21]</span>
@@ -666,7 +697,11 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
         assert 'code block of 2 lines laid out on' in breaks, breaks
         assert '"--nproc-per-node" is split over lines' in breaks, breaks
         assert '"." after "b=0" starts a line' in breaks, breaks
-        assert '"right_hand_circle_counter_clockwise" breaks inside a word' in breaks, breaks
+        assert '"(" before "gather" ends a line' in breaks and '")" after "gather" starts a line' in breaks, breaks
+        mid_word = page.evaluate(_MID_WORD_BREAKS)
+        assert any(p.startswith('"mmhar_lite.augment.imu_augmentation()" breaks inside a word') for p in mid_word)
+        assert any(p.startswith('"right_hand_circle_counter_clockwise" breaks inside a word') for p in mid_word)
+        assert any(p.startswith("display equation cut") for p in page.evaluate(_CUT_EQUATIONS))
     finally:
         page.close()
 

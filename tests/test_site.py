@@ -91,13 +91,29 @@ def test_math_keeps_its_punctuation_and_the_text_is_unchanged() -> None:
                                        nodes.Text(" rises"), nodes.math("", "y"), nodes.Text(",")),
                         _paragraph(nodes.math("", "z")))
     before = doc.astext()
-    assert site.keep_math_with_punctuation(doc) == 2
+    assert site.keep_punctuation_attached(doc) == 2
     assert doc.astext() == before
-    pairs = [n for n in doc.findall(nodes.inline) if site.MATH_PUNCT_CLASS in n["classes"]]
+    pairs = [n for n in doc.findall(nodes.inline) if site.PUNCT_CLASS in n["classes"]]
     assert [p.astext() for p in pairs] == [r"\beta = 0.", "y,"]
     assert all(isinstance(p[0], nodes.math) for p in pairs)
     # math followed by a word or by nothing is left alone
     assert [m.parent.tagname for m in doc.findall(nodes.math)] == ["inline", "paragraph", "inline", "paragraph"]
+
+
+def test_code_keeps_the_punctuation_around_it_and_the_text_is_unchanged() -> None:
+    from docutils import nodes
+
+    link = nodes.reference("", "", nodes.literal("", "imu_augmentation()"), refuri="#x")
+    plain = nodes.literal("", "strict=True")
+    doc = nodes.section("", _paragraph(nodes.Text("see ("), link, nodes.Text(")."),
+                                       nodes.Text(" with "), plain, nodes.Text(" set")))
+    before = doc.astext()
+    assert site.keep_punctuation_attached(doc) == 1
+    assert doc.astext() == before
+    [pair] = [n for n in doc.findall(nodes.inline) if site.PUNCT_CLASS in n["classes"]]
+    assert pair.astext() == "(imu_augmentation())." and pair[1] is link  # the link itself, moved
+    assert [n.astext() for n in pair.parent.children][:2] == ["see ", "(imu_augmentation())."]
+    assert plain.parent.tagname == "paragraph"  # no punctuation next to it
 
 
 def test_math_punctuation_is_moved_from_its_own_text_not_an_equal_one_before_it() -> None:
@@ -106,7 +122,7 @@ def test_math_punctuation_is_moved_from_its_own_text_not_an_equal_one_before_it(
     doc = nodes.section("", _paragraph(nodes.Text("at "), nodes.math("", "W = 2"), nodes.Text(", "),
                                        nodes.Text("and "), nodes.math("", "W = 4"), nodes.Text(", ")))
     before = doc.astext()
-    assert site.keep_math_with_punctuation(doc) == 2
+    assert site.keep_punctuation_attached(doc) == 2
     assert doc.astext() == before  # no doubled comma, none lost
 
 
@@ -187,3 +203,35 @@ def test_short_literals_of_several_words_are_kept_whole_outside_tables() -> None
     assert site.keep_short_literals_whole(doc) == 1
     assert site.WHOLE_LITERAL_CLASS in short["classes"]
     assert not any(site.WHOLE_LITERAL_CLASS in n["classes"] for n in (word, long, cell))
+
+
+def test_a_literal_continued_on_the_next_source_line_is_one_line_and_kept_whole() -> None:
+    from docutils import nodes
+
+    continued = nodes.literal("", '"one seed, so no\n    spread"')
+    long = nodes.literal("", "stratified_subset(train_labels,\nfraction, seed=s) of the training rows")
+    doc = nodes.section("", _paragraph(continued, long))
+    assert site.keep_short_literals_whole(doc) == 1
+    assert continued.astext() == '"one seed, so no spread"' and site.WHOLE_LITERAL_CLASS in continued["classes"]
+    assert long.astext() == "stratified_subset(train_labels, fraction, seed=s) of the training rows"
+
+
+def test_an_exception_shows_no_return_type_and_a_class_keeps_its_recorded_types() -> None:
+    from sphinx import addnodes
+
+    def described(objtype: str, fullname: str) -> tuple[dict, object]:
+        annotations = {"message": "str", "_cause": "str", "return": "None"}
+        app = SimpleNamespace(env=SimpleNamespace(temp_data={"annotations": {f"m.{fullname}": annotations}}))
+        content = addnodes.desc_content()
+        addnodes.desc("", addnodes.desc_signature("", "", module="m", fullname=fullname), content)
+        site._type_attributes_once(app, "py", objtype, content)
+        return annotations
+
+    assert described("exception", "Broken") == {"message": "str"}
+    assert described("class", "Config") == {"message": "str", "return": "None"}
+
+
+def test_public_parameters_leave_out_the_private_ones_and_split_only_between_parameters() -> None:
+    assert site.public_parameters("(size=1, rank=0, _model=None)") == "(size=1, rank=0)"
+    assert site.public_parameters("(_a, b=(1, 2), c='x, _y', _d={'k': (3, 4)})") == "(b=(1, 2), c='x, _y')"
+    assert site.public_parameters("()") == "()" and site.public_parameters("x") == "x"

@@ -33,7 +33,12 @@ class DatasetError(ValueError):
 
 def file_error(path: object, reason: str) -> DatasetError:
     """A DatasetError about file `path`: message "<path>: <reason>", always one line (the
-    reasons quote library errors, whose messages may span several)."""
+    reasons quote library errors, whose messages may span several).
+
+    Args:
+        path: the file.
+        reason: what is wrong with it.
+    """
     reason = re.sub(r"\s*\n\s*", " ", str(reason)).strip()
     return DatasetError(f"{path}: {reason}", file=str(path), reason=reason)
 
@@ -96,7 +101,7 @@ class RawDataset:
     """A list of paired samples plus what is known about the dataset they come from.
 
     Attributes:
-        name: "synthetic" | "utd-mhad" | "mmact".
+        name: ``"synthetic"``, ``"utd-mhad"`` or ``"mmact"``.
         samples: the usable paired recordings.
         class_names: one name per 0-based label.
         skeleton_layout: "kinect_v1" (20 joints, 3-D) or "coco17" (17 keypoints, 2-D).
@@ -131,7 +136,13 @@ class RawDataset:
 
 
 def check_finite(array: np.ndarray, path: str, field_name: str) -> None:
-    """Raise DatasetError naming `path` and `field_name` if `array` holds NaN or inf."""
+    """Raise DatasetError naming `path` and `field_name` if `array` holds NaN or inf.
+
+    Args:
+        array: the values read.
+        path: their file, for the message.
+        field_name: their variable or column in the file, for the message.
+    """
     bad = ~np.isfinite(array)
     if bad.any():
         raise file_error(
@@ -146,7 +157,13 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 def as_float32(array: np.ndarray, path: str, field_name: str) -> np.ndarray:
     """`array` as float32, or a DatasetError naming `path` and `field_name` when it is not
     real numbers (complex, bool, text, objects), holds NaN/inf, or holds finite values beyond
-    float32's range (which the cast would silently turn into inf)."""
+    float32's range (which the cast would silently turn into inf).
+
+    Args:
+        array: the values read.
+        path: their file, for the message.
+        field_name: their variable or column in the file, for the message.
+    """
     if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
         raise file_error(path, f"field {field_name!r} has dtype {array.dtype}; expected real numbers (integer or float)")
     check_finite(array, path, field_name)

@@ -3,7 +3,8 @@
 Every case is exercised by ``tests/test_data_utd_mhad.py`` or ``tests/test_data_mmact.py`` on a
 fixture written in the dataset's real format (the tests find each case's fixture by ``name``
 and fail if a case has none), so the list cannot promise what the loaders do not do.
-:func:`cases_markdown` renders it for chapter 8's "What happens when ..." section (as lists: a
+:func:`cases_markdown` renders it for the "What happens when ..." section of
+:doc:`chapter 8 (Your own data) </notebooks/08_your_own_data>` (as lists: a
 reader on a phone sees every reason in full).
 
 The rule behind the ``skipped`` rows: any error while reading a file (it cannot be opened,
@@ -20,8 +21,6 @@ from itertools import groupby
 __all__ = ["InputCase", "INPUT_CASES", "OUTCOMES", "cases_markdown"]
 
 #: What each outcome of a case (``loaded``, ``missing``, ``skipped``, ``error``) means, in the words the book uses.
-#:
-#: :meta hide-value:
 OUTCOMES = {
     "loaded": "loaded",
     "missing": "listed in `missing`",

@@ -38,6 +38,17 @@ def load_dataset(
     is generated from `seed`, with `n_subjects` / `n_trials` (default 8 / 4, UTD-MHAD's size)
     shrinking it for quick runs. `strict=True` makes a real loader raise DatasetError on the
     first bad file instead of skipping and reporting it.
+
+    Args:
+        name: one of :data:`DATASETS`.
+        root: the folder of a real dataset's download.
+        strict: raise on the first bad file instead of skipping it.
+        seed: the synthetic dataset's seed.
+        n_subjects: the synthetic dataset's subjects (default 8).
+        n_trials: its trials per subject and class (default 4).
+
+    Returns:
+        The recordings, with the files that were missing or skipped (and why).
     """
     if name == "synthetic":
         return generate_synthetic(seed=seed, n_subjects=n_subjects or 8, n_trials=n_trials or 4)

@@ -92,7 +92,13 @@ class ArrayData:
 
 def resample(x: np.ndarray, length: int, axis: int) -> np.ndarray:
     """FFT-resample `x` to `length` steps along `axis` (scipy.signal.resample), as float32
-    (values past float32's range become inf: :func:`prepare` reports them)."""
+    (values past float32's range become inf: :func:`prepare` reports them).
+
+    Args:
+        x: the array.
+        length: the steps along ``axis`` after resampling.
+        axis: the time axis.
+    """
     with np.errstate(over="ignore"):
         return scipy.signal.resample(x.astype(np.float64), length, axis=axis).astype(np.float32)
 
@@ -102,6 +108,11 @@ def normalize_skeleton_sequence(skeleton: np.ndarray, layout: str, source: str =
 
     The torso length is the shoulder_center-spine distance at frame 0 (COCO-17: mid-shoulder
     to mid-hip). Raises DatasetError naming `source` if that distance is zero.
+
+    Args:
+        skeleton: ``(J, D, T)`` joint positions.
+        layout: the joint layout, ``"kinect_v1"`` or ``"coco17"`` (``RawDataset.skeleton_layout``).
+        source: the recording's file, for the message.
     """
     try:
         centre_joints, reference_joints = _NORMALISATION_JOINTS[layout]
@@ -129,6 +140,15 @@ def prepare(raw: RawDataset, *, length: int = 50, normalize_skeleton: bool = Tru
     The skeleton is normalised (see :func:`normalize_skeleton_sequence`) before resampling when
     `normalize_skeleton` is set. The IMU is left raw; standardise it with statistics of the
     training split only (:func:`fit_imu_standardizer`).
+
+    Args:
+        raw: the loaded recordings.
+        length: ``T``, the time steps of every resampled window.
+        normalize_skeleton: normalise each skeleton sequence first.
+
+    Returns:
+        Skeletons ``(N, D, T, J)``, IMU windows ``(N, C, T)`` and the labels, subjects, trials and
+        sessions ``(N,)``.
     """
     if not raw.samples:
         raise DatasetError(f"dataset {raw.name!r} has no samples to prepare")
@@ -162,6 +182,10 @@ def fit_imu_standardizer(imu_train: np.ndarray, eps: float = 1e-6) -> tuple[np.n
     """Per-channel mean and std, each (C,), of training IMU windows (N, C, T).
 
     Fit on the training indices only, so no test statistics leak into training.
+
+    Args:
+        imu_train: training IMU windows ``(N, C, T)``.
+        eps: the smallest std returned (a constant channel is divided by it, not by 0).
     """
     imu_train = imu_train.astype(np.float64)  # squares of large float32 values overflow float32
     mean = imu_train.mean(axis=(0, 2))
@@ -170,7 +194,13 @@ def fit_imu_standardizer(imu_train: np.ndarray, eps: float = 1e-6) -> tuple[np.n
 
 
 def apply_imu_standardizer(imu: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-    """Standardise IMU windows (N, C, T) with per-channel `mean`, `std` (C,)."""
+    """Standardise IMU windows (N, C, T) with per-channel `mean`, `std` (C,).
+
+    Args:
+        imu: IMU windows ``(N, C, T)``.
+        mean: ``(C,)`` from :func:`fit_imu_standardizer`.
+        std: ``(C,)`` from :func:`fit_imu_standardizer`.
+    """
     return ((imu - mean[None, :, None]) / std[None, :, None]).astype(np.float32)
 
 
@@ -192,6 +222,10 @@ def utd_cross_subject_split(subjects: np.ndarray, *, val_subject: int | None = N
 
     `val_subject` (an odd subject, e.g. 7 as in the public CMC-CMKM code) is moved from
     train to validation.
+
+    Args:
+        subjects: ``(N,)`` the subject of each recording.
+        val_subject: the training subject held out for validation (default: none).
     """
     subjects = np.asarray(subjects)
     odd = subjects % 2 == 1
@@ -208,6 +242,11 @@ def mmact_cross_subject_split(
 
     `val_subjects` (training subjects, e.g. (13, 14, 15) as in the public CMC code) are moved
     from train to validation.
+
+    Args:
+        subjects: ``(N,)`` the subject of each recording.
+        n_train_subjects: how many of the first subjects train.
+        val_subjects: training subjects held out for validation.
     """
     subjects = np.asarray(subjects)
     in_train = subjects <= n_train_subjects
@@ -223,7 +262,13 @@ def mmact_cross_session_split(
 ) -> Split:
     """MMAct cross-session protocol: per subject, the first `train_fraction` of its sessions
     (ascending session id, at least one, and at least one left for test when the subject
-    has two or more) train, the remaining sessions test."""
+    has two or more) train, the remaining sessions test.
+
+    Args:
+        subjects: ``(N,)`` the subject of each recording.
+        sessions: ``(N,)`` the session of each recording.
+        train_fraction: the share of each subject's sessions that trains.
+    """
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}")
     subjects, sessions = np.asarray(subjects), np.asarray(sessions)
@@ -244,6 +289,12 @@ def protocol_split(
 
     UTD-MHAD and synthetic: odd/even subjects. MMAct: "cross-subject" (subjects 1-16 train)
     or "cross-session".
+
+    Args:
+        name: the dataset's name (``ArrayData.name``).
+        subjects: ``(N,)`` the subject of each recording.
+        sessions: ``(N,)`` the session of each recording (MMAct's cross-session protocol).
+        protocol: ``"cross-subject"`` or ``"cross-session"``.
     """
     protocol = protocol or "cross-subject"
     if name in ("utd-mhad", "synthetic") and protocol == "cross-subject":
@@ -261,7 +312,12 @@ def protocol_split(
 
 
 def default_split(data: ArrayData, protocol: str | None = None) -> Split:
-    """:func:`protocol_split` for an ArrayData (its name, subjects and sessions)."""
+    """:func:`protocol_split` for an ArrayData (its name, subjects and sessions).
+
+    Args:
+        data: the prepared arrays.
+        protocol: the split's protocol (default: the dataset's own).
+    """
     return protocol_split(data.name, data.subjects, data.sessions, protocol)
 
 
@@ -274,6 +330,11 @@ def stratified_subset(labels: np.ndarray, fraction: float, *, seed: int) -> np.n
 
         train_labels = data.labels[split.train]
         subset = split.train[stratified_subset(train_labels, 0.1, seed=0)]
+
+    Args:
+        labels: ``(N,)`` class labels.
+        fraction: the share of every class kept, in ``(0, 1]``.
+        seed: the seed of the choice.
     """
     if not 0.0 < fraction <= 1.0:
         raise ValueError(f"fraction must be in (0, 1], got {fraction}")

@@ -276,9 +276,11 @@ def _arm_curl(s: np.ndarray) -> Angles:
     return {"r_el": 110 * _pulse(s, 3, 0.15, 0.88), "r_sh_flex": 8 * h}
 
 
-#: degrees the torso reclines in a seated class (chapter 2 quotes it)
+#: degrees the torso reclines in a seated class
+#: (:doc:`chapter 2 (Encoders) </notebooks/02_encoders>` quotes it)
 SEATED_RECLINE = 30.0
-#: largest rotation (degrees) of a subject's IMU from its nominal mounting (chapter 2 quotes it)
+#: largest rotation (degrees) of a subject's IMU from its nominal mounting
+#: (:doc:`chapter 2 (Encoders) </notebooks/02_encoders>` quotes it)
 MAX_MOUNT_ROTATION = 20.0
 
 
@@ -436,7 +438,7 @@ PAIRS_BY_CUE: dict[str, tuple[tuple[str, str], ...]] = {
 
 @dataclass(frozen=True)
 class Difficulty:
-    """Knobs that make the synthetic task harder; the defaults give the standard data exactly.
+    r"""Knobs that make the synthetic task harder; the defaults give the standard data exactly.
 
     Attributes:
         confusion: in [0, 1]. Each :data:`CONFUSABLE_PAIRS` motion a becomes
@@ -445,7 +447,8 @@ class Difficulty:
             0 (the default) changes nothing, 1 makes the two classes of a pair identical.
         imbalance: ≥ 1, the ratio of the largest to the smallest class. Class k keeps the
             first ``round(n_trials * r_k)`` trials (at least 1) of every subject, with
-            ``r_k = imbalance ** (-rank_k / (n_classes - 1))`` and the ranks a permutation
+            :math:`r_k = \mathrm{imbalance}^{-\mathrm{rank}_k / (K - 1)}`, :math:`K` the classes
+            and the ranks :math:`\mathrm{rank}_k \in \{0, \dots, K - 1\}` a permutation
             drawn from the seed (so a pair's two classes usually differ in size). 1 (the
             default) keeps every trial.
         nuisance: ≥ 0, a factor on the per-trial style drift of every joint angle (a random,
@@ -478,7 +481,7 @@ def _blend(a: Motion, b: Motion, weight: float) -> Motion:
 
 
 def confusable_motions(confusion: float) -> tuple[Motion, ...]:
-    """MOTIONS with each CONFUSABLE_PAIRS pair drawn together (see Difficulty.confusion);
+    """MOTIONS with each CONFUSABLE_PAIRS pair drawn together (see ``confusion`` of :class:`Difficulty`);
     MOTIONS itself for confusion 0."""
     if confusion == 0:
         return MOTIONS
@@ -490,7 +493,7 @@ def confusable_motions(confusion: float) -> tuple[Motion, ...]:
 
 
 def class_keep_fractions(imbalance: float, n_classes: int, seed: int) -> np.ndarray:
-    """(n_classes,) fraction of trials each class keeps (see Difficulty.imbalance)."""
+    """(n_classes,) fraction of trials each class keeps (see ``imbalance`` of :class:`Difficulty`)."""
     # Own stream, so the main generator draws exactly what it draws without imbalance.
     ranks = np.random.default_rng([seed, 1]).permutation(n_classes)
     return float(imbalance) ** (-ranks / max(n_classes - 1, 1))
@@ -639,7 +642,7 @@ def plan_trial(
     *, motions: Sequence[Motion] = MOTIONS, nuisance: float = 1.0,
 ) -> TrialPlan:
     """Draw the timing, amplitude and style of one trial of class `label` (`motions`: the
-    class motions in use; `nuisance` scales the style drift, see Difficulty)."""
+    class motions in use; `nuisance` scales the style drift, see :class:`Difficulty`)."""
     motion = motions[label]
     active = np.clip(motion.duration / subject.speed * rng.uniform(0.88, 1.12), 1.5, 5.4)
     rest_before, rest_after = rng.uniform(0.25, 0.55, size=2)
@@ -850,6 +853,13 @@ def generate_synthetic(
     out (when in range), so the defaults give 861 pairs. `noise=False` gives the exact
     kinematics (no sensor noise, bias or skeleton jitter) for physics checks. `difficulty`
     turns the controls of :class:`Difficulty` (default: none, the standard data).
+
+    Args:
+        n_subjects: subjects (UTD-MHAD has 8).
+        n_trials: trials per subject and class (UTD-MHAD has 4).
+        seed: the seed of every random draw.
+        noise: sensor noise, bias and skeleton jitter on (``False``: exact kinematics).
+        difficulty: the task's difficulty controls.
     """
     rng = np.random.default_rng(seed)
     motions, subjects, by_class = _draw_plans(rng, n_subjects, n_trials, seed, difficulty)
