@@ -153,10 +153,10 @@ def distinct_values(values: Sequence[float], names: Sequence[str], decimals: int
 
 
 def estimates(groups: Sequence[Sequence[float]], *, decimals: int = 2, spread: str = "ci") -> list[str]:
-    """:func:`estimate` of each group, for phrases read one after another ("supervised 12.96 ±
-    6.09 %, CMC 57.10 ± 11.80 % and CMC-HNL ..."): where every group is a plain mean ± spread
-    over the same number of seeds, the convention is said once, after the last ("... % (each
-    mean ± 95 % interval, 3 seeds)"); otherwise each phrase is :func:`estimate`'s."""
+    """:func:`estimate` of each group, for phrases read one after another (supervised 12.96 ±
+    6.09 %, CMC 57.10 ± 11.80 % and CMC-HNL ...): where every group is a plain mean ± spread
+    over the same number of seeds, the convention is said once, after the last, as
+    ``(each mean ± 95 % interval, 3 seeds)``; otherwise each phrase is :func:`estimate`'s."""
     full = [estimate(values, decimals=decimals, spread=spread) for values in groups]
     sizes = {len(values) for values in groups}
     if len(sizes) != 1 or not all(" ± " in text for text in full):

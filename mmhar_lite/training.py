@@ -172,7 +172,7 @@ class FinetuneConfig:
     epoch's mean training loss has not improved for ``patience`` epochs (ReduceLROnPlateau).
 
     Attributes:
-        modality: the features the head classifies: ``"multimodal"`` (both encoders'), ``"imu"``
+        modality: the features the head classifies: ``"multimodal"`` (both encoders' features), ``"imu"``
             or ``"skeleton"``.
         epochs: training epochs of the head.
         batch_size: recordings per batch.

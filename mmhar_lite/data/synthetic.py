@@ -447,7 +447,7 @@ class Difficulty:
             0 (the default) changes nothing, 1 makes the two classes of a pair identical.
         imbalance: ≥ 1, the ratio of the largest to the smallest class. Class k keeps the
             first ``round(n_trials * r_k)`` trials (at least 1) of every subject, with
-            :math:`r_k = \mathrm{imbalance}^{-\mathrm{rank}_k / (K - 1)}`, :math:`K` the classes
+            :math:`r_k = \mathrm{imbalance}^{-\mathrm{rank}_k / (K - 1)}`, :math:`K` the number of classes
             and the ranks :math:`\mathrm{rank}_k \in \{0, \dots, K - 1\}` a permutation
             drawn from the seed (so a pair's two classes usually differ in size). 1 (the
             default) keeps every trial.
