@@ -363,8 +363,8 @@ def reproduce(
         resume: skip the runs an earlier call already finished into ``out``.
 
     Returns:
-        One record (a ``dict``: method, modalities, seed, accuracy, macro_f1, epochs,
-        timings, ...) per seed, method and fine-tuning modality, in the order run.
+        The records, one ``dict`` per seed, method and fine-tuning modality, in the order run
+        (method, modalities, seed, accuracy, macro_f1, epochs, timings, ...).
     """
     methods = _check_methods(methods)
     exp, seeds = _setup(dataset, root, preset, experiment, seeds, epochs_scale, device)

@@ -647,6 +647,7 @@ _DEFECTS = """<!doctype html><html><head><meta charset="utf-8">
 <p style="width:56px">at <span class="math"><mjx-container style="display:inline-block;width:55px">b=0</mjx-container></span>.</p>
 <p style="width:60px">see (<code class="docutils literal" style="display:inline-block;width:58px"><span class="pre">gather</span></code>).</p>
 <p style="width:100px"><code class="docutils literal"><span class="pre" style="display:inline-block;max-width:100%;overflow-wrap:anywhere">mmhar_lite.augment.imu_augmentation()</span></code></p>
+<dl><dt class="sig" style="width:60px"><em class="sig-param"><span class="n" style="overflow-wrap:anywhere"><span class="pre">threads_per_job</span></span></em></dt></dl>
 <mjx-container display="true" style="display:block;overflow-y:hidden;height:10px"><mjx-math style="display:block;height:30px">x</mjx-math></mjx-container>
 <div id="fig" class="plotly-graph-div" style="width:680px;height:400px"></div>
 <p><span class="bibtex-citation">[<a class="reference internal" href="#ref-a">Chen et al., 2015</a>]</span></p>
@@ -701,6 +702,7 @@ def test_layout_checks_catch_the_defects_they_are_for(browser: object, base_url:
         mid_word = page.evaluate(_MID_WORD_BREAKS)
         assert any(p.startswith('"mmhar_lite.augment.imu_augmentation()" breaks inside a word') for p in mid_word)
         assert any(p.startswith('"right_hand_circle_counter_clockwise" breaks inside a word') for p in mid_word)
+        assert page.evaluate(_SPLIT_PARAMETER_NAMES) == ['parameter name "threads_per_job" is split over lines']
         assert any(p.startswith("display equation cut") for p in page.evaluate(_CUT_EQUATIONS))
     finally:
         page.close()
@@ -739,6 +741,21 @@ _TABLES_SCROLL = """() => [...document.querySelectorAll('article table')]
 
 def test_contents_sidebar_and_tables_fit_at_desktop_width(desktop: _Loaded) -> None:
     problems = desktop.page.evaluate(_CONTENTS_SIDEBAR_CUT) + desktop.page.evaluate(_TABLES_SCROLL)
+    assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
+
+
+# a signature breaks between its parameters, never inside a name ("threads_per_" / "job" reads
+# as two parameters): mmhar-names.js leaves the parameters out of its break points
+_SPLIT_PARAMETER_NAMES = r"""() => [...document.querySelectorAll('article dt.sig em.sig-param span.n')]
+  .filter(el => {
+    const r = document.createRange(); r.selectNodeContents(el);
+    return new Set([...r.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.bottom))).size > 1;
+  })
+  .map(el => `parameter name "${el.textContent.trim()}" is split over lines`)"""
+
+
+def test_signature_parameter_names_stay_whole(desktop: _Loaded) -> None:
+    problems = desktop.page.evaluate(_SPLIT_PARAMETER_NAMES)
     assert not problems, f"{desktop.name} at {DESKTOP} px:\n" + "\n".join(problems)
 
 

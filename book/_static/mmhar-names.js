@@ -16,7 +16,9 @@
   const PLACES = [
     ["#pst-page-toc-nav code", () => true],
     ["article code.literal", (text) => !text.parentElement.closest("td, th")],
-    ["article dt.sig", () => true],
+    // a parameter (threads_per_job: int) breaks at its spaces only: a break inside its name
+    // ("threads_per_" / "job") reads as two parameters
+    ["article dt.sig", (text) => !text.parentElement.closest("em.sig-param")],
     // a parameter's type (torch.nn.modules.container.ModuleDict) is text, not code
     ["article dl.field-list > dd em", () => true],
     ["article table.mmhar-prose-table td:not(:first-child) code.literal", () => true],

@@ -52,7 +52,8 @@ N_ACTIONS, N_SUBJECTS, N_TRIALS = 27, 8, 4
 #: Hz: the inertial sensor's nominal rate, as the dataset's paper gives it :cite:p:`chen2015utdmhad`.
 IMU_RATE = 50.0
 #: frames/s: the Kinect v1 skeleton's nominal rate, as the dataset's paper gives it; the released
-#: files do not hold it steadily (chapter 1 compares their lengths).
+#: files do not hold it steadily (:doc:`chapter 1 (Data) </notebooks/01_data>` compares their
+#: lengths).
 SKELETON_RATE = 30.0
 # (action, subject, trial), 1-based: absent from the public release in both modalities.
 KNOWN_ABSENT = ((8, 1, 4), (23, 6, 4), (27, 8, 4))
