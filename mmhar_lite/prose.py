@@ -404,6 +404,19 @@ def most_confused_pairs(cm: Any) -> tuple[int, list[tuple[int, int]]]:
     return top, [(int(i), int(j)) for i, j in zip(*np.nonzero(both == top)) if i < j]
 
 
+def _class_of(cm: Any, k: int, name: str) -> Any:
+    """``cm`` as a square array, checked to have class ``k`` (``name``: the caller's argument,
+    for the error)."""
+    import numpy as np
+
+    counts = np.asarray(cm)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"cm: expected a (K, K) confusion matrix, got shape {counts.shape}")
+    if not 0 <= k < counts.shape[0]:
+        raise ValueError(f"{name}: expected a class in [0, {counts.shape[0]}), got {k}")
+    return counts
+
+
 def confused_with(cm: Any, i: int) -> list[tuple[int, int]]:
     """Where the test samples of class ``i`` went, other than to ``i``: ``(predicted class,
     count)`` for every class that received at least one, most first (ties in class order).
@@ -411,13 +424,7 @@ def confused_with(cm: Any, i: int) -> list[tuple[int, int]]:
     Raises:
         ValueError: ``cm`` is not square or ``i`` is not one of its classes.
     """
-    import numpy as np
-
-    counts = np.asarray(cm)
-    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
-        raise ValueError(f"cm: expected a (K, K) confusion matrix, got shape {counts.shape}")
-    if not 0 <= i < counts.shape[0]:
-        raise ValueError(f"i: expected a class in [0, {counts.shape[0]}), got {i}")
+    counts = _class_of(cm, i, "i")
     row = [(int(j), int(counts[i, j])) for j in range(counts.shape[0]) if j != i and counts[i, j] > 0]
     return sorted(row, key=lambda jc: -jc[1])
 
@@ -439,13 +446,7 @@ def catch_all_sources(cm: Any, j: int) -> list[int]:
     Raises:
         ValueError: ``cm`` is not square or ``j`` is not one of its classes.
     """
-    import numpy as np
-
-    counts = np.asarray(cm)
-    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
-        raise ValueError(f"cm: expected a (K, K) confusion matrix, got shape {counts.shape}")
-    if not 0 <= j < counts.shape[0]:
-        raise ValueError(f"j: expected a class in [0, {counts.shape[0]}), got {j}")
+    counts = _class_of(cm, j, "j")
     totals = counts.sum(axis=1)
     sources = [int(o) for o in range(counts.shape[0])
                if o != j and totals[o] > 0 and counts[o, j] >= CATCH_ALL_SHARE * totals[o]]
