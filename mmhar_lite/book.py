@@ -40,7 +40,8 @@ from mmhar_lite.prose import (  # noqa: F401
     versus_spread, batch_steps, judged_course, neighbour_ties, ordinal, shade, step_word, values_at,
 )
 from mmhar_lite.timings import (  # noqa: F401
-    BENCH_PAIRS, RunTime, benchmark_caveats, epoch_seconds, paper_size_run_time, pretraining_seconds,
+    BENCH_PAIRS, RecordedTime, RunTime, benchmark_caveats, epoch_seconds, paper_size_run_time, pretraining_seconds,
+    recorded_run_time,
     scaling_sentence, seed_time_table, size_factors, slower_later,
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from mmhar_lite import timings
@@ -86,6 +87,32 @@ def test_paper_size_run_time_counts_each_pretraining_once_and_scales_by_its_enco
     assert got.pretrainings == 3
     assert got.lite_s == pytest.approx(100 + 1 + 2 + 4 + 10 + 20)
     assert got.paper_s == pytest.approx(300 + 3 * 1 + 2 * 2 + 3 * 4 + 5 * 30)
+
+
+def test_one_labelled_subset_is_one_supervised_training() -> None:
+    # 2 % and 5 % of a small training set label the same recordings (n_labelled), so they are one
+    # training; 10 % labels more and is another
+    records = [_timed("supervised", "multimodal", "multimodal", s, 1.0, label_fraction=f, n_labelled=n)
+               for f, n, s in ((0.02, 27, 50.0), (0.05, 27, 50.0), (0.1, 43, 80.0))]
+    records += [_timed("cmc", "multimodal", "multimodal", 900.0, 2.0, label_fraction=f) for f in (0.02, 0.1)]
+    factors = {"multimodal": 3.0}
+    assert timings.paper_size_run_time(records, factors).pretrainings == 3
+    got = timings.recorded_run_time([{**r, "size": "paper"} for r in records])
+    assert got == timings.RecordedTime(pretrainings=3, pretrain_s=50 + 80 + 900, finetune_s=3 * 1 + 2 * 2)
+
+
+def test_stratified_subsets_of_equal_size_are_the_same_rows() -> None:
+    # the premise of counting trainings by n_labelled, on labels of uneven class sizes
+    from mmhar_lite.data.datasets import stratified_subset
+
+    labels = np.repeat(np.arange(6), [3, 7, 16, 16, 25, 40])
+    for seed in range(5):
+        by_size: dict[int, np.ndarray] = {}
+        for fraction in np.linspace(0.01, 1.0, 100):
+            rows = stratified_subset(labels, float(fraction), seed=seed)
+            if rows.size in by_size:
+                np.testing.assert_array_equal(rows, by_size[rows.size])
+            by_size[rows.size] = rows
 
 
 def test_paper_size_run_time_refuses_what_it_cannot_scale() -> None:
