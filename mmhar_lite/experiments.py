@@ -120,7 +120,7 @@ def experiment_from_raw(raw: RawDataset, dataset: str = "synthetic", *, preset: 
     preset = preset or dataset
     _require(preset in PRESETS, f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
     data = prepare(raw, length=length)
-    expected = DATASETS[preset]
+    expected = DATASETS[PRESETS[preset].dataset]
     found = (data.imu.shape[1], data.skeleton.shape[3], data.skeleton.shape[1])
     wanted = (expected.imu_channels, expected.n_joints, expected.skeleton_dims)
     _require(

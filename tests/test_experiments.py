@@ -134,3 +134,11 @@ def test_reproduce_validates_everything_before_training(tiny_data, monkeypatch):
         experiments.reproduce(methods=["cmc"], overrides=dict(beta=-1.0), experiment=tiny_data)
     with pytest.raises(ConfigError, match="seeds must be >= 1"):
         experiments.reproduce(seeds=0, experiment=tiny_data)
+
+
+def test_a_preset_of_another_name_fits_its_dataset(tiny_data):
+    # utd-mhad-public-simclr is made for UTD-MHAD's shapes, which the synthetic set shares
+    exp = experiments.load_experiment_data("synthetic", preset="utd-mhad-public-simclr")
+    assert exp.preset == "utd-mhad-public-simclr"
+    with pytest.raises(ConfigError, match="unknown preset 'utd-mhad-tuned'"):
+        experiments.load_experiment_data("synthetic", preset="utd-mhad-tuned")

@@ -28,3 +28,21 @@ def test_overrides_and_epoch_scale():
     assert (c.epochs, c.beta, c.size, c.seed) == (15, 2.0, "lite", 5)
     assert presets.pretrain_config("utd-mhad", "cmc", epochs_scale=1e-6).epochs == 1
     assert presets.finetune_config("utd-mhad", epochs_scale=0.5).epochs == 50
+
+
+def test_the_public_simclr_preset_changes_only_simclr_on_skeletons():
+    # every (method, modality) a run can ask for: only SimCLR on skeletons differs from the paper's
+    tuned, paper = "utd-mhad-public-simclr", "utd-mhad"
+    for method, modalities in presets.training.METHOD_MODALITIES.items():
+        for modality in modalities:
+            a = presets.pretrain_config(tuned, method, modality)
+            b = presets.pretrain_config(paper, method, modality)
+            if (method, modality) == ("simclr", "skeleton"):
+                assert (a.batch_size, a.lr, a.epochs) == (32, 1e-3, 300)
+                assert (b.batch_size, b.lr, b.epochs) == (64, 5e-3, 150)
+                assert (a.temperature, a.augmentation) == (b.temperature, b.augmentation)
+            else:
+                assert a == b, (method, modality)
+    # the epoch scale applies to a row's own epochs
+    assert presets.pretrain_config(tuned, "simclr", "skeleton", epochs_scale=0.1).epochs == 30
+    assert presets.finetune_config(tuned, "skeleton") == presets.finetune_config(paper, "skeleton")
