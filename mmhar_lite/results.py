@@ -12,7 +12,7 @@ import csv
 import json
 import math
 from pathlib import Path
-from typing import Collection, Mapping, Sequence
+from typing import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 from scipy import stats
@@ -35,6 +35,8 @@ __all__ = [
     "write_results",
     "distinct_label_sets",
     "nested_label_subsets",
+    "read_json_lines",
+    "grouped_values",
 ]
 
 
@@ -285,3 +287,40 @@ def nested_label_subsets(train_labels: np.ndarray, fractions: Sequence[float],
                 pairs += 1
                 nested += small <= large
     return pairs, nested
+
+
+def read_json_lines(path: str | Path) -> list[dict]:
+    """The records of a JSON-lines file (one JSON object per line, e.g. the ``records.jsonl`` of
+    ``results/utd-mhad/skeleton-validation/``), in file order; blank lines are skipped.
+
+    Raises:
+        ValueError: a line that is not a JSON object, named by file and line number.
+    """
+    records = []
+    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: line {number}: not JSON ({error.msg}); expected one record per line") from None
+        _require(isinstance(record, dict), f"{path}: line {number}: a JSON {type(record).__name__}; expected an object")
+        records.append(record)
+    return records
+
+
+def grouped_values(records: Sequence[Mapping], by: Sequence[str],
+                   value: Callable[[Mapping], float]) -> dict[tuple, list[float]]:
+    """``{(record[k] for k in by): [value(record), ...]}``: the records grouped by the fields
+    ``by`` (groups in order of first appearance, values in record order), e.g. one value per
+    seed of each recipe of a validation run.
+
+    Args:
+        records: the records.
+        by: the fields that name a group.
+        value: what each record contributes, e.g. ``lambda r: r["accuracy"]``.
+    """
+    groups: dict[tuple, list[float]] = {}
+    for r in records:
+        groups.setdefault(tuple(r[k] for k in by), []).append(float(value(r)))
+    return groups

@@ -128,3 +128,22 @@ def test_table_row_puts_random_init_in_the_multimodal_rows():
                                   "finetune_modality": "imu"}) == ("random-init", "multimodal", "imu")
     assert results.table_row({"method": "simclr", "pretrain_modality": "skeleton",
                                   "finetune_modality": "skeleton"}) in presets.TABLE2_ROWS
+
+
+def test_read_json_lines_names_the_bad_line(tmp_path):
+    path = tmp_path / "records.jsonl"
+    path.write_text('{"seed": 0}\n\n{"seed": 1}\n')
+    assert results.read_json_lines(path) == [{"seed": 0}, {"seed": 1}]
+    path.write_text('{"seed": 0}\n{"seed": \n')
+    with pytest.raises(ValueError, match=r"records.jsonl: line 2: not JSON"):
+        results.read_json_lines(path)
+    path.write_text('[1, 2]\n')
+    with pytest.raises(ValueError, match=r"line 1: a JSON list; expected an object"):
+        results.read_json_lines(path)
+
+
+def test_grouped_values_keep_first_appearance_and_record_order():
+    records = [{"recipe": "b", "epochs": 150, "acc": 1.0}, {"recipe": "a", "epochs": 150, "acc": 2.0},
+               {"recipe": "b", "epochs": 150, "acc": 3.0}, {"recipe": "b", "epochs": 300, "acc": 4.0}]
+    got = results.grouped_values(records, ("recipe", "epochs"), lambda r: r["acc"])
+    assert list(got.items()) == [(("b", 150), [1.0, 3.0]), (("a", 150), [2.0]), (("b", 300), [4.0])]
