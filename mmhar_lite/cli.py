@@ -94,7 +94,9 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="synthetic",
                         help="synthetic | utd-mhad | mmact-xsub | mmact-xsession (default: %(default)s)")
     parser.add_argument("--root", help="folder of the download (real datasets)")
-    parser.add_argument("--preset", help="hyper-parameter preset (Table 1) if not the dataset's own")
+    parser.add_argument("--preset", help="hyper-parameter preset if not the dataset's own (Table 1): "
+                        + " | ".join(experiments.PRESETS) + "; utd-mhad-public-simclr is not the paper's "
+                        "(SimCLR on skeletons as the public CMC-CMKM code trains it)")
 
 
 def _add_run_options(parser: argparse.ArgumentParser, *, pretraining: bool = True, finetuning: bool = True) -> None:
