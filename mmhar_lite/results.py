@@ -195,10 +195,17 @@ def results_header(records: Sequence[dict]) -> str:
     """The first line of every ``results.md``: the seeds, encoder size and epochs of ``records``."""
     first = records[0] if records else {}
     seeds = sorted({r["seed"] for r in records})
+
+    def epochs(key: str) -> str:
+        # random-init rows train nothing before their head (0 epochs): not a setting of the run
+        found = sorted({r[key] for r in records if r[key] > 0})
+        if len(found) > 1:
+            return " or ".join(map(str, found)) + f" (by row: `{key}` in results.json)"
+        return str(found[0]) if found else str(max((r[key] for r in records), default="?"))
+
     return (f"Seeds: {', '.join(map(str, seeds))} ({len(seeds)} seed{'s' if len(seeds) != 1 else ''}); "
-            f"encoder size: {first.get('size', '?')}; pre-training epochs: "
-            f"{max((r['pretrain_epochs'] for r in records), default='?')}, fine-tuning epochs: "
-            f"{max((r['finetune_epochs'] for r in records), default='?')}.")
+            f"encoder size: {first.get('size', '?')}; pre-training epochs: {epochs('pretrain_epochs')}, "
+            f"fine-tuning epochs: {epochs('finetune_epochs')}.")
 
 
 def results_markdown(records: Sequence[dict], dataset: str, kind: str = "reproduce") -> str:

@@ -147,3 +147,13 @@ def test_grouped_values_keep_first_appearance_and_record_order():
                {"recipe": "b", "epochs": 150, "acc": 3.0}, {"recipe": "b", "epochs": 300, "acc": 4.0}]
     got = results.grouped_values(records, ("recipe", "epochs"), lambda r: r["acc"])
     assert list(got.items()) == [(("b", 150), [1.0, 3.0]), (("a", 150), [2.0]), (("b", 300), [4.0])]
+
+
+def test_results_header_names_every_epoch_count_of_a_mixed_run():
+    row = {"seed": 0, "size": "paper", "finetune_epochs": 100}
+    mixed = [{**row, "pretrain_epochs": 300}, {**row, "pretrain_epochs": 150}, {**row, "pretrain_epochs": 0}]
+    header = results.results_header(mixed)
+    assert "pre-training epochs: 150 or 300 (by row: `pretrain_epochs` in results.json)" in header
+    assert "fine-tuning epochs: 100." in header
+    # a random-init row's 0 epochs is no setting of the run
+    assert "pre-training epochs: 150," in results.results_header(mixed[1:])
