@@ -298,7 +298,8 @@ def nested_label_subsets(train_labels: np.ndarray, fractions: Sequence[float],
 
 def read_json_lines(path: str | Path) -> list[dict]:
     """The records of a JSON-lines file (one JSON object per line, e.g. the ``records.jsonl`` of
-    ``results/utd-mhad/skeleton-validation/``), in file order; blank lines are skipped.
+    the ``skeleton-validation`` folder of ``results/utd-mhad``), in file order; blank lines are
+    skipped.
 
     Raises:
         ValueError: a line that is not a JSON object, named by file and line number.
