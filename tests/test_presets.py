@@ -46,3 +46,13 @@ def test_the_public_simclr_preset_changes_only_simclr_on_skeletons():
     # the epoch scale applies to a row's own epochs
     assert presets.pretrain_config(tuned, "simclr", "skeleton", epochs_scale=0.1).epochs == 30
     assert presets.finetune_config(tuned, "skeleton") == presets.finetune_config(paper, "skeleton")
+
+
+def test_the_public_code_numbers_name_rows_of_table_2():
+    # a mistyped key would silently drop the number from every page that looks it up
+    assert set(presets.PUBLIC_CODE_UTD_MHAD) <= set(presets.TABLE2_ROWS)
+    assert all(50 < v < 100 for v in presets.PUBLIC_CODE_UTD_MHAD.values())
+    # the rows that have both: the public code is not the paper
+    shared = set(presets.PUBLIC_CODE_UTD_MHAD) & set(presets.PAPER_RESULTS)
+    assert len(shared) == 7
+    assert any(presets.PUBLIC_CODE_UTD_MHAD[k] != presets.PAPER_RESULTS[k]["utd-mhad"]["accuracy"] for k in shared)
