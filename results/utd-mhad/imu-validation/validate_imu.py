@@ -4,7 +4,7 @@ subjects only (issue 10).
 The package standardises each IMU channel with the training rows' mean and std; the public
 CMC-CMKM code feeds the raw values (g and deg/s). This trains the supervised IMU row of Table 2
 (the UTD-MHAD preset, paper encoders) on subjects 1, 3, 5 both ways and scores it on subject 7;
-the test subjects 2, 4, 6, 8 are never read by a model. ``--validation-subject`` holds out
+no model trains on the test subjects 2, 4, 6, 8. ``--validation-subject`` holds out
 another training subject instead (trained on the other three of 1, 3, 5, 7), to see whether
 subject 7 is a typical one. ``--score-test`` also scores each model on the test subjects, to
 split the test row's lead over these scores into the fourth training subject and the test
@@ -52,9 +52,8 @@ def main() -> None:
     standardised = prepare(load_dataset("utd-mhad", args.root))
     standardised.imu = apply_imu_standardizer(standardised.imu, *fit_imu_standardizer(standardised.imu[train]))
     for seed in args.seeds:
-        for inputs, data in (("raw", raw), ("standardised", standardised)):
-            if inputs not in args.inputs:
-                continue
+        for inputs in args.inputs:
+            data = {"raw": raw, "standardised": standardised}[inputs]
             config = experiments.pretrain_config("utd-mhad", "supervised", "imu", n_classes=data.n_classes, seed=seed)
             result = training.pretrain(data, train, config, quiet=True)
             encoder = torch.nn.ModuleDict({"imu": result.encoders["imu"]})
